@@ -21,6 +21,8 @@ export interface CommandCodec<C extends AppCommand = AppCommand> {
   readonly command: C['command'];
   /** Payload length after the CID when it is fixed; the frame codec checks it up front. */
   readonly size?: number;
+  /** The spec makes this the only command of its frame (TS004 DataFragment, §3). */
+  readonly alone?: boolean;
   /** Fields that hold bytes (keys, descriptors, MICs): hex in JSON. */
   readonly byteFields?: readonly string[];
   /** Reads the payload (the CID is already consumed). */
@@ -97,6 +99,9 @@ export function encodeCommands(
       throw new ValueError(`${spec.name} v${version} ${direction} command`, `one of ${known}`, command?.command, 'UNKNOWN_COMMAND');
     }
     writer.context = `${spec.name} ${codec.command}`;
+    if (codec.alone && commands.length > 1) {
+      throw new ValueError(`${spec.name} ${codec.command}`, 'the only command of its frame', `${commands.length} commands`, 'COMMAND_NOT_ALONE');
+    }
     writer.u8(codec.cid, 'CID');
     codec.encode(writer, command);
   }
