@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
 // One import per command file (keep this list sorted by file name).
+import { register as airtime } from './airtime.js';
 import { register as decode } from './decode.js';
 import { register as encode } from './encode.js';
+import { register as plan } from './plan.js';
 
 /** Each command lives in its own file and exports `register(program)`; listed here in help order. */
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   // one entry per command
   decode,
   encode,
+  plan,
+  airtime,
 ];
 
 export function registerCommands(program: Command): void {
