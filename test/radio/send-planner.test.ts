@@ -106,8 +106,10 @@ function tryPlan(request: PlanRequest): SendPlan | null {
     return planFragmentSends(request);
   } catch (error) {
     // Legitimate refusals: a DR not defined under the dwell limit, a frame longer than a small
-    // share of a 0.1 %/1 % band's budget. Anything else fails the property.
-    if (error instanceof UnknownDataRateError || error instanceof AirtimeAboveBudgetError) return null;
+    // share of a 0.1 %/1 % band's budget, an emission across a sub-band edge. Anything else
+    // fails the property.
+    // A wide data rate (250 kHz) centred near a sub-band edge straddles two bands: refused too.
+    if (error instanceof UnknownDataRateError || error instanceof AirtimeAboveBudgetError || error instanceof FrequencyNotInSubBandError) return null;
     throw error;
   }
 }

@@ -2,7 +2,11 @@ import type { Command } from 'commander';
 // One import per command file (keep this list sorted by file name).
 import { register as airtime } from './airtime.js';
 import { register as decode } from './decode.js';
+import { register as diff } from './diff.js';
 import { register as encode } from './encode.js';
+import { register as keys } from './keys.js';
+import { register as packageCommand } from './package.js';
+import { register as patch } from './patch.js';
 import { register as plan } from './plan.js';
 
 /** Each command lives in its own file and exports `register(program)`; listed here in help order. */
@@ -12,6 +16,10 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   encode,
   plan,
   airtime,
+  packageCommand,
+  keys,
+  diff,
+  patch,
 ];
 
 export function registerCommands(program: Command): void {

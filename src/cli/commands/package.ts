@@ -1,0 +1,176 @@
+import { randomBytes as nodeRandomBytes, randomUUID } from 'node:crypto';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { Command, Option } from 'commander';
+import { CallerError, ValueError } from '../../core/errors.js';
+import { parseEui64 } from '../../core/eui.js';
+import { hexToFixedBytes } from '../../core/hex.js';
+import { buildPackage } from '../../manifest/build.js';
+import { parseDevicesCsv } from '../../manifest/devices-csv.js';
+import { formatFirmwareVersion, parseFirmwareVersion } from '../../manifest/firmware-version.js';
+import { JOJO_DELTA } from '../../manifest/jojo-delta.js';
+import { parsePrivateKeyPem, parsePublicKeyPem } from '../../manifest/keys.js';
+import { decodePackage } from '../../manifest/package-format.js';
+import { formatSummary, summarizePackage } from '../../manifest/summary.js';
+import { MANIFEST_FORMATS, type ManifestFormat } from '../../manifest/types.js';
+import { classIdOf, vendorIdOf } from '../../manifest/uuid5.js';
+import { verifyPackage, type VerifyOptions } from '../../manifest/verify.js';
+
+// `fuota package build | inspect | verify`: the file I/O around src/manifest (which is pure).
+// Outputs are written to a temporary file next to --out and renamed into place only when
+// everything succeeded, so a refused package never leaves a partial or unverified image behind.
+
+/** Reads a file named by an option; a missing or unreadable file is the caller's error. */
+export function readInputFile(path: string, what: string): Uint8Array {
+  try {
+    const data = readFileSync(path);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new CallerError('FILE_UNREADABLE', `${what} ${path}: cannot read (${code})`);
+  }
+}
+
+/** Writes `data` to `path` atomically: a temporary file in the same directory, then rename. */
+export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): void {
+  const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  try {
+    writeFileSync(temp, data, { mode, flag: 'wx' });
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // nothing was written
+    }
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new CallerError('FILE_UNWRITABLE', `--out ${path}: cannot write (${code})`);
+  }
+}
+
+function parseSequence(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) > 0xffffffff) throw new ValueError('--sequence', 'an integer in 0..4294967295', text, 'INVALID_NUMBER');
+  return Number(text);
+}
+
+interface BuildFlags {
+  new: string;
+  old?: string;
+  key: string;
+  vendor: string;
+  class: string;
+  version: string;
+  sequence?: string;
+  format: ManifestFormat;
+  encryptFor?: string;
+  out: string;
+}
+
+interface VerifyFlags {
+  pub: string;
+  old?: string;
+  vendor?: string;
+  class?: string;
+  deviceKey?: string;
+  devEui?: string;
+  currentSequence?: string;
+  out: string;
+}
+
+function buildCommand(group: Command): void {
+  group
+    .command('build')
+    .description('sign NEW (or a delta from OLD to NEW) into a package: manifest + payload (+ wrapped content keys)')
+    .requiredOption('--new <file>', 'the new firmware image (what devices will boot; the signature covers it)')
+    .option('--old <file>', 'the image the devices run now: the payload becomes a JojoDiff patch from it')
+    .requiredOption('--key <pem>', 'private signing key, PEM (ECDSA P-256 or Ed25519; see `fuota keys generate`)')
+    .requiredOption('--vendor <domain>', 'vendor domain; the vendor ID is its UUIDv5 (URL namespace)')
+    .requiredOption('--class <model>', 'device model name; the class ID is its UUIDv5 (URL namespace)')
+    .requiredOption('--version <version>', 'firmware version: an integer (u32) or major.minor.patch')
+    .option('--sequence <n>', 'anti-rollback sequence number, u32 (default: the version as a number)')
+    .addOption(new Option('--format <format>', 'manifest encoding').choices(MANIFEST_FORMATS).default('compact'))
+    .option('--encrypt-for <csv>', 'encrypt the payload (AES-128-CTR); wrap its key for each device of this CSV (devEui,key)')
+    .requiredOption('--out <file>', 'package file to write')
+    .action((flags: BuildFlags) => {
+      const newImage = readInputFile(flags.new, '--new');
+      const oldImage = flags.old === undefined ? undefined : readInputFile(flags.old, '--old');
+      const signingKey = parsePrivateKeyPem(Buffer.from(readInputFile(flags.key, '--key')).toString('utf8'), `--key ${flags.key}`);
+      const firmwareVersion = parseFirmwareVersion(flags.version);
+      const encryptFor = flags.encryptFor === undefined ? undefined : parseDevicesCsv(Buffer.from(readInputFile(flags.encryptFor, '--encrypt-for')).toString('utf8'));
+      const built = buildPackage({
+        newImage,
+        ...(oldImage ? { oldImage, delta: JOJO_DELTA } : {}),
+        signingKey,
+        vendorId: vendorIdOf(flags.vendor),
+        classId: classIdOf(flags.class),
+        firmwareVersion,
+        ...(flags.sequence === undefined ? {} : { sequenceNumber: parseSequence(flags.sequence) }),
+        format: flags.format,
+        ...(encryptFor ? { encryptFor, randomBytes: (n: number) => new Uint8Array(nodeRandomBytes(n)) } : {}),
+      });
+      writeFileAtomic(flags.out, built.bytes);
+      const { pkg, manifest } = built;
+      process.stdout.write(
+        `wrote ${flags.out}: ${built.bytes.length} bytes (${pkg.format} manifest ${pkg.manifest.length} B, ` +
+          `${manifest.payloadType} payload ${pkg.payload.length} B${pkg.wrappedKeys.length ? `, encrypted for ${pkg.wrappedKeys.length} device(s)` : ''})\n` +
+          `new image ${newImage.length} B, version ${formatFirmwareVersion(firmwareVersion)}, signed ${signingKey.algorithm}\n`,
+      );
+    });
+}
+
+function inspectCommand(group: Command): void {
+  group
+    .command('inspect')
+    .description('show what a package holds (decoded, not verified)')
+    .argument('<pkg>', 'package file')
+    .option('--json', 'print JSON')
+    .action((file: string, flags: { json?: boolean }) => {
+      const summary = summarizePackage(decodePackage(readInputFile(file, 'package')));
+      process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+    });
+}
+
+function verifyCommand(group: Command): void {
+  group
+    .command('verify')
+    .description('check and apply a package exactly as a device would, and write the resulting image')
+    .argument('<pkg>', 'package file')
+    .requiredOption('--pub <pem>', 'public key PEM the devices trust')
+    .option('--old <file>', 'the image the device runs (required for a delta)')
+    .option('--vendor <domain>', 'vendor domain the device expects')
+    .option('--class <model>', 'device model the device expects')
+    .option('--device-key <hex>', 'this device\'s 16-byte key (encrypted packages)')
+    .option('--dev-eui <eui>', 'this device\'s DevEUI (encrypted packages)')
+    .option('--current-sequence <n>', 'the sequence number the device has installed (the update must be newer)')
+    .requiredOption('--out <file>', 'where to write the new image (only if every check passes)')
+    .action((file: string, flags: VerifyFlags) => {
+      const pkg = decodePackage(readInputFile(file, 'package'));
+      const options: VerifyOptions = {
+        verifyingKey: parsePublicKeyPem(Buffer.from(readInputFile(flags.pub, '--pub')).toString('utf8'), `--pub ${flags.pub}`),
+        delta: JOJO_DELTA,
+      };
+      if (flags.old !== undefined) options.oldImage = readInputFile(flags.old, '--old');
+      if (flags.vendor !== undefined) options.expectedVendorId = vendorIdOf(flags.vendor);
+      if (flags.class !== undefined) options.expectedClassId = classIdOf(flags.class);
+      if (flags.currentSequence !== undefined) options.currentSequenceNumber = parseSequence(flags.currentSequence);
+      if ((flags.deviceKey === undefined) !== (flags.devEui === undefined)) {
+        throw new CallerError('DEVICE_KEY_REQUIRED', '--device-key and --dev-eui go together');
+      }
+      if (flags.deviceKey !== undefined && flags.devEui !== undefined) {
+        options.device = { devEui: parseEui64(flags.devEui, '--dev-eui'), key: hexToFixedBytes(flags.deviceKey, 16, '--device-key') };
+      }
+      const result = verifyPackage(pkg, options);
+      writeFileAtomic(flags.out, result.newImage);
+      const lines = result.passed.map((check) => `ok  ${check}`);
+      for (const check of result.unchecked) lines.push(`--  ${check}: not checked (no expected value given)`);
+      lines.push(`wrote ${flags.out}: ${result.newImage.length} bytes`);
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}
+
+export function register(program: Command): void {
+  const group = program.command('package').description('signed firmware update packages: build, inspect, verify');
+  buildCommand(group);
+  inspectCommand(group);
+  verifyCommand(group);
+}

@@ -1,0 +1,111 @@
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { Command } from 'commander';
+import { JojoPatcher } from '../../delta/jojo-patch.js';
+import { CallerError, PeerError } from '../../core/errors.js';
+
+const PAGE_BYTES = 4096;
+
+export function register(program: Command): void {
+  program
+    .command('patch')
+    .description('apply a JojoDiff patch to OLD, streaming like janpatch; NEW is written only if the whole patch applies')
+    .argument('<old>', 'the image on the device')
+    .argument('<patch>', 'the JojoDiff patch')
+    .argument('<new>', 'where to write the result')
+    .option('--implicit-mod', 'accept patches without the leading ESC MOD (jdiff 0.8.5 output; needs janpatch from late 2024)')
+    .option('--sha256 <hex>', 'SHA-256 NEW must have; the format has no checksum, so this catches a wrong OLD or a cut patch')
+    .action((oldPath: string, patchPath: string, newPath: string, options: { implicitMod?: boolean; sha256?: string }) => {
+      const expected = options.sha256?.toLowerCase();
+      if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) {
+        throw new CallerError('INVALID_DIGEST', `--sha256: expected 64 hex digits, got ${JSON.stringify(options.sha256)}`);
+      }
+      const patch = readInputFile(patchPath, 'PATCH');
+      const oldFd = openInputFile(oldPath, 'OLD');
+      try {
+        const oldSize = fstatSync(oldFd).size;
+        const readOld = (offset: number, length: number): Uint8Array => {
+          const bytes = new Uint8Array(length);
+          let got = 0;
+          while (got < length) {
+            const n = readSync(oldFd, bytes, got, length - got, offset + got);
+            if (n === 0) break;
+            got += n;
+          }
+          return got === length ? bytes : bytes.subarray(0, got);
+        };
+        let total = 0;
+        const hash = createHash('sha256');
+        writeOutputAtomically(newPath, 'NEW', (write) => {
+          const patcher = new JojoPatcher(oldSize, readOld, (chunk) => {
+            total += chunk.length;
+            hash.update(chunk);
+            write(chunk);
+          }, { pageSizeBytes: PAGE_BYTES, implicitMod: options.implicitMod ?? false });
+          for (let at = 0; at < patch.length; at += PAGE_BYTES) patcher.push(patch.subarray(at, at + PAGE_BYTES));
+          patcher.end();
+          const actual = hash.digest('hex');
+          if (expected !== undefined && actual !== expected) {
+            throw new PeerError('DELTA_DIGEST_MISMATCH', `NEW: expected SHA-256 ${expected}, got ${actual} (wrong OLD or damaged patch)`);
+          }
+        });
+        process.stdout.write(`${newPath}: ${total} bytes\n`);
+      } finally {
+        closeSync(oldFd);
+      }
+    });
+}
+
+// File plumbing shared by `fuota diff` and `fuota patch`: read inputs with one-line errors, and
+// write outputs through a temporary file renamed only on success, so a failed run never leaves a
+// partial image or patch at the output path.
+
+export function readInputFile(path: string, what: string): Uint8Array {
+  try {
+    const buffer = readFileSync(path);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (error) {
+    throw new CallerError('FILE_NOT_READABLE', `${what} ${path}: cannot read (${errorCode(error)})`, { cause: error });
+  }
+}
+
+export function openInputFile(path: string, what: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (error) {
+    throw new CallerError('FILE_NOT_READABLE', `${what} ${path}: cannot read (${errorCode(error)})`, { cause: error });
+  }
+}
+
+/** Runs `produce` with a writer to a temporary file next to `path`; renames it to `path` on success. */
+export function writeOutputAtomically(path: string, what: string, produce: (write: (chunk: Uint8Array) => void) => void): void {
+  const temporary = `${path}.tmp-${process.pid}`;
+  let fd: number;
+  try {
+    fd = openSync(temporary, 'wx');
+  } catch (error) {
+    throw new CallerError('FILE_NOT_WRITABLE', `${what} ${path}: cannot write (${errorCode(error)})`, { cause: error });
+  }
+  let done = false;
+  try {
+    produce((chunk) => {
+      for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at);
+    });
+    closeSync(fd);
+    renameSync(temporary, path);
+    done = true;
+  } finally {
+    if (!done) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+      rmSync(temporary, { force: true });
+    }
+  }
+}
+
+function errorCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : String(error);
+}

@@ -1,0 +1,147 @@
+// Suffix array by induced sorting (SA-IS, Nong, Zhang & Chan 2009): linear time, so a 1 MB old
+// image is indexed in well under a second. Used to find, for any position of the new image, the
+// longest match anywhere in the old image.
+
+/** Sorted start offsets of every suffix of `text` (an Int32Array of text.length entries). */
+export function buildSuffixArray(text: Uint8Array): Int32Array {
+  const n = text.length;
+  // Shift bytes up by one so 0 can be the unique, smallest sentinel SA-IS needs.
+  const s = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) s[i] = text[i]! + 1;
+  const sa = new Int32Array(n + 1);
+  sais(s, sa, n + 1, 257);
+  return sa.subarray(1); // sa[0] is the sentinel suffix
+}
+
+function bucketBounds(s: Int32Array, n: number, alphabet: number, ends: boolean): Int32Array {
+  const bucket = new Int32Array(alphabet);
+  for (let i = 0; i < n; i++) bucket[s[i]!]!++;
+  let sum = 0;
+  for (let c = 0; c < alphabet; c++) {
+    sum += bucket[c]!;
+    bucket[c] = ends ? sum : sum - bucket[c]!;
+  }
+  return bucket;
+}
+
+function induce(s: Int32Array, sa: Int32Array, sType: Uint8Array, n: number, alphabet: number): void {
+  const starts = bucketBounds(s, n, alphabet, false);
+  for (let i = 0; i < n; i++) {
+    const j = sa[i]! - 1;
+    if (j >= 0 && sType[j] === 0) sa[starts[s[j]!]!++] = j;
+  }
+  const ends = bucketBounds(s, n, alphabet, true);
+  for (let i = n - 1; i >= 0; i--) {
+    const j = sa[i]! - 1;
+    if (j >= 0 && sType[j] === 1) sa[--ends[s[j]!]!] = j;
+  }
+}
+
+/** `s[n-1]` must be 0 and occur nowhere else; fills `sa[0..n)`. */
+function sais(s: Int32Array, sa: Int32Array, n: number, alphabet: number): void {
+  const sType = new Uint8Array(n); // 1 = S-type suffix, 0 = L-type
+  sType[n - 1] = 1;
+  for (let i = n - 2; i >= 0; i--) {
+    sType[i] = s[i]! < s[i + 1]! || (s[i] === s[i + 1] && sType[i + 1] === 1) ? 1 : 0;
+  }
+  // LMS position: an S-type suffix right after an L-type one (inlined below for speed).
+
+  // Step 1: sort LMS substrings by inducing from LMS positions dropped at bucket ends.
+  sa.fill(-1, 0, n);
+  let ends = bucketBounds(s, n, alphabet, true);
+  for (let i = 1; i < n; i++) if (sType[i] === 1 && sType[i - 1] === 0) sa[--ends[s[i]!]!] = i;
+  induce(s, sa, sType, n, alphabet);
+
+  // Step 2: name LMS substrings in sorted order.
+  let lmsCount = 0;
+  for (let i = 0; i < n; i++) {
+    const p = sa[i]!;
+    if (p > 0 && sType[p] === 1 && sType[p - 1] === 0) sa[lmsCount++] = p;
+  }
+  sa.fill(-1, lmsCount, n);
+  let names = 0;
+  let previous = -1;
+  for (let i = 0; i < lmsCount; i++) {
+    const position = sa[i]!;
+    let differs = previous < 0;
+    for (let d = 0; !differs; d++) {
+      if (s[position + d] !== s[previous + d] || sType[position + d] !== sType[previous + d]) {
+        differs = true;
+      } else if (d > 0 && ((sType[position + d] === 1 && sType[position + d - 1] === 0) || (sType[previous + d] === 1 && sType[previous + d - 1] === 0))) {
+        break;
+      }
+    }
+    if (differs) {
+      names++;
+      previous = position;
+    }
+    sa[lmsCount + (position >> 1)] = names - 1;
+  }
+  const reduced = new Int32Array(lmsCount);
+  for (let i = n - 1, j = lmsCount - 1; i >= lmsCount; i--) if (sa[i]! >= 0) reduced[j--] = sa[i]!;
+
+  // Step 3: sort the LMS suffixes, recursing while names repeat.
+  const reducedSa = new Int32Array(lmsCount);
+  if (names < lmsCount) sais(reduced, reducedSa, lmsCount, names);
+  else for (let i = 0; i < lmsCount; i++) reducedSa[reduced[i]!] = i;
+
+  // Step 4: induce the full order from the sorted LMS suffixes.
+  const lmsPositions = new Int32Array(lmsCount);
+  for (let i = 1, j = 0; i < n; i++) if (sType[i] === 1 && sType[i - 1] === 0) lmsPositions[j++] = i;
+  sa.fill(-1, 0, n);
+  ends = bucketBounds(s, n, alphabet, true);
+  for (let i = lmsCount - 1; i >= 0; i--) {
+    const position = lmsPositions[reducedSa[i]!]!;
+    sa[--ends[s[position]!]!] = position;
+  }
+  induce(s, sa, sType, n, alphabet);
+}
+
+export interface Match {
+  oldOffset: number;
+  lengthBytes: number;
+}
+
+/**
+ * Longest prefix of `target[at..]` occurring in `text`, by binary search over the suffix array
+ * keeping the common-prefix lengths of both bounds (so each step compares only new bytes).
+ * Lengths are capped at `maxLength` to bound the work in long identical regions.
+ */
+export function longestMatch(text: Uint8Array, sa: Int32Array, target: Uint8Array, at: number, maxLength: number, out: Match): void {
+  const n = text.length;
+  out.oldOffset = 0;
+  out.lengthBytes = 0;
+  if (n === 0 || at >= target.length) return;
+  const limit = Math.min(maxLength, target.length - at);
+  const lcp = (offset: number, from: number): number => {
+    let k = from;
+    const max = Math.min(limit, n - offset);
+    while (k < max && text[offset + k] === target[at + k]) k++;
+    return k;
+  };
+  let lo = 0;
+  let hi = n - 1;
+  let lcpLo = lcp(sa[lo]!, 0);
+  let lcpHi = lcp(sa[hi]!, 0);
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    const offset = sa[mid]!;
+    const k = lcp(offset, Math.min(lcpLo, lcpHi));
+    // Target shorter than or equal to this suffix's prefix sorts before it.
+    if (k === limit || (offset + k < n && target[at + k]! < text[offset + k]!)) {
+      hi = mid;
+      lcpHi = k;
+    } else {
+      lo = mid;
+      lcpLo = k;
+    }
+  }
+  if (lcpLo >= lcpHi) {
+    out.oldOffset = sa[lo]!;
+    out.lengthBytes = lcpLo;
+  } else {
+    out.oldOffset = sa[hi]!;
+    out.lengthBytes = lcpHi;
+  }
+}
+
