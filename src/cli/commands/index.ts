@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 // One import per command file (keep this list sorted by file name).
 import { register as airtime } from './airtime.js';
 import { register as decode } from './decode.js';
+import { register as defragment } from './defragment.js';
 import { register as diff } from './diff.js';
 import { register as encode } from './encode.js';
+import { register as fragment } from './fragment.js';
 import { register as keys } from './keys.js';
 import { register as packageCommand } from './package.js';
 import { register as patch } from './patch.js';
@@ -14,6 +16,8 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   // one entry per command
   decode,
   encode,
+  fragment,
+  defragment,
   plan,
   airtime,
   packageCommand,

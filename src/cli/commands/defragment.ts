@@ -1,0 +1,53 @@
+import { createInterface } from 'node:readline';
+import { Command } from 'commander';
+import { ValueError } from '../../core/errors.js';
+import { hexToBytes } from '../../core/hex.js';
+import { createDecoder, codecSpec } from '../../fec/create-codec.js';
+import { decodeDataFragment } from '../../fec/data-fragment.js';
+import { NotEnoughFragmentsError, requireBlock } from '../../fec/not-enough-fragments.js';
+import { reedSolomonReady } from '../../fec/rs-engine.js';
+import { FEC_SCHEMES, parseFecScheme } from '../../fec/scheme.js';
+import { parseIntegerOption } from './fragment.js';
+
+export function register(program: Command): void {
+  program
+    .command('defragment')
+    .description('read DataFragment hex lines (any subset) from stdin and write the rebuilt block to stdout')
+    .requiredOption('--nb-frag <count>', 'NbFrag (M), 1..16383')
+    .requiredOption('--fragment-size <bytes>', 'FragSize, 1..255')
+    .option('--matrix <scheme>', `FEC scheme: ${FEC_SCHEMES.join(', ')}`, 'v1')
+    .option('--size <bytes>', 'block size in bytes (drops the padding); default M × FragSize')
+    .action(async (options: { nbFrag: string; fragmentSize: string; matrix: string; size?: string }) => {
+      const nbFrag = parseIntegerOption(options.nbFrag, '--nb-frag');
+      const fragmentSize = parseIntegerOption(options.fragmentSize, '--fragment-size');
+      const scheme = parseFecScheme(options.matrix);
+      const size = options.size === undefined ? undefined : parseIntegerOption(options.size, '--size');
+      const paddingBytes = size === undefined ? 0 : nbFrag * fragmentSize - size;
+      if (size !== undefined && (paddingBytes < 0 || paddingBytes >= fragmentSize)) {
+        throw new ValueError('--size', `${(nbFrag - 1) * fragmentSize + 1}..${nbFrag * fragmentSize} bytes for M = ${nbFrag} fragments of ${fragmentSize}`, size, 'FEC_PADDING');
+      }
+      const engine = scheme === 'rs' ? await reedSolomonReady() : undefined;
+      // The CLI accepts the lines in any order; simulated devices use the default 'ascending'.
+      const decoder = createDecoder(codecSpec(scheme, engine), nbFrag, fragmentSize, { paddingBytes, order: 'any' });
+      let fragIndex: number | undefined;
+      let lineNumber = 0;
+      for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+        lineNumber++;
+        if (line.trim() === '') continue;
+        const fragment = decodeDataFragment(hexToBytes(line, `stdin line ${lineNumber}`));
+        fragIndex ??= fragment.fragIndex;
+        if (fragment.fragIndex !== fragIndex) {
+          throw new ValueError(`stdin line ${lineNumber} FragIndex`, `${fragIndex} like the first fragment (one session at a time)`, fragment.fragIndex, 'FEC_FRAG_INDEX');
+        }
+        decoder.push(fragment.n, fragment.data);
+      }
+      try {
+        process.stdout.write(requireBlock(decoder));
+      } catch (error) {
+        if (!(error instanceof NotEnoughFragmentsError)) throw error;
+        // The one line a script matches on, without the usual `fuota:` prefix.
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
