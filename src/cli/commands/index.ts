@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 // One import per command file (keep this list sorted by file name).
 import { register as airtime } from './airtime.js';
 import { register as decode } from './decode.js';
+import { register as demo } from './demo.js';
 import { register as defragment } from './defragment.js';
 import { register as diff } from './diff.js';
 import { register as encode } from './encode.js';
@@ -16,6 +17,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   // one entry per command
   decode,
   encode,
+  demo,
   fragment,
   defragment,
   plan,

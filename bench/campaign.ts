@@ -1,0 +1,134 @@
+// `npm run bench -- campaign [--sizes 100,10000,100000]`: whole campaigns on simulated fleets at
+// 10 % iid downlink loss, two redundancy policies side by side:
+//   adaptive = ours: 10 % coded fragments up front, then rounds sized from FragSessionStatusAns;
+//   fixed    = the common peer policy: 30 % coded fragments once, no further rounds.
+// Reported per run: fragments sent / the oracle minimum (Σ over waves and fragmentation sessions
+// of the N at which the worst-served completing device completed), devices confirmed, wall time,
+// simulated time, peak RSS and (peak RSS − baseline) per device. Fleets above 2 000 devices track
+// only the GF(2) equations on the devices ('rank-only'); smaller ones decode, patch and verify the
+// real signed package. Each run is its own process, so peak RSS is that run's.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createSimulatedWorld } from '../src/app.js';
+import { parseCampaignSpec } from '../src/campaign/spec.js';
+import { airtimeComparison } from '../src/demo/demo-report.js';
+import { DEFAULT_SCENARIO } from '../src/lns/sim/sim-fleet.js';
+
+type Policy = 'adaptive' | 'fixed';
+
+interface RunResult {
+  devices: number;
+  policy: Policy;
+  confirmed: number;
+  expectedConfirmed: number;
+  fragmentsSent: number;
+  oracleFragments: number;
+  airtimeRatio: number;
+  airtimeS: number;
+  simulatedHours: number;
+  wallS: number;
+  transitions: number;
+  peakRssMb: number;
+  baselineRssMb: number;
+  bytesPerDevice: number;
+}
+
+const POLICIES: Record<Policy, { initialRedundancy: number; maxRedundancy: number; maxStatusRounds: number }> = {
+  adaptive: { initialRedundancy: 0.1, maxRedundancy: 1, maxStatusRounds: 6 },
+  fixed: { initialRedundancy: 0.3, maxRedundancy: 0.3, maxStatusRounds: 1 },
+};
+
+async function runOne(devices: number, policy: Policy): Promise<RunResult> {
+  const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
+  const wallStart = performance.now();
+  let transitions = 0;
+  const world = await createSimulatedWorld({
+    scenario: { ...DEFAULT_SCENARIO, devices, seed: 42, loss: 0.1, absentShare: 0, v2Share: 0.5, uplinkIntervalMs: 30 * 60_000, payloadMode: devices > 2000 ? 'rank-only' : 'full' },
+    storePath: 'memory',
+    firmwareBytes: 64 * 1024,
+    spec: {
+      rollout: { canaryFraction: 0.01, haltFailureRate: 0.2 },
+      fragmentation: POLICIES[policy],
+      timing: { answerTimeoutMs: 60 * 60_000, sessionLeadMs: 3 * 3_600_000, setupDeadlineMs: 12 * 3_600_000 },
+    },
+    engine: { onTransition: () => void transitions++ },
+  });
+  const { engine, clock, startMs } = world;
+  const id = parseCampaignSpec(world.spec).id;
+  await engine.create(world.spec, world.block);
+  await clock.run({ untilMs: startMs + 14 * 86_400_000, done: () => engine.view(id)!.campaign.phase !== 'running', settle: () => engine.idle() });
+  const view = engine.view(id)!;
+  const airtime = airtimeComparison(view.campaign, view.devices, world.fleet.members);
+  let confirmed = 0;
+  for (const d of view.devices.values()) if (d.outcome === 'confirmed') confirmed++;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  return {
+    devices,
+    policy,
+    confirmed,
+    expectedConfirmed: devices,
+    fragmentsSent: airtime.fragmentsSent,
+    oracleFragments: airtime.oracleFragments,
+    airtimeRatio: airtime.ratio,
+    airtimeS: view.campaign.airtime.airtimeMs / 1000,
+    simulatedHours: (clock.now() - startMs) / 3_600_000,
+    wallS: (performance.now() - wallStart) / 1000,
+    transitions,
+    peakRssMb,
+    baselineRssMb,
+    bytesPerDevice: ((peakRssMb - baselineRssMb) * 2 ** 20) / devices,
+  };
+}
+
+function argument(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+if (argument('one')) {
+  const [devices, policy] = argument('one')!.split(':') as [string, Policy];
+  const result = await runOne(Number(devices), policy);
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+} else {
+  const sizes = (argument('sizes') ?? '100,10000,100000').split(',').map(Number);
+  const self = fileURLToPath(import.meta.url);
+  const results: RunResult[] = [];
+  console.log(`campaign benchmark: sizes ${sizes.join(', ')}, 10 % iid loss, seed 42 (each run in its own process)`);
+  for (const devices of sizes) {
+    for (const policy of ['adaptive', 'fixed'] as const) {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--max-old-space-size=8192', self, '--one', `${devices}:${policy}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line) {
+        console.error(`run ${devices} ${policy} failed:\n${run.stderr.slice(-2000)}`);
+        process.exit(1);
+      }
+      const result = JSON.parse(line.slice(7)) as RunResult;
+      results.push(result);
+      console.error(`  done ${devices} ${policy}: ${result.wallS.toFixed(1)} s`);
+    }
+  }
+  const header = ['devices', 'policy', 'confirmed', 'frags sent', 'oracle', 'sent/oracle', 'airtime s', 'sim h', 'wall s', 'transitions', 'peak RSS MB', 'KB/device'];
+  const rows = results.map((r) => [
+    String(r.devices),
+    r.policy,
+    `${r.confirmed}/${r.expectedConfirmed}`,
+    String(r.fragmentsSent),
+    String(r.oracleFragments),
+    r.airtimeRatio.toFixed(2),
+    r.airtimeS.toFixed(1),
+    r.simulatedHours.toFixed(1),
+    r.wallS.toFixed(1),
+    String(r.transitions),
+    r.peakRssMb.toFixed(0),
+    (r.bytesPerDevice / 1024).toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}campaign.json`, `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+  console.log('wrote bench/results/campaign.json');
+}

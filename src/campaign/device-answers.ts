@@ -1,0 +1,257 @@
+import { bytesToHex } from '../core/hex.js';
+import { isFuotaError } from '../core/errors.js';
+import { gpsSecondsToUnixMs, unixMsToGpsMs } from '../core/gps-time.js';
+import { decodeCommands, encodeCommands, type AppCommand } from '../lorawan/app-layer.js';
+import { packageForPort } from '../lorawan/packages.js';
+import { TS003 } from '../lorawan/ts003-clock-sync.js';
+import { TS004 } from '../lorawan/ts004-fragmentation.js';
+import type { CampaignContext } from './context.js';
+import type { Draft } from './draft.js';
+import { chooseScheme, countUplinkForRetry, finishDevice, sendUnicast } from './device-progress.js';
+import type { UplinkEvent } from './events.js';
+import { rebootLeadMs } from './wave-stages.js';
+import type { DeviceState } from './state.js';
+
+// Applies one uplink to its device. Whatever comes (a device not in the campaign, a malformed
+// payload, a duplicate, an answer for an old session) is counted and logged with a reason and
+// never throws, and never counts a device twice.
+
+/** A device clock within this of ours is in sync (DeviceTime has whole seconds). */
+const CLOCK_TOLERANCE_S = 1;
+const FUOTA_PORTS = new Set([200, 201, 202, 203]);
+const PACKAGE_IDS: Record<number, 'ts005' | 'ts004' | 'ts003' | undefined> = { 1: 'ts003', 2: 'ts005', 3: 'ts004' };
+
+type AnyAnswer = AppCommand & Record<string, any>;
+
+export function applyUplink(draft: Draft, event: UplinkEvent, ctx: CampaignContext): void {
+  const payloadHex = bytesToHex(event.payload);
+  if (!draft.has(event.devEui)) {
+    ignore(draft, undefined, 'unknown-device', '');
+    draft.note(event.devEui, `uplink on port ${event.fPort} from a device that is not in this campaign: ignored`);
+    return;
+  }
+  const device = draft.device(event.devEui);
+  device.counters.uplinks += 1;
+  device.timestamps.lastUplinkAtMs = event.atMs;
+  countUplinkForRetry(device, event.atMs);
+  if (!FUOTA_PORTS.has(event.fPort)) return; // the application's own traffic
+  draft.log.push({ devEui: device.devEui, atMs: event.atMs, direction: 'up', fPort: event.fPort, payloadHex, text: '' });
+  const logEntry = draft.log[draft.log.length - 1]!;
+  const spec = packageForPort(event.fPort);
+  const version = spec.name === 'TS006' ? 1 : (device.packageVersions[spec.name.toLowerCase() as 'ts003'] ?? 1);
+  let answers: AnyAnswer[];
+  try {
+    answers = decodeCommands(spec, version, 'uplink', event.payload) as AnyAnswer[];
+  } catch (error) {
+    if (!isFuotaError(error)) throw error;
+    logEntry.text = `malformed: ${error.message}`;
+    ignore(draft, device, 'malformed', '');
+    return;
+  }
+  logEntry.text = answers.map((a) => a.command).join(', ');
+  for (const answer of answers) {
+    const outcome = applyAnswer(draft, device, answer, event, ctx);
+    if (outcome !== 'applied') ignore(draft, device, outcome, `${answer.command} ignored: ${outcome}`);
+    else device.lastAnswer = { command: answer.command, atMs: event.atMs };
+  }
+}
+
+type AnswerOutcome = 'applied' | 'duplicate' | 'stale' | 'unexpected';
+
+function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event: UplinkEvent, ctx: CampaignContext): AnswerOutcome {
+  const pending = device.pending?.step;
+  switch (answer.command) {
+    case 'PackageVersionAns': {
+      const key = PACKAGE_IDS[answer.packageIdentifier];
+      if (!key || packageForPort(event.fPort).packageIdentifier !== answer.packageIdentifier) return 'unexpected';
+      if (pending !== `version-${key}`) return device.packageVersions[key] !== undefined ? 'duplicate' : 'unexpected';
+      device.pending = undefined;
+      if (answer.packageVersion !== 1 && answer.packageVersion !== 2) {
+        fail(draft, device, `PackageVersionAns: ${key.toUpperCase()} version ${answer.packageVersion} is not supported (1 or 2)`);
+        return 'applied';
+      }
+      device.packageVersions[key] = answer.packageVersion;
+      if (key === 'ts004') chooseScheme(draft, device, ctx);
+      return 'applied';
+    }
+    case 'McGroupSetupAns':
+      if (pending !== 'mc-group-setup') return device.done.mcGroupSetup ? 'duplicate' : 'unexpected';
+      if (answer.mcGroupId !== ctx.spec.multicast.groupId) return 'stale';
+      device.pending = undefined;
+      if (answer.idError) fail(draft, device, 'McGroupSetupAns: IDerror');
+      else device.done.mcGroupSetup = true;
+      return 'applied';
+    case 'FragSessionSetupAns': {
+      if (pending !== 'frag-session-setup') return device.done.fragSessionSetup ? 'duplicate' : 'unexpected';
+      if (answer.fragIndex !== device.fragIndex) return 'stale';
+      device.pending = undefined;
+      const errors = flagNames(answer, ['fragAlgoUnsupported', 'notEnoughMemory', 'fragIndexUnsupported', 'wrongDescriptor', 'sessionCntReplay']);
+      if (errors.length > 0) fail(draft, device, `FragSessionSetupAns: ${errors.join(', ')}`);
+      else device.done.fragSessionSetup = true;
+      return 'applied';
+    }
+    case 'AppTimeReq':
+      answerAppTimeReq(draft, device, answer, event, ctx);
+      return 'applied';
+    case 'DeviceAppTimePeriodicityAns':
+      return 'applied';
+    case 'McClassCSessionAns':
+    case 'McClassBSessionAns': {
+      if (pending !== 'mc-session') return device.done.mcSession ? 'duplicate' : 'unexpected';
+      device.pending = undefined;
+      const errors = flagNames(answer, ['drError', 'freqError', 'mcGroupUndefined', 'startMissed']);
+      if (errors.length > 0 || answer.timeToStart === undefined) fail(draft, device, `${answer.command}: ${errors.join(', ') || 'unknown status bits'}`);
+      else device.done.mcSession = true;
+      return 'applied';
+    }
+    case 'FragSessionStatusAns':
+      return applyStatus(draft, device, answer, event);
+    case 'FragDataBlockReceivedReq': {
+      if (answer.fragIndex !== device.fragIndex) return 'stale';
+      // TS004 v2.0.0 §3.4: acknowledge every time, whatever the MIC said: the device repeats
+      // the request until an answer reaches it.
+      sendUnicast(draft, device, { fPort: TS004.fPort, payload: encodeCommands(TS004, 2, 'downlink', [{ command: 'FragDataBlockReceivedAns', fragIndex: answer.fragIndex } as AppCommand]), summary: 'FragDataBlockReceivedAns' });
+      if (device.phase !== 'receiving') return 'duplicate';
+      if (answer.micError) fail(draft, device, 'FragDataBlockReceivedReq: MICError (the reassembled block does not match the setup MIC)');
+      else completeBlock(draft, device, 0);
+      return 'applied';
+    }
+    case 'DevUpgradeImageAns': {
+      if (pending !== 'upgrade-image') return device.nextFirmwareVersion !== undefined ? 'duplicate' : 'unexpected';
+      device.pending = undefined;
+      const wanted = ctx.spec.firmware.version;
+      if (answer.upImageStatus === 3 && answer.nextFirmwareVersion === wanted) {
+        device.nextFirmwareVersion = answer.nextFirmwareVersion;
+        // Every device reboots at the wave's time, or later if its answer came late.
+        device.timestamps.rebootAtMs = Math.max(draft.campaign.wave?.rebootAtMs ?? 0, draft.nowMs + rebootLeadMs(ctx));
+      }
+      else if (answer.upImageStatus === 3) finishDevice(draft, device, 'rejected', `DevUpgradeImageAns: valid image of version ${answer.nextFirmwareVersion}, expected ${wanted}`);
+      else if (answer.upImageStatus === 1) finishDevice(draft, device, 'rejected', 'DevUpgradeImageAns: image corrupt or signature invalid');
+      else if (answer.upImageStatus === 2) finishDevice(draft, device, 'rejected', 'DevUpgradeImageAns: image for other hardware');
+      else {
+        const last = device.fragments.missing === undefined ? 'no FragSessionStatusAns received' : `last FragSessionStatusAns: ${device.fragments.missing} fragments missing`;
+        fail(draft, device, `DevUpgradeImageAns: no image (block incomplete; ${last})`);
+      }
+      return 'applied';
+    }
+    case 'DevRebootTimeAns':
+      if (pending !== 'reboot-time') return device.phase === 'rebooting' ? 'duplicate' : 'unexpected';
+      device.pending = undefined;
+      if (answer.rebootTime !== 0) {
+        device.phase = 'rebooting';
+        // The device says when it will reboot; it may differ from what we asked.
+        if (answer.rebootTime !== 0xffffffff) device.timestamps.rebootAtMs = gpsSecondsToUnixMs(answer.rebootTime);
+      } else {
+        // RebootTime 0: no valid image — or the device already rebooted into it after an
+        // earlier request whose answer was lost. Its version decides.
+        device.phase = 'confirming';
+        draft.note(device.devEui, 'DevRebootTimeAns: RebootTime 0 (no image now): asking for the version');
+      }
+      return 'applied';
+    case 'DevVersionAns':
+      if (pending !== 'dev-version') {
+        // Sent on its own (or late): before the reboot it is the version the device runs now.
+        if (device.phase !== 'confirming' && device.phase !== 'done') device.firmwareBefore = answer.fwVersion;
+        return device.outcome === 'confirmed' ? 'duplicate' : 'applied';
+      }
+      device.firmwareAfter = answer.fwVersion;
+      if (device.firmwareBefore === undefined) device.firmwareBefore = ctx.targets.get(device.devEui)?.firmwareVersion;
+      device.pending = undefined;
+      if (answer.fwVersion === ctx.spec.firmware.version) finishDevice(draft, device, 'confirmed');
+      else fail(draft, device, `DevVersionAns: running version ${answer.fwVersion} after the reboot time, expected ${ctx.spec.firmware.version}`);
+      return 'applied';
+    case 'FragSessionDeleteAns':
+    case 'McGroupDeleteAns':
+    case 'McGroupStatusAns':
+    case 'DevRebootCountdownAns':
+    case 'DevDeleteImageAns':
+      return 'applied';
+    default:
+      return 'unexpected';
+  }
+}
+
+function applyStatus(draft: Draft, device: DeviceState, answer: AnyAnswer, event: UplinkEvent): AnswerOutcome {
+  if (answer.fragIndex !== undefined && answer.fragIndex !== device.fragIndex) return 'stale';
+  if (device.phase === 'block-complete') return 'duplicate';
+  if (device.phase !== 'receiving') return 'stale';
+  device.fragments.statusAtMs = event.atMs;
+  if (answer.nbFragReceived !== undefined) device.fragments.received = answer.nbFragReceived;
+  if (answer.missingFrag !== undefined) device.fragments.missing = answer.missingFrag;
+  if (answer.notEnoughMatrixMemory || answer.memoryError) {
+    device.fragments.memoryError = true;
+    fail(draft, device, `FragSessionStatusAns: ${answer.memoryError ? 'MemoryError' : 'NotEnoughMatrixMemory'}`);
+  } else if (answer.micError) {
+    fail(draft, device, 'FragSessionStatusAns: MICError');
+  } else if (answer.sessionDoesNotExist) {
+    // A v2 answer without Received&Index carries no FragIndex: in a group with several
+    // fragmentation sessions it may answer the request for another FragIndex. A device that
+    // really lost its session shows up as incomplete in the next rounds.
+    return 'stale';
+  } else if (answer.missingFrag === 0) {
+    completeBlock(draft, device, 0);
+  }
+  return 'applied';
+}
+
+function completeBlock(draft: Draft, device: DeviceState, missing: number): void {
+  device.fragments.missing = missing;
+  device.phase = 'block-complete';
+  device.timestamps.completeAtMs = draft.nowMs;
+  draft.note(device.devEui, 'block complete');
+}
+
+/** TS003 §4.2: correction = our GPS time − DeviceTime; answer when asked or when it is off. */
+function answerAppTimeReq(draft: Draft, device: DeviceState, answer: AnyAnswer, event: UplinkEvent, ctx: CampaignContext): void {
+  // Whole seconds truncated, as the device truncates DeviceTime (TS003 §4.2).
+  const gpsNowS = Math.floor(unixMsToGpsMs(event.atMs) / 1000);
+  const deviceTimeS = answer.deviceTime as number;
+  // DeviceTime is a u32 that wraps; take the nearest interpretation.
+  let correction = gpsNowS - deviceTimeS;
+  correction -= Math.round(correction / 2 ** 32) * 2 ** 32;
+  correction = Math.max(-0x80000000, Math.min(0x7fffffff, correction));
+  device.clockOffsetS = -correction;
+  if (correction !== 0 || answer.ansRequired) {
+    const version = device.packageVersions.ts003 ?? 1;
+    sendUnicast(draft, device, { fPort: TS003.fPort, payload: encodeCommands(TS003, version, 'downlink', [{ command: 'AppTimeAns', timeCorrection: correction, tokenAns: answer.tokenReq } as AppCommand]), summary: `AppTimeAns ${correction} s` });
+  }
+  if (Math.abs(correction) <= CLOCK_TOLERANCE_S) {
+    if (device.pending?.step === 'clock-sync') device.pending = undefined;
+    device.done.clockSync = true;
+    return;
+  }
+  // The correction may be lost on air: sync counts only once a later AppTimeReq shows the
+  // clock right. Ask for that check at the next retry, not at once: requests queued behind
+  // each other make the device send new tokens faster than our answers reach it, and it
+  // ignores an AppTimeAns whose token is not its latest.
+  device.done.clockSync = false;
+  device.counters.clockCorrections = (device.counters.clockCorrections ?? 0) + 1;
+  if (device.phase !== 'setup') return;
+  if (device.counters.clockCorrections > ctx.spec.timing.maxAttempts) {
+    fail(draft, device, `clock does not converge: ${device.counters.clockCorrections} AppTimeAns corrections sent, still ${correction} s off`);
+    return;
+  }
+  // Another request in flight keeps its place: clock sync comes again as a step of its own.
+  if (device.pending && device.pending.step !== 'clock-sync') return;
+  // The device answered, so the count of unanswered requests starts again.
+  device.pending = { step: 'clock-sync', attempts: 0, sentAtMs: draft.nowMs, retryAtMs: draft.nowMs + ctx.spec.timing.answerTimeoutMs };
+}
+
+/** Spec spellings where they are not the field name capitalised (TS005 §4.5 "DR error"). */
+const SPEC_BIT_NAMES: Record<string, string> = { drError: 'DRError' };
+
+function flagNames(answer: AnyAnswer, names: readonly string[]): string[] {
+  return names.filter((name) => answer[name] === true).map((name) => SPEC_BIT_NAMES[name] ?? name[0]!.toUpperCase() + name.slice(1));
+}
+
+function fail(draft: Draft, device: DeviceState, reason: string): void {
+  finishDevice(draft, device, 'failed', reason);
+}
+
+function ignore(draft: Draft, device: DeviceState | undefined, reason: string, text: string): void {
+  draft.campaign.ignoredUplinks[reason] = (draft.campaign.ignoredUplinks[reason] ?? 0) + 1;
+  if (device) {
+    device.counters.ignored += 1;
+    if (text) draft.note(device.devEui, text);
+  }
+}

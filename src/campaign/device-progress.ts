@@ -1,0 +1,159 @@
+import { bytesToHex } from '../core/hex.js';
+import { schemeForDevice, type FecScheme } from '../fec/scheme.js';
+import type { CampaignContext } from './context.js';
+import { requestFor, type UnicastRequest } from './device-requests.js';
+import type { Draft } from './draft.js';
+import type { DeviceOutcome, DeviceState, DeviceStep, WaveState } from './state.js';
+
+// How a device moves through a wave: which request comes next, when to ask again, when to give
+// up. Class A devices only hear us after their own uplink, so each request waits up to
+// answerTimeoutMs and is repeated up to maxAttempts times before the device counts as absent.
+
+/**
+ * A class A device receives a queued request in the RX window of its next uplink and answers
+ * in the uplink right after; a second uplink without the answer means the request or its
+ * answer was lost (or the request missed the first window), so we ask again at once instead
+ * of waiting for the timeout. An early retry costs at most a duplicate, which is counted.
+ */
+export const UPLINKS_BEFORE_RETRY = 2;
+
+/** Uplinks closer together than this (a device flushing several answers) count once. */
+const UPLINK_COUNT_GAP_MS = 60_000;
+
+export function countUplinkForRetry(device: DeviceState, atMs: number): void {
+  const pending = device.pending;
+  if (!pending) return;
+  const last = pending.lastCountedUplinkMs ?? pending.sentAtMs;
+  if (atMs - last < UPLINK_COUNT_GAP_MS && pending.uplinksSince !== undefined) return;
+  pending.uplinksSince = (pending.uplinksSince ?? 0) + 1;
+  pending.lastCountedUplinkMs = atMs;
+}
+
+export function sendUnicast(draft: Draft, device: DeviceState, request: UnicastRequest): void {
+  const payloadHex = bytesToHex(request.payload);
+  draft.emit({ type: 'unicast', id: draft.nextId(), devEui: device.devEui, fPort: request.fPort, payloadHex });
+  draft.log.push({ devEui: device.devEui, atMs: draft.nowMs, direction: 'down', fPort: request.fPort, payloadHex, text: request.summary });
+  device.counters.downlinks += 1;
+  draft.campaign.airtime.unicastSent += 1;
+}
+
+export function sendStep(draft: Draft, device: DeviceState, step: DeviceStep, wave: WaveState, ctx: CampaignContext): void {
+  const attempts = device.pending?.step === step ? device.pending.attempts + 1 : 1;
+  // A reboot time the request can no longer reach the device before is moved on: a class A
+  // device gets it only after its next uplink.
+  if (step === 'reboot-time' && (device.timestamps.rebootAtMs ?? 0) < draft.nowMs + ctx.spec.timing.answerTimeoutMs / 2) {
+    device.timestamps.rebootAtMs = draft.nowMs + ctx.spec.timing.answerTimeoutMs;
+  }
+  sendUnicast(draft, device, requestFor(step, device, wave, ctx));
+  device.pending = { step, attempts, sentAtMs: draft.nowMs, retryAtMs: draft.nowMs + ctx.spec.timing.answerTimeoutMs };
+}
+
+/** The next request a device needs in its current phase, or undefined when it has none. */
+export function nextStep(device: DeviceState, ctx: CampaignContext): DeviceStep | undefined {
+  if (device.outcome) return undefined;
+  switch (device.phase) {
+    case 'setup':
+      if (device.packageVersions.ts004 === undefined) return 'version-ts004';
+      if (device.packageVersions.ts005 === undefined) return 'version-ts005';
+      if (device.packageVersions.ts003 === undefined) return 'version-ts003';
+      if (!device.done.mcGroupSetup) return 'mc-group-setup';
+      if (!device.done.fragSessionSetup) return 'frag-session-setup';
+      if (!device.done.clockSync) return 'clock-sync';
+      return undefined;
+    case 'session':
+      return device.done.mcSession ? undefined : 'mc-session';
+    case 'upgrading':
+      return device.nextFirmwareVersion === undefined ? 'upgrade-image' : 'reboot-time';
+    case 'confirming':
+      return 'dev-version';
+    default:
+      void ctx;
+      return undefined;
+  }
+}
+
+/**
+ * Moves a device on: sends its next request when nothing is pending, repeats a request whose
+ * answer is overdue, and gives up after maxAttempts. Returns true when it changed the device.
+ */
+export function advanceDevice(draft: Draft, devEui: string, wave: WaveState, ctx: CampaignContext): void {
+  const view = draft.peek(devEui)!;
+  if (view.outcome) return;
+  if (view.pending) {
+    const heardWithoutAnswer = (view.pending.uplinksSince ?? 0) >= UPLINKS_BEFORE_RETRY;
+    if (draft.nowMs < view.pending.retryAtMs && !heardWithoutAnswer) return;
+    const device = draft.device(devEui);
+    const pending = device.pending!;
+    if (pending.attempts >= ctx.spec.timing.maxAttempts) {
+      // Absent means never heard from; a device that answered before has lost contact.
+      giveUp(draft, device, `no answer to ${stepName(pending.step)} after ${pending.attempts} attempts`);
+      return;
+    }
+    sendStep(draft, device, pending.step, wave, ctx);
+    return;
+  }
+  const step = nextStep(view, ctx);
+  if (step === undefined) {
+    if (view.phase === 'setup') {
+      const device = draft.device(devEui);
+      device.phase = 'setup-done';
+      device.timestamps.setupDoneAtMs = draft.nowMs;
+    }
+    return;
+  }
+  sendStep(draft, draft.device(devEui), step, wave, ctx);
+}
+
+export function finishDevice(draft: Draft, device: DeviceState, outcome: DeviceOutcome, reason?: string): void {
+  if (device.outcome) return;
+  device.outcome = outcome;
+  device.phase = 'done';
+  device.pending = undefined;
+  device.timestamps.finishedAtMs = draft.nowMs;
+  if (reason) device.error = reason;
+  draft.note(device.devEui, reason ? `${outcome}: ${reason}` : outcome);
+}
+
+/** One fragmentation session per FEC scheme in the wave (v1 and v2 coded fragments do not mix). */
+export function assignSubSession(draft: Draft, scheme: FecScheme, ctx: CampaignContext): number {
+  const wave = draft.campaign.wave!;
+  const existing = wave.subSessions.find((s) => s.scheme === scheme);
+  if (existing) return existing.fragIndex;
+  const used = new Set(wave.subSessions.map((s) => s.fragIndex));
+  let fragIndex = ctx.spec.fragmentation.fragIndex;
+  while (used.has(fragIndex)) fragIndex = (fragIndex + 1) % 4;
+  wave.subSessions.push({ scheme, fragIndex, ...ctx.layout, nextN: 1, targetN: 0 });
+  return fragIndex;
+}
+
+const STEP_NAMES: Record<DeviceStep, string> = {
+  'version-ts004': 'PackageVersionReq (TS004)',
+  'version-ts005': 'PackageVersionReq (TS005)',
+  'version-ts003': 'PackageVersionReq (TS003)',
+  'mc-group-setup': 'McGroupSetupReq',
+  'frag-session-setup': 'FragSessionSetupReq',
+  'clock-sync': 'ForceDeviceResyncReq',
+  'mc-session': 'McClassC/BSessionReq',
+  'upgrade-image': 'DevUpgradeImageReq',
+  'reboot-time': 'DevRebootTimeReq',
+  'dev-version': 'DevVersionReq',
+};
+
+export function stepName(step: DeviceStep): string {
+  return STEP_NAMES[step];
+}
+
+/** The FEC scheme and fragmentation session of a device, once its TS004 version is known. */
+export function chooseScheme(draft: Draft, device: DeviceState, ctx: CampaignContext): void {
+  if (device.packageVersions.ts004 === undefined || device.fecScheme !== undefined) return;
+  const target = ctx.targets.get(device.devEui)!;
+  const scheme = schemeForDevice({ ts004PackageVersion: device.packageVersions.ts004, reedSolomon: target.reedSolomon, v2Seed: target.v2Seed }, ctx.spec.fragmentation.fecPreference);
+  device.fecScheme = scheme;
+  device.fragIndex = assignSubSession(draft, scheme, ctx);
+}
+
+/** Gives up on a device: absent when it never answered, failed (lost contact) when it did. */
+export function giveUp(draft: Draft, device: DeviceState, why: string): void {
+  if (device.lastAnswer) finishDevice(draft, device, 'failed', `lost contact: ${why} (last answer ${device.lastAnswer.command})`);
+  else finishDevice(draft, device, 'absent', why);
+}

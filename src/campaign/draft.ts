@@ -1,0 +1,107 @@
+import { InternalError } from '../core/errors.js';
+import type { LedgerSnapshot } from '../radio/duty-cycle-ledger.js';
+import type { CampaignCommand } from './commands.js';
+import type { CampaignState, DeviceState } from './state.js';
+
+/** One line of a device's history: every command sent and answer received, and why things changed. */
+export interface DeviceLogEntry {
+  devEui: string;
+  atMs: number;
+  direction: 'down' | 'up' | 'note';
+  fPort?: number;
+  payloadHex?: string;
+  text: string;
+}
+
+/** What a transition returns: the new campaign state, the devices it changed, what to do. */
+export interface TransitionResult {
+  campaign: CampaignState;
+  /** The duty-cycle ledger, only when this transition scheduled airtime. */
+  ledger?: LedgerSnapshot;
+  devices: DeviceState[];
+  commands: CampaignCommand[];
+  log: DeviceLogEntry[];
+}
+
+/** The state a transition reads: never modified. */
+export interface CampaignSnapshot {
+  campaign: CampaignState;
+  ledger?: LedgerSnapshot;
+  devices: ReadonlyMap<string, DeviceState>;
+}
+
+/**
+ * Copy-on-write working set of one transition: devices are copied the first time they are
+ * touched, so a transition over one answer costs O(1) whatever the fleet size, and the input
+ * snapshot is never modified (the state machine stays pure).
+ */
+export class Draft {
+  readonly campaign: CampaignState;
+  readonly commands: CampaignCommand[] = [];
+  readonly log: DeviceLogEntry[] = [];
+  private readonly touched = new Map<string, DeviceState>();
+  /** Set by whoever schedules airtime; kept out of CampaignState so answers do not copy it. */
+  ledger?: LedgerSnapshot;
+
+  constructor(
+    private readonly snapshot: CampaignSnapshot,
+    readonly nowMs: number,
+  ) {
+    this.campaign = structuredClone(snapshot.campaign);
+    this.campaign.updatedAtMs = nowMs;
+  }
+
+  has(devEui: string): boolean {
+    return this.snapshot.devices.has(devEui);
+  }
+
+  /** Read-only view (the latest, touched or not). */
+  peek(devEui: string): DeviceState | undefined {
+    return this.touched.get(devEui) ?? this.snapshot.devices.get(devEui);
+  }
+
+  /** A device to change: copied on first touch. */
+  device(devEui: string): DeviceState {
+    let device = this.touched.get(devEui);
+    if (!device) {
+      const original = this.snapshot.devices.get(devEui);
+      if (!original) throw new InternalError('DEVICE_NOT_IN_CAMPAIGN', `device ${devEui} is not in the campaign`);
+      device = structuredClone(original);
+      this.touched.set(devEui, device);
+    }
+    return device;
+  }
+
+  /** Every device of the campaign, latest version, read-only. */
+  *all(): Generator<DeviceState> {
+    for (const [devEui, original] of this.snapshot.devices) yield this.touched.get(devEui) ?? original;
+  }
+
+  *inWave(wave: number): Generator<DeviceState> {
+    for (const device of this.all()) if (device.wave === wave) yield device;
+  }
+
+  note(devEui: string, text: string): void {
+    this.log.push({ devEui, atMs: this.nowMs, direction: 'note', text });
+  }
+
+  emit(command: CampaignCommand): void {
+    this.commands.push(command);
+  }
+
+  nextId(): string {
+    this.campaign.downlinkSeq += 1;
+    return `${this.campaign.id}-${this.campaign.downlinkSeq}`;
+  }
+
+  /** The ledger as it stands (the snapshot's unless this transition changed it). */
+  currentLedger(): LedgerSnapshot | undefined {
+    return this.ledger ?? this.snapshot.ledger;
+  }
+
+  result(): TransitionResult {
+    const result: TransitionResult = { campaign: this.campaign, devices: [...this.touched.values()], commands: this.commands, log: this.log };
+    if (this.ledger) result.ledger = this.ledger;
+    return result;
+  }
+}

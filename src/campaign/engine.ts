@@ -1,0 +1,241 @@
+import { FuotaError, CallerError } from '../core/errors.js';
+import { hexToBytes } from '../core/hex.js';
+import type { FecEncoder } from '../fec/codec.js';
+import { codecSpec, createEncoder } from '../fec/create-codec.js';
+import { encodeDataFragment } from '../fec/data-fragment.js';
+import type { ReedSolomonEngine } from '../fec/reed-solomon.js';
+import { reedSolomonReady } from '../fec/rs-engine.js';
+import type { FecScheme } from '../fec/scheme.js';
+import type { LedgerSnapshot } from '../radio/duty-cycle-ledger.js';
+import type { CampaignCommand } from './commands.js';
+import { campaignContext, type CampaignContext } from './context.js';
+import type { TransitionResult } from './draft.js';
+import type { CampaignEvent } from './events.js';
+import type { Clock, CampaignStore, NetworkServer, OutboxItem, Uplink } from './ports.js';
+import { parseCampaignSpec, type CampaignSpec } from './spec.js';
+import type { CampaignState, DeviceState } from './state.js';
+import { initialState, transition } from './transition.js';
+
+// Drives campaigns: feeds events to the pure state machine one at a time, commits each result
+// (state + commands in an outbox) before carrying the commands out, and wakes campaigns at the
+// time their state asks for. A restart loads the state and carries out what the outbox still
+// holds, so nothing decided is lost and nothing is decided twice.
+
+interface Live {
+  ctx: CampaignContext;
+  campaign: CampaignState;
+  devices: Map<string, DeviceState>;
+  ledger?: LedgerSnapshot;
+  encoders: Map<FecScheme, FecEncoder>;
+  cancelWake?: () => void;
+  outbox: OutboxItem[];
+}
+
+export interface EngineOptions {
+  store: CampaignStore;
+  network: NetworkServer;
+  clock: Clock;
+  /** Called after every committed transition (progress, status events). */
+  onTransition?: (campaignId: string, result: TransitionResult, live: { campaign: CampaignState; devices: ReadonlyMap<string, DeviceState> }) => void;
+  /** Called when carrying out a command failed (it stays in the outbox and is retried). */
+  onCommandError?: (campaignId: string, command: CampaignCommand, error: unknown) => void;
+}
+
+const TERMINAL: ReadonlySet<CampaignState['phase']> = new Set(['completed', 'halted', 'cancelled']);
+const COMMAND_RETRY_MS = 30_000;
+
+export class CampaignEngine {
+  private readonly live = new Map<string, Live>();
+  /** devEui → campaign id, for routing uplinks. */
+  private readonly deviceIndex = new Map<string, string>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private rsEngine?: ReedSolomonEngine;
+  private closed = false;
+
+  constructor(private readonly options: EngineOptions) {}
+
+  /** Validates and stores a new campaign, then starts it. */
+  create(specInput: unknown, block: Uint8Array): Promise<string> {
+    return this.serial(async () => {
+      const spec = parseCampaignSpec(specInput);
+      // The store refuses an id it already has (CAMPAIGN_EXISTS); this covers live ones cheaply.
+      if (this.live.has(spec.id)) throw new CallerError('CAMPAIGN_EXISTS', `campaign ${spec.id}: already exists`);
+      for (const device of spec.devices) {
+        const other = this.deviceIndex.get(device.devEui);
+        if (other) throw new CallerError('DEVICE_BUSY', `device ${device.devEui}: already in running campaign ${other}`);
+      }
+      const ctx = campaignContext(spec, block);
+      const { campaign, devices } = initialState(spec, this.options.clock.now());
+      await this.options.store.create({ specJson: JSON.stringify(spec), block, campaign, devices });
+      await this.attach(ctx, campaign, devices, undefined, []);
+      await this.apply(spec.id, { type: 'start', atMs: this.options.clock.now() });
+      return spec.id;
+    });
+  }
+
+  /** Loads a stored campaign (after a restart) and carries on where it stopped. */
+  resume(id: string): Promise<void> {
+    return this.serial(async () => {
+      if (this.live.has(id)) return;
+      const stored = await this.options.store.load(id);
+      if (!stored) throw new CallerError('CAMPAIGN_NOT_FOUND', `campaign ${id}: not found`);
+      const spec = parseCampaignSpec(JSON.parse(stored.specJson));
+      await this.attach(campaignContext(spec, stored.block), stored.campaign, stored.devices, stored.ledger, stored.outbox);
+      await this.flushOutbox(id);
+      this.scheduleWake(id);
+    });
+  }
+
+  /** Resumes every stored campaign that has not finished. */
+  async resumeAll(): Promise<string[]> {
+    const ids = (await this.options.store.list()).filter((c) => !TERMINAL.has(c.phase)).map((c) => c.id);
+    for (const id of ids) await this.resume(id);
+    return ids;
+  }
+
+  handleUplink(uplink: Uplink): Promise<void> {
+    return this.serial(async () => {
+      const id = this.deviceIndex.get(uplink.devEui);
+      if (!id) return; // not a device of any running campaign: the application's business
+      await this.apply(id, { type: 'uplink', atMs: uplink.atMs, devEui: uplink.devEui, fPort: uplink.fPort, payload: uplink.payload });
+    });
+  }
+
+  downlinkFailed(devEui: string, reason: string): Promise<void> {
+    return this.serial(async () => {
+      const id = this.deviceIndex.get(devEui);
+      if (id) await this.apply(id, { type: 'downlink-failed', atMs: this.options.clock.now(), devEui, reason });
+    });
+  }
+
+  pause(id: string): Promise<void> {
+    return this.operatorEvent(id, 'pause');
+  }
+
+  resumePaused(id: string): Promise<void> {
+    return this.operatorEvent(id, 'resume');
+  }
+
+  cancel(id: string): Promise<void> {
+    return this.operatorEvent(id, 'cancel');
+  }
+
+  /** The in-memory view of a live campaign (read-only). */
+  view(id: string): { spec: CampaignSpec; campaign: CampaignState; devices: ReadonlyMap<string, DeviceState> } | undefined {
+    const live = this.live.get(id);
+    return live && { spec: live.ctx.spec, campaign: live.campaign, devices: live.devices };
+  }
+
+  /** Waits for queued work; stops timers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue.catch(() => undefined);
+    for (const live of this.live.values()) live.cancelWake?.();
+  }
+
+  /** Resolves when all queued work is done. */
+  idle(): Promise<void> {
+    return this.queue.then(() => undefined, () => undefined);
+  }
+
+  private operatorEvent(id: string, type: 'pause' | 'resume' | 'cancel'): Promise<void> {
+    return this.serial(async () => {
+      if (!this.live.has(id)) throw new CallerError('CAMPAIGN_NOT_FOUND', `campaign ${id}: not loaded`);
+      await this.apply(id, { type, atMs: this.options.clock.now() });
+    });
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async attach(ctx: CampaignContext, campaign: CampaignState, devices: DeviceState[], ledger: LedgerSnapshot | undefined, outbox: OutboxItem[]): Promise<void> {
+    const schemes = new Set(devices.map((d) => d.fecScheme));
+    if (ctx.spec.fragmentation.fecPreference === 'rs' || schemes.has('rs')) this.rsEngine ??= await reedSolomonReady();
+    const live: Live = { ctx, campaign, devices: new Map(devices.map((d) => [d.devEui, d])), encoders: new Map(), outbox: [...outbox] };
+    if (ledger) live.ledger = ledger;
+    this.live.set(campaign.id, live);
+    if (!TERMINAL.has(campaign.phase)) for (const device of devices) this.deviceIndex.set(device.devEui, campaign.id);
+  }
+
+  private async apply(id: string, event: CampaignEvent): Promise<void> {
+    const live = this.live.get(id)!;
+    const snapshot = live.ledger ? { campaign: live.campaign, devices: live.devices, ledger: live.ledger } : { campaign: live.campaign, devices: live.devices };
+    const result = transition(snapshot, event, live.ctx);
+    const seqs = await this.options.store.commit(id, result);
+    live.campaign = result.campaign;
+    for (const device of result.devices) live.devices.set(device.devEui, device);
+    if (result.ledger) live.ledger = result.ledger;
+    result.commands.forEach((command, i) => live.outbox.push({ seq: seqs[i]!, command }));
+    if (TERMINAL.has(result.campaign.phase)) for (const devEui of live.devices.keys()) this.deviceIndex.delete(devEui);
+    this.options.onTransition?.(id, result, live);
+    await this.flushOutbox(id);
+    this.scheduleWake(id);
+  }
+
+  /** Carries out queued commands in order; stops at the first failure (retried later). */
+  private async flushOutbox(id: string): Promise<void> {
+    const live = this.live.get(id)!;
+    const done: number[] = [];
+    try {
+      while (live.outbox.length > 0) {
+        const item = live.outbox[0]!;
+        try {
+          await this.execute(live, item.command);
+        } catch (error) {
+          this.options.onCommandError?.(id, item.command, error);
+          if (!this.closed) this.options.clock.at(this.options.clock.now() + COMMAND_RETRY_MS, () => void this.serial(() => this.flushOutbox(id)));
+          break;
+        }
+        live.outbox.shift();
+        done.push(item.seq);
+      }
+    } finally {
+      if (done.length > 0) await this.options.store.markDone(id, done);
+    }
+  }
+
+  private async execute(live: Live, command: CampaignCommand): Promise<void> {
+    const network = this.options.network;
+    switch (command.type) {
+      case 'unicast':
+        return network.sendUnicast(command);
+      case 'create-multicast-group':
+        return network.createMulticastGroup(command);
+      case 'delete-multicast-group':
+        return network.deleteMulticastGroup(command.groupName);
+      case 'multicast':
+        return network.sendMulticast({ id: command.id, groupName: command.groupName, fPort: command.fPort, payload: hexToBytes(command.payloadHex), atMs: command.atMs });
+      case 'multicast-fragment': {
+        const encoder = this.encoder(live, command.scheme);
+        const payload = encodeDataFragment(command.fragIndex, command.n, encoder.fragment(command.n));
+        return network.sendMulticast({ id: command.id, groupName: command.groupName, fPort: 201, payload, atMs: command.atMs });
+      }
+    }
+  }
+
+  private encoder(live: Live, scheme: FecScheme): FecEncoder {
+    let encoder = live.encoders.get(scheme);
+    if (!encoder) {
+      encoder = createEncoder(codecSpec(scheme, this.rsEngine), live.ctx.block, live.ctx.layout.fragmentSizeBytes);
+      live.encoders.set(scheme, encoder);
+    }
+    return encoder;
+  }
+
+  private scheduleWake(id: string): void {
+    const live = this.live.get(id)!;
+    live.cancelWake?.();
+    live.cancelWake = undefined;
+    const wake = live.campaign.nextWakeMs;
+    if (this.closed || wake === undefined || TERMINAL.has(live.campaign.phase)) return;
+    live.cancelWake = this.options.clock.at(wake, () => {
+      live.cancelWake = undefined;
+      void this.serial(() => this.apply(id, { type: 'tick', atMs: Math.max(wake, this.options.clock.now()) })).catch((error: unknown) => {
+        if (!(error instanceof FuotaError)) throw error;
+      });
+    });
+  }
+}

@@ -1,0 +1,21 @@
+// What happens to a campaign. Events are not stored: their effect is (the next state).
+
+export interface UplinkEvent {
+  type: 'uplink';
+  atMs: number;
+  devEui: string;
+  fPort: number;
+  payload: Uint8Array;
+}
+
+export type CampaignEvent =
+  | { type: 'start'; atMs: number }
+  | { type: 'tick'; atMs: number }
+  | UplinkEvent
+  /** The network server has no more queued multicast downlinks for the wave's group. */
+  | { type: 'multicast-queue-empty'; atMs: number }
+  /** A unicast downlink was rejected or expired (network server feedback). */
+  | { type: 'downlink-failed'; atMs: number; devEui: string; reason: string }
+  | { type: 'pause'; atMs: number }
+  | { type: 'resume'; atMs: number }
+  | { type: 'cancel'; atMs: number };

@@ -1,0 +1,108 @@
+import { bytesToHex } from '../core/hex.js';
+import { unixMsToGpsMs } from '../core/gps-time.js';
+import { nextPingSlotUs } from '../radio/class-b-timing.js';
+import { DutyCycleLedger, DUTY_CYCLE_WINDOW_US } from '../radio/duty-cycle-ledger.js';
+import { dataRate, occupiedBandwidthHz } from '../radio/regions.js';
+import { downlinkAirtimeUs } from '../radio/send-planner.js';
+import type { CampaignContext } from './context.js';
+import type { Draft } from './draft.js';
+import { multicastGroupName, type SubSession } from './state.js';
+
+// Puts multicast downlinks on air within every covering gateway's duty-cycle budget (the
+// ledger is fed by what we schedule, so budgets hold across rounds, waves and restarts). Frames
+// are handed to the network server at most LOOKAHEAD_MS ahead: queues stay short and a pause
+// takes effect within a minute.
+
+export const LOOKAHEAD_MS = 60_000;
+
+function openLedger(draft: Draft, ctx: CampaignContext): DutyCycleLedger {
+  const snapshot = draft.currentLedger();
+  return snapshot ? DutyCycleLedger.fromJSON(snapshot, ctx.region) : new DutyCycleLedger(ctx.region, { budgetShare: ctx.spec.budgetShare });
+}
+
+/** Earliest start ≥ notBeforeMs allowed on every gateway (and on a ping slot for class B). */
+function earliestStartMs(ledger: DutyCycleLedger, ctx: CampaignContext, airtimeUs: number, notBeforeMs: number): number {
+  const bandwidthHz = occupiedBandwidthHz(dataRate(ctx.region, ctx.spec.multicast.dr));
+  let startUs = Math.ceil(notBeforeMs * 1000);
+  for (let guard = 0; guard < 1000; guard++) {
+    let candidate = startUs;
+    for (const gatewayId of ctx.gateways) {
+      candidate = Math.max(candidate, ledger.earliestStartUs({ gatewayId, frequencyHz: ctx.frequencyHz, bandwidthHz, airtimeUs, notBeforeUs: candidate }));
+    }
+    if (ctx.spec.multicast.class === 'B') {
+      // Class B multicast is heard only in the group's ping slots (on the GPS timeline).
+      const offsetUs = unixMsToGpsMs(candidate / 1000) * 1000 - candidate;
+      candidate = nextPingSlotUs(candidate + offsetUs, ctx.spec.multicast.periodicity) - offsetUs;
+    }
+    if (candidate === startUs) return Math.ceil(candidate / 1000);
+    startUs = candidate;
+  }
+  return Math.ceil(startUs / 1000);
+}
+
+function record(ledger: DutyCycleLedger, ctx: CampaignContext, startMs: number, airtimeUs: number): void {
+  const bandwidthHz = occupiedBandwidthHz(dataRate(ctx.region, ctx.spec.multicast.dr));
+  for (const gatewayId of ctx.gateways) {
+    ledger.record({ gatewayId, frequencyHz: ctx.frequencyHz, bandwidthHz, airtimeUs, startUs: startMs * 1000, kind: 'fuota' });
+  }
+}
+
+function save(draft: Draft, ledger: DutyCycleLedger): void {
+  ledger.prune(draft.nowMs * 1000 - DUTY_CYCLE_WINDOW_US);
+  draft.ledger = ledger.toJSON();
+}
+
+/**
+ * Emits the DataFragments due within the lookahead, in ascending N per sub-session (devices
+ * drop an N lower than the last seen). Returns true while fragments remain to be sent or are
+ * still on air.
+ */
+export function scheduleFragments(draft: Draft, ctx: CampaignContext, sessions: readonly SubSession[]): boolean {
+  const wave = draft.campaign.wave!;
+  const airtimeUs = ctx.worstCasePlan.airtimePerFragmentUs;
+  const horizonMs = draft.nowMs + LOOKAHEAD_MS;
+  let ledger: DutyCycleLedger | undefined;
+  let remaining = false;
+  for (const session of sessions) {
+    while (session.nextN <= session.targetN) {
+      ledger ??= openLedger(draft, ctx);
+      const notBefore = Math.max(session.nextAtMs ?? draft.nowMs, wave.lastMulticastEndMs ?? 0, draft.nowMs);
+      const atMs = earliestStartMs(ledger, ctx, airtimeUs, notBefore);
+      // Never past the session: devices have left class C/B by then (the status round decides).
+      if (wave.sessionEndMs !== undefined && atMs + airtimeUs / 1000 > wave.sessionEndMs) {
+        session.targetN = session.nextN - 1;
+        break;
+      }
+      if (atMs > horizonMs) {
+        session.nextAtMs = atMs;
+        remaining = true;
+        break;
+      }
+      record(ledger, ctx, atMs, airtimeUs);
+      draft.emit({ type: 'multicast-fragment', id: draft.nextId(), groupName: multicastGroupName(draft.campaign.id, wave.index), scheme: session.scheme, fragIndex: session.fragIndex, n: session.nextN, atMs });
+      draft.campaign.airtime.fragmentsSent += 1;
+      draft.campaign.airtime.airtimeMs += airtimeUs / 1000;
+      session.nextN += 1;
+      session.nextAtMs = atMs + airtimeUs / 1000;
+      wave.lastMulticastEndMs = atMs + Math.ceil(airtimeUs / 1000);
+    }
+    // One sub-session at a time: the next starts when this one has sent its round.
+    if (session.nextN <= session.targetN) break;
+  }
+  if (ledger) save(draft, ledger);
+  return remaining || sessions.some((s) => s.nextN <= s.targetN) || (wave.lastMulticastEndMs ?? 0) > draft.nowMs;
+}
+
+/** Schedules one other multicast frame (FragSessionStatusReq); returns its start time. */
+export function scheduleMulticastFrame(draft: Draft, ctx: CampaignContext, frame: { fPort: number; payload: Uint8Array }): number {
+  const wave = draft.campaign.wave!;
+  const ledger = openLedger(draft, ctx);
+  const airtimeUs = downlinkAirtimeUs(ctx.region, ctx.spec.multicast.dr, frame.payload.length);
+  const atMs = earliestStartMs(ledger, ctx, airtimeUs, Math.max(draft.nowMs, wave.lastMulticastEndMs ?? 0));
+  record(ledger, ctx, atMs, airtimeUs);
+  save(draft, ledger);
+  draft.emit({ type: 'multicast', id: draft.nextId(), groupName: multicastGroupName(draft.campaign.id, wave.index), fPort: frame.fPort, payloadHex: bytesToHex(frame.payload), atMs });
+  draft.campaign.airtime.airtimeMs += airtimeUs / 1000;
+  wave.lastMulticastEndMs = atMs + Math.ceil(airtimeUs / 1000);
+  return atMs;
+}

@@ -1,0 +1,75 @@
+import type { LedgerSnapshot } from '../radio/duty-cycle-ledger.js';
+import type { CampaignCommand, CreateMulticastGroupCommand, UnicastCommand } from './commands.js';
+import type { DeviceLogEntry, TransitionResult } from './draft.js';
+import type { CampaignState, DeviceState } from './state.js';
+
+// The two ports the campaign owns. Adapters (ChirpStack, The Things Stack, the simulator,
+// SQLite) implement them; the composition root (src/app.ts) wires them.
+
+export interface Uplink {
+  devEui: string;
+  fPort: number;
+  payload: Uint8Array;
+  atMs: number;
+}
+
+export interface MulticastDownlink {
+  id: string;
+  groupName: string;
+  fPort: number;
+  payload: Uint8Array;
+  /** When it should go on air (the network server or adapter holds it until then). */
+  atMs: number;
+}
+
+/** What the engine needs from a LoRaWAN network server. */
+export interface NetworkServer {
+  /** Queues a class A downlink (delivered after the device's next uplink). */
+  sendUnicast(downlink: UnicastCommand): Promise<void>;
+  createMulticastGroup(group: CreateMulticastGroupCommand): Promise<void>;
+  sendMulticast(downlink: MulticastDownlink): Promise<void>;
+  /** Deletes the group once its queue is empty (never while fragments are still queued). */
+  deleteMulticastGroup(groupName: string): Promise<void>;
+}
+
+export interface OutboxItem {
+  seq: number;
+  command: CampaignCommand;
+}
+
+export interface StoredCampaign {
+  specJson: string;
+  block: Uint8Array;
+  campaign: CampaignState;
+  devices: DeviceState[];
+  ledger?: LedgerSnapshot;
+  /** Commands decided but not yet confirmed as carried out. */
+  outbox: OutboxItem[];
+}
+
+export interface CampaignSummary {
+  id: string;
+  phase: CampaignState['phase'];
+  updatedAtMs: number;
+  nextWakeMs?: number;
+}
+
+/** Durable campaign state: every transition is committed whole, with its commands. */
+export interface CampaignStore {
+  create(record: { specJson: string; block: Uint8Array; campaign: CampaignState; devices: DeviceState[] }): Promise<void>;
+  load(id: string): Promise<StoredCampaign | undefined>;
+  list(): Promise<CampaignSummary[]>;
+  /** Saves the transition (state, changed devices, ledger, log) and queues its commands; returns their outbox seqs in order. */
+  commit(id: string, result: TransitionResult): Promise<number[]>;
+  /** The commands with these seqs were carried out. */
+  markDone(id: string, seqs: readonly number[]): Promise<void>;
+  deviceLog(id: string, devEui: string, limit?: number): Promise<DeviceLogEntry[]>;
+  close(): Promise<void>;
+}
+
+/** Time and timers: real for the service, simulated (accelerated) for the demo and tests. */
+export interface Clock {
+  now(): number;
+  /** Calls `fn` at `atMs` (or soon after); returns a cancel function. */
+  at(atMs: number, fn: () => void): () => void;
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { CallerError } from '../core/errors.js';
+
+// What an operator asks for: which devices, which image, how to send it. Validated once, with
+// defaults, so that the state machine only ever sees a complete, consistent spec.
+
+const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `${bytes} bytes as hex`).transform((s) => s.toLowerCase());
+const eui = z.string().regex(/^[0-9a-fA-F]{16}$/, '16 hex digits').transform((s) => s.toLowerCase());
+const version = z.union([z.literal(1), z.literal(2)]);
+
+export const deviceTargetSchema = z.object({
+  devEui: eui,
+  /** GenAppKey (LoRaWAN 1.0.x) or AppKey (1.1): the root of McKEKey and DataBlockIntKey. */
+  rootKey: hex(16),
+  lorawanVersion: z.enum(['1.0', '1.1']).default('1.0'),
+  /** Package versions when the device profile already says them; otherwise PackageVersionReq asks. */
+  packageVersions: z
+    .object({ ts003: version.optional(), ts004: version.optional(), ts005: version.optional() })
+    .default({}),
+  /** The firmware carries our Reed-Solomon decoder (never guessed). */
+  reedSolomon: z.boolean().default(false),
+  /** TS004 v2 PRBS seed of the firmware: 'N' (v2.0.0 text) or 'N-M' (LoRa Basics Modem). */
+  v2Seed: z.enum(['N', 'N-M']).default('N'),
+  firmwareVersion: z.number().int().min(0).max(0xffffffff).optional(),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+export const campaignSpecSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1..64)'),
+  name: z.string().default(''),
+  firmware: z.object({
+    /** The version the devices must report after the reboot (TS006 DevVersionAns FWversion). */
+    version: z.number().int().min(0).max(0xffffffff),
+    /** FragSessionSetupReq Descriptor; default: the version, little-endian. Never silently zero. */
+    descriptor: hex(4).optional(),
+  }),
+  devices: z.array(deviceTargetSchema).min(1),
+  rollout: z
+    .object({
+      /** Share of the devices updated first; 0 = one wave. */
+      canaryFraction: z.number().min(0).max(1).default(0.1),
+      /** Halt after a wave whose failure rate passes this (0..1). */
+      haltFailureRate: z.number().min(0).max(1).default(0.2),
+    })
+    .prefault({}),
+  multicast: z
+    .object({
+      mcAddr: z.number().int().min(0).max(0xffffffff).default(0x01fffff0),
+      /** McKey (16 bytes hex); the composition root draws one at random when omitted. */
+      mcKey: hex(16),
+      groupId: z.number().int().min(0).max(3).default(0),
+      class: z.enum(['C', 'B']).default('C'),
+      region: z.string().default('EU868'),
+      dr: z.number().int().min(0).max(15).default(5),
+      /** Default: the region's RX2 frequency (filled in by the engine's planner). */
+      frequencyHz: z.number().int().positive().optional(),
+      /** Class B ping-slot periodicity (0..7). */
+      periodicity: z.number().int().min(0).max(7).default(0),
+      gateways: z.array(z.string()).default([]),
+    }),
+  fragmentation: z
+    .object({
+      fragIndex: z.number().int().min(0).max(3).default(0),
+      /** Bytes per fragment; 0 = the largest the DR allows. */
+      fragmentSizeBytes: z.number().int().min(0).max(255).default(0),
+      /** Coded fragments sent up front, as a share of M. */
+      initialRedundancy: z.number().min(0).max(10).default(0.1),
+      /** Most coded fragments over all rounds, as a share of M. */
+      maxRedundancy: z.number().min(0).max(10).default(1),
+      blockAckDelay: z.number().int().min(0).max(7).default(0),
+      maxStatusRounds: z.number().int().min(1).max(20).default(6),
+      fecPreference: z.enum(['parity', 'rs']).default('parity'),
+      sessionCnt: z.number().int().min(0).max(0xffff).default(1),
+    })
+    .prefault({}),
+  timing: z
+    .object({
+      /** How long to wait for a class A device's answer before asking again. */
+      answerTimeoutMs: z.number().int().positive().default(20 * 60_000),
+      maxAttempts: z.number().int().min(1).max(100).default(6),
+      /** After this, devices still in setup are absent for this wave. */
+      setupDeadlineMs: z.number().int().positive().default(6 * 3_600_000),
+      /** Session start = when setup ends + this (time for every device to get McClassCSessionReq). */
+      sessionLeadMs: z.number().int().positive().default(90 * 60_000),
+      rebootDelayMs: z.number().int().min(0).default(5 * 60_000),
+      confirmTimeoutMs: z.number().int().positive().default(2 * 3_600_000),
+    })
+    .prefault({}),
+  /** Share (0..1] of each sub-band's duty-cycle allowance FUOTA may use. */
+  budgetShare: z.number().gt(0).max(1).default(0.5),
+});
+
+export type CampaignSpecInput = z.input<typeof campaignSpecSchema>;
+export type CampaignSpec = z.output<typeof campaignSpecSchema>;
+export type DeviceTarget = z.output<typeof deviceTargetSchema>;
+
+/** Validates a spec; errors name the key path, what was expected and what came. */
+export function parseCampaignSpec(input: unknown): CampaignSpec {
+  const result = campaignSpecSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.length ? issue.path.join('.') : '(root)';
+    throw new CallerError('INVALID_CAMPAIGN_SPEC', `campaign spec ${path}: ${issue.message}`);
+  }
+  const spec = result.data;
+  const seen = new Set<string>();
+  for (const device of spec.devices) {
+    if (seen.has(device.devEui)) throw new CallerError('INVALID_CAMPAIGN_SPEC', `campaign spec devices: ${device.devEui} is listed twice`);
+    seen.add(device.devEui);
+  }
+  if (spec.firmware.descriptor === '00000000') {
+    throw new CallerError('INVALID_CAMPAIGN_SPEC', 'campaign spec firmware.descriptor: expected a non-zero descriptor (devices use it to tell images apart), got 00000000');
+  }
+  return spec;
+}
+
+/** The FragSessionSetupReq descriptor: explicit, or the firmware version little-endian. */
+export function descriptorOf(spec: CampaignSpec): string {
+  if (spec.firmware.descriptor) return spec.firmware.descriptor;
+  const v = spec.firmware.version;
+  const bytes = [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+  const descriptor = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+  if (descriptor === '00000000') {
+    throw new CallerError('INVALID_CAMPAIGN_SPEC', 'campaign spec firmware: version 0 gives a zero descriptor; set firmware.descriptor');
+  }
+  return descriptor;
+}

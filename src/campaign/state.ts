@@ -1,0 +1,141 @@
+import type { FecScheme } from '../fec/scheme.js';
+
+// The campaign's persisted state. Split in two so that a fleet of 100 000 devices costs O(1) per
+// answer: one small CampaignState, and one DeviceState per device that a transition replaces
+// only when that device changes. Everything here is JSON (hex for bytes) so the store can keep it.
+
+export type CampaignPhase = 'running' | 'paused' | 'halted' | 'cancelled' | 'completed';
+
+/** A wave goes through these stages once; canary first, then the rest. */
+export type WaveStage = 'setup' | 'session' | 'fragments' | 'status' | 'upgrade' | 'teardown' | 'done';
+
+export type DevicePhase =
+  | 'waiting' // in a later wave
+  | 'setup' // package versions, McGroupSetup, FragSessionSetup, clock sync
+  | 'setup-done'
+  | 'session' // McClassC/BSessionReq sent
+  | 'receiving' // in the multicast session
+  | 'block-complete'
+  | 'upgrading' // DevUpgradeImageReq / DevRebootTimeReq
+  | 'rebooting'
+  | 'confirming' // DevVersionReq after the reboot
+  | 'done';
+
+export type DeviceOutcome = 'confirmed' | 'failed' | 'absent' | 'rejected' | 'halted' | 'cancelled';
+
+/** One request a device must answer; class A devices answer only after their own uplink. */
+export type DeviceStep =
+  | 'version-ts004'
+  | 'version-ts005'
+  | 'version-ts003'
+  | 'mc-group-setup'
+  | 'frag-session-setup'
+  | 'clock-sync'
+  | 'mc-session'
+  | 'upgrade-image'
+  | 'reboot-time'
+  | 'dev-version';
+
+export interface PendingRequest {
+  step: DeviceStep;
+  attempts: number;
+  sentAtMs: number;
+  /** Ask again (or give up) at this time. */
+  retryAtMs: number;
+  /** Uplinks seen since it was sent: class A devices get it after one and answer in the next. */
+  uplinksSince?: number;
+  lastCountedUplinkMs?: number;
+}
+
+export interface DeviceState {
+  devEui: string;
+  wave: number;
+  phase: DevicePhase;
+  outcome?: DeviceOutcome;
+  /** Why it failed, as decoded: "FragSessionSetupAns: NotEnoughMemory". */
+  error?: string;
+  packageVersions: { ts003?: 1 | 2; ts004?: 1 | 2; ts005?: 1 | 2 };
+  fecScheme?: FecScheme;
+  fragIndex?: number;
+  done: { mcGroupSetup: boolean; fragSessionSetup: boolean; clockSync: boolean; mcSession: boolean };
+  pending?: PendingRequest;
+  /** Device clock minus our clock, seconds, from its last AppTimeReq. */
+  clockOffsetS?: number;
+  fragments: { received?: number; missing?: number; statusAtMs?: number; memoryError?: boolean };
+  firmwareBefore?: number;
+  firmwareAfter?: number;
+  nextFirmwareVersion?: number;
+  timestamps: {
+    startedAtMs?: number;
+    setupDoneAtMs?: number;
+    completeAtMs?: number;
+    rebootAtMs?: number;
+    finishedAtMs?: number;
+    lastUplinkAtMs?: number;
+  };
+  lastAnswer?: { command: string; atMs: number };
+  counters: { uplinks: number; downlinks: number; ignored: number; clockCorrections?: number };
+}
+
+/** One fragmentation session of a wave: one per FEC scheme present (v1 and v2 do not mix). */
+export interface SubSession {
+  scheme: FecScheme;
+  fragIndex: number;
+  nbFrag: number;
+  fragmentSizeBytes: number;
+  paddingBytes: number;
+  /** Most N allowed (M + max redundancy, ≤ 16383). */
+  maxN: number;
+  /** Next fragment N to send (1..). */
+  nextN: number;
+  /** Send up to this N in the current round. */
+  targetN: number;
+  /** Planned send time of the next fragment. */
+  nextAtMs?: number;
+}
+
+export interface WaveState {
+  index: number;
+  stage: WaveStage;
+  startedAtMs: number;
+  setupDeadlineMs: number;
+  sessionStartMs?: number;
+  sessionEndMs?: number;
+  /** TS005 SessionTimeOut field sent (class C: 2^t s; class B: 128·2^t s). */
+  sessionTimeOut?: number;
+  subSessions: SubSession[];
+  /** When the last multicast frame scheduled so far ends on air. */
+  lastMulticastEndMs?: number;
+  statusRound: number;
+  statusDeadlineMs?: number;
+  rebootAtMs?: number;
+  upgradeDeadlineMs?: number;
+  multicastGroupCreated: boolean;
+  multicastGroupDeleted: boolean;
+}
+
+export interface CampaignState {
+  id: string;
+  phase: CampaignPhase;
+  createdAtMs: number;
+  updatedAtMs: number;
+  waveIndex: number;
+  waveCount: number;
+  wave?: WaveState;
+  /** Wake the engine at this time (the store's run-after). */
+  nextWakeMs?: number;
+  /** Uplinks that changed nothing, by reason (unknown device, malformed, stale, duplicate...). */
+  ignoredUplinks: Record<string, number>;
+  airtime: { fragmentsSent: number; airtimeMs: number; unicastSent: number };
+  /** Per-wave outcome counts, for the halt rule and the report. */
+  waveResults: Array<{ index: number; participants: number; confirmed: number; failed: number }>;
+  haltReason?: string;
+  /** When the operator paused it (deadlines move on by the pause on resume). */
+  pausedAtMs?: number;
+  downlinkSeq: number;
+}
+
+/** The network-server multicast group of a wave. */
+export function multicastGroupName(campaignId: string, wave: number): string {
+  return `${campaignId}-w${wave}`;
+}

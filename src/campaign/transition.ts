@@ -1,0 +1,208 @@
+import type { CampaignContext } from './context.js';
+import { applyUplink } from './device-answers.js';
+import { advanceDevice, finishDevice, sendUnicast } from './device-progress.js';
+import { encodeCommands, type AppCommand } from '../lorawan/app-layer.js';
+import { TS006 } from '../lorawan/ts006-firmware-management.js';
+import { Draft, type CampaignSnapshot, type TransitionResult } from './draft.js';
+import type { CampaignEvent } from './events.js';
+import type { CampaignSpec } from './spec.js';
+import type { CampaignState, DeviceState } from './state.js';
+import { enterSession, enterTeardown, progressWave, startWave } from './wave-stages.js';
+import { LOOKAHEAD_MS } from './fragment-scheduler.js';
+
+// The campaign state machine: transition(snapshot, event, context) → new state + commands. Pure:
+// no I/O, no clock (time comes in the event), no randomness. The engine persists the result
+// (state, changed devices, commands in an outbox, log) in one transaction, then carries out the
+// commands.
+
+/** Stage checks after answers run at most this often (each is a pass over the wave). */
+export const PROGRESS_CHECK_MS = 30_000;
+
+export function initialState(spec: CampaignSpec, nowMs: number): { campaign: CampaignState; devices: DeviceState[] } {
+  const total = spec.devices.length;
+  const canaryCount = spec.rollout.canaryFraction > 0 ? Math.max(1, Math.round(total * spec.rollout.canaryFraction)) : 0;
+  const twoWaves = canaryCount > 0 && canaryCount < total;
+  const devices = spec.devices.map(
+    (target, i): DeviceState => ({
+      devEui: target.devEui,
+      // The first devices of the list are the canaries: the operator chooses them by order.
+      wave: twoWaves && i >= canaryCount ? 1 : 0,
+      phase: 'waiting',
+      packageVersions: { ...target.packageVersions },
+      done: { mcGroupSetup: false, fragSessionSetup: false, clockSync: false, mcSession: false },
+      fragments: {},
+      ...(target.firmwareVersion !== undefined ? { firmwareBefore: target.firmwareVersion } : {}),
+      timestamps: {},
+      counters: { uplinks: 0, downlinks: 0, ignored: 0 },
+    }),
+  );
+  const campaign: CampaignState = {
+    id: spec.id,
+    phase: 'running',
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+    waveIndex: -1,
+    waveCount: twoWaves ? 2 : 1,
+    ignoredUplinks: {},
+    airtime: { fragmentsSent: 0, airtimeMs: 0, unicastSent: 0 },
+    waveResults: [],
+    downlinkSeq: 0,
+    nextWakeMs: nowMs,
+  };
+  return { campaign, devices };
+}
+
+export function transition(snapshot: CampaignSnapshot, event: CampaignEvent, ctx: CampaignContext): TransitionResult {
+  const draft = new Draft(snapshot, event.atMs);
+  const campaign = draft.campaign;
+  const running = campaign.phase === 'running';
+  let fullCheck = false;
+  switch (event.type) {
+    case 'start':
+    case 'tick':
+      if (running) {
+        if (campaign.waveIndex < 0) startWave(draft, 0, ctx);
+        else if (campaign.wave) progressWave(draft, ctx);
+        fullCheck = true;
+      }
+      break;
+    case 'uplink':
+      applyUplink(draft, event, ctx);
+      if (running && campaign.wave && draft.peek(event.devEui)?.wave === campaign.waveIndex) {
+        advanceDevice(draft, event.devEui, campaign.wave, ctx);
+      }
+      break;
+    case 'downlink-failed':
+      if (draft.has(event.devEui)) {
+        const device = draft.device(event.devEui);
+        draft.note(device.devEui, `downlink failed: ${event.reason}`);
+        if (device.pending) device.pending.retryAtMs = Math.min(device.pending.retryAtMs, draft.nowMs);
+      }
+      break;
+    case 'multicast-queue-empty':
+      break;
+    case 'pause':
+      if (running) {
+        campaign.phase = 'paused';
+        campaign.pausedAtMs = draft.nowMs;
+      }
+      break;
+    case 'resume':
+      if (campaign.phase === 'paused') {
+        campaign.phase = 'running';
+        resumeWave(draft, ctx, draft.nowMs - (campaign.pausedAtMs ?? draft.nowMs));
+        campaign.pausedAtMs = undefined;
+        fullCheck = true;
+      }
+      break;
+    case 'cancel':
+      if (running || campaign.phase === 'paused') cancel(draft, ctx);
+      break;
+  }
+  finishWaves(draft, ctx);
+  campaign.nextWakeMs = nextWakeMs(draft, ctx, fullCheck);
+  return draft.result();
+}
+
+/**
+ * The campaign's own deadlines move on by the pause (it asked nothing meanwhile); the answer
+ * timeouts of requests do not (devices kept running). A session that started or ran out
+ * meanwhile is set up again for the devices still in it (their fragmentation sessions keep
+ * what they received).
+ */
+function resumeWave(draft: Draft, ctx: CampaignContext, pausedMs: number): void {
+  const wave = draft.campaign.wave;
+  if (!wave) return;
+  wave.setupDeadlineMs += pausedMs;
+  if (wave.statusDeadlineMs !== undefined) wave.statusDeadlineMs += pausedMs;
+  if (wave.upgradeDeadlineMs !== undefined) wave.upgradeDeadlineMs += pausedMs;
+  const sessionLost =
+    (wave.stage === 'session' && draft.nowMs >= wave.sessionStartMs! - ctx.spec.timing.answerTimeoutMs) ||
+    ((wave.stage === 'fragments' || wave.stage === 'status') && wave.sessionEndMs! - draft.nowMs <= ctx.statusWaitMs * 2);
+  if (!sessionLost) return;
+  for (const view of draft.inWave(wave.index)) {
+    if (view.phase === 'receiving' || view.phase === 'session') draft.device(view.devEui).phase = 'setup-done';
+  }
+  enterSession(draft, ctx);
+}
+
+function cancel(draft: Draft, ctx: CampaignContext): void {
+  draft.campaign.phase = 'cancelled';
+  for (const view of draft.all()) {
+    if (view.outcome) continue;
+    const device = draft.device(view.devEui);
+    // TS006 §3.3: RebootTime 0xFFFFFFFF cancels a reboot the device has scheduled.
+    if (device.nextFirmwareVersion !== undefined) {
+      sendUnicast(draft, device, { fPort: TS006.fPort, payload: encodeCommands(TS006, 1, 'downlink', [{ command: 'DevRebootTimeReq', rebootTime: 0xffffffff } as AppCommand]), summary: 'DevRebootTimeReq cancel' });
+    }
+    finishDevice(draft, device, 'cancelled', 'campaign cancelled');
+  }
+  // Teardown releases the fragmentation sessions and groups of the wave's devices, once each.
+  const wave = draft.campaign.wave;
+  if (wave && wave.stage !== 'done') enterTeardown(draft, ctx);
+}
+
+/** After a wave: the canary halt rule, then the next wave or the end. */
+function finishWaves(draft: Draft, ctx: CampaignContext): void {
+  const campaign = draft.campaign;
+  while (campaign.phase === 'running' && campaign.wave?.stage === 'done') {
+    const result = campaign.waveResults[campaign.waveResults.length - 1]!;
+    const failureRate = result.participants > 0 ? result.failed / result.participants : 0;
+    const more = campaign.waveIndex + 1 < campaign.waveCount;
+    const tooManyFailed = failureRate > ctx.spec.rollout.haltFailureRate;
+    // A canary that proved nothing (every device absent) is no reason to go on either.
+    if (more && (tooManyFailed || result.confirmed === 0)) {
+      campaign.phase = 'halted';
+      campaign.haltReason = tooManyFailed
+        ? `wave ${result.index}: ${result.failed} of ${result.participants} devices failed (${(failureRate * 100).toFixed(1)} % > ${(ctx.spec.rollout.haltFailureRate * 100).toFixed(1)} %)`
+        : `wave ${result.index}: no device confirmed the new version`;
+      for (const view of draft.all()) if (!view.outcome) finishDevice(draft, draft.device(view.devEui), 'halted', campaign.haltReason);
+      return;
+    }
+    if (!more) {
+      campaign.phase = 'completed';
+      return;
+    }
+    startWave(draft, campaign.waveIndex + 1, ctx);
+  }
+}
+
+/** When the engine must run the next tick. */
+function nextWakeMs(draft: Draft, ctx: CampaignContext, fullCheck: boolean): number | undefined {
+  const campaign = draft.campaign;
+  const wave = campaign.wave;
+  if (campaign.phase !== 'running' || !wave) return undefined;
+  const now = draft.nowMs;
+  const soon = Math.ceil((now + 1) / PROGRESS_CHECK_MS) * PROGRESS_CHECK_MS;
+  if (!fullCheck) return Math.min(campaign.nextWakeMs ?? soon, soon);
+  let wake = Number.POSITIVE_INFINITY;
+  const consider = (t: number | undefined) => {
+    if (t !== undefined) wake = Math.min(wake, Math.max(t, now + 1));
+  };
+  switch (wave.stage) {
+    case 'setup':
+      consider(wave.setupDeadlineMs);
+      break;
+    case 'session':
+      consider(wave.sessionStartMs);
+      break;
+    case 'fragments':
+      for (const s of wave.subSessions) if (s.nextN <= s.targetN) consider((s.nextAtMs ?? now) - LOOKAHEAD_MS);
+      if ((wave.lastMulticastEndMs ?? 0) > now) consider(wave.lastMulticastEndMs);
+      break;
+    case 'status':
+      consider(wave.statusDeadlineMs);
+      break;
+    case 'upgrade':
+      consider(wave.upgradeDeadlineMs);
+      for (const view of draft.inWave(wave.index)) if (view.phase === 'rebooting') consider((view.timestamps.rebootAtMs ?? now) + 30_000);
+      break;
+    default:
+      consider(now + 1);
+  }
+  if (wave.stage === 'setup' || wave.stage === 'session' || wave.stage === 'upgrade') {
+    for (const view of draft.inWave(wave.index)) if (view.pending && !view.outcome) consider(view.pending.retryAtMs);
+  }
+  void ctx;
+  return Number.isFinite(wake) ? wake : undefined;
+}

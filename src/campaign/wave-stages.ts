@@ -1,0 +1,322 @@
+import { bytesToHex } from '../core/hex.js';
+import { gpsMsToUnixMs, unixMsToGpsMs } from '../core/gps-time.js';
+import { encodeCommands, type AppCommand } from '../lorawan/app-layer.js';
+import { deriveMcSessionKeys } from '../lorawan/keys.js';
+import { TS004 } from '../lorawan/ts004-fragmentation.js';
+import { TS005 } from '../lorawan/ts005-multicast-setup.js';
+import type { CampaignContext } from './context.js';
+import { advanceDevice, chooseScheme, finishDevice, giveUp, sendUnicast } from './device-progress.js';
+import type { Draft } from './draft.js';
+import { scheduleFragments, scheduleMulticastFrame } from './fragment-scheduler.js';
+import { multicastGroupName, type DeviceState, type SubSession, type WaveState } from './state.js';
+
+// The stages of a wave: setup → session → fragments ⇄ status → upgrade → teardown → done.
+// Each `enter*` moves the wave into a stage and sends what that stage starts with; `progress`
+// runs on every tick and moves the stage on when its condition holds.
+
+const REBOOT_GRACE_MS = 30_000;
+
+/** DevRebootTimeReq must reach a class A device (after its next uplink) before the reboot time. */
+export function rebootLeadMs(ctx: CampaignContext): number {
+  return ctx.spec.timing.answerTimeoutMs;
+}
+
+export function groupName(draft: Draft, wave: number): string {
+  return multicastGroupName(draft.campaign.id, wave);
+}
+
+export function startWave(draft: Draft, index: number, ctx: CampaignContext): void {
+  const now = draft.nowMs;
+  const wave: WaveState = {
+    index,
+    stage: 'setup',
+    startedAtMs: now,
+    setupDeadlineMs: now + ctx.spec.timing.setupDeadlineMs,
+    subSessions: [],
+    statusRound: 0,
+    multicastGroupCreated: true,
+    multicastGroupDeleted: false,
+  };
+  draft.campaign.wave = wave;
+  draft.campaign.waveIndex = index;
+  const members: string[] = [];
+  for (const view of draft.inWave(index)) members.push(view.devEui);
+  const mc = ctx.spec.multicast;
+  const mcAddr = waveMcAddr(ctx, index);
+  const keys = deriveMcSessionKeys(ctx.mcKey, mcAddr);
+  draft.emit({
+    type: 'create-multicast-group',
+    groupName: groupName(draft, index),
+    mcAddr,
+    mcAppSKeyHex: bytesToHex(keys.mcAppSKey),
+    mcNwkSKeyHex: bytesToHex(keys.mcNwkSKey),
+    deviceClass: mc.class,
+    dr: mc.dr,
+    frequencyHz: ctx.frequencyHz,
+    periodicity: mc.periodicity,
+    devEuis: members,
+    gateways: [...ctx.gateways],
+  });
+  for (const devEui of members) {
+    const device = draft.device(devEui);
+    device.phase = 'setup';
+    device.timestamps.startedAtMs = now;
+    chooseScheme(draft, device, ctx); // when the spec already gives the TS004 version
+    advanceDevice(draft, devEui, wave, ctx);
+  }
+}
+
+/** Each wave has its own McAddr, so a wave's group never collides with the previous one's. */
+export function waveMcAddr(ctx: CampaignContext, wave: number): number {
+  return (ctx.spec.multicast.mcAddr + wave) >>> 0;
+}
+
+/** Runs a wave's stage logic for the current time. */
+export function progressWave(draft: Draft, ctx: CampaignContext): void {
+  const wave = draft.campaign.wave!;
+  const now = draft.nowMs;
+  switch (wave.stage) {
+    case 'setup': {
+      let waiting = 0;
+      for (const view of draft.inWave(wave.index)) {
+        if (view.phase !== 'setup') continue;
+        advanceDevice(draft, view.devEui, wave, ctx);
+        if (draft.peek(view.devEui)!.phase === 'setup') waiting++;
+      }
+      if (waiting > 0 && now < wave.setupDeadlineMs) return;
+      for (const view of draft.inWave(wave.index)) {
+        if (view.phase === 'setup') giveUp(draft, draft.device(view.devEui), `setup not finished by the deadline (waiting for ${view.pending ? view.pending.step : 'an answer'})`);
+      }
+      enterSession(draft, ctx);
+      return;
+    }
+    case 'session': {
+      if (now < wave.sessionStartMs!) {
+        for (const view of draft.inWave(wave.index)) if (view.phase === 'session') advanceDevice(draft, view.devEui, wave, ctx);
+        return;
+      }
+      for (const view of draft.inWave(wave.index)) {
+        if (view.phase !== 'session') continue;
+        const device = draft.device(view.devEui);
+        device.phase = 'receiving';
+        device.pending = undefined;
+        // Without an answer the device may still have the session (answers get lost too). It
+        // stays in the group (multicast costs nothing per device); its status answers or, at
+        // the end, DevUpgradeImageAns tell what it got.
+        if (!device.done.mcSession) draft.note(device.devEui, 'no McClassC/BSessionAns before the session start: kept in the group in case it listens');
+      }
+      if (countPhase(draft, wave.index, 'receiving') === 0) enterUpgrade(draft, ctx);
+      else enterFragments(draft, ctx, initialTarget(ctx));
+      return;
+    }
+    case 'fragments': {
+      if (!scheduleFragments(draft, ctx, activeSubSessions(draft, wave))) enterStatus(draft, ctx);
+      return;
+    }
+    case 'status':
+      // Every device has reported a complete block (or ended): no need to wait out the deadline.
+      if (now >= wave.statusDeadlineMs! || countPhase(draft, wave.index, 'receiving') === 0) evaluateStatus(draft, ctx);
+      return;
+    case 'upgrade': {
+      let open = 0;
+      for (const view of draft.inWave(wave.index)) {
+        if (view.outcome) continue;
+        if (view.phase === 'rebooting' && now >= (view.timestamps.rebootAtMs ?? Infinity) + REBOOT_GRACE_MS) {
+          draft.device(view.devEui).phase = 'confirming';
+        }
+        advanceDevice(draft, view.devEui, wave, ctx);
+        if (!draft.peek(view.devEui)!.outcome) open++;
+      }
+      if (open > 0 && now < wave.upgradeDeadlineMs!) return;
+      for (const view of draft.inWave(wave.index)) {
+        if (!view.outcome) giveUp(draft, draft.device(view.devEui), `no answer by the upgrade deadline (last phase ${view.phase})`);
+      }
+      enterTeardown(draft, ctx);
+      return;
+    }
+    case 'teardown':
+    case 'done':
+      return;
+  }
+}
+
+function countPhase(draft: Draft, wave: number, phase: DeviceState['phase']): number {
+  let count = 0;
+  for (const view of draft.inWave(wave)) if (view.phase === phase) count++;
+  return count;
+}
+
+/** Session start far enough ahead for every class A device to get its McClassC/BSessionReq. */
+export function enterSession(draft: Draft, ctx: CampaignContext): void {
+  const wave = draft.campaign.wave!;
+  const mc = ctx.spec.multicast;
+  let startMs = Math.ceil((draft.nowMs + ctx.spec.timing.sessionLeadMs) / 1000) * 1000;
+  if (mc.class === 'B') {
+    // TS005 §4.6: a class B session starts at a beacon period boundary (GPS time multiple of 128 s).
+    const gpsS = Math.ceil(unixMsToGpsMs(startMs) / 1000 / 128) * 128;
+    startMs = gpsMsToUnixMs(gpsS * 1000);
+  }
+  wave.stage = 'session';
+  wave.sessionStartMs = startMs;
+  wave.sessionTimeOut = ctx.sessionTimeout.field;
+  wave.sessionEndMs = startMs + ctx.sessionTimeout.seconds * 1000;
+  let members = 0;
+  for (const view of draft.inWave(wave.index)) {
+    if (view.phase !== 'setup-done' && view.phase !== 'session') continue;
+    const device = draft.device(view.devEui);
+    device.phase = 'session';
+    device.done.mcSession = false;
+    device.pending = undefined;
+    advanceDevice(draft, device.devEui, wave, ctx);
+    members++;
+  }
+  if (members === 0) enterUpgrade(draft, ctx);
+}
+
+function initialTarget(ctx: CampaignContext): number {
+  const { nbFrag, maxN } = ctx.layout;
+  return Math.min(maxN, nbFrag + Math.ceil(ctx.spec.fragmentation.initialRedundancy * nbFrag));
+}
+
+export function activeSubSessions(draft: Draft, wave: WaveState): SubSession[] {
+  const active = new Set<number>();
+  for (const view of draft.inWave(wave.index)) if (view.phase === 'receiving' && view.fragIndex !== undefined) active.add(view.fragIndex);
+  return wave.subSessions.filter((s) => active.has(s.fragIndex));
+}
+
+function enterFragments(draft: Draft, ctx: CampaignContext, target: number): void {
+  const wave = draft.campaign.wave!;
+  wave.stage = 'fragments';
+  for (const session of activeSubSessions(draft, wave)) {
+    session.targetN = Math.max(session.targetN, Math.min(session.maxN, target));
+    session.nextAtMs = Math.max(draft.nowMs, wave.sessionStartMs!);
+  }
+  if (!scheduleFragments(draft, ctx, activeSubSessions(draft, wave))) enterStatus(draft, ctx);
+}
+
+/** TS004 §3.2: FragSessionStatusReq with Participants = 1, so every device answers. */
+function enterStatus(draft: Draft, ctx: CampaignContext): void {
+  const wave = draft.campaign.wave!;
+  wave.stage = 'status';
+  wave.statusRound += 1;
+  let lastAtMs = draft.nowMs;
+  for (const session of activeSubSessions(draft, wave)) {
+    const payload = encodeCommands(TS004, 1, 'downlink', [{ command: 'FragSessionStatusReq', participants: true, fragIndex: session.fragIndex } as AppCommand]);
+    const atMs = scheduleMulticastFrame(draft, ctx, { fPort: TS004.fPort, payload });
+    lastAtMs = Math.max(lastAtMs, atMs);
+  }
+  wave.statusDeadlineMs = lastAtMs + ctx.statusWaitMs;
+}
+
+/**
+ * After a status round: devices that reported everything are done; for the others send the
+ * coded fragments the worst of them still needs (N continues upward), sized from what they said.
+ */
+function evaluateStatus(draft: Draft, ctx: CampaignContext): void {
+  const wave = draft.campaign.wave!;
+  const sessions = activeSubSessions(draft, wave);
+  if (sessions.length === 0) {
+    enterUpgrade(draft, ctx);
+    return;
+  }
+  const fr = ctx.spec.fragmentation;
+  const timeLeftMs = wave.sessionEndMs! - draft.nowMs;
+  let more = false;
+  for (const session of sessions) {
+    const incomplete = [...draft.inWave(wave.index)].filter((d) => d.phase === 'receiving' && d.fragIndex === session.fragIndex);
+    const sent = session.nextN - 1;
+    const exhausted = wave.statusRound >= fr.maxStatusRounds || session.nextN > session.maxN || timeLeftMs < ctx.statusWaitMs;
+    if (exhausted) {
+      // Devices whose last answer was lost may well have the block (v1 has no
+      // FragDataBlockReceivedReq): DevUpgradeImageAns will say, so they go on to the upgrade.
+      for (const view of incomplete) draft.note(view.devEui, `no report of a complete block after ${sent} fragments and ${wave.statusRound} status rounds: asking DevUpgradeImageReq`);
+      continue;
+    }
+    const extra = extraFragments(incomplete, sent, session);
+    session.targetN = Math.min(session.maxN, sent + extra);
+    more = true;
+  }
+  if (!more) enterUpgrade(draft, ctx);
+  else enterFragments(draft, ctx, 0);
+}
+
+/**
+ * Coded fragments to add so that the worst device that answered can finish: it needs `missing`
+ * more innovative fragments and receives a share (1 − loss) of what is sent, plus a √missing
+ * margin for the spread.
+ */
+export function extraFragments(incomplete: readonly DeviceState[], sent: number, session: SubSession): number {
+  let worst = 0;
+  let worstLoss = 0.2;
+  for (const device of incomplete) {
+    const missing = device.fragments.missing;
+    if (missing === undefined || missing <= worst) continue;
+    worst = missing;
+    const received = device.fragments.received;
+    // NbFragReceived is a count on some stacks and the last N on others: only trust a count.
+    worstLoss = received !== undefined && received < sent ? Math.min(0.6, Math.max(0.05, 1 - received / sent)) : 0.2;
+  }
+  if (worst === 0) {
+    // Only silent devices: their request or answer was lost, maybe in a loss burst that also
+    // took fragments. A few coded fragments cost little; the next round asks them again.
+    const silent = incomplete.some((d) => d.fragments.missing === undefined);
+    return silent ? Math.max(2, Math.ceil(0.1 * session.nbFrag)) : 0;
+  }
+  return Math.ceil(worst / (1 - worstLoss) + Math.sqrt(worst)) + 1;
+}
+
+function enterUpgrade(draft: Draft, ctx: CampaignContext): void {
+  const wave = draft.campaign.wave!;
+  wave.stage = 'upgrade';
+  const timing = ctx.spec.timing;
+  wave.rebootAtMs = draft.nowMs + timing.rebootDelayMs;
+  wave.upgradeDeadlineMs = draft.nowMs + timing.confirmTimeoutMs + timing.answerTimeoutMs * timing.maxAttempts;
+  deleteGroup(draft);
+  for (const view of draft.inWave(wave.index)) {
+    if (view.outcome) continue;
+    const device = draft.device(view.devEui);
+    if (device.phase === 'block-complete' || device.phase === 'receiving') {
+      device.phase = 'upgrading';
+      advanceDevice(draft, device.devEui, wave, ctx);
+    } else {
+      finishDevice(draft, device, 'failed', `no fragmentation session (phase ${device.phase})`);
+    }
+  }
+  progressWave(draft, ctx);
+}
+
+function deleteGroup(draft: Draft): void {
+  const wave = draft.campaign.wave!;
+  if (wave.multicastGroupDeleted) return;
+  wave.multicastGroupDeleted = true;
+  // The adapter deletes the group only once its queue is empty (TS005 peers that delete early lose the tail).
+  draft.emit({ type: 'delete-multicast-group', groupName: groupName(draft, wave.index) });
+}
+
+/** Frees the device-side sessions of devices that will not reboot into the new image. */
+export function enterTeardown(draft: Draft, ctx: CampaignContext): void {
+  const wave = draft.campaign.wave!;
+  wave.stage = 'teardown';
+  deleteGroup(draft);
+  let participants = 0;
+  let confirmed = 0;
+  let failed = 0;
+  for (const view of draft.inWave(wave.index)) {
+    participants++;
+    if (view.outcome === 'confirmed') confirmed++;
+    if (view.outcome === 'failed' || view.outcome === 'rejected') failed++;
+    if (view.outcome !== 'confirmed' && view.outcome !== 'absent' && view.done.mcGroupSetup) releaseDevice(draft, draft.device(view.devEui), ctx);
+  }
+  draft.campaign.waveResults.push({ index: wave.index, participants, confirmed, failed });
+  wave.stage = 'done';
+}
+
+/** FragSessionDeleteReq and McGroupDeleteReq (answers are logged, not awaited). */
+export function releaseDevice(draft: Draft, device: DeviceState, ctx: CampaignContext): void {
+  if (device.done.fragSessionSetup && device.fragIndex !== undefined) {
+    const payload = encodeCommands(TS004, device.packageVersions.ts004 ?? 1, 'downlink', [{ command: 'FragSessionDeleteReq', fragIndex: device.fragIndex } as AppCommand]);
+    sendUnicast(draft, device, { fPort: TS004.fPort, payload, summary: 'FragSessionDeleteReq' });
+  }
+  const payload = encodeCommands(TS005, device.packageVersions.ts005 ?? 1, 'downlink', [{ command: 'McGroupDeleteReq', mcGroupId: ctx.spec.multicast.groupId } as AppCommand]);
+  sendUnicast(draft, device, { fPort: TS005.fPort, payload, summary: 'McGroupDeleteReq' });
+}

@@ -1,0 +1,110 @@
+import { Command, Option } from 'commander';
+import { createSimulatedWorld } from '../../app.js';
+import { CallerError } from '../../core/errors.js';
+import { parseCampaignSpec } from '../../campaign/spec.js';
+import { DEFAULT_SCENARIO, type FleetScenario } from '../../lns/sim/sim-fleet.js';
+import { airtimeComparison, deviceTable } from '../../demo/demo-report.js';
+import { expectedOutcomes } from '../../demo/expectations.js';
+import { ProgressBar } from '../progress-bar.js';
+
+const SIMULATED_LIMIT_MS = 14 * 86_400_000;
+
+function share(name: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0 || value > 1) throw new CallerError('INVALID_ARGUMENT', `--${name}: expected a share in 0..1, got ${JSON.stringify(text)}`);
+    return value;
+  };
+}
+
+function count(name: string, min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) throw new CallerError('INVALID_ARGUMENT', `--${name}: expected an integer in ${min}..${max}, got ${JSON.stringify(text)}`);
+    return value;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('run a whole campaign on a simulated fleet and network server (no external service), in simulated time')
+    .option('--devices <n>', 'number of devices', count('devices', 1, 100_000), 100)
+    .option('--loss <share>', 'mean downlink loss per device', share('loss'), DEFAULT_SCENARIO.loss)
+    .option('--seed <n>', 'seed of the simulation (same seed, same run)', count('seed', 0, 2 ** 31), 1)
+    .addOption(new Option('--loss-kind <kind>', 'independent or bursty (Gilbert-Elliott) losses').choices(['iid', 'bursty']).default('iid'))
+    .option('--v2 <share>', 'share of devices with TS003/4/5 v2 (the rest v1)', share('v2'), DEFAULT_SCENARIO.v2Share)
+    .option('--absent <share>', 'share of devices that never answer', share('absent'), 0.05)
+    .option('--small <share>', 'share of devices too small for the block (NotEnoughMemory)', share('small'), 0)
+    .option('--reject <share>', 'share of devices that reject the package (another vendor key)', share('reject'), 0)
+    .option('--bad-signature', 'sign the package with a key the devices do not trust: the canary must halt the campaign')
+    .option('--canary <share>', 'share of devices in the canary wave', share('canary'), 0.1)
+    .option('--firmware-bytes <n>', 'size of the synthetic firmware image', count('firmware-bytes', 1024, 4 * 1024 * 1024), 64 * 1024)
+    .option('--store <path>', "SQLite file for the campaign state (default: in memory)", ':memory:')
+    .option('--json', 'print the result as JSON instead of tables')
+    .action(async (options) => {
+      const scenario: FleetScenario = {
+        ...DEFAULT_SCENARIO,
+        devices: options.devices,
+        seed: options.seed,
+        loss: options.loss,
+        lossKind: options.lossKind,
+        v2Share: options.v2,
+        absentShare: options.absent,
+        smallShare: options.small,
+        rejectShare: options.reject,
+        payloadMode: options.devices > 2000 ? 'rank-only' : 'full',
+      };
+      const bar = new ProgressBar();
+      const world = await createSimulatedWorld({
+        scenario,
+        storePath: options.store,
+        firmwareBytes: options.firmwareBytes,
+        badSignature: Boolean(options.badSignature),
+        spec: { rollout: { canaryFraction: options.canary } },
+      });
+      const { engine, clock, fleet, startMs } = world;
+      const spec = parseCampaignSpec(world.spec);
+      const wallStart = Date.now();
+      await engine.create(world.spec, world.block);
+      const id = spec.id;
+      const total = spec.devices.length;
+      await clock.run({
+        untilMs: startMs + SIMULATED_LIMIT_MS,
+        done: () => engine.view(id)!.campaign.phase !== 'running',
+        settle: () => engine.idle(),
+        onStep: (nowMs) => {
+          const view = engine.view(id)!;
+          let finished = 0;
+          for (const d of view.devices.values()) if (d.outcome) finished++;
+          const wave = view.campaign.wave;
+          const hours = ((nowMs - startMs) / 3_600_000).toFixed(1);
+          bar.update(finished, total, `${wave?.stage ?? 'starting'} wave ${view.campaign.waveIndex + 1}/${view.campaign.waveCount}, ${view.campaign.airtime.fragmentsSent} fragments, ${hours} h simulated`);
+        },
+      });
+      bar.finish();
+      await engine.close();
+      const view = engine.view(id)!;
+      const devices = [...view.devices.values()];
+      const expected = expectedOutcomes(fleet.members, spec, Boolean(options.badSignature));
+      const kinds = new Map(fleet.members.map((m) => [m.device.devEui, m.kind === 'normal' ? (m.device.config.packageVersions.ts004 === 2 ? 'v2' : 'v1') : m.kind]));
+      const mismatches = devices.filter((d) => d.outcome !== expected.get(d.devEui));
+      const airtime = airtimeComparison(view.campaign, view.devices, fleet.members);
+      const outcomes: Record<string, number> = {};
+      for (const d of devices) outcomes[d.outcome ?? d.phase] = (outcomes[d.outcome ?? d.phase] ?? 0) + 1;
+      const simulatedHours = (clock.now() - startMs) / 3_600_000;
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ campaign: view.campaign, outcomes, airtime, sizes: world.sizes, simulatedHours, mismatches: mismatches.map((d) => d.devEui), devices }, null, 2)}\n`);
+      } else {
+        const out = process.stdout;
+        out.write(`${deviceTable(devices, expected, kinds, 200)}\n\n`);
+        out.write(`campaign ${id}: ${view.campaign.phase}${view.campaign.haltReason ? ` (${view.campaign.haltReason})` : ''} after ${simulatedHours.toFixed(1)} h simulated, ${((Date.now() - wallStart) / 1000).toFixed(1)} s real\n`);
+        out.write(`outcomes: ${Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+        out.write(`package: ${world.sizes.packageBytes} bytes (signed delta) for a ${world.sizes.oldImageBytes} → ${world.sizes.newImageBytes} byte image\n`);
+        out.write(`airtime: ${airtime.fragmentsSent} fragments sent (${(view.campaign.airtime.airtimeMs / 1000).toFixed(1)} s on air incl. status requests); the realised losses required at least ${airtime.oracleFragments} (ratio ${airtime.ratio.toFixed(2)})\n`);
+        out.write(`unicast downlinks: ${view.campaign.airtime.unicastSent}; ignored uplinks: ${JSON.stringify(view.campaign.ignoredUplinks)}\n`);
+        out.write(mismatches.length === 0 ? 'outcome as the scenario expects\n' : `${mismatches.length} devices did not end as the scenario expects: ${mismatches.slice(0, 5).map((d) => `${d.devEui} ${d.outcome ?? d.phase} (expected ${expected.get(d.devEui)})`).join(', ')}\n`);
+      }
+      process.exitCode = mismatches.length === 0 ? 0 : 1;
+    });
+}

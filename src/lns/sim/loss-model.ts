@@ -1,0 +1,30 @@
+import type { Random } from './random.js';
+
+// Downlink loss as a device sees it. Independent losses (iid) understate what happens in the
+// field, where interference and fading come in bursts: the Gilbert–Elliott model alternates a
+// good and a bad state with their own loss rates.
+
+export type LossModelSpec =
+  | { kind: 'iid'; lossRate: number }
+  /** Mean loss ≈ lossRate; bursts of mean length `meanBurstLength` frames in the bad state. */
+  | { kind: 'bursty'; lossRate: number; meanBurstLength: number };
+
+export interface LossModel {
+  /** True when the next frame is lost. */
+  lost(): boolean;
+}
+
+export function createLossModel(spec: LossModelSpec, random: Random): LossModel {
+  if (spec.kind === 'iid' || spec.lossRate <= 0) return { lost: () => random.next() < spec.lossRate };
+  // Bad state loses every frame; good state loses none. P(bad→good) = 1/burst; stationary
+  // P(bad) = lossRate gives P(good→bad) = lossRate / (burst · (1 − lossRate)).
+  const leaveBad = 1 / Math.max(1, spec.meanBurstLength);
+  const enterBad = Math.min(1, (spec.lossRate * leaveBad) / Math.max(1e-9, 1 - spec.lossRate));
+  let bad = random.next() < spec.lossRate;
+  return {
+    lost: () => {
+      bad = bad ? random.next() >= leaveBad : random.next() < enterBad;
+      return bad;
+    },
+  };
+}

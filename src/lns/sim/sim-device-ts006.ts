@@ -1,0 +1,53 @@
+import type { AppCommand } from '../../lorawan/app-layer.js';
+import { TS006 } from '../../lorawan/ts006-firmware-management.js';
+import type { SimDevice } from './sim-device.js';
+
+// The device side of TS006 (firmware management).
+
+export type DeviceUpgrade =
+  | { status: 'none' }
+  | { status: 'valid'; version: number; image: Uint8Array }
+  | { status: 'corrupt' | 'wrong-hardware'; reason: string };
+
+type AnyCommand = AppCommand & Record<string, any>;
+
+const UP_IMAGE_STATUS = { none: 0, corrupt: 1, 'wrong-hardware': 2, valid: 3 } as const;
+
+export function handleTs006(device: SimDevice, command: AnyCommand): void {
+  const answer = (c: Record<string, unknown>) => device.answer(TS006, 1, [c as unknown as AppCommand]);
+  switch (command.command) {
+    case 'DevVersionReq':
+      return answer({ command: 'DevVersionAns', fwVersion: device.firmwareVersion, hwVersion: device.config.hwVersion });
+    case 'DevUpgradeImageReq': {
+      const upgrade = device.upgrade;
+      if (upgrade.status === 'valid') return answer({ command: 'DevUpgradeImageAns', upImageStatus: 3, nextFirmwareVersion: upgrade.version });
+      return answer({ command: 'DevUpgradeImageAns', upImageStatus: UP_IMAGE_STATUS[upgrade.status] });
+    }
+    case 'DevRebootTimeReq': {
+      if (command.rebootTime === 0xffffffff) {
+        device.cancelReboot();
+        return answer({ command: 'DevRebootTimeAns', rebootTime: 0xffffffff });
+      }
+      if (device.upgrade.status !== 'valid') return answer({ command: 'DevRebootTimeAns', rebootTime: 0 });
+      // RebootTime 0 = now, without an answer (TS006 §3.3).
+      if (command.rebootTime === 0) return device.scheduleReboot(device.trueNowMs());
+      device.scheduleReboot(device.trueMsForDeviceGps(command.rebootTime));
+      return answer({ command: 'DevRebootTimeAns', rebootTime: command.rebootTime });
+    }
+    case 'DevRebootCountdownReq': {
+      if (command.countdown === 0xffffff) {
+        device.cancelReboot();
+        return answer({ command: 'DevRebootCountdownAns', countdown: 0xffffff });
+      }
+      if (device.upgrade.status !== 'valid') return answer({ command: 'DevRebootCountdownAns', countdown: 0 });
+      device.scheduleReboot(device.trueNowMs() + command.countdown * 1000);
+      return answer({ command: 'DevRebootCountdownAns', countdown: command.countdown });
+    }
+    case 'DevDeleteImageReq': {
+      const valid = device.upgrade.status === 'valid';
+      const rightVersion = valid && device.upgrade.status === 'valid' && device.upgrade.version === command.firmwareToDeleteVersion;
+      if (rightVersion) device.upgrade = { status: 'none' };
+      return answer({ command: 'DevDeleteImageAns', errorNoValidImage: !valid, errorInvalidVersion: valid && !rightVersion });
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import { bytesToHex } from '../../core/hex.js';
+import type { ReedSolomonEngine } from '../../fec/reed-solomon.js';
+import type { DeviceOutcome } from '../../campaign/state.js';
+import type { LossModelSpec } from './loss-model.js';
+import { Random } from './random.js';
+import type { SimClock } from './sim-clock.js';
+import type { ImageVerifier } from './sim-device-config.js';
+import { SimDevice } from './sim-device.js';
+import { SimNetworkServer } from './sim-network-server.js';
+
+/** A population of simulated devices, described by shares of each kind. */
+export interface FleetScenario {
+  devices: number;
+  seed: number;
+  /** Mean downlink loss per device (multicast and unicast). */
+  loss: number;
+  lossKind: 'iid' | 'bursty';
+  /** Share of devices that never answer (switched off, out of coverage). */
+  absentShare: number;
+  /** Share of devices with TS003/4/5 v2 (the rest v1, like LoRaMac-node). */
+  v2Share: number;
+  /** Share of devices too small for the block (FragSessionSetupAns NotEnoughMemory). */
+  smallShare: number;
+  /** Share of devices whose firmware rejects the package (another vendor key or hardware). */
+  rejectShare: number;
+  uplinkIntervalMs: number;
+  /** Initial clock error: uniform in ±this. */
+  clockErrorMs: number;
+  gateways: number;
+  payloadMode: 'full' | 'rank-only';
+  firmwareVersion: number;
+  hwVersion: number;
+}
+
+export const DEFAULT_SCENARIO: FleetScenario = {
+  devices: 100,
+  seed: 1,
+  loss: 0.1,
+  lossKind: 'iid',
+  absentShare: 0,
+  v2Share: 0.5,
+  smallShare: 0,
+  rejectShare: 0,
+  uplinkIntervalMs: 10 * 60_000,
+  clockErrorMs: 120_000,
+  gateways: 1,
+  payloadMode: 'full',
+  firmwareVersion: 0x01000000,
+  hwVersion: 1,
+};
+
+export interface FleetMember {
+  device: SimDevice;
+  /** What the scenario says should become of it (when the package itself is good). */
+  expected: DeviceOutcome;
+  kind: 'normal' | 'absent' | 'small' | 'rejecting';
+}
+
+export interface SimFleet {
+  network: SimNetworkServer;
+  members: FleetMember[];
+  gateways: string[];
+  /** Campaign spec device entries for these devices. */
+  targets: Array<{ devEui: string; rootKey: string; lorawanVersion: '1.0'; firmwareVersion: number }>;
+}
+
+/** Picks exactly round(share · n) devices of each kind, spread by the seed. */
+function kinds(scenario: FleetScenario, random: Random): FleetMember['kind'][] {
+  const n = scenario.devices;
+  const list: FleetMember['kind'][] = [];
+  const push = (kind: FleetMember['kind'], count: number) => {
+    for (let i = 0; i < count && list.length < n; i++) list.push(kind);
+  };
+  push('absent', Math.round(scenario.absentShare * n));
+  push('small', Math.round(scenario.smallShare * n));
+  push('rejecting', Math.round(scenario.rejectShare * n));
+  while (list.length < n) list.push('normal');
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+  return list;
+}
+
+export function buildSimFleet(options: {
+  scenario: FleetScenario;
+  clock: SimClock;
+  image: Uint8Array;
+  verifyImage: ImageVerifier;
+  /** Verifier for devices that must reject the package (e.g. another vendor key). */
+  rejectImage: ImageVerifier;
+  /** Largest NbFrag a normal device holds; small devices get less than the block needs. */
+  maxNbFrag: number;
+  smallMaxNbFrag: number;
+  rsEngine?: ReedSolomonEngine;
+}): SimFleet {
+  const { scenario, clock } = options;
+  const random = new Random(scenario.seed);
+  const network = new SimNetworkServer(clock, random.fork('network'));
+  const gateways = Array.from({ length: scenario.gateways }, (_, i) => `gw-${i + 1}`);
+  const members: FleetMember[] = [];
+  const targets: SimFleet['targets'] = [];
+  const kindList = kinds(scenario, random.fork('kinds'));
+  const versionRandom = random.fork('versions');
+  for (let i = 0; i < scenario.devices; i++) {
+    const devEui = (0x70b3d50000000000n + BigInt(i + 1)).toString(16).padStart(16, '0');
+    const deviceRandom = random.fork(devEui);
+    const kind = kindList[i]!;
+    const v2 = versionRandom.next() < scenario.v2Share;
+    const rootKey = deviceRandom.bytes(16);
+    const downlinkLoss: LossModelSpec = scenario.lossKind === 'bursty' ? { kind: 'bursty', lossRate: scenario.loss, meanBurstLength: 4 } : { kind: 'iid', lossRate: scenario.loss };
+    const device = new SimDevice(
+      {
+        devEui,
+        rootKey,
+        lorawanVersion: '1.0',
+        packageVersions: v2 ? { ts003: 2, ts004: 2, ts005: 2 } : { ts003: 1, ts004: 1, ts005: 1 },
+        v2Seed: 'N',
+        reedSolomon: false,
+        ...(options.rsEngine ? { rsEngine: options.rsEngine } : {}),
+        uplinkIntervalMs: scenario.uplinkIntervalMs,
+        clockOffsetMs: (deviceRandom.next() * 2 - 1) * scenario.clockErrorMs,
+        clockDriftPpm: (deviceRandom.next() * 2 - 1) * 20,
+        maxNbFrag: kind === 'small' ? options.smallMaxNbFrag : options.maxNbFrag,
+        firmwareVersion: scenario.firmwareVersion,
+        hwVersion: scenario.hwVersion,
+        image: options.image,
+        absent: kind === 'absent',
+        downlinkLoss,
+        uplinkLossRate: scenario.loss / 2,
+        verifyImage: kind === 'rejecting' ? options.rejectImage : options.verifyImage,
+        payloadMode: scenario.payloadMode,
+      },
+      network,
+      deviceRandom,
+    );
+    network.addDevice(device, gateways);
+    const expected: DeviceOutcome = kind === 'absent' ? 'absent' : kind === 'small' ? 'failed' : kind === 'rejecting' ? 'rejected' : 'confirmed';
+    members.push({ device, expected, kind });
+    targets.push({ devEui, rootKey: bytesToHex(rootKey), lorawanVersion: '1.0', firmwareVersion: scenario.firmwareVersion });
+  }
+  return { network, members, gateways, targets };
+}

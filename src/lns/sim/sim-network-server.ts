@@ -1,0 +1,159 @@
+import { hexToBytes } from '../../core/hex.js';
+import type { CreateMulticastGroupCommand, UnicastCommand } from '../../campaign/commands.js';
+import type { MulticastDownlink, NetworkServer, Uplink } from '../../campaign/ports.js';
+import { createLossModel, type LossModel } from './loss-model.js';
+import type { Random } from './random.js';
+import type { SimClock } from './sim-clock.js';
+import type { DeviceRadio, SimDevice } from './sim-device.js';
+
+interface DeviceEntry {
+  device: SimDevice;
+  gateways: ReadonlySet<string>;
+  downlinkLoss: LossModel;
+  queue: UnicastCommand[];
+  scheduled: Set<number>;
+}
+
+interface Group {
+  spec: CreateMulticastGroupCommand;
+  queued: number;
+  deleteWhenEmpty: boolean;
+}
+
+export interface SimNetworkStats {
+  uplinks: number;
+  uplinksLost: number;
+  unicastQueued: number;
+  unicastDelivered: number;
+  unicastLost: number;
+  unicastUnknownDevice: number;
+  multicastSent: number;
+  multicastReceptions: number;
+  multicastLosses: number;
+}
+
+const RX1_DELAY_MS = 1_000;
+const UPLINK_LATENCY_MS = 200;
+
+/**
+ * A network server in simulated time: class A downlinks wait in a per-device queue and go out
+ * after the device's next uplink (RX1, with FPending when more wait); multicast downlinks go out
+ * at their time to every group member that a group gateway covers, each with its own loss.
+ * Like ChirpStack: a downlink for an unknown device is only counted, multicast produces no
+ * events, and a group is deleted only once its queue is empty.
+ */
+export class SimNetworkServer implements NetworkServer, DeviceRadio {
+  readonly stats: SimNetworkStats = { uplinks: 0, uplinksLost: 0, unicastQueued: 0, unicastDelivered: 0, unicastLost: 0, unicastUnknownDevice: 0, multicastSent: 0, multicastReceptions: 0, multicastLosses: 0 };
+  private readonly devices = new Map<string, DeviceEntry>();
+  private readonly groups = new Map<string, Group>();
+  /** Where uplinks go (the engine's handleUplink, or an MQTT bridge). */
+  onUplink: (uplink: Uplink) => void = () => {};
+
+  constructor(
+    private readonly clock: SimClock,
+    private readonly random: Random,
+  ) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  addDevice(device: SimDevice, gateways: readonly string[]): void {
+    this.devices.set(device.devEui, {
+      device,
+      gateways: new Set(gateways),
+      downlinkLoss: createLossModel(device.config.downlinkLoss, device.random.fork('downlink-loss')),
+      queue: [],
+      scheduled: new Set(),
+    });
+  }
+
+  device(devEui: string): SimDevice | undefined {
+    return this.devices.get(devEui)?.device;
+  }
+
+  allDevices(): SimDevice[] {
+    return [...this.devices.values()].map((e) => e.device);
+  }
+
+  scheduleUplink(device: SimDevice, atMs: number): void {
+    const entry = this.devices.get(device.devEui)!;
+    // Exact times: a device asking twice for the same instant gets one uplink; a periodic
+    // uplink must never be merged into another one (the device's period would stop).
+    const slot = Math.round(atMs);
+    if (entry.scheduled.has(slot)) return;
+    entry.scheduled.add(slot);
+    this.clock.at(atMs, () => {
+      entry.scheduled.delete(slot);
+      this.uplink(entry);
+    });
+  }
+
+  private uplink(entry: DeviceEntry): void {
+    const frame = entry.device.takeUplink(this.clock.now());
+    if (!frame) return;
+    this.stats.uplinks++;
+    if (this.random.next() < entry.device.config.uplinkLossRate) {
+      this.stats.uplinksLost++;
+      return;
+    }
+    const uplink: Uplink = { devEui: entry.device.devEui, fPort: frame.fPort, payload: frame.payload, atMs: this.clock.now() + UPLINK_LATENCY_MS };
+    this.clock.at(uplink.atMs, () => this.onUplink(uplink));
+    const downlink = entry.queue.shift();
+    if (!downlink) return;
+    this.clock.at(this.clock.now() + RX1_DELAY_MS, () => {
+      if (entry.downlinkLoss.lost()) {
+        this.stats.unicastLost++;
+        return;
+      }
+      this.stats.unicastDelivered++;
+      entry.device.receiveUnicast(downlink.fPort, hexToBytes(downlink.payloadHex), entry.queue.length > 0);
+    });
+  }
+
+  async sendUnicast(downlink: UnicastCommand): Promise<void> {
+    const entry = this.devices.get(downlink.devEui);
+    if (!entry) {
+      this.stats.unicastUnknownDevice++;
+      return;
+    }
+    this.stats.unicastQueued++;
+    entry.queue.push(downlink);
+  }
+
+  async createMulticastGroup(group: CreateMulticastGroupCommand): Promise<void> {
+    if (!this.groups.has(group.groupName)) this.groups.set(group.groupName, { spec: group, queued: 0, deleteWhenEmpty: false });
+  }
+
+  async sendMulticast(downlink: MulticastDownlink): Promise<void> {
+    const group = this.groups.get(downlink.groupName);
+    if (!group || group.deleteWhenEmpty) return;
+    group.queued++;
+    this.clock.at(downlink.atMs, () => {
+      group.queued--;
+      this.stats.multicastSent++;
+      for (const devEui of group.spec.devEuis) {
+        const entry = this.devices.get(devEui);
+        if (!entry || !group.spec.gateways.some((g) => entry.gateways.has(g))) continue;
+        if (entry.downlinkLoss.lost()) {
+          this.stats.multicastLosses++;
+          continue;
+        }
+        this.stats.multicastReceptions++;
+        entry.device.receiveMulticast(group.spec.mcAddr, downlink.fPort, downlink.payload);
+      }
+      if (group.deleteWhenEmpty && group.queued === 0) this.groups.delete(downlink.groupName);
+    });
+  }
+
+  async deleteMulticastGroup(groupName: string): Promise<void> {
+    const group = this.groups.get(groupName);
+    if (!group) return;
+    if (group.queued === 0) this.groups.delete(groupName);
+    else group.deleteWhenEmpty = true;
+  }
+
+  hasGroup(groupName: string): boolean {
+    return this.groups.has(groupName);
+  }
+}

@@ -1,0 +1,4 @@
+import { MemoryCampaignStore } from '../../src/store/memory-campaign-store.js';
+import { campaignStoreContract } from './campaign-store-contract.js';
+
+campaignStoreContract('memory store', async () => ({ store: new MemoryCampaignStore(), cleanup: async () => undefined }));
