@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CallerError } from '../core/errors.js';
+import { selectTargets } from './target-selection.js';
 
 // What an operator asks for: which devices, which image, how to send it. Validated once, with
 // defaults, so that the state machine only ever sees a complete, consistent spec.
@@ -22,6 +23,8 @@ export const deviceTargetSchema = z.object({
   /** TS004 v2 PRBS seed of the firmware: 'N' (v2.0.0 text) or 'N-M' (LoRa Basics Modem). */
   v2Seed: z.enum(['N', 'N-M']).default('N'),
   firmwareVersion: z.number().int().min(0).max(0xffffffff).optional(),
+  /** The device model (the manifest's device class), for selection. */
+  deviceClass: z.string().optional(),
   tags: z.record(z.string(), z.string()).default({}),
 });
 
@@ -34,7 +37,16 @@ export const campaignSpecSchema = z.object({
     /** FragSessionSetupReq Descriptor; default: the version, little-endian. Never silently zero. */
     descriptor: hex(4).optional(),
   }),
+  /** The inventory: every device the campaign may update, with its keys. */
   devices: z.array(deviceTargetSchema).min(1),
+  /** Update only the devices that match (tags, device class, current firmware version). */
+  select: z
+    .object({
+      tags: z.record(z.string(), z.string()).optional(),
+      deviceClass: z.string().optional(),
+      firmwareVersion: z.number().int().min(0).max(0xffffffff).optional(),
+    })
+    .optional(),
   rollout: z
     .object({
       /** Share of the devices updated first; 0 = one wave. */
@@ -102,7 +114,9 @@ export function parseCampaignSpec(input: unknown): CampaignSpec {
     const path = issue.path.length ? issue.path.join('.') : '(root)';
     throw new CallerError('INVALID_CAMPAIGN_SPEC', `campaign spec ${path}: ${issue.message}`);
   }
-  const spec = result.data;
+  const parsed = result.data;
+  // Selection happens once, here: the state machine only ever sees the devices to update.
+  const spec: CampaignSpec = { ...parsed, devices: selectTargets(parsed.devices, parsed.select) };
   const seen = new Set<string>();
   for (const device of spec.devices) {
     if (seen.has(device.devEui)) throw new CallerError('INVALID_CAMPAIGN_SPEC', `campaign spec devices: ${device.devEui} is listed twice`);

@@ -6,6 +6,7 @@ import { DEFAULT_SCENARIO, type FleetScenario } from '../../lns/sim/sim-fleet.js
 import { airtimeComparison, deviceTable } from '../../demo/demo-report.js';
 import { expectedOutcomes } from '../../demo/expectations.js';
 import { ProgressBar } from '../progress-bar.js';
+import { campaignReport } from '../../campaign/report.js';
 
 const SIMULATED_LIMIT_MS = 14 * 86_400_000;
 
@@ -90,16 +91,16 @@ export function register(program: Command): void {
       const kinds = new Map(fleet.members.map((m) => [m.device.devEui, m.kind === 'normal' ? (m.device.config.packageVersions.ts004 === 2 ? 'v2' : 'v1') : m.kind]));
       const mismatches = devices.filter((d) => d.outcome !== expected.get(d.devEui));
       const airtime = airtimeComparison(view.campaign, view.devices, fleet.members);
-      const outcomes: Record<string, number> = {};
-      for (const d of devices) outcomes[d.outcome ?? d.phase] = (outcomes[d.outcome ?? d.phase] ?? 0) + 1;
+      const report = campaignReport(view.campaign, devices);
       const simulatedHours = (clock.now() - startMs) / 3_600_000;
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ campaign: view.campaign, outcomes, airtime, sizes: world.sizes, simulatedHours, mismatches: mismatches.map((d) => d.devEui), devices }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ report, airtime, sizes: world.sizes, simulatedHours, mismatches: mismatches.map((d) => d.devEui), devices }, null, 2)}\n`);
       } else {
         const out = process.stdout;
         out.write(`${deviceTable(devices, expected, kinds, 200)}\n\n`);
         out.write(`campaign ${id}: ${view.campaign.phase}${view.campaign.haltReason ? ` (${view.campaign.haltReason})` : ''} after ${simulatedHours.toFixed(1)} h simulated, ${((Date.now() - wallStart) / 1000).toFixed(1)} s real\n`);
-        out.write(`outcomes: ${Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+        out.write(`outcomes: ${Object.entries(report.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+        for (const { reason, devices: n } of report.reasons.slice(0, 5)) out.write(`  ${n} × ${reason}\n`);
         out.write(`package: ${world.sizes.packageBytes} bytes (signed delta) for a ${world.sizes.oldImageBytes} → ${world.sizes.newImageBytes} byte image\n`);
         out.write(`airtime: ${airtime.fragmentsSent} fragments sent (${(view.campaign.airtime.airtimeMs / 1000).toFixed(1)} s on air incl. status requests); the realised losses required at least ${airtime.oracleFragments} (ratio ${airtime.ratio.toFixed(2)})\n`);
         out.write(`unicast downlinks: ${view.campaign.airtime.unicastSent}; ignored uplinks: ${JSON.stringify(view.campaign.ignoredUplinks)}\n`);

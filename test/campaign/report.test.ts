@@ -1,0 +1,24 @@
+import test from 'ava';
+import { campaignReport } from '../../src/campaign/report.js';
+import { initialState } from '../../src/campaign/transition.js';
+import { parseCampaignSpec } from '../../src/campaign/spec.js';
+
+test('the report counts outcomes and groups the reasons, most frequent first', (t) => {
+  const devices = ['01', '02', '03', '04', '05'].map((n) => ({ devEui: `00000000000000${n}`, rootKey: '11'.repeat(16) }));
+  const spec = parseCampaignSpec({ id: 'r', firmware: { version: 2 }, devices, multicast: { mcKey: '00'.repeat(16) } });
+  const { campaign, devices: states } = initialState(spec, 1_000);
+  const finished = states.map((d, i) => {
+    if (i < 2) return { ...d, outcome: 'confirmed' as const };
+    if (i < 4) return { ...d, outcome: 'failed' as const, error: 'FragSessionSetupAns: NotEnoughMemory' };
+    return { ...d, outcome: 'absent' as const, error: 'no answer to PackageVersionReq (TS004) after 6 attempts' };
+  });
+  const report = campaignReport({ ...campaign, phase: 'completed', updatedAtMs: 61_000 }, finished);
+  t.deepEqual(report.outcomes, { confirmed: 2, failed: 2, absent: 1 });
+  t.deepEqual(report.reasons, [
+    { reason: 'FragSessionSetupAns: NotEnoughMemory', devices: 2 },
+    { reason: 'no answer to PackageVersionReq (TS004) after 6 attempts', devices: 1 },
+  ]);
+  t.is(report.devices, 5);
+  t.is(report.durationMs, 60_000);
+  t.is(campaignReport(campaign, states).outcomes.open, 5);
+});
