@@ -30,6 +30,20 @@ export interface CampaignSnapshot {
   devices: ReadonlyMap<string, DeviceState>;
 }
 
+/** Wave membership never changes after a campaign is created: computed once per device map. */
+const membership = new WeakMap<ReadonlyMap<string, DeviceState>, { size: number; waves: string[][] }>();
+
+function waveMembers(devices: ReadonlyMap<string, DeviceState>): string[][] {
+  let cached = membership.get(devices);
+  if (!cached || cached.size !== devices.size) {
+    const waves: string[][] = [];
+    for (const device of devices.values()) (waves[device.wave] ??= []).push(device.devEui);
+    cached = { size: devices.size, waves };
+    membership.set(devices, cached);
+  }
+  return cached.waves;
+}
+
 /**
  * Copy-on-write working set of one transition: devices are copied the first time they are
  * touched, so a transition over one answer costs O(1) whatever the fleet size, and the input
@@ -73,12 +87,21 @@ export class Draft {
   }
 
   /** Every device of the campaign, latest version, read-only. */
-  *all(): Generator<DeviceState> {
-    for (const [devEui, original] of this.snapshot.devices) yield this.touched.get(devEui) ?? original;
+  all(): DeviceState[] {
+    const out: DeviceState[] = [];
+    for (const [devEui, original] of this.snapshot.devices) out.push(this.touched.get(devEui) ?? original);
+    return out;
   }
 
-  *inWave(wave: number): Generator<DeviceState> {
-    for (const device of this.all()) if (device.wave === wave) yield device;
+  /** The devices of a wave, latest version, read-only (membership is fixed at creation). */
+  inWave(wave: number): DeviceState[] {
+    const members = waveMembers(this.snapshot.devices)[wave] ?? [];
+    const out: DeviceState[] = new Array(members.length);
+    for (let i = 0; i < members.length; i++) {
+      const devEui = members[i]!;
+      out[i] = this.touched.get(devEui) ?? this.snapshot.devices.get(devEui)!;
+    }
+    return out;
   }
 
   note(devEui: string, text: string): void {

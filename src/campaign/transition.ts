@@ -15,8 +15,17 @@ import { LOOKAHEAD_MS } from './fragment-scheduler.js';
 // (state, changed devices, commands in an outbox, log) in one transaction, then carries out the
 // commands.
 
-/** Stage checks after answers run at most this often (each is a pass over the wave). */
+/**
+ * Stage checks after answers run at most this often (each is a pass over the wave): a tenth of
+ * the answer timeout, between 30 s and 5 min. Class A answers come minutes apart, so finer
+ * checks would only cost passes over large fleets.
+ */
 export const PROGRESS_CHECK_MS = 30_000;
+const MAX_PROGRESS_CHECK_MS = 5 * 60_000;
+
+function progressCheckMs(ctx: CampaignContext): number {
+  return Math.min(MAX_PROGRESS_CHECK_MS, Math.max(PROGRESS_CHECK_MS, ctx.spec.timing.answerTimeoutMs / 10));
+}
 
 export function initialState(spec: CampaignSpec, nowMs: number): { campaign: CampaignState; devices: DeviceState[] } {
   const total = spec.devices.length;
@@ -77,6 +86,8 @@ export function transition(snapshot: CampaignSnapshot, event: CampaignEvent, ctx
         const device = draft.device(event.devEui);
         draft.note(device.devEui, `downlink failed: ${event.reason}`);
         if (device.pending) device.pending.retryAtMs = Math.min(device.pending.retryAtMs, draft.nowMs);
+        // Ask again right away (this device only: no pass over the fleet).
+        if (running && campaign.wave && device.wave === campaign.waveIndex) advanceDevice(draft, device.devEui, campaign.wave, ctx);
       }
       break;
     case 'multicast-queue-empty':
@@ -92,6 +103,8 @@ export function transition(snapshot: CampaignSnapshot, event: CampaignEvent, ctx
         campaign.phase = 'running';
         resumeWave(draft, ctx, draft.nowMs - (campaign.pausedAtMs ?? draft.nowMs));
         campaign.pausedAtMs = undefined;
+        // Requests that fell due while paused go out now.
+        if (campaign.wave) progressWave(draft, ctx);
         fullCheck = true;
       }
       break;
@@ -173,11 +186,17 @@ function nextWakeMs(draft: Draft, ctx: CampaignContext, fullCheck: boolean): num
   const wave = campaign.wave;
   if (campaign.phase !== 'running' || !wave) return undefined;
   const now = draft.nowMs;
-  const soon = Math.ceil((now + 1) / PROGRESS_CHECK_MS) * PROGRESS_CHECK_MS;
+  const step = progressCheckMs(ctx);
+  const soon = Math.ceil((now + 1) / step) * step;
   if (!fullCheck) return Math.min(campaign.nextWakeMs ?? soon, soon);
   let wake = Number.POSITIVE_INFINITY;
   const consider = (t: number | undefined) => {
     if (t !== undefined) wake = Math.min(wake, Math.max(t, now + 1));
+  };
+  // Per-device times (retries, reboots) wake the campaign on the progress-check grid: one pass
+  // over the wave serves every device due by then, whatever the fleet size.
+  const onGrid = (t: number | undefined) => {
+    if (t !== undefined) consider(Math.ceil(Math.max(t, now + 1) / step) * step);
   };
   switch (wave.stage) {
     case 'setup':
@@ -195,14 +214,13 @@ function nextWakeMs(draft: Draft, ctx: CampaignContext, fullCheck: boolean): num
       break;
     case 'upgrade':
       consider(wave.upgradeDeadlineMs);
-      for (const view of draft.inWave(wave.index)) if (view.phase === 'rebooting') consider((view.timestamps.rebootAtMs ?? now) + 30_000);
+      for (const view of draft.inWave(wave.index)) if (view.phase === 'rebooting') onGrid((view.timestamps.rebootAtMs ?? now) + 30_000);
       break;
     default:
       consider(now + 1);
   }
   if (wave.stage === 'setup' || wave.stage === 'session' || wave.stage === 'upgrade') {
-    for (const view of draft.inWave(wave.index)) if (view.pending && !view.outcome) consider(view.pending.retryAtMs);
+    for (const view of draft.inWave(wave.index)) if (view.pending && !view.outcome) onGrid(view.pending.retryAtMs);
   }
-  void ctx;
   return Number.isFinite(wake) ? wake : undefined;
 }

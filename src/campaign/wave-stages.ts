@@ -223,7 +223,7 @@ function evaluateStatus(draft: Draft, ctx: CampaignContext): void {
   const timeLeftMs = wave.sessionEndMs! - draft.nowMs;
   let more = false;
   for (const session of sessions) {
-    const incomplete = [...draft.inWave(wave.index)].filter((d) => d.phase === 'receiving' && d.fragIndex === session.fragIndex);
+    const incomplete = draft.inWave(wave.index).filter((d) => d.phase === 'receiving' && d.fragIndex === session.fragIndex);
     const sent = session.nextN - 1;
     const exhausted = wave.statusRound >= fr.maxStatusRounds || session.nextN > session.maxN || timeLeftMs < ctx.statusWaitMs;
     if (exhausted) {
