@@ -1,0 +1,136 @@
+import type { Client } from '@grpc/grpc-js';
+import { DeviceServiceClient } from '@chirpstack/chirpstack-api/api/device_grpc_pb.js';
+import devicePb from '@chirpstack/chirpstack-api/api/device_pb.js';
+import { MulticastGroupServiceClient } from '@chirpstack/chirpstack-api/api/multicast_group_grpc_pb.js';
+import multicastPb from '@chirpstack/chirpstack-api/api/multicast_group_pb.js';
+import { parseEui64 } from '../../core/eui.js';
+import { PeerError } from '../../core/errors.js';
+import { callUnary, type UnaryMethod } from './grpc-call.js';
+import { deviceKeysFromProto, unicastItemToProto, type DeviceKeysInfo, type UnicastEnqueueItem } from './grpc-device.js';
+import {
+  multicastGroupFromProto,
+  multicastGroupToProto,
+  queueItemFromProto,
+  queueItemToProto,
+  type MulticastEnqueueItem,
+  type MulticastGroupInfo,
+  type MulticastGroupSpec,
+  type MulticastQueueItem,
+} from './grpc-multicast-group.js';
+import { channelCredentials, checkOptions, DEFAULT_DEADLINE_MS, type ChirpstackGrpcOptions } from './grpc-options.js';
+
+/** Per-call overrides. */
+export interface CallOverrides {
+  deadlineMs?: number;
+}
+
+/**
+ * The part of ChirpStack v4's gRPC API that the FUOTA service uses: MulticastGroupService
+ * (create, fill, enqueue, watch the queue drain, delete) and DeviceService (root keys, unicast
+ * queue). Every method resolves with plain values or rejects with a FuotaError (grpc-errors.ts);
+ * arguments are checked before anything is sent (ValueError, a CallerError).
+ */
+export class ChirpstackGrpcClient {
+  private readonly multicast: MulticastGroupServiceClient;
+  private readonly device: DeviceServiceClient;
+  private readonly deadlineMs: number;
+
+  constructor(private readonly options: ChirpstackGrpcOptions) {
+    checkOptions(options);
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    const credentials = channelCredentials(options.transport);
+    this.multicast = new MulticastGroupServiceClient(options.address, credentials);
+    // Same target and options: grpc-js shares the subchannel (one TCP connection).
+    this.device = new DeviceServiceClient(options.address, credentials);
+  }
+
+  get address(): string {
+    return this.options.address;
+  }
+
+  /** Returns the new group's id (a UUID). */
+  async createMulticastGroup(spec: MulticastGroupSpec, call?: CallOverrides): Promise<string> {
+    const request = new multicastPb.CreateMulticastGroupRequest();
+    request.setMulticastGroup(multicastGroupToProto(spec));
+    const response = await this.call(this.multicast, 'MulticastGroupService.Create', this.multicast.create, request, call);
+    return response.getId();
+  }
+
+  async getMulticastGroup(groupId: string, call?: CallOverrides): Promise<MulticastGroupInfo> {
+    const request = new multicastPb.GetMulticastGroupRequest();
+    request.setId(groupId);
+    const response = await this.call(this.multicast, 'MulticastGroupService.Get', this.multicast.get, request, call);
+    const group = response.getMulticastGroup();
+    if (!group) throw new PeerError('CHIRPSTACK_FIELD_MISSING', `MulticastGroupService.Get at ${this.address}: expected multicast_group in the response, got none`);
+    return multicastGroupFromProto(group);
+  }
+
+  async addDeviceToMulticastGroup(groupId: string, devEui: string, call?: CallOverrides): Promise<void> {
+    const request = new multicastPb.AddDeviceToMulticastGroupRequest();
+    request.setMulticastGroupId(groupId);
+    request.setDevEui(parseEui64(devEui, 'devEui'));
+    await this.call(this.multicast, 'MulticastGroupService.AddDevice', this.multicast.addDevice, request, call);
+  }
+
+  async addGatewayToMulticastGroup(groupId: string, gatewayId: string, call?: CallOverrides): Promise<void> {
+    const request = new multicastPb.AddGatewayToMulticastGroupRequest();
+    request.setMulticastGroupId(groupId);
+    request.setGatewayId(parseEui64(gatewayId, 'gatewayId'));
+    await this.call(this.multicast, 'MulticastGroupService.AddGateway', this.multicast.addGateway, request, call);
+  }
+
+  /** Returns the frame counter ChirpStack gave the item. */
+  async enqueueMulticast(groupId: string, item: MulticastEnqueueItem, call?: CallOverrides): Promise<number> {
+    const request = new multicastPb.EnqueueMulticastGroupQueueItemRequest();
+    request.setQueueItem(queueItemToProto(groupId, item));
+    const response = await this.call(this.multicast, 'MulticastGroupService.Enqueue', this.multicast.enqueue, request, call);
+    return response.getFCnt();
+  }
+
+  /** Items not yet sent (ChirpStack removes an item once the gateway acknowledged it), one per f_cnt. */
+  async listMulticastQueue(groupId: string, call?: CallOverrides): Promise<MulticastQueueItem[]> {
+    const request = new multicastPb.ListMulticastGroupQueueRequest();
+    request.setMulticastGroupId(groupId);
+    const response = await this.call(this.multicast, 'MulticastGroupService.ListQueue', this.multicast.listQueue, request, call);
+    return response.getItemsList().map(queueItemFromProto);
+  }
+
+  async flushMulticastQueue(groupId: string, call?: CallOverrides): Promise<void> {
+    const request = new multicastPb.FlushMulticastGroupQueueRequest();
+    request.setMulticastGroupId(groupId);
+    await this.call(this.multicast, 'MulticastGroupService.FlushQueue', this.multicast.flushQueue, request, call);
+  }
+
+  /** ChirpStack deletes at once, dropping queued items: call it when listMulticastQueue is empty. */
+  async deleteMulticastGroup(groupId: string, call?: CallOverrides): Promise<void> {
+    const request = new multicastPb.DeleteMulticastGroupRequest();
+    request.setId(groupId);
+    await this.call(this.multicast, 'MulticastGroupService.Delete', this.multicast.delete, request, call);
+  }
+
+  async getDeviceKeys(devEui: string, call?: CallOverrides): Promise<DeviceKeysInfo> {
+    const request = new devicePb.GetDeviceKeysRequest();
+    request.setDevEui(parseEui64(devEui, 'devEui'));
+    const response = await this.call(this.device, 'DeviceService.GetKeys', this.device.getKeys, request, call);
+    const keys = response.getDeviceKeys();
+    if (!keys) throw new PeerError('CHIRPSTACK_FIELD_MISSING', `DeviceService.GetKeys at ${this.address}: expected device_keys in the response, got none`);
+    return deviceKeysFromProto(keys);
+  }
+
+  /** Queues a class A downlink; returns the queue item id. */
+  async enqueueUnicast(item: UnicastEnqueueItem, call?: CallOverrides): Promise<string> {
+    const request = new devicePb.EnqueueDeviceQueueItemRequest();
+    request.setQueueItem(unicastItemToProto(item, parseEui64(item.devEui, 'devEui')));
+    const response = await this.call(this.device, 'DeviceService.Enqueue', this.device.enqueue, request, call);
+    return response.getId();
+  }
+
+  close(): void {
+    this.multicast.close();
+    this.device.close();
+  }
+
+  private call<Req, Res>(client: Client, method: string, fn: UnaryMethod<Req, Res>, request: Req, call: CallOverrides | undefined): Promise<Res> {
+    return callUnary(fn.bind(client), request, this.options.apiToken, { method, address: this.address, deadlineMs: call?.deadlineMs ?? this.deadlineMs });
+  }
+}
