@@ -1,0 +1,56 @@
+# syntax=docker/dockerfile:1
+# lorawan-fuota service image: `fuota serve` beside a ChirpStack v4 (docs/deploy-chirpstack.md).
+#
+# NOTE: the `serve` command does not exist yet (it is the next step of the ChirpStack issue); the
+# image is written for it. Until then, any other command runs in it, e.g.
+#   docker run --rm lorawan-fuota demo
+#
+# There is no compile step for the sources: bin/fuota.js runs the TypeScript through tsx (a
+# runtime dependency), so the runtime stage ships src/ as it is. The build stage exists to
+# compile better-sqlite3's native addon (when no prebuilt binary is reachable) with a toolchain
+# that then stays out of the runtime image, and to type-check what is shipped.
+
+# Both stages on the same base: the addon built here must load against the runtime's glibc and
+# Node ABI.
+FROM node:20-slim AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Everything (dev too: tsc). better-sqlite3's install script fetches a prebuilt addon or, failing
+# that, compiles it with node-gyp (python3, make, g++ above).
+RUN npm ci
+COPY tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+COPY proto ./proto
+COPY config ./config
+# Type-check what ships (tests and benchmarks are not in the build context), then drop dev
+# dependencies; the compiled addon stays in node_modules/better-sqlite3/build.
+RUN npx tsc --noEmit -p . \
+ && npm prune --omit=dev \
+ && node -e "new (require('better-sqlite3'))(':memory:').close()"
+
+FROM node:20-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# The node image's unprivileged user (uid 1000) owns only the data directory; the code and the
+# configuration are read-only to it.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/src ./src
+# Loaded at run time by src/status/status-proto.ts (path relative to src/).
+COPY --from=build /app/proto ./proto
+COPY --from=build /app/config/fuota.yaml /etc/fuota/fuota.yaml
+RUN mkdir -p /var/lib/fuota && chown node:node /var/lib/fuota \
+ && ln -s /app/bin/fuota.js /usr/local/bin/fuota
+# /etc/fuota: fuota.yaml (mount your own, read-only); /var/lib/fuota: the SQLite database
+# (store.path), which must outlive the container: a restart carries on from it.
+VOLUME ["/etc/fuota", "/var/lib/fuota"]
+USER node
+# Node as PID 1 does not reap children or get default signal handling: run with `--init`
+# (compose: `init: true`) so SIGTERM reaches `fuota serve` for a clean shutdown.
+ENTRYPOINT ["node", "/app/bin/fuota.js"]
+CMD ["serve", "--config", "/etc/fuota/fuota.yaml"]

@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { isRegionName, regionNames } from '../radio/regions.js';
+import { statusTopicProblem } from '../status/status-topic.js';
+
+// The configuration of `fuota serve` (config/fuota.yaml documents every key for operators).
+// Pure: no file or environment access here. Secrets stay unresolved strings (`env:NAME` or a
+// `…File` path); load-config.ts reads them. Every object is strict, so a misspelt key is an
+// error instead of a silently ignored setting. Messages start with "expected …"; the loader
+// adds the key path and what came.
+
+/** ChirpStack's `[integration.mqtt]` defaults (chirpstack/src/integration/mqtt.rs). */
+export const CHIRPSTACK_EVENT_TOPIC = 'application/{{application_id}}/device/{{dev_eui}}/event/{{event}}';
+export const CHIRPSTACK_COMMAND_TOPIC = 'application/{{application_id}}/device/{{dev_eui}}/command/{{command}}';
+
+export const DEFAULT_DEVICE_STATUS_TOPIC = 'fuota/campaigns/{campaign_id}/devices/{dev_eui}/status';
+export const DEFAULT_CAMPAIGN_STATUS_TOPIC = 'fuota/campaigns/{campaign_id}/status';
+
+/** Read by load-config.ts when neither the key nor its `…File` twin is set. */
+export const MQTT_PASSWORD_ENV = 'FUOTA_MQTT_PASSWORD';
+export const API_TOKEN_ENV = 'FUOTA_CHIRPSTACK_API_TOKEN';
+
+export type MqttProtocolVersion = '5' | '3.1.1';
+
+const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, `expected ${what}`);
+const filePath = nonEmpty('a file path');
+const positiveMs = (fallback: number) => z.number({ error: 'expected a duration in milliseconds' }).int('expected whole milliseconds').positive('expected a duration > 0 ms').default(fallback);
+
+const mqttUrl = z.string({ error: 'expected mqtt:// or mqtts:// URL' }).refine((text) => {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'mqtt:' || url.protocol === 'mqtts:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'expected mqtt:// or mqtts:// URL');
+
+/** `host:port` as gRPC clients take it (IPv6 in brackets). */
+const grpcAddress = z.string({ error: 'expected host:port' }).regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port');
+
+/** 5 or "3.1.1" (YAML reads 3.1.1 as a string, 5 as a number: both forms are accepted). */
+const protocolVersion = z
+  .union([z.literal(5), z.literal('5'), z.literal('3.1.1')], { error: 'expected MQTT protocol version 5 or "3.1.1"' })
+  .transform((v): MqttProtocolVersion => (v === 5 || v === '5' ? '5' : '3.1.1'))
+  .default('5');
+
+/** A ChirpStack Handlebars topic template holding every variable once or more, and no wildcards. */
+const chirpstackTopic = (variables: readonly string[], fallback: string) =>
+  z
+    .string({ error: 'expected an MQTT topic template' })
+    .refine(
+      (t) => variables.every((v) => new RegExp(`\\{\\{\\s*${v}\\s*\\}\\}`).test(t)) && !/[#+]/.test(t),
+      `expected a topic template with {{${variables.join('}}, {{')}}} and no MQTT wildcards`,
+    )
+    .default(fallback);
+
+const statusTopic = (placeholders: readonly ('campaign_id' | 'dev_eui')[], fallback: string) =>
+  z
+    .string({ error: 'expected an MQTT topic template' })
+    .superRefine((template, ctx) => {
+      const problem = statusTopicProblem(template, placeholders);
+      if (problem) ctx.addIssue({ code: 'custom', message: `expected ${problem}` });
+    })
+    .default(fallback);
+
+const tlsFiles = z.strictObject({
+  /** PEM CA bundle for the server's certificate; default: Node's bundled CAs. */
+  caFile: filePath.optional(),
+  /** PEM client certificate and key, for servers that require one (both or neither). */
+  certFile: filePath.optional(),
+  keyFile: filePath.optional(),
+  /** false accepts any server certificate: for tests only. */
+  rejectUnauthorized: z.boolean({ error: 'expected true or false' }).default(true),
+});
+
+const mqttSchema = z.strictObject({
+  /** mqtt://host:1883 or mqtts://host:8883: the broker ChirpStack's MQTT integration publishes to. */
+  url: mqttUrl.default('mqtt://localhost:1883'),
+  /** Fixed, so the broker finds our persistent session (and queued QoS 1 events) after a restart. */
+  clientId: nonEmpty('a client id').default('lorawan-fuota'),
+  /** ChirpStack's own client speaks MQTT 5 only; brokers answer 3.1.1 clients too. */
+  protocolVersion,
+  /** QoS of our subscriptions and status publishes; 1 = at least once (ChirpStack must publish with qos = 1 too). */
+  qos: z.union([z.literal(0), z.literal(1)], { error: 'expected QoS 0 or 1' }).default(1),
+  /** false = persistent session: events published while we restart wait in the broker. */
+  cleanSession: z.boolean({ error: 'expected true or false' }).default(false),
+  /** MQTT 5: how long the broker keeps our session while we are away. */
+  sessionExpiryS: z.number({ error: 'expected seconds' }).int('expected whole seconds').min(0, 'expected seconds ≥ 0').default(7 * 24 * 3600),
+  /** MQTT keep-alive: the broker drops us after 1.5× this without traffic. */
+  keepaliveS: z.number({ error: 'expected seconds' }).int('expected whole seconds').min(0, 'expected seconds ≥ 0').default(30),
+  /** Broker user; with ChirpStack's generated client certificates, the application id. */
+  username: nonEmpty('a user name').optional(),
+  /** A literal, or `env:NAME`; default: $FUOTA_MQTT_PASSWORD when set, else no password. */
+  password: nonEmpty('a password or env:NAME').optional(),
+  /** A file holding the password (Docker/Kubernetes secrets); one trailing newline is dropped. */
+  passwordFile: filePath.optional(),
+  /** Omit for plain mqtt://; set (even `{}`) with an mqtts:// URL for TLS with client files. */
+  tls: tlsFiles.optional(),
+  /** ChirpStack `[integration.mqtt] event_topic` / `command_topic`. */
+  eventTopic: chirpstackTopic(['application_id', 'dev_eui', 'event'], CHIRPSTACK_EVENT_TOPIC),
+  commandTopic: chirpstackTopic(['application_id', 'dev_eui', 'command'], CHIRPSTACK_COMMAND_TOPIC),
+  /** ChirpStack `[integration.mqtt] json`: true → json, false → protobuf. */
+  format: z.enum(['json', 'protobuf'], { error: 'expected json or protobuf' }).default('json'),
+});
+
+const apiSchema = z.strictObject({
+  /** ChirpStack's gRPC API (`[api] bind`, default 0.0.0.0:8080). */
+  address: grpcAddress.default('localhost:8080'),
+  /** Omit for plaintext gRPC; set (even `{}`) for TLS. */
+  tls: tlsFiles.optional(),
+  /** An API token (ChirpStack UI → API keys), literal or `env:NAME`; default: $FUOTA_CHIRPSTACK_API_TOKEN. */
+  token: nonEmpty('an API token or env:NAME').optional(),
+  /** A file holding the token (Docker/Kubernetes secrets); one trailing newline is dropped. */
+  tokenFile: filePath.optional(),
+});
+
+const gatewayId = z.string({ error: 'expected a gateway id (16 hex digits)' }).regex(/^[0-9a-fA-F]{16}$/, 'expected a gateway id (16 hex digits)').transform((s) => s.toLowerCase());
+
+const chirpstackSchema = z.strictObject({
+  /** Which network server; only ChirpStack v4 so far. */
+  kind: z.literal('chirpstack', { error: 'expected network server kind "chirpstack"' }),
+  /** The ChirpStack application holding the devices (its UUID; `env:NAME` allowed). */
+  applicationId: z.string({ error: 'expected a ChirpStack application id (UUID)' }).regex(/^[\w-]+$/, 'expected a ChirpStack application id (UUID)'),
+  mqtt: mqttSchema.prefault({}),
+  api: apiSchema.prefault({}),
+  /** Gateways for multicast groups; empty = ChirpStack picks a minimal covering set. */
+  gateways: z.array(gatewayId, { error: 'expected a list of gateway ids' }).default([]),
+  /** A downlink with no txack (nor log event) after this is reported failed to the engine. */
+  txAckTimeoutMs: positiveMs(60_000),
+  /** How often to read a multicast group's queue (ChirpStack emits no events for multicast). */
+  multicastQueuePollMs: positiveMs(10_000),
+});
+
+export const configSchema = z.strictObject({
+  /** Where campaigns, device states, logs and the command outbox are kept. */
+  store: z
+    .strictObject({
+      /** SQLite database file (created on first start); `:memory:` keeps nothing across restarts. */
+      path: filePath.default('/var/lib/fuota/fuota.sqlite'),
+    })
+    .prefault({}),
+  /** One kind today; a discriminated union once The Things Stack is attached. */
+  networkServer: chirpstackSchema,
+  /** Status messages (proto/fuota_status.proto) on the network server's MQTT broker after each change. */
+  statusEvents: z
+    .strictObject({
+      enabled: z.boolean({ error: 'expected true or false' }).default(true),
+      /** One topic per device ({campaign_id}, {dev_eui}: lower-case hex). */
+      deviceTopic: statusTopic(['campaign_id', 'dev_eui'], DEFAULT_DEVICE_STATUS_TOPIC),
+      /** One topic per campaign. */
+      campaignTopic: statusTopic(['campaign_id'], DEFAULT_CAMPAIGN_STATUS_TOPIC),
+      /** json: proto3 JSON of the same messages; protobuf: proto/fuota_status.proto binary. */
+      format: z.enum(['json', 'protobuf'], { error: 'expected json or protobuf' }).default('json'),
+      /** Retained: a dashboard that subscribes later sees each device's last status at once. */
+      retain: z.boolean({ error: 'expected true or false' }).default(true),
+    })
+    .prefault({}),
+  logging: z
+    .strictObject({
+      /** pino level; logs are JSON lines on stdout. */
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected a pino level (fatal, error, warn, info, debug, trace, silent)' }).default('info'),
+    })
+    .prefault({}),
+  /** Where `fuota serve` finds campaigns, and what they default to. */
+  campaigns: z
+    .strictObject({
+      /** Campaign spec files (JSON/YAML) to create on start; unset = campaigns come only through the CLI. */
+      directory: filePath.optional(),
+      /** Filled into a campaign spec that does not say them. */
+      defaults: z
+        .strictObject({
+          /** The multicast's region (src/radio/regions.ts names). */
+          region: z
+            .string({ error: 'expected a region name' })
+            .refine((r) => isRegionName(r), `expected one of ${regionNames().join(', ')}`)
+            .default('EU868'),
+          /** The multicast's data rate. */
+          dr: z.number({ error: 'expected a data rate' }).int('expected a whole data rate').min(0, 'expected a data rate 0..15').max(15, 'expected a data rate 0..15').default(5),
+          /** Share (0..1] of each sub-band's duty-cycle allowance FUOTA may use. */
+          budgetShare: z.number({ error: 'expected a share in (0, 1]' }).gt(0, 'expected a share in (0, 1]').max(1, 'expected a share in (0, 1]').default(0.5),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+});
+
+/** The file as validated, defaults filled in, secrets not yet resolved. */
+export type ConfigFile = z.output<typeof configSchema>;
+export type ConfigFileInput = z.input<typeof configSchema>;
+export type TlsFiles = z.output<typeof tlsFiles>;
+
+/** MQTT protocol level for mqtt.js (`protocolVersion` option): 3.1.1 is level 4. */
+export function mqttProtocolLevel(version: MqttProtocolVersion): 4 | 5 {
+  return version === '5' ? 5 : 4;
+}
