@@ -1,0 +1,27 @@
+// google.protobuf.Timestamp in JSON is RFC 3339 (proto3 JSON mapping). ChirpStack's pbjson writes
+// it with chrono's to_rfc3339 ("2025-01-01T00:00:00+00:00", up to nanoseconds); other writers use
+// "Z". We keep milliseconds and drop finer digits.
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Milliseconds since the Unix epoch, or undefined if `text` is not an RFC 3339 date-time. */
+export function parseRfc3339Ms(text: string): number | undefined {
+  const m = RFC3339.exec(text);
+  if (m === null) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  const fraction = m[7] ?? '';
+  const ms = Number((fraction + '000').slice(0, 3));
+  const zone = m[8] as string;
+  let offsetMinutes = 0;
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    offsetMinutes = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
+}
+
+/** RFC 3339 in UTC with "Z" and milliseconds, as Date.toISOString gives. */
+export function formatRfc3339(timeMs: number): string {
+  return new Date(timeMs).toISOString();
+}

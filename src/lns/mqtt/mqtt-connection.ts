@@ -1,0 +1,308 @@
+import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
+import { CallerError, PeerError, type FuotaError } from '../../core/errors.js';
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { connectError, safeUrl } from './connect-errors.js';
+
+// One MQTT connection for a long-running service, over mqtt.js 5. What it adds:
+// - connect() resolves on CONNACK or rejects with a FuotaError that says what to fix;
+// - a persistent session by default (clean false; MQTT 5 also needs a session expiry interval,
+//   MQTT 5 §3.1.2.11), so QoS 1 messages published while we are away wait in the broker;
+// - our own reconnect loop with capped exponential back-off (mqtt.js only has a fixed period),
+//   reusing mqtt.js's message stores so QoS 1 publishes made while offline are sent on return;
+// - re-subscription when the broker lost the session (CONNACK sessionPresent = false), as
+//   ChirpStack's own client does (mqtt.rs: "no guarantee that the MQTT persisted the session");
+// - PUBACK for a received QoS 1 message only after every handler settled, so a crash while
+//   handling means redelivery, not loss (mqtt.js handleMessage hook).
+
+export type MqttProtocolVersion = 4 | 5;
+export type MqttQos = 0 | 1;
+
+export interface MqttTlsOptions {
+  /** PEM of the CA(s) that sign the broker's certificate; default: Node's bundled CAs. */
+  ca?: string;
+  /** PEM client certificate and key, for brokers that require one. */
+  cert?: string;
+  key?: string;
+  /** Default true; false accepts any certificate (tests only). */
+  rejectUnauthorized?: boolean;
+}
+
+export interface MqttConnectionOptions {
+  /** mqtt://host:port or mqtts://host:port. */
+  url: string;
+  /** Fixed, so the broker finds our session again. */
+  clientId: string;
+  /** Default false: a persistent session. */
+  clean?: boolean;
+  /** 5 (default) or 4 (MQTT 3.1.1). */
+  protocolVersion?: MqttProtocolVersion;
+  /** MQTT 5 only: how long the broker keeps our session while we are away. Default 7 days. */
+  sessionExpiryS?: number;
+  username?: string;
+  password?: string;
+  tls?: MqttTlsOptions;
+  /** Default 30 s. */
+  keepaliveS?: number;
+  /** Time to wait for CONNACK. Default 10 s. */
+  connectTimeoutMs?: number;
+  reconnect?: Partial<BackoffOptions>;
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface StateChange {
+  state: ConnectionState;
+  /** On reconnecting: why the connection was lost (MQTT_CONNECTION_LOST) or the last attempt failed (a connect error). */
+  error?: FuotaError;
+  /** On connected: the broker still had our session. */
+  sessionPresent?: boolean;
+  /** On reconnecting: when the next attempt starts. */
+  retryInMs?: number;
+}
+
+export interface ReceivedMessage {
+  topic: string;
+  payload: Uint8Array;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  /** The broker may have delivered it before (QoS 1 is at least once). */
+  duplicate: boolean;
+}
+
+export type MessageHandler = (message: ReceivedMessage) => void | Promise<void>;
+export type StateListener = (change: StateChange) => void;
+export type HandlerErrorListener = (error: unknown, message: ReceivedMessage) => void;
+
+const DEFAULT_SESSION_EXPIRY_S = 7 * 24 * 3600;
+
+function lostError(url: string, error: Error | undefined, retryInMs: number): FuotaError {
+  const why = error === undefined ? 'the broker closed it' : error.message;
+  return new PeerError('MQTT_CONNECTION_LOST', `MQTT connection to ${safeUrl(url)} lost (${why}): expected it to stay up; reconnecting in ${retryInMs} ms`, { cause: error });
+}
+
+export class MqttConnection {
+  private client: MqttClient | undefined;
+  private currentState: ConnectionState = 'idle';
+  private readonly handlers = new Set<MessageHandler>();
+  private readonly stateListeners = new Set<StateListener>();
+  private readonly handlerErrorListeners = new Set<HandlerErrorListener>();
+  /** Filters we subscribed to, with their QoS, for re-subscription. */
+  private readonly subscriptions = new Map<string, MqttQos>();
+  private readonly backoff: BackoffOptions;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** The last error mqtt.js emitted since the last connect or loss. */
+  private lastError: Error | undefined;
+  /** The connection was up until the current loss (else: a reconnect attempt failed). */
+  private connected = false;
+
+  constructor(private readonly options: MqttConnectionOptions) {
+    const scheme = /^(mqtts?):\/\//.exec(options.url)?.[1];
+    if (scheme === undefined) {
+      throw new CallerError('MQTT_URL_INVALID', `MQTT url: expected mqtt://host:port or mqtts://host:port, got ${JSON.stringify(safeUrl(options.url))}`);
+    }
+    if (options.clientId === '') throw new CallerError('MQTT_CLIENT_ID_MISSING', 'MQTT clientId: expected a fixed, non-empty client id (the persistent session is keyed by it), got ""');
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.reconnect };
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** Register before connect(): a persistent session delivers queued messages right after CONNACK. */
+  onMessage(handler: MessageHandler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  onState(listener: StateListener): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  /** A handler threw or rejected; the message was acknowledged anyway (it would block the stream). */
+  onHandlerError(listener: HandlerErrorListener): () => void {
+    this.handlerErrorListeners.add(listener);
+    return () => this.handlerErrorListeners.delete(listener);
+  }
+
+  /** Connects once; rejects with a FuotaError if that first attempt fails (no retry: a wrong setting should stop start-up). */
+  async connect(): Promise<{ sessionPresent: boolean }> {
+    if (this.currentState !== 'idle') {
+      throw new CallerError('MQTT_ALREADY_STARTED', `MqttConnection.connect: expected state idle, got ${this.currentState}`);
+    }
+    const client = mqtt.connect(this.options.url, this.clientOptions());
+    this.client = client;
+    client.handleMessage = (packet, done) => this.dispatch(packet, done);
+    client.on('error', (error) => {
+      this.lastError = error;
+    });
+    this.setState({ state: 'connecting' });
+    const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+      const onConnect = (packet: IConnackPacket): void => {
+        client.off('close', onClose);
+        this.connected = true;
+        // From now on a loss means: reconnect with back-off.
+        client.on('connect', (next) => this.onReconnected(next));
+        client.on('close', () => this.onLost());
+        resolve(packet);
+      };
+      const onClose = (): void => {
+        client.off('connect', onConnect);
+        const error = connectError(this.options.url, this.lastError);
+        client.end(true);
+        if (this.currentState !== 'closed') this.setState({ state: 'closed', error });
+        reject(error);
+      };
+      client.once('connect', onConnect);
+      client.once('close', onClose);
+    });
+    this.lastError = undefined;
+    this.setState({ state: 'connected', sessionPresent: connack.sessionPresent });
+    return { sessionPresent: connack.sessionPresent };
+  }
+
+  /** Subscribes and waits for SUBACK; refused filters are an error. Remembered for re-subscription. */
+  async subscribe(filter: string, qos: MqttQos = 1): Promise<void> {
+    const client = this.requireClient('subscribe');
+    this.subscriptions.set(filter, qos);
+    const refused = (got: string, cause?: unknown): PeerError => {
+      this.subscriptions.delete(filter);
+      return new PeerError('MQTT_SUBSCRIBE_REFUSED', `MQTT broker ${safeUrl(this.options.url)} refused the subscription to ${JSON.stringify(filter)}: expected QoS ${qos} granted, got ${got}`, { cause });
+    };
+    let granted: Array<{ qos: number }>;
+    try {
+      granted = await client.subscribeAsync(filter, { qos });
+    } catch (error) {
+      throw refused((error as Error).message, error);
+    }
+    const failure = granted.find((g) => g.qos > 2);
+    if (failure !== undefined) throw refused(`SUBACK code ${failure.qos}`);
+  }
+
+  async unsubscribe(filter: string): Promise<void> {
+    const client = this.requireClient('unsubscribe');
+    this.subscriptions.delete(filter);
+    await client.unsubscribeAsync(filter);
+  }
+
+  /**
+   * Publishes; with QoS 1 resolves on PUBACK. While reconnecting the message waits in mqtt.js's
+   * store and goes out after the reconnect (the promise resolves then).
+   */
+  async publish(topic: string, payload: Uint8Array | string, options: { qos?: MqttQos; retain?: boolean } = {}): Promise<void> {
+    const client = this.requireClient('publish');
+    const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    try {
+      await client.publishAsync(topic, body, { qos: options.qos ?? 1, retain: options.retain ?? false });
+    } catch (error) {
+      throw new PeerError('MQTT_PUBLISH_FAILED', `MQTT publish to ${JSON.stringify(topic)} at ${safeUrl(this.options.url)}: expected PUBACK, got ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Disconnects cleanly (DISCONNECT; the session stays on the broker), waiting at most `timeoutMs` for in-flight publishes. */
+  async close(timeoutMs = 5000): Promise<void> {
+    clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    if (client === undefined || this.currentState === 'closed') {
+      this.currentState = 'closed';
+      return;
+    }
+    this.setState({ state: 'closed' });
+    if (!client.connected) {
+      await client.endAsync(true);
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const forced = new Promise<void>((resolve) => {
+      timer = setTimeout(() => client.end(true, {}, () => resolve()), timeoutMs);
+    });
+    await Promise.race([client.endAsync(false), forced]);
+    clearTimeout(timer);
+  }
+
+  private clientOptions(): IClientOptions {
+    const o = this.options;
+    const version = o.protocolVersion ?? 5;
+    const clean = o.clean ?? false;
+    return {
+      clientId: o.clientId,
+      clean,
+      protocolVersion: version,
+      ...(version === 5 && !clean ? { properties: { sessionExpiryInterval: o.sessionExpiryS ?? DEFAULT_SESSION_EXPIRY_S } } : {}),
+      ...(o.username === undefined ? {} : { username: o.username }),
+      ...(o.password === undefined ? {} : { password: o.password }),
+      ...(o.tls?.ca === undefined ? {} : { ca: o.tls.ca }),
+      ...(o.tls?.cert === undefined ? {} : { cert: o.tls.cert }),
+      ...(o.tls?.key === undefined ? {} : { key: o.tls.key }),
+      rejectUnauthorized: o.tls?.rejectUnauthorized ?? true,
+      keepalive: o.keepaliveS ?? 30,
+      connectTimeout: o.connectTimeoutMs ?? 10_000,
+      // Our loop reconnects (with back-off); mqtt.js's would retry at a fixed period.
+      reconnectPeriod: 0,
+      resubscribe: false,
+    };
+  }
+
+  private requireClient(operation: string): MqttClient {
+    if (this.client === undefined || this.currentState === 'idle' || this.currentState === 'closed') {
+      throw new CallerError('MQTT_NOT_CONNECTED', `MqttConnection.${operation}: expected a started connection, got state ${this.currentState}`);
+    }
+    return this.client;
+  }
+
+  private dispatch(packet: IPublishPacket, done: (error?: Error) => void): void {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const message: ReceivedMessage = {
+      topic: packet.topic,
+      payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
+      qos: packet.qos,
+      retain: packet.retain,
+      duplicate: packet.dup,
+    };
+    const runs = [...this.handlers].map(async (handler) => handler(message));
+    void Promise.allSettled(runs).then((results) => {
+      for (const result of results) {
+        if (result.status === 'rejected') for (const listener of this.handlerErrorListeners) listener(result.reason, message);
+      }
+      done();
+    });
+  }
+
+  private onLost(): void {
+    if (this.currentState === 'closed') return;
+    const retryInMs = backoffDelayMs(this.attempt, this.backoff);
+    const error = this.connected ? lostError(this.options.url, this.lastError, retryInMs) : connectError(this.options.url, this.lastError);
+    this.connected = false;
+    this.lastError = undefined;
+    this.attempt += 1;
+    this.setState({ state: 'reconnecting', retryInMs, error });
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      const client = this.client;
+      if (client === undefined || this.currentState === 'closed') return;
+      // Keep the stores: they hold QoS 1 publishes not yet acknowledged (mqtt.js reconnect()
+      // without them would start empty and never settle those publishes).
+      client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+    }, retryInMs);
+  }
+
+  private onReconnected(connack: IConnackPacket): void {
+    if (this.currentState === 'closed') return;
+    this.attempt = 0;
+    this.lastError = undefined;
+    this.connected = true;
+    this.setState({ state: 'connected', sessionPresent: connack.sessionPresent });
+    if (!connack.sessionPresent && this.subscriptions.size > 0 && this.client !== undefined) {
+      const map = Object.fromEntries([...this.subscriptions].map(([filter, qos]) => [filter, { qos }]));
+      this.client.subscribe(map, (error) => {
+        if (error) this.lastError = error;
+      });
+    }
+  }
+
+  private setState(change: StateChange): void {
+    this.currentState = change.state;
+    for (const listener of this.stateListeners) listener(change);
+  }
+}
