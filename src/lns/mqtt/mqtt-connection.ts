@@ -189,6 +189,11 @@ export class MqttConnection {
   /**
    * Publishes; with QoS 1 resolves on PUBACK. While reconnecting the message waits in mqtt.js's
    * store and goes out after the reconnect (the promise resolves then).
+   *
+   * Caution: a received message is acknowledged (and the next packet read, PUBACKs included)
+   * only after every handler has finished, so awaiting this from inside a message handler
+   * deadlocks. Publish from a handler without awaiting (ChirpstackNetworkServer.sendUnicast
+   * relies on ChirpStack's txack instead).
    */
   async publish(topic: string, payload: Uint8Array | string, options: { qos?: MqttQos; retain?: boolean } = {}): Promise<void> {
     const client = this.requireClient('publish');

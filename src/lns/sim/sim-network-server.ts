@@ -48,6 +48,8 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   private readonly groups = new Map<string, Group>();
   /** Where uplinks go (the engine's handleUplink, or an MQTT bridge). */
   onUplink: (uplink: Uplink) => void = () => {};
+  /** A class A downlink goes on air (before its loss is drawn): ChirpStack's txack moment (sim-chirpstack-mqtt.ts). */
+  onUnicastSent: (downlink: UnicastCommand) => void = () => {};
 
   constructor(
     private readonly clock: SimClock,
@@ -102,6 +104,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
     const downlink = entry.queue.shift();
     if (!downlink) return;
     this.clock.at(this.clock.now() + RX1_DELAY_MS, () => {
+      this.onUnicastSent(downlink);
       if (entry.downlinkLoss.lost()) {
         this.stats.unicastLost++;
         return;

@@ -1,0 +1,246 @@
+import type { CreateMulticastGroupCommand, UnicastCommand } from '../../campaign/commands.js';
+import type { Clock, MulticastDownlink, NetworkServer, Uplink } from '../../campaign/ports.js';
+import { CallerError } from '../../core/errors.js';
+import { parseEui64 } from '../../core/eui.js';
+import { hexToBytes } from '../../core/hex.js';
+import { NAMESPACE_URL, uuidToString, uuidV5 } from '../../manifest/uuid5.js';
+import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
+import { FileGroupRegistry, MemoryGroupRegistry, type GroupRegistry } from './chirpstack-group-registry.js';
+import { downlinkFailureOf, gatewayRejectionOf, type GatewayRejection } from './chirpstack-log-events.js';
+import { ChirpstackMulticast, type MulticastGrpc } from './chirpstack-multicast.js';
+import { UnicastTracker } from './chirpstack-unicast-tracker.js';
+import { wallClock } from './chirpstack-wall-clock.js';
+import { toUplink, type LogEvent } from './events.js';
+import type { ChirpstackRegion, ClassCSchedulingType } from './grpc-multicast-group.js';
+import { decodeEventMessage, downlinkMessage } from './messages.js';
+import type { PayloadEncoding } from './payload-encoding.js';
+import { ChirpstackTopics, type TopicTemplates } from './topics.js';
+
+// The campaign engine's NetworkServer port on ChirpStack v4: class A downlinks and the
+// application's events over the MQTT integration, multicast over the gRPC API
+// (chirpstack-multicast.ts). No logging inside: everything worth knowing is a callback.
+
+export interface ChirpstackNetworkServerOptions {
+  /** Not yet connected: start() connects it (register-before-connect, for the persistent session). */
+  mqtt: MqttConnection;
+  /** The caller owns it (close() does not close it). */
+  grpc: MulticastGrpc;
+  /** The ChirpStack application (UUID) of the devices and of the multicast groups. */
+  applicationId: string;
+  /** `[integration.mqtt] json`: true → 'json' (ChirpStack's default), false → 'protobuf'. */
+  encoding: PayloadEncoding;
+  topics?: TopicTemplates;
+  /** Region of the multicast groups; default EU868. */
+  region?: ChirpstackRegion;
+  /** Gateways (EUI-64) added to every group; default: the command's gateways. */
+  gatewayIds?: readonly string[];
+  /** Default DELAY (ChirpStack's default). */
+  classCSchedulingType?: ClassCSchedulingType;
+  /** A class A downlink waits for the device's next uplink: must exceed the uplink interval. Default 30 min. */
+  txAckTimeoutMs?: number;
+  /** ListQueue period while waiting to delete a group. Default 5 s. */
+  queuePollMs?: number;
+  /** Default 2 s. */
+  enqueueRetryMs?: number;
+  /** Default 60 s. */
+  enqueueMaxLateMs?: number;
+  /** ChirpStack v4.14+ drops a unicast not sent by then (log EXPIRED → onDownlinkFailed). Default: none. */
+  unicastExpiresAfterMs?: number;
+  /** groupName → ChirpStack id; a file path for a JSON file, or a registry. Default: in memory (lost on restart). */
+  registry?: GroupRegistry | string;
+  /** Default: the wall clock. */
+  clock?: Clock;
+
+  /** Every `up` event with a payload, any fPort (the engine ignores ports that are not FUOTA's). Awaited before the MQTT ack. */
+  onUplink: (uplink: Uplink) => void | Promise<void>;
+  /** No txack in time, or ChirpStack logged an error for the downlink: the engine asks again. */
+  onDownlinkFailed: (devEui: string, reason: string) => void | Promise<void>;
+  /** A gateway refused a frame (DUTY_CYCLE_OVERFLOW, TOO_LATE, …). Not yet wired into the duty-cycle ledger. */
+  onGatewayRejection?: (rejection: GatewayRejection) => void;
+  /** Malformed events, failed background gRPC calls, callbacks that threw. */
+  onError?: (error: unknown, context: string) => void;
+  onGroupDeleted?: (groupName: string) => void;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Namespace of the queue item ids we derive from the engine's command ids. */
+const QUEUE_ITEM_NAMESPACE = uuidV5(NAMESPACE_URL, 'urn:lorawan-fuota:chirpstack-queue-item');
+
+/**
+ * ChirpStack wants a UUID as command id (it becomes the queue item id and comes back in txack,
+ * ack and log events); the engine's ids are `<campaign>-<seq>`. UUIDv5 keeps the mapping
+ * deterministic, so a command replayed from the outbox after a crash carries the same id.
+ */
+export function queueItemIdOf(commandId: string): string {
+  return UUID.test(commandId) ? commandId.toLowerCase() : uuidToString(uuidV5(QUEUE_ITEM_NAMESPACE, commandId));
+}
+
+type State = 'idle' | 'started' | 'closed';
+
+export class ChirpstackNetworkServer implements NetworkServer {
+  private readonly topics: ChirpstackTopics;
+  private readonly clock: Clock;
+  private readonly unicast: UnicastTracker;
+  private readonly multicast: ChirpstackMulticast;
+  private state: State = 'idle';
+
+  constructor(private readonly options: ChirpstackNetworkServerOptions) {
+    this.topics = new ChirpstackTopics(options.topics);
+    // Checks the application id now rather than at the first publish.
+    this.topics.eventSubscription(options.applicationId);
+    this.clock = options.clock ?? wallClock;
+    const registry = typeof options.registry === 'string' ? new FileGroupRegistry(options.registry) : (options.registry ?? new MemoryGroupRegistry());
+    this.unicast = new UnicastTracker(this.clock, positive(options.txAckTimeoutMs ?? 30 * 60_000, 'txAckTimeoutMs'), (devEui, reason) => this.downlinkFailed(devEui, reason));
+    this.multicast = new ChirpstackMulticast({
+      grpc: options.grpc,
+      clock: this.clock,
+      registry,
+      applicationId: options.applicationId,
+      region: options.region ?? 'EU868',
+      gatewayIds: options.gatewayIds ?? [],
+      classCSchedulingType: options.classCSchedulingType ?? 'DELAY',
+      queuePollMs: positive(options.queuePollMs ?? 5_000, 'queuePollMs'),
+      enqueueRetryMs: positive(options.enqueueRetryMs ?? 2_000, 'enqueueRetryMs'),
+      enqueueMaxLateMs: options.enqueueMaxLateMs ?? 60_000,
+      onError: (error, context) => this.report(error, context),
+      onGroupDeleted: (groupName) => options.onGroupDeleted?.(groupName),
+    });
+  }
+
+  /** Connects to the broker, subscribes to the application's events, resumes unfinished group deletions. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new CallerError('CHIRPSTACK_ALREADY_STARTED', `ChirpstackNetworkServer.start: expected state idle, got ${this.state}`);
+    this.state = 'started';
+    // Before connect: a persistent session delivers what waited for us right after CONNACK.
+    this.options.mqtt.onMessage((message) => this.handle(message));
+    await this.options.mqtt.connect();
+    await this.options.mqtt.subscribe(this.topics.eventSubscription(this.options.applicationId), 1);
+    this.multicast.resume();
+  }
+
+  /** Stops timers (pending txacks, held frames, deletion polls) and closes the MQTT connection. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.unicast.close();
+    this.multicast.close();
+    await this.options.mqtt.close();
+  }
+
+  /** Downlinks published and not yet confirmed by a txack. */
+  get pendingUnicasts(): number {
+    return this.unicast.size;
+  }
+
+  /** Multicast frames held until their time. */
+  heldMulticasts(groupName?: string): number {
+    return this.multicast.heldCount(groupName);
+  }
+
+  async sendUnicast(downlink: UnicastCommand): Promise<void> {
+    this.requireStarted('sendUnicast');
+    const id = queueItemIdOf(downlink.id);
+    const expires = this.options.unicastExpiresAfterMs;
+    const command = {
+      id,
+      devEui: parseEui64(downlink.devEui, 'devEui'),
+      confirmed: false,
+      fPort: downlink.fPort,
+      data: hexToBytes(downlink.payloadHex, 'payloadHex'),
+      ...(expires === undefined ? {} : { expiresAtMs: this.clock.now() + expires }),
+    };
+    // Encoding checks the command (UUID, EUI, fPort) before anything is tracked or sent.
+    const message = downlinkMessage(this.topics, this.options.applicationId, command, this.options.encoding);
+    this.unicast.track(id, command.devEui);
+    // Handed to mqtt.js (its QoS 1 store resends after a reconnect), not awaited until PUBACK:
+    // the engine sends from inside onUplink, and MqttConnection lets mqtt.js read the next
+    // packet (this PUBACK too) only once that handler settled, so waiting here would deadlock.
+    // The txack is the real confirmation; a failed publish fails the downlink the same way.
+    this.options.mqtt.publish(message.topic, message.payload, { qos: 1 }).catch((error: unknown) => {
+      this.report(error, `command/down ${id} for ${command.devEui}`);
+      this.unicast.fail(id, `MQTT publish of command/down failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  async createMulticastGroup(group: CreateMulticastGroupCommand): Promise<void> {
+    this.requireStarted('createMulticastGroup');
+    return this.multicast.create(group);
+  }
+
+  async sendMulticast(downlink: MulticastDownlink): Promise<void> {
+    this.requireStarted('sendMulticast');
+    return this.multicast.send(downlink);
+  }
+
+  /** Accepted at once; the group goes once nothing is held and ListQueue is empty (onGroupDeleted). */
+  async deleteMulticastGroup(groupName: string): Promise<void> {
+    this.requireStarted('deleteMulticastGroup');
+    return this.multicast.delete(groupName);
+  }
+
+  private async handle(message: ReceivedMessage): Promise<void> {
+    let event;
+    try {
+      event = decodeEventMessage(this.topics, message, this.options.encoding).event;
+    } catch (error) {
+      return this.report(error, `ChirpStack event on ${message.topic}: not decodable, dropped`);
+    }
+    switch (event.kind) {
+      case 'up':
+        try {
+          await this.options.onUplink(toUplink(event));
+        } catch (error) {
+          this.report(error, `onUplink for ${event.devEui} fCnt ${event.fCnt}`);
+        }
+        return;
+      case 'txack':
+        this.unicast.settle(event.queueItemId);
+        return;
+      case 'ack':
+        // Only confirmed downlinks get one; we send unconfirmed, but a nack is still a failure.
+        if (event.acknowledged) this.unicast.settle(event.queueItemId);
+        else this.unicast.fail(event.queueItemId, 'ChirpStack ack event: the device did not acknowledge the confirmed downlink');
+        return;
+      case 'log':
+        return this.handleLog(event);
+      default:
+        return; // join, status, location, uplinks without payload: nothing for FUOTA
+    }
+  }
+
+  private handleLog(event: LogEvent): void {
+    const rejection = gatewayRejectionOf(event);
+    if (rejection) {
+      try {
+        this.options.onGatewayRejection?.(rejection);
+      } catch (error) {
+        this.report(error, `onGatewayRejection for ${event.devEui}`);
+      }
+    }
+    const failure = downlinkFailureOf(event);
+    if (!failure) return;
+    // Without a queue item id the log is about the device's current downlink: its oldest pending one.
+    const id = failure.queueItemId ?? this.unicast.oldestOf(event.devEui);
+    if (id !== undefined) this.unicast.fail(id, failure.reason);
+  }
+
+  private downlinkFailed(devEui: string, reason: string): void {
+    if (this.state !== 'started') return;
+    Promise.resolve()
+      .then(() => this.options.onDownlinkFailed(devEui, reason))
+      .catch((error: unknown) => this.report(error, `onDownlinkFailed for ${devEui}`));
+  }
+
+  private report(error: unknown, context: string): void {
+    this.options.onError?.(error, context);
+  }
+
+  private requireStarted(operation: string): void {
+    if (this.state !== 'started') throw new CallerError('CHIRPSTACK_NOT_STARTED', `ChirpstackNetworkServer.${operation}: expected a started adapter (call start()), got state ${this.state}`);
+  }
+}
+
+function positive(value: number, field: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new CallerError('CHIRPSTACK_OPTION_INVALID', `ChirpstackNetworkServer ${field}: expected a positive number of ms, got ${value}`);
+  return value;
+}

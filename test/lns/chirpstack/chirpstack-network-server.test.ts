@@ -1,0 +1,227 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import type { CreateMulticastGroupCommand } from '../../../src/campaign/commands.js';
+import type { Eui64 } from '../../../src/core/eui.js';
+import { bytesToHex } from '../../../src/core/hex.js';
+import { decodeCommands, encodeCommands, type AppCommand } from '../../../src/lorawan/app-layer.js';
+import { TS004 } from '../../../src/lorawan/ts004-fragmentation.js';
+import { ChirpstackNetworkServer, queueItemIdOf, type ChirpstackNetworkServerOptions } from '../../../src/lns/chirpstack/chirpstack-network-server.js';
+import type { PayloadEncoding } from '../../../src/lns/chirpstack/payload-encoding.js';
+import { startBroker, type Broker } from '../mqtt/mosquitto.js';
+import { CLASS_C_MARGIN_MS, eventually, GATEWAY, mqttConnection, startWireWorld, wireDeviceConfig, type WireWorld } from './chirpstack-wire-world.js';
+
+// ChirpstackNetworkServer against a real mosquitto (TLS + password) and the simulated
+// ChirpStack (gRPC + MQTT) in real time, in both payload encodings.
+
+const DEV_EUIS = ['70b3d57ed0000101', '70b3d57ed0000102', '70b3d57ed0000103'];
+const UNKNOWN_DEV_EUI = '70b3d57ed00001ff';
+
+let broker: Broker;
+
+test.before(async () => {
+  broker = await startBroker();
+});
+
+test.after.always(async () => {
+  await broker?.dispose();
+});
+
+async function world(t: { teardown: (fn: () => Promise<void>) => void }, encoding: PayloadEncoding, seed: number, server: Partial<ChirpstackNetworkServerOptions> = {}): Promise<WireWorld> {
+  const w = await startWireWorld({ broker, encoding, seed, server, devices: DEV_EUIS.map((devEui) => wireDeviceConfig(devEui)) });
+  t.teardown(() => w.close());
+  return w;
+}
+
+function packageVersionReq(): string {
+  return bytesToHex(encodeCommands(TS004, 1, 'downlink', [{ command: 'PackageVersionReq' } as AppCommand]));
+}
+
+function group(name: string, devEuis: string[]): CreateMulticastGroupCommand {
+  return {
+    type: 'create-multicast-group', groupName: name, mcAddr: 0x01abcd00, mcAppSKeyHex: '11'.repeat(16), mcNwkSKeyHex: '22'.repeat(16),
+    deviceClass: 'C', dr: 5, frequencyHz: 869_525_000, periodicity: 0, devEuis, gateways: [GATEWAY],
+  };
+}
+
+function noErrors(w: WireWorld): string {
+  return w.errors.map((e) => `${e.context}: ${(e.error as Error).message}`).join('\n');
+}
+
+for (const encoding of ['json', 'protobuf'] as const) {
+  test(`${encoding}: a unicast goes down as command/down, the device answers, the answer comes up as onUplink, the txack clears it`, async (t) => {
+    const w = await world(t, encoding, 1);
+    const devEui = DEV_EUIS[0]!;
+    await w.server.sendUnicast({ type: 'unicast', id: 'camp-1', devEui, fPort: TS004.fPort, payloadHex: packageVersionReq() });
+    t.is(w.server.pendingUnicasts, 1);
+    await eventually(() => w.uplinks.some((u) => u.devEui === devEui && u.fPort === TS004.fPort), 15_000, () => `a PackageVersionAns from ${devEui}; uplinks: ${w.uplinks.length}`);
+    const answer = w.uplinks.find((u) => u.devEui === devEui && u.fPort === TS004.fPort)!;
+    t.like(decodeCommands(TS004, 1, 'uplink', answer.payload)[0], { command: 'PackageVersionAns', packageIdentifier: 3, packageVersion: 1 });
+    // The periodic uplinks of every device arrive too (fPort 1): the engine filters, not the adapter.
+    t.true(w.uplinks.some((u) => u.fPort === 1));
+    t.true(Math.abs(answer.atMs - Date.now()) < 10_000, 'the uplink time is the event time (wall clock)');
+    t.is(w.server.pendingUnicasts, 0, 'the txack with our id cleared it');
+    t.is(w.simMqtt.stats.txAcksPublished, 1);
+    t.deepEqual(w.failures, []);
+    t.is(noErrors(w), '');
+  });
+
+  test(`${encoding}: no txack in time → onDownlinkFailed (unknown device: ChirpStack stays silent; a gateway that never acks)`, async (t) => {
+    const w = await world(t, encoding, 2);
+    const muted = DEV_EUIS[1]!;
+    w.simMqtt.muteTxAck.add(muted);
+    const startedAt = Date.now();
+    await w.server.sendUnicast({ type: 'unicast', id: 'camp-2', devEui: UNKNOWN_DEV_EUI, fPort: TS004.fPort, payloadHex: packageVersionReq() });
+    await w.server.sendUnicast({ type: 'unicast', id: 'camp-3', devEui: muted, fPort: TS004.fPort, payloadHex: packageVersionReq() });
+    await eventually(() => w.failures.length >= 2, 12_000, () => `two failures, got ${JSON.stringify(w.failures)}`);
+    t.true(Date.now() - startedAt >= 5_900, 'not before txAckTimeoutMs');
+    t.deepEqual(w.failures.map((f) => f.devEui).sort(), [muted, UNKNOWN_DEV_EUI].sort());
+    t.regex(w.failures[0]!.reason, /no txack from ChirpStack within 6000 ms/);
+    t.is(w.simMqtt.stats.commandsIgnored, 1, 'the sim ignored the unknown device, as ChirpStack does');
+    t.is(w.simMqtt.stats.txAcksMuted, 1, 'the muted device got its downlink, only the txack was lost');
+    await eventually(() => w.uplinks.some((u) => u.devEui === muted && u.fPort === TS004.fPort), 15_000, () => 'the muted device answering');
+    t.is(w.server.pendingUnicasts, 0);
+  });
+
+  test(`${encoding}: a log event naming the queue item fails it at once; DUTY_CYCLE_OVERFLOW goes to onGatewayRejection`, async (t) => {
+    const w = await world(t, encoding, 3);
+    const devEui = DEV_EUIS[2]! as Eui64;
+    w.simMqtt.muteTxAck.add(devEui);
+    await w.server.sendUnicast({ type: 'unicast', id: 'camp-4', devEui, fPort: TS004.fPort, payloadHex: packageVersionReq() });
+    await w.server.sendUnicast({ type: 'unicast', id: 'camp-5', devEui, fPort: TS004.fPort, payloadHex: packageVersionReq() });
+    // chirpstack/src/downlink/data.rs: an expired item is logged with its id in the context.
+    await w.simMqtt.publishEvent({
+      kind: 'log', applicationId: w.applicationId, devEui, level: 'ERROR', code: 'EXPIRED', description: 'Device queue-item discarded because it has expired',
+      context: { queue_item_id: queueItemIdOf('camp-5') }, timeMs: Date.now(),
+    });
+    await eventually(() => w.failures.length >= 1, 3_000, () => 'the EXPIRED failure');
+    t.like(w.failures[0], { devEui });
+    t.regex(w.failures[0]!.reason, /EXPIRED/);
+    t.is(w.server.pendingUnicasts, 1, 'camp-4 still waits');
+    // tx_ack.rs: a gateway refusal names no queue item: it is the device's current (oldest) downlink.
+    await w.simMqtt.publishEvent({
+      kind: 'log', applicationId: w.applicationId, devEui, level: 'ERROR', code: 'DOWNLINK_GATEWAY', description: 'DUTY_CYCLE_OVERFLOW', context: {}, timeMs: Date.now(),
+    });
+    await eventually(() => w.failures.length >= 2 && w.rejections.length >= 1, 3_000, () => 'the DUTY_CYCLE_OVERFLOW failure and rejection');
+    t.like(w.rejections[0], { devEui, status: 'DUTY_CYCLE_OVERFLOW', code: 'DOWNLINK_GATEWAY' });
+    t.regex(w.failures[1]!.reason, /DUTY_CYCLE_OVERFLOW/);
+    t.is(w.server.pendingUnicasts, 0);
+    // An INFO log about nothing of ours changes nothing.
+    await w.simMqtt.publishEvent({ kind: 'log', applicationId: w.applicationId, devEui, level: 'INFO', code: 'UPLINK_CODEC', description: 'codec', context: {}, timeMs: Date.now() });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    t.is(w.failures.length, 2);
+    t.is(noErrors(w), '');
+  });
+
+  test(`${encoding}: multicast: create (idempotent), hold each frame until atMs, devices hear them, delete only after the queue drained`, async (t) => {
+    const w = await world(t, encoding, 4);
+    const cmd = group('camp-w0', DEV_EUIS);
+    await w.server.createMulticastGroup(cmd);
+    const id = w.registry.get('camp-w0')!.id;
+    // A repeat (the outbox replayed after a crash): same group, AddDevice's ALREADY_EXISTS is success.
+    await w.server.createMulticastGroup(cmd);
+    t.is(w.registry.get('camp-w0')!.id, id);
+    const simGroup = w.grpcServer.multicast.get(id);
+    t.deepEqual([...simGroup.devEuis].sort(), [...DEV_EUIS].sort());
+    t.deepEqual([...simGroup.gatewayIds], [GATEWAY]);
+    t.is(simGroup.mcAddr, 0x01abcd00);
+    t.is(simGroup.applicationId, w.applicationId);
+
+    const t0 = Date.now();
+    const atMs = [t0 + 1_000, t0 + 1_800, t0 + 2_600];
+    for (const [i, at] of atMs.entries()) {
+      await w.server.sendMulticast({ id: `camp-f${i}`, groupName: 'camp-w0', fPort: 201, payload: Uint8Array.of(0x08, i, 0, 0xaa), atMs: at });
+    }
+    t.is(w.server.heldMulticasts('camp-w0'), 3);
+    // Asked to delete before anything went out: it must wait for the held frames and the queue.
+    await w.server.deleteMulticastGroup('camp-w0');
+    t.true(w.grpcServer.multicast.has(id));
+    t.is(w.grpcServer.multicast.listQueue(id).length, 0, 'nothing enqueued before its atMs');
+
+    await eventually(() => w.deleted.includes('camp-w0'), 10_000, () => `the group deleted; emissions ${JSON.stringify(w.grpcServer.multicast.emissions)}`);
+    const deletedAt = Date.now();
+    const emissions = w.grpcServer.multicast.emissions.filter((e) => e.groupId === id);
+    t.is(emissions.length, 3);
+    for (const [i, emission] of emissions.entries()) {
+      t.is(emission.outcome, 'sent');
+      t.true(emission.atMs >= atMs[i]! - 20, `frame ${i} not before its atMs (${emission.atMs - atMs[i]!} ms)`);
+      t.true(emission.atMs <= atMs[i]! + 1_000 + CLASS_C_MARGIN_MS, `frame ${i} soon after its atMs (${emission.atMs - atMs[i]!} ms)`);
+    }
+    t.true(emissions.at(-1)!.atMs <= deletedAt);
+    t.false(w.grpcServer.multicast.has(id), 'deleted in ChirpStack');
+    t.is(w.registry.get('camp-w0'), undefined);
+    for (const device of w.devices) {
+      t.deepEqual(device.heard.map((h) => [h.mcAddr, h.fPort, h.payload[1]]), [[0x01abcd00, 201, 0], [0x01abcd00, 201, 1], [0x01abcd00, 201, 2]], device.devEui);
+    }
+    t.is(noErrors(w), '');
+  });
+}
+
+test('a multicast for a group this adapter never created is refused; a delete of it is a no-op', async (t) => {
+  const w = await world(t, 'json', 5);
+  const error = await t.throwsAsync(w.server.sendMulticast({ id: 'x', groupName: 'nope', fPort: 201, payload: Uint8Array.of(1), atMs: Date.now() }));
+  t.is((error as { code?: string }).code, 'CHIRPSTACK_GROUP_UNKNOWN');
+  await w.server.deleteMulticastGroup('nope');
+  t.deepEqual(w.deleted, []);
+});
+
+test('a downlink sent from inside onUplink, awaited as the engine does, does not deadlock the MQTT connection', async (t) => {
+  const devEui = DEV_EUIS[0]!;
+  const seen: number[] = [];
+  let asked = false;
+  let server: ChirpstackNetworkServer | undefined;
+  const w = await world(t, 'json', 7, {
+    onUplink: async (uplink) => {
+      if (uplink.devEui !== devEui) return;
+      seen.push(uplink.fPort);
+      if (asked) return;
+      asked = true;
+      // The engine commits, then carries out its commands, inside handleUplink.
+      await server!.sendUnicast({ type: 'unicast', id: 'inside-1', devEui, fPort: TS004.fPort, payloadHex: packageVersionReq() });
+    },
+  });
+  server = w.server;
+  await eventually(() => seen.includes(TS004.fPort), 15_000, () => `the answer uplink after a send from inside onUplink; seen ports ${seen.join(',')}`);
+  t.is(w.server.pendingUnicasts, 0);
+  t.true(seen.filter((p) => p === 1).length >= 2, 'later uplinks kept flowing');
+});
+
+function tempFile(t: { teardown: (fn: () => void) => void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuota-cs-registry-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return path.join(dir, 'groups.json');
+}
+
+function restarted(w: WireWorld, registry: string, deleted: string[]): ChirpstackNetworkServer {
+  return new ChirpstackNetworkServer({
+    mqtt: mqttConnection(broker, 'restarted'), grpc: w.grpc, applicationId: w.applicationId, encoding: 'json', gatewayIds: [GATEWAY], registry, queuePollMs: 100,
+    onUplink: () => {}, onDownlinkFailed: () => {}, onGroupDeleted: (name) => void deleted.push(name),
+  });
+}
+
+test('restart: an accepted deletion is finished by the next start; a repeated create finds the group by its persisted id', async (t) => {
+  const file = tempFile(t);
+  const w = await world(t, 'json', 8, { registry: file });
+  const ids = (): Record<string, { id: string; deleting?: boolean }> => JSON.parse(fs.readFileSync(file, 'utf8'));
+  await w.server.createMulticastGroup(group('camp-r', DEV_EUIS));
+  await w.server.createMulticastGroup({ ...group('camp-s', DEV_EUIS), mcAddr: 0x01abcd01 });
+  const { 'camp-r': r, 'camp-s': s } = ids();
+  await w.server.sendMulticast({ id: 'r-1', groupName: 'camp-r', fPort: 201, payload: Uint8Array.of(8, 0, 0, 1), atMs: Date.now() + 60_000 });
+  await w.server.deleteMulticastGroup('camp-r');
+  // Stopped with a frame still held: the deletion must not happen, and must not be forgotten.
+  await w.server.close();
+  t.true(w.grpcServer.multicast.has(r!.id));
+  t.deepEqual(ids()['camp-r'], { id: r!.id, deleting: true });
+
+  const deleted: string[] = [];
+  const second = restarted(w, file, deleted);
+  t.teardown(() => second.close());
+  await second.start();
+  await eventually(() => deleted.includes('camp-r'), 5_000, () => 'the resumed deletion');
+  t.false(w.grpcServer.multicast.has(r!.id));
+  // The outbox replays a create after the restart: the same group, members already in (ALREADY_EXISTS).
+  await second.createMulticastGroup({ ...group('camp-s', DEV_EUIS), mcAddr: 0x01abcd01 });
+  t.deepEqual(ids(), { 'camp-s': { id: s!.id } });
+  t.true(w.grpcServer.multicast.has(s!.id));
+});
