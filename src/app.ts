@@ -38,7 +38,7 @@ export interface SimulationOptions {
   /** Sign with a key the devices do not trust (every device must reject the package). */
   badSignature?: boolean;
   spec?: Partial<CampaignSpecInput>;
-  engine?: Partial<Pick<EngineOptions, 'onTransition' | 'onCommandError'>>;
+  engine?: Partial<Pick<EngineOptions, 'onTransition' | 'onCommandError' | 'onError'>>;
   /** Simulated start time (default: 2026-11-21T08:00Z, so that runs are reproducible). */
   startMs?: number;
 }

@@ -1,4 +1,4 @@
-import { FuotaError, CallerError } from '../core/errors.js';
+import { CallerError } from '../core/errors.js';
 import { hexToBytes } from '../core/hex.js';
 import type { FecEncoder } from '../fec/codec.js';
 import { codecSpec, createEncoder } from '../fec/create-codec.js';
@@ -39,6 +39,8 @@ export interface EngineOptions {
   onTransition?: (campaignId: string, result: TransitionResult, live: { campaign: CampaignState; devices: ReadonlyMap<string, DeviceState> }) => void;
   /** Called when carrying out a command failed (it stays in the outbox and is retried). */
   onCommandError?: (campaignId: string, command: CampaignCommand, error: unknown) => void;
+  /** Called when a timed wake-up of a campaign failed (it is tried again shortly). */
+  onError?: (campaignId: string, error: unknown) => void;
 }
 
 const TERMINAL: ReadonlySet<CampaignState['phase']> = new Set(['completed', 'halted', 'cancelled']);
@@ -234,7 +236,12 @@ export class CampaignEngine {
     live.cancelWake = this.options.clock.at(wake, () => {
       live.cancelWake = undefined;
       void this.serial(() => this.apply(id, { type: 'tick', atMs: Math.max(wake, this.options.clock.now()) })).catch((error: unknown) => {
-        if (!(error instanceof FuotaError)) throw error;
+        // Nothing was committed (a store or network fault): say so and wake again shortly, or
+        // the campaign would sleep until its next uplink.
+        this.options.onError?.(id, error);
+        if (this.closed) return;
+        live.campaign = { ...live.campaign, nextWakeMs: this.options.clock.now() + COMMAND_RETRY_MS };
+        this.scheduleWake(id);
       });
     });
   }
