@@ -1,5 +1,17 @@
 // The composition root: the only place that wires concrete adapters to the campaign engine.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { mqttProtocolLevel } from './config/config-schema.js';
+import type { FuotaConfig } from './config/load-config.js';
+import { CallerError } from './core/errors.js';
+import { MemoryGroupRegistry } from './lns/chirpstack/chirpstack-group-registry.js';
+import { ChirpstackNetworkServer } from './lns/chirpstack/chirpstack-network-server.js';
+import { wallClock } from './lns/chirpstack/chirpstack-wall-clock.js';
+import { ChirpstackGrpcClient } from './lns/chirpstack/grpc-client.js';
+import type { ChirpstackRegion } from './lns/chirpstack/grpc-multicast-group.js';
+import { MqttConnection } from './lns/mqtt/mqtt-connection.js';
+import { StatusPublisher } from './status/status-publisher.js';
+import { CampaignIntake } from './intake/campaign-directory-intake.js';
 import { bytesToHex } from './core/hex.js';
 import { CampaignEngine, type EngineOptions } from './campaign/engine.js';
 import type { CampaignStore } from './campaign/ports.js';
@@ -97,4 +109,139 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
     ...options.spec,
   };
   return { clock, fleet, engine, store, spec, block: built.bytes, startMs, sizes: { oldImageBytes: oldImage.length, newImageBytes: newImage.length, packageBytes: built.bytes.length } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// `fuota serve`: the long-running service on ChirpStack v4, wired from a loaded configuration.
+
+export interface ServiceOptions {
+  logger: Logger;
+  /** How often campaigns.directory is scanned; default 3 s. */
+  intakeIntervalMs?: number;
+}
+
+export interface Service {
+  readonly engine: CampaignEngine;
+  /** Connects, subscribes, resumes stored campaigns, starts the campaign intake. */
+  start(): Promise<void>;
+  /** Graceful: stops the intake, lets the engine finish queued work, then closes network, MQTT and store. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_INTAKE_INTERVAL_MS = 3_000;
+
+/** ChirpStack's Region enum names for our region names (AS923-1 is ChirpStack's AS923). */
+function chirpstackRegion(region: string): ChirpstackRegion {
+  return (region === 'AS923-1' ? 'AS923' : region.replace(/-/g, '_')) as ChirpstackRegion;
+}
+
+export function createService(config: FuotaConfig, options: ServiceOptions): Service {
+  const log = options.logger;
+  const ns = config.networkServer;
+  const { mqtt: mqttConfig, api } = ns;
+  const store = openStore(config.store.path);
+  const mqtt = new MqttConnection({
+    url: mqttConfig.url,
+    clientId: mqttConfig.clientId,
+    clean: mqttConfig.cleanSession,
+    protocolVersion: mqttProtocolLevel(mqttConfig.protocolVersion),
+    sessionExpiryS: mqttConfig.sessionExpiryS,
+    keepaliveS: mqttConfig.keepaliveS,
+    ...(mqttConfig.username === undefined ? {} : { username: mqttConfig.username }),
+    ...(mqttConfig.password === undefined ? {} : { password: mqttConfig.password }),
+    ...(mqttConfig.tls ? { tls: mqttConfig.tls } : {}),
+  });
+  mqtt.onState((change) => {
+    if (change.state === 'reconnecting') log.warn({ err: change.error, retryInMs: change.retryInMs }, 'MQTT connection lost, reconnecting');
+    else if (change.state === 'connected') log.info({ sessionPresent: change.sessionPresent }, 'MQTT connected');
+  });
+  mqtt.onHandlerError((error, message) => log.error({ err: error, topic: message.topic }, 'MQTT message handler failed'));
+  const grpc = new ChirpstackGrpcClient({
+    address: api.address,
+    apiToken: api.token,
+    transport: api.tls ? { kind: 'tls', ...(api.tls.ca === undefined ? {} : { caPem: api.tls.ca }) } : { kind: 'insecure' },
+  });
+  let engine: CampaignEngine | undefined;
+  const network = new ChirpstackNetworkServer({
+    mqtt,
+    grpc,
+    applicationId: ns.applicationId,
+    encoding: mqttConfig.format,
+    topics: { event: mqttConfig.eventTopic, command: mqttConfig.commandTopic },
+    region: chirpstackRegion(config.campaigns.defaults.region),
+    ...(ns.gateways.length > 0 ? { gatewayIds: ns.gateways } : {}),
+    txAckTimeoutMs: ns.txAckTimeoutMs,
+    queuePollMs: ns.multicastQueuePollMs,
+    // Beside the store, so that a restart finds the groups it must still delete.
+    registry: config.store.path === ':memory:' ? new MemoryGroupRegistry() : `${config.store.path}.groups.json`,
+    clock: wallClock,
+    onUplink: (uplink) => engine?.handleUplink(uplink),
+    onDownlinkFailed: (devEui, reason) => {
+      log.debug({ devEui, reason }, 'downlink failed');
+      return engine?.downlinkFailed(devEui, reason);
+    },
+    onGatewayRejection: (rejection) => log.warn({ rejection }, 'gateway rejected a frame'),
+    onError: (error, context) => log.error({ err: error, context }, 'network server error'),
+    onGroupDeleted: (groupName) => log.info({ groupName }, 'multicast group deleted'),
+  });
+  const status = statusPublisher(config, mqtt, log);
+  const phases = new Map<string, string>();
+  engine = new CampaignEngine({
+    store,
+    network,
+    clock: wallClock,
+    onTransition: (campaignId, result, live) => {
+      // Never awaited: the transition may run inside an MQTT message handler (awaiting a publish there deadlocks).
+      if (status) void status.onTransition(campaignId, result, live);
+      const c = result.campaign;
+      const phase = `${c.phase}/${c.waveIndex}/${c.wave?.stage ?? ''}`;
+      if (phases.get(campaignId) !== phase) {
+        phases.set(campaignId, phase);
+        log.info({ campaignId, phase: c.phase, wave: c.waveIndex, waveCount: c.waveCount, stage: c.wave?.stage, haltReason: c.haltReason }, 'campaign progress');
+      }
+    },
+    onCommandError: (campaignId, command, error) => log.error({ err: error, campaignId, command: command.type }, 'campaign command failed (kept in the outbox, retried)'),
+  });
+  const intake = config.campaigns.directory === undefined ? undefined : new CampaignIntake(config.campaigns.directory, config.campaigns.defaults, engine, log, options.intakeIntervalMs ?? DEFAULT_INTAKE_INTERVAL_MS);
+  const theEngine = engine;
+  let started = false;
+  let stopped: Promise<void> | undefined;
+  return {
+    engine: theEngine,
+    async start() {
+      if (started) throw new CallerError('SERVICE_ALREADY_STARTED', 'service.start: expected a service not yet started, got a started one');
+      started = true;
+      await network.start();
+      const resumed = await theEngine.resumeAll();
+      log.info({ resumed, applicationId: ns.applicationId, campaignsDirectory: config.campaigns.directory }, 'fuota service started');
+      intake?.start();
+    },
+    stop() {
+      stopped ??= (async () => {
+        await intake?.stop();
+        await theEngine.close();
+        await network.close();
+        grpc.close();
+        await store.close();
+        log.info('fuota service stopped');
+      })();
+      return stopped;
+    },
+  };
+}
+
+function statusPublisher(config: FuotaConfig, mqtt: MqttConnection, log: Logger): StatusPublisher | undefined {
+  const events = config.statusEvents;
+  if (!events.enabled) return undefined;
+  const publishOptions = { qos: config.networkServer.mqtt.qos, retain: events.retain };
+  return new StatusPublisher({
+    // Fire and forget (QoS 1 publishes made while offline go out on reconnect): the engine must not wait for the broker.
+    publish: (topic, payload) => {
+      mqtt.publish(topic, payload, publishOptions).catch((error: unknown) => log.warn({ err: error, topic }, 'status event not published'));
+    },
+    deviceTopic: events.deviceTopic,
+    campaignTopic: events.campaignTopic,
+    format: events.format,
+    onError: (error, topic) => log.warn({ err: error, topic }, 'status event not built'),
+  });
 }

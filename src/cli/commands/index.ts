@@ -11,6 +11,7 @@ import { register as keys } from './keys.js';
 import { register as packageCommand } from './package.js';
 import { register as patch } from './patch.js';
 import { register as plan } from './plan.js';
+import { register as serve } from './serve.js';
 
 /** Each command lives in its own file and exports `register(program)`; listed here in help order. */
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -26,6 +27,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   keys,
   diff,
   patch,
+  serve,
 ];
 
 export function registerCommands(program: Command): void {
