@@ -54,7 +54,9 @@ export async function runCrashWorld(options: CrashRunOptions): Promise<CrashRunR
 
   const deliver = (message: ToChild) => {
     unacked.set(message.seq, message);
-    if (child?.connected) child.send(message);
+    // A child killed a moment ago may still look connected: the send then fails (EPIPE). The
+    // message stays unacknowledged and goes to the next process, so the error is expected.
+    if (child?.connected) child.send(message, () => undefined);
   };
   const onMessage = (message: FromChild) => {
     if (message.type === 'command') {
@@ -90,6 +92,7 @@ export async function runCrashWorld(options: CrashRunOptions): Promise<CrashRunR
     const env = { ...process.env, ...(crashAfterCommit ? { CRASH_AFTER_COMMIT: String(crashAfterCommit) } : { CRASH_AFTER_COMMIT: '' }) };
     const next = fork(CHILD, [...paths], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     next.on('message', onMessage);
+    next.on('error', () => undefined); // a killed child's channel errors; its exit is what counts
     next.on('exit', () => notify?.());
     child = next;
     const start: ToChild = { type: 'start', seq: ++seq, nowMs: clock.now(), mode };
