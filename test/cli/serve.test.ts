@@ -10,9 +10,8 @@ import { RealTimeDriver } from '../../src/lns/sim/real-time-driver.js';
 import { SimChirpstackGrpc } from '../../src/lns/sim/sim-chirpstack-grpc.js';
 import { SimChirpstackMqtt } from '../../src/lns/sim/sim-chirpstack-mqtt.js';
 import { SimClock } from '../../src/lns/sim/sim-clock.js';
-import type { ImageVerifier } from '../../src/lns/sim/sim-device-config.js';
 import { SimNetworkServer } from '../../src/lns/sim/sim-network-server.js';
-import { API_TOKEN, CLASS_C_MARGIN_MS, eventually, GATEWAY, mqttConnection, WireDevice, wireDeviceConfig } from '../lns/chirpstack/chirpstack-wire-world.js';
+import { API_TOKEN, CLASS_C_MARGIN_MS, eventually, GATEWAY, mqttConnection, WireDevice, wireDeviceConfig, WIRE_BLOCK, WIRE_TARGET_VERSION, wireCampaignSpec, wireVerifyImage } from '../lns/chirpstack/chirpstack-wire-world.js';
 import { startBroker, type Broker } from '../lns/mqtt/mosquitto.js';
 
 // `fuota serve` end to end, as a child process: a real mosquitto (TLS + password), the simulated
@@ -22,14 +21,8 @@ import { startBroker, type Broker } from '../lns/mqtt/mosquitto.js';
 // Timings as in test/lns/chirpstack/chirpstack-campaign.test.ts.
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TARGET_VERSION = 0x01010000;
 const DEVICES = 5;
-const BLOCK = new Random(5).bytes(300);
 
-const verifyImage: ImageVerifier = (block) =>
-  block !== null && Buffer.from(block.subarray(0, BLOCK.length)).equals(Buffer.from(BLOCK))
-    ? { status: 'valid', version: TARGET_VERSION, image: block.slice(0, BLOCK.length) }
-    : { status: 'corrupt', reason: 'not the campaign block' };
 
 let broker: Broker;
 
@@ -55,7 +48,7 @@ async function startSimChirpstack(devEuis: readonly string[]): Promise<SimChirps
   const driver = new RealTimeDriver(clock, { tickMs: 5 });
   const random = new Random(31);
   const network = new SimNetworkServer(clock, random.fork('network'));
-  const devices = devEuis.map((devEui) => new WireDevice(wireDeviceConfig(devEui, { uplinkIntervalMs: 2_000, verifyImage }), network, random.fork(devEui)));
+  const devices = devEuis.map((devEui) => new WireDevice(wireDeviceConfig(devEui, { uplinkIntervalMs: 2_000, verifyImage: wireVerifyImage }), network, random.fork(devEui)));
   for (const device of devices) network.addDevice(device, [GATEWAY]);
   driver.start();
   const grpcServer = await SimChirpstackGrpc.start({ network, clock, driver, apiToken: API_TOKEN, gateways: [GATEWAY], applicationIds: [applicationId], multicastClassCMarginMs: CLASS_C_MARGIN_MS });
@@ -157,17 +150,9 @@ test('fuota serve runs a campaign dropped into the campaigns directory to comple
   const running = child;
   await eventually(() => running.stdout().includes('fuota service started'), 30_000, () => `the service started; stdout:\n${tail(running.stdout())}\nstderr:\n${running.stderr()}`);
 
-  fs.writeFileSync(path.join(dir, 'campaigns', 'block.bin'), BLOCK);
+  fs.writeFileSync(path.join(dir, 'campaigns', 'block.bin'), WIRE_BLOCK);
   // region, dr and budgetShare come from campaigns.defaults.
-  const spec = {
-    id: campaignId,
-    firmware: { version: TARGET_VERSION },
-    devices: devEuis.map((devEui) => ({ devEui, rootKey: '07'.repeat(16), packageVersions: { ts003: 1, ts004: 1, ts005: 1 }, firmwareVersion: 1 })),
-    rollout: { canaryFraction: 0 },
-    multicast: { mcKey: 'ab'.repeat(16), gateways: [GATEWAY] },
-    fragmentation: { fragmentSizeBytes: 40 },
-    timing: { answerTimeoutMs: 10_000, setupDeadlineMs: 60_000, sessionLeadMs: 15_000, rebootDelayMs: 2_000, confirmTimeoutMs: 60_000 },
-  };
+  const spec = wireCampaignSpec(campaignId, devEuis);
   // Written under another name, then renamed: the intake never sees half a file.
   const campaignFile = path.join(dir, 'campaigns', 'update.json');
   fs.writeFileSync(`${campaignFile}.part`, JSON.stringify({ spec, package: 'block.bin' }));
@@ -184,7 +169,7 @@ test('fuota serve runs a campaign dropped into the campaigns directory to comple
   const confirmedAfterMs = Date.now() - startedAt;
   await eventually(() => campaignStatus.phase === 'COMPLETED', 30_000, () => `phase COMPLETED; last status ${JSON.stringify(campaignStatus)}`);
   t.is(campaignStatus.outcomes?.['confirmed'], DEVICES, JSON.stringify(campaignStatus));
-  for (const device of sim.devices) t.is(device.firmwareVersion, TARGET_VERSION, `${device.devEui} runs the new firmware`);
+  for (const device of sim.devices) t.is(device.firmwareVersion, WIRE_TARGET_VERSION, `${device.devEui} runs the new firmware`);
 
   const rejected = path.join(dir, 'campaigns', 'broken.json');
   t.true(fs.existsSync(`${rejected}.rejected`));

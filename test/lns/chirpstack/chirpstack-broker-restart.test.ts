@@ -1,16 +1,13 @@
 import test from 'ava';
 import { CampaignEngine } from '../../../src/campaign/engine.js';
-import type { CampaignSpecInput } from '../../../src/campaign/spec.js';
 import type { DecodedEvent } from '../../../src/lns/chirpstack/events.js';
 import { decodeEventMessage } from '../../../src/lns/chirpstack/messages.js';
 import { ChirpstackTopics } from '../../../src/lns/chirpstack/topics.js';
 import { wallClock } from '../../../src/lns/chirpstack/chirpstack-wall-clock.js';
 import type { MqttConnection, StateChange } from '../../../src/lns/mqtt/mqtt-connection.js';
-import { Random } from '../../../src/lns/sim/random.js';
-import type { ImageVerifier } from '../../../src/lns/sim/sim-device-config.js';
 import { MemoryCampaignStore } from '../../../src/store/memory-campaign-store.js';
 import { startBroker, type Broker } from '../mqtt/mosquitto.js';
-import { eventually, GATEWAY, mqttConnection, startWireWorld, wireDeviceConfig, type WireWorld } from './chirpstack-wire-world.js';
+import { eventually, mqttConnection, startWireWorld, wireDeviceConfig, type WireWorld, WIRE_BLOCK, WIRE_TARGET_VERSION, wireCampaignSpec, wireVerifyImage } from './chirpstack-wire-world.js';
 
 // The campaign of chirpstack-campaign.test.ts (JSON), with mosquitto stopped in the middle of
 // it (once the wave is in its session or fragments stage), kept down for a few seconds while the
@@ -20,9 +17,7 @@ import { eventually, GATEWAY, mqttConnection, startWireWorld, wireDeviceConfig, 
 // and what the broker held for our adapter survives in the persistence file. The campaign must
 // complete, and every uplink the simulated ChirpStack published must reach the engine.
 
-const TARGET_VERSION = 0x01010000;
 const DEVICES = 5;
-const BLOCK = new Random(5).bytes(300);
 const OUTAGE_MS = 5_000;
 
 let broker: Broker | undefined;
@@ -35,10 +30,6 @@ test.after.always(async () => {
   await broker?.dispose();
 });
 
-const verifyImage: ImageVerifier = (block) =>
-  block !== null && Buffer.from(block.subarray(0, BLOCK.length)).equals(Buffer.from(BLOCK))
-    ? { status: 'valid', version: TARGET_VERSION, image: block.slice(0, BLOCK.length) }
-    : { status: 'corrupt', reason: 'not the campaign block' };
 
 /** An uplink published by the simulated ChirpStack (event/up), and how its QoS 1 publish settled. */
 interface Published {
@@ -80,7 +71,7 @@ test('json: a mosquitto restart in the middle of a campaign loses no uplink', as
     broker: b,
     encoding: 'json',
     seed: 31,
-    devices: devEuis.map((devEui) => wireDeviceConfig(devEui, { uplinkIntervalMs: 2_000, verifyImage })),
+    devices: devEuis.map((devEui) => wireDeviceConfig(devEui, { uplinkIntervalMs: 2_000, verifyImage: wireVerifyImage })),
     server: {
       mqtt: adapterMqtt,
       txAckTimeoutMs: 8_000,
@@ -122,17 +113,9 @@ test('json: a mosquitto restart in the middle of a campaign loses no uplink', as
   simMqtt?.onState((change) => void simStates.push(change));
 
   const id = 'wire-restart-json';
-  const spec: CampaignSpecInput = {
-    id,
-    firmware: { version: TARGET_VERSION },
-    devices: devEuis.map((devEui) => ({ devEui, rootKey: '07'.repeat(16), packageVersions: { ts003: 1, ts004: 1, ts005: 1 }, firmwareVersion: 1 })),
-    rollout: { canaryFraction: 0 },
-    multicast: { mcKey: 'ab'.repeat(16), gateways: [GATEWAY] },
-    fragmentation: { fragmentSizeBytes: 40 },
-    timing: { answerTimeoutMs: 10_000, setupDeadlineMs: 60_000, sessionLeadMs: 15_000, rebootDelayMs: 2_000, confirmTimeoutMs: 60_000 },
-  };
+  const spec = wireCampaignSpec(id, devEuis);
   const startedAt = Date.now();
-  await engine.create(spec, BLOCK);
+  await engine.create(spec, WIRE_BLOCK);
   const view = () => engine!.view(id)!;
   const outcomes = () => [...view().devices.values()].map((d) => d.outcome ?? d.phase);
   const stage = () => view().campaign.wave?.stage;
@@ -163,7 +146,7 @@ test('json: a mosquitto restart in the middle of a campaign loses no uplink', as
   await eventually(() => outcomes().every((o) => o === 'confirmed') || view().campaign.phase !== 'running', 200_000, () => `every device confirmed; now ${outcomes().join(',')}`);
   const confirmedAfterMs = Date.now() - startedAt;
   t.deepEqual(outcomes(), devEuis.map(() => 'confirmed'));
-  for (const device of w.devices) t.is(device.firmwareVersion, TARGET_VERSION, `${device.devEui} runs the new firmware`);
+  for (const device of w.devices) t.is(device.firmwareVersion, WIRE_TARGET_VERSION, `${device.devEui} runs the new firmware`);
   await eventually(() => w.deleted.length === 1, 10_000, () => 'the multicast group deleted');
   t.is(w.server.heldMulticasts(), 0);
 

@@ -1,21 +1,16 @@
 import test from 'ava';
 import { CampaignEngine } from '../../../src/campaign/engine.js';
-import type { CampaignSpecInput } from '../../../src/campaign/spec.js';
 import { wallClock } from '../../../src/lns/chirpstack/chirpstack-wall-clock.js';
-import { Random } from '../../../src/lns/sim/random.js';
-import type { ImageVerifier } from '../../../src/lns/sim/sim-device-config.js';
 import { MemoryCampaignStore } from '../../../src/store/memory-campaign-store.js';
 import { startBroker, type Broker } from '../mqtt/mosquitto.js';
-import { eventually, GATEWAY, startWireWorld, wireDeviceConfig, type WireWorld } from './chirpstack-wire-world.js';
+import { eventually, startWireWorld, wireDeviceConfig, type WireWorld, WIRE_BLOCK, WIRE_TARGET_VERSION, wireCampaignSpec, wireVerifyImage } from './chirpstack-wire-world.js';
 
 // A whole campaign over the wire: the real CampaignEngine (memory store, wall clock) with
 // ChirpstackNetworkServer, through a real mosquitto (TLS + password) and the simulated
 // ChirpStack (gRPC + MQTT) in real time, to a small fleet that uplinks every 2 s. Timings are
 // shortened; what remains is set by the engine's own constants (30 s reboot grace, status wait).
 
-const TARGET_VERSION = 0x01010000;
 const DEVICES = 5;
-const BLOCK = new Random(5).bytes(300);
 
 let broker: Broker;
 
@@ -27,11 +22,6 @@ test.after.always(async () => {
   await broker?.dispose();
 });
 
-/** The device's bootloader: the reassembled block (padding aside) must be ours. */
-const verifyImage: ImageVerifier = (block) =>
-  block !== null && Buffer.from(block.subarray(0, BLOCK.length)).equals(Buffer.from(BLOCK))
-    ? { status: 'valid', version: TARGET_VERSION, image: block.slice(0, BLOCK.length) }
-    : { status: 'corrupt', reason: 'not the campaign block' };
 
 for (const encoding of ['json', 'protobuf'] as const) {
   test(`${encoding}: a campaign over MQTT + gRPC confirms every device`, async (t) => {
@@ -43,7 +33,7 @@ for (const encoding of ['json', 'protobuf'] as const) {
       broker,
       encoding,
       seed: encoding === 'json' ? 21 : 22,
-      devices: devEuis.map((devEui) => wireDeviceConfig(devEui, { uplinkIntervalMs: 2_000, verifyImage })),
+      devices: devEuis.map((devEui) => wireDeviceConfig(devEui, { uplinkIntervalMs: 2_000, verifyImage: wireVerifyImage })),
       server: {
         // Longer than an uplink interval plus a device's answer delay: a class A downlink waits for an uplink.
         txAckTimeoutMs: 8_000,
@@ -62,23 +52,15 @@ for (const encoding of ['json', 'protobuf'] as const) {
       await w.close();
       await store.close();
     });
-    const spec: CampaignSpecInput = {
-      id: `wire-${encoding}`,
-      firmware: { version: TARGET_VERSION },
-      devices: devEuis.map((devEui) => ({ devEui, rootKey: '07'.repeat(16), packageVersions: { ts003: 1, ts004: 1, ts005: 1 }, firmwareVersion: 1 })),
-      rollout: { canaryFraction: 0 },
-      multicast: { mcKey: 'ab'.repeat(16), gateways: [GATEWAY] },
-      fragmentation: { fragmentSizeBytes: 40 },
-      timing: { answerTimeoutMs: 10_000, setupDeadlineMs: 60_000, sessionLeadMs: 15_000, rebootDelayMs: 2_000, confirmTimeoutMs: 60_000 },
-    };
+    const spec = wireCampaignSpec(`wire-${encoding}`, devEuis);
     const startedAt = Date.now();
-    await engine.create(spec, BLOCK);
+    await engine.create(spec, WIRE_BLOCK);
     const id = `wire-${encoding}`;
     const outcomes = () => [...engine!.view(id)!.devices.values()].map((d) => d.outcome ?? d.phase);
     await eventually(() => outcomes().every((o) => o === 'confirmed') || engine!.view(id)!.campaign.phase !== 'running', 220_000, () => `every device confirmed; now ${outcomes().join(',')}`);
     const confirmedAfterMs = Date.now() - startedAt;
     t.deepEqual(outcomes(), devEuis.map(() => 'confirmed'));
-    for (const device of w.devices) t.is(device.firmwareVersion, TARGET_VERSION, `${device.devEui} runs the new firmware`);
+    for (const device of w.devices) t.is(device.firmwareVersion, WIRE_TARGET_VERSION, `${device.devEui} runs the new firmware`);
     // The group went away only after its queue drained (its frames all went out first).
     await eventually(() => w.deleted.length === 1, 10_000, () => 'the multicast group deleted');
     const emissions = w.grpcServer.multicast.emissions;

@@ -11,7 +11,8 @@ import { RealTimeDriver } from '../../../src/lns/sim/real-time-driver.js';
 import { SimChirpstackGrpc } from '../../../src/lns/sim/sim-chirpstack-grpc.js';
 import { SimChirpstackMqtt } from '../../../src/lns/sim/sim-chirpstack-mqtt.js';
 import { SimClock } from '../../../src/lns/sim/sim-clock.js';
-import type { SimDeviceConfig } from '../../../src/lns/sim/sim-device-config.js';
+import type { ImageVerifier, SimDeviceConfig } from '../../../src/lns/sim/sim-device-config.js';
+import type { CampaignSpecInput } from '../../../src/campaign/spec.js';
 import { SimDevice } from '../../../src/lns/sim/sim-device.js';
 import { SimNetworkServer } from '../../../src/lns/sim/sim-network-server.js';
 import type { Broker } from '../mqtt/mosquitto.js';
@@ -163,4 +164,32 @@ export async function eventually(check: () => boolean, timeoutMs: number, what: 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+// ---- The campaign every over-the-wire test runs ---------------------------------------------
+
+export const WIRE_TARGET_VERSION = 0x01010000;
+export const WIRE_BLOCK = new Random(5).bytes(300);
+
+/** The devices' bootloader: the reassembled block (padding aside) must be the campaign's. */
+export const wireVerifyImage: ImageVerifier = (block) =>
+  block !== null && Buffer.from(block.subarray(0, WIRE_BLOCK.length)).equals(Buffer.from(WIRE_BLOCK))
+    ? { status: 'valid', version: WIRE_TARGET_VERSION, image: block.slice(0, WIRE_BLOCK.length) }
+    : { status: 'corrupt', reason: 'not the campaign block' };
+
+/**
+ * The spec of that campaign, with timings shortened for devices that uplink every 2 s (what
+ * remains is set by the engine's own constants: the 30 s reboot grace, the status wait).
+ * Region, DR and budget share are left to the defaults (or campaigns.defaults under serve).
+ */
+export function wireCampaignSpec(id: string, devEuis: readonly string[]): CampaignSpecInput {
+  return {
+    id,
+    firmware: { version: WIRE_TARGET_VERSION },
+    devices: devEuis.map((devEui) => ({ devEui, rootKey: '07'.repeat(16), packageVersions: { ts003: 1, ts004: 1, ts005: 1 }, firmwareVersion: 1 })),
+    rollout: { canaryFraction: 0 },
+    multicast: { mcKey: 'ab'.repeat(16), gateways: [GATEWAY] },
+    fragmentation: { fragmentSizeBytes: 40 },
+    timing: { answerTimeoutMs: 10_000, setupDeadlineMs: 60_000, sessionLeadMs: 15_000, rebootDelayMs: 2_000, confirmTimeoutMs: 60_000 },
+  };
 }
