@@ -24,6 +24,8 @@ export interface CreateMulticastGroupCommand {
   periodicity: number;
   devEuis: string[];
   gateways: string[];
+  /** The campaign's region (RP002 name, e.g. EU868); absent in commands stored before it was added (the adapter's default then). */
+  region?: string;
 }
 
 /** One DataFragment (built by the engine from the block: N and the scheme say which bytes). */

@@ -55,7 +55,10 @@ export function startWave(draft: Draft, index: number, ctx: CampaignContext): vo
     frequencyHz: ctx.frequencyHz,
     periodicity: mc.periodicity,
     devEuis: members,
-    gateways: [...ctx.gateways],
+    // The spec's own list: with none, the network server picks the gateways (ChirpStack computes
+    // a covering set); ctx.gateways' stand-in only names the ledger's budget, not a real gateway.
+    gateways: [...ctx.spec.multicast.gateways],
+    region: ctx.region.name,
   });
   for (const devEui of members) {
     const device = draft.device(devEui);

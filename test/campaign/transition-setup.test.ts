@@ -53,6 +53,7 @@ test('start: one create-multicast-group with the derived session keys, then a TS
     periodicity: 0,
     devEuis: [A, B, C],
     gateways: ['gw-a', 'gw-b'],
+    region: 'EU868',
   });
   t.is(s.commandsOf('create-multicast-group').length, 1);
   for (const devEui of [A, B, C]) {

@@ -1,6 +1,7 @@
 import type { CreateMulticastGroupCommand } from '../../campaign/commands.js';
 import type { Clock, MulticastDownlink } from '../../campaign/ports.js';
 import { CallerError, isFuotaError } from '../../core/errors.js';
+import { chirpstackRegionOf } from './chirpstack-region.js';
 import type { ChirpstackGrpcClient } from './grpc-client.js';
 import type { ChirpstackRegion, ClassCSchedulingType, MulticastGroupSpec } from './grpc-multicast-group.js';
 import type { GroupRegistry } from './chirpstack-group-registry.js';
@@ -117,7 +118,8 @@ export class ChirpstackMulticast {
     return {
       name: command.groupName,
       applicationId: this.options.applicationId,
-      region: this.options.region,
+      // Each campaign's own region; the adapter's only for commands stored before commands carried one.
+      region: command.region === undefined ? this.options.region : chirpstackRegionOf(command.region),
       mcAddrHex: (command.mcAddr >>> 0).toString(16).padStart(8, '0'),
       mcNwkSKeyHex: command.mcNwkSKeyHex,
       mcAppSKeyHex: command.mcAppSKeyHex,
