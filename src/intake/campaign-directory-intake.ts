@@ -9,6 +9,7 @@ import type { CampaignEngine } from '../campaign/engine.js';
 import type { FuotaConfig } from '../config/load-config.js';
 import { CallerError } from '../core/errors.js';
 import { bytesToHex } from '../core/hex.js';
+import { withRootKeys, type RootKeySource } from './root-key-source.js';
 
 /** A campaign file in campaigns.directory: a spec and the signed package it sends. */
 interface CampaignFile {
@@ -23,7 +24,9 @@ const INTAKE_SETTLE_MS = 500;
 
 /**
  * Creates the campaigns dropped into a directory, each once: `x.json` becomes `x.json.accepted`,
- * or `x.json.rejected` with `x.json.error.txt` holding the one-line reason.
+ * or `x.json.rejected` with `x.json.error.txt` holding the one-line reason. With a RootKeySource,
+ * devices listed without `rootKey` get it from the network server first; without one, a missing
+ * rootKey fails the spec's validation.
  */
 export class CampaignIntake {
   private timer: NodeJS.Timeout | undefined;
@@ -32,10 +35,11 @@ export class CampaignIntake {
 
   constructor(
     private readonly directory: string,
-    private readonly defaults: FuotaConfig['campaigns']['defaults'],
-    private readonly engine: CampaignEngine,
+    private readonly defaults: IntakeDefaults,
+    private readonly engine: Pick<CampaignEngine, 'create'>,
     private readonly log: Logger,
     private readonly intervalMs: number,
+    private readonly rootKeys?: RootKeySource,
   ) {}
 
   start(): void {
@@ -93,7 +97,13 @@ export class CampaignIntake {
     } catch (error) {
       throw new CallerError('CAMPAIGN_PACKAGE_UNREADABLE', `campaign file ${basename(file)} package: expected a readable file ${JSON.stringify(packagePath)}, got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    return this.engine.create(withDefaults(campaign.spec, this.defaults), block);
+    let spec = campaign.spec;
+    if (this.rootKeys) {
+      const filled = await withRootKeys(spec, this.rootKeys);
+      if (filled.read > 0) this.log.info({ file, devices: filled.read }, 'campaign intake: root keys read from the network server');
+      spec = filled.spec;
+    }
+    return this.engine.create(withDefaults(spec, this.defaults), block);
   }
 }
 
@@ -108,14 +118,23 @@ function campaignFileOf(value: unknown, name: string): CampaignFile {
   return object as CampaignFile;
 }
 
-/** campaigns.defaults where the spec leaves them out; a random McKey when it gives none. */
-function withDefaults(spec: Record<string, unknown>, defaults: FuotaConfig['campaigns']['defaults']): Record<string, unknown> {
+/** campaigns.defaults, and networkServer.gateways for multicast.gateways (the ledger then budgets each of them). */
+export type IntakeDefaults = FuotaConfig['campaigns']['defaults'] & { gateways?: readonly string[] };
+
+/** The defaults where the spec leaves them out; a random McKey when it gives none. */
+function withDefaults(spec: Record<string, unknown>, defaults: IntakeDefaults): Record<string, unknown> {
   const given = spec['multicast'];
   const multicast = given !== null && typeof given === 'object' && !Array.isArray(given) ? (given as Record<string, unknown>) : {};
   if (given !== undefined && multicast !== given) return spec; // let the spec's own validation name the problem
   return {
     ...spec,
     budgetShare: spec['budgetShare'] ?? defaults.budgetShare,
-    multicast: { ...multicast, region: multicast['region'] ?? defaults.region, dr: multicast['dr'] ?? defaults.dr, mcKey: multicast['mcKey'] ?? bytesToHex(randomBytes(16)) },
+    multicast: {
+      ...multicast,
+      region: multicast['region'] ?? defaults.region,
+      dr: multicast['dr'] ?? defaults.dr,
+      mcKey: multicast['mcKey'] ?? bytesToHex(randomBytes(16)),
+      ...(multicast['gateways'] === undefined && defaults.gateways !== undefined && defaults.gateways.length > 0 ? { gateways: [...defaults.gateways] } : {}),
+    },
   };
 }

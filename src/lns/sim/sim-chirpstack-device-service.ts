@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import devicePb from '@chirpstack/chirpstack-api/api/device_pb.js';
 import type { EnqueueDeviceQueueItemRequest, GetDeviceKeysRequest } from '@chirpstack/chirpstack-api/api/device_pb.js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { bytesToHex } from '../../core/hex.js';
-import { checkQueueFPort, invalidArgument, notFound, parseFixedHex, parseUuid } from './sim-chirpstack-status.js';
+import { checkQueueFPort, invalidArgument, notFound, parseFixedHex, parseUuid, SimGrpcStatus } from './sim-chirpstack-status.js';
 import type { SimNetworkServer } from './sim-network-server.js';
 
 // DeviceService handlers of the simulated ChirpStack: GetKeys from a key table given at
@@ -13,6 +14,11 @@ export interface SimDeviceKeys {
   nwkKeyHex: string;
   appKeyHex?: string;
   genAppKeyHex?: string;
+  /**
+   * The device belongs to a tenant the token is not for: GetKeys answers PERMISSION_DENIED, as
+   * ChirpStack's ValidateDeviceAccess does when its query counts no row for the key.
+   */
+  otherTenant?: boolean;
 }
 
 /** ChirpStack shows unset AES128Keys as zeros. */
@@ -23,6 +29,7 @@ export function deviceHandlers(network: SimNetworkServer, keys: ReadonlyMap<stri
     getKeys(request: GetDeviceKeysRequest) {
       const devEui = parseFixedHex(request.getDevEui(), 8);
       const entry = keys.get(devEui);
+      if (entry?.otherTenant) throw new SimGrpcStatus(GrpcStatus.PERMISSION_DENIED, 'This action is not allowed');
       if (!entry) throw notFound(devEui);
       const pb = new devicePb.DeviceKeys();
       pb.setDevEui(devEui);
