@@ -1,4 +1,4 @@
-import { CallerError } from '../core/errors.js';
+import { CallerError, ValueError } from '../core/errors.js';
 import { hexToBytes } from '../core/hex.js';
 import type { FecEncoder } from '../fec/codec.js';
 import { codecSpec, createEncoder } from '../fec/create-codec.js';
@@ -11,6 +11,7 @@ import type { CampaignCommand } from './commands.js';
 import { campaignContext, type CampaignContext } from './context.js';
 import type { TransitionResult } from './draft.js';
 import type { CampaignEvent } from './events.js';
+import { overflowGateways } from './gateway-overflow.js';
 import type { Clock, CampaignStore, NetworkServer, OutboxItem, Uplink } from './ports.js';
 import { parseCampaignSpec, type CampaignSpec } from './spec.js';
 import type { CampaignState, DeviceState } from './state.js';
@@ -51,6 +52,8 @@ export class CampaignEngine {
   /** devEui → campaign id, for routing uplinks. */
   private readonly deviceIndex = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Work queued and not finished (for simulated time: it may only move on when this is 0). */
+  private queued = 0;
   private rsEngine?: ReedSolomonEngine;
   private closed = false;
 
@@ -110,6 +113,26 @@ export class CampaignEngine {
     });
   }
 
+  /**
+   * A gateway refused a downlink to `devEui` because its duty cycle was full (ChirpStack's
+   * DUTY_CYCLE_OVERFLOW). `gatewayIds`: the gateways that heard the device's last uplink (one of
+   * them was asked to send it), empty when unknown. Every live campaign those gateways (or that
+   * device) concern counts its multicast sub-band full there at `atMs` (gateway-overflow.ts).
+   * `atMs`: when the gateway refused; default now, and never later than now.
+   */
+  gatewayDutyCycleOverflow(overflow: { devEui: string; gatewayIds: readonly string[]; atMs?: number }): Promise<void> {
+    return this.serial(async () => {
+      const nowMs = this.options.clock.now();
+      const atMs = overflow.atMs ?? nowMs;
+      if (!Number.isFinite(atMs)) throw new ValueError('gatewayDutyCycleOverflow atMs', 'a finite number of ms', atMs);
+      const owner = this.deviceIndex.get(overflow.devEui);
+      for (const [id, live] of this.live) {
+        if (TERMINAL.has(live.campaign.phase) || overflowGateways(live.ctx, overflow.gatewayIds, id === owner).length === 0) continue;
+        await this.apply(id, { type: 'gateway-overflow', atMs: Math.min(atMs, nowMs), gatewayIds: [...overflow.gatewayIds], devEui: overflow.devEui });
+      }
+    });
+  }
+
   pause(id: string): Promise<void> {
     return this.operatorEvent(id, 'pause');
   }
@@ -135,9 +158,14 @@ export class CampaignEngine {
     for (const live of this.live.values()) live.cancelWake?.();
   }
 
-  /** Resolves when all queued work is done. */
+  /** Resolves when the work queued so far is done. */
   idle(): Promise<void> {
     return this.queue.then(() => undefined, () => undefined);
+  }
+
+  /** Work is queued or running. */
+  get busy(): boolean {
+    return this.queued > 0;
   }
 
   private operatorEvent(id: string, type: 'pause' | 'resume' | 'cancel'): Promise<void> {
@@ -148,7 +176,10 @@ export class CampaignEngine {
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
+    this.queued++;
+    const next = this.queue.then(work, work).finally(() => {
+      this.queued--;
+    });
     this.queue = next.catch(() => undefined);
     return next;
   }

@@ -8,6 +8,15 @@ export interface UplinkEvent {
   payload: Uint8Array;
 }
 
+/** A gateway refused a downlink to devEui for its duty cycle (ChirpStack: DUTY_CYCLE_OVERFLOW) at atMs. */
+export interface GatewayOverflowEvent {
+  type: 'gateway-overflow';
+  atMs: number;
+  /** The gateways that may have refused it (those that heard devEui's last uplink); empty when unknown. */
+  gatewayIds: readonly string[];
+  devEui: string;
+}
+
 export type CampaignEvent =
   | { type: 'start'; atMs: number }
   | { type: 'tick'; atMs: number }
@@ -16,6 +25,8 @@ export type CampaignEvent =
   | { type: 'multicast-queue-empty'; atMs: number }
   /** A unicast downlink was rejected or expired (network server feedback). */
   | { type: 'downlink-failed'; atMs: number; devEui: string; reason: string }
+  /** A gateway's duty cycle was full (network server feedback). */
+  | GatewayOverflowEvent
   | { type: 'pause'; atMs: number }
   | { type: 'resume'; atMs: number }
   | { type: 'cancel'; atMs: number };

@@ -15,14 +15,14 @@ import { multicastGroupName, type SubSession } from './state.js';
 
 export const LOOKAHEAD_MS = 60_000;
 
-function openLedger(draft: Draft, ctx: CampaignContext): DutyCycleLedger {
+export function openLedger(draft: Draft, ctx: CampaignContext): DutyCycleLedger {
   const snapshot = draft.currentLedger();
   return snapshot ? DutyCycleLedger.fromJSON(snapshot, ctx.region) : new DutyCycleLedger(ctx.region, { budgetShare: ctx.spec.budgetShare });
 }
 
 /** Earliest start ≥ notBeforeMs allowed on every gateway (and on a ping slot for class B). */
 function earliestStartMs(ledger: DutyCycleLedger, ctx: CampaignContext, airtimeUs: number, notBeforeMs: number): number {
-  const bandwidthHz = occupiedBandwidthHz(dataRate(ctx.region, ctx.spec.multicast.dr));
+  const bandwidthHz = multicastBandwidthHz(ctx);
   let startUs = Math.ceil(notBeforeMs * 1000);
   for (let guard = 0; guard < 1000; guard++) {
     let candidate = startUs;
@@ -40,14 +40,19 @@ function earliestStartMs(ledger: DutyCycleLedger, ctx: CampaignContext, airtimeU
   return Math.ceil(startUs / 1000);
 }
 
+/** What the campaign's multicast occupies: its DR's bandwidth. */
+export function multicastBandwidthHz(ctx: CampaignContext): number {
+  return occupiedBandwidthHz(dataRate(ctx.region, ctx.spec.multicast.dr));
+}
+
 function record(ledger: DutyCycleLedger, ctx: CampaignContext, startMs: number, airtimeUs: number): void {
-  const bandwidthHz = occupiedBandwidthHz(dataRate(ctx.region, ctx.spec.multicast.dr));
+  const bandwidthHz = multicastBandwidthHz(ctx);
   for (const gatewayId of ctx.gateways) {
     ledger.record({ gatewayId, frequencyHz: ctx.frequencyHz, bandwidthHz, airtimeUs, startUs: startMs * 1000, kind: 'fuota' });
   }
 }
 
-function save(draft: Draft, ledger: DutyCycleLedger): void {
+export function saveLedger(draft: Draft, ledger: DutyCycleLedger): void {
   ledger.prune(draft.nowMs * 1000 - DUTY_CYCLE_WINDOW_US);
   draft.ledger = ledger.toJSON();
 }
@@ -89,7 +94,7 @@ export function scheduleFragments(draft: Draft, ctx: CampaignContext, sessions: 
     // One sub-session at a time: the next starts when this one has sent its round.
     if (session.nextN <= session.targetN) break;
   }
-  if (ledger) save(draft, ledger);
+  if (ledger) saveLedger(draft, ledger);
   return remaining || sessions.some((s) => s.nextN <= s.targetN) || (wave.lastMulticastEndMs ?? 0) > draft.nowMs;
 }
 
@@ -100,7 +105,7 @@ export function scheduleMulticastFrame(draft: Draft, ctx: CampaignContext, frame
   const airtimeUs = downlinkAirtimeUs(ctx.region, ctx.spec.multicast.dr, frame.payload.length);
   const atMs = earliestStartMs(ledger, ctx, airtimeUs, Math.max(draft.nowMs, wave.lastMulticastEndMs ?? 0));
   record(ledger, ctx, atMs, airtimeUs);
-  save(draft, ledger);
+  saveLedger(draft, ledger);
   draft.emit({ type: 'multicast', id: draft.nextId(), groupName: multicastGroupName(draft.campaign.id, wave.index), fPort: frame.fPort, payloadHex: bytesToHex(frame.payload), atMs });
   draft.campaign.airtime.airtimeMs += airtimeUs / 1000;
   wave.lastMulticastEndMs = atMs + Math.ceil(airtimeUs / 1000);

@@ -126,7 +126,13 @@ export interface CampaignState {
   nextWakeMs?: number;
   /** Uplinks that changed nothing, by reason (unknown device, malformed, stale, duplicate...). */
   ignoredUplinks: Record<string, number>;
-  airtime: { fragmentsSent: number; airtimeMs: number; unicastSent: number };
+  airtime: {
+    fragmentsSent: number;
+    airtimeMs: number;
+    unicastSent: number;
+    /** Gateway duty-cycle overflows charged to the ledger (gateway-overflow.ts); absent until the first, and in states stored before it existed. */
+    gatewayOverflows?: number;
+  };
   /** Per-wave outcome counts, for the halt rule and the report. */
   waveResults: Array<{ index: number; participants: number; confirmed: number; failed: number }>;
   haltReason?: string;

@@ -8,6 +8,7 @@ import type { CampaignEvent } from './events.js';
 import type { CampaignSpec } from './spec.js';
 import type { CampaignState, DeviceState } from './state.js';
 import { enterSession, enterTeardown, progressWave, startWave } from './wave-stages.js';
+import { chargeGatewayOverflow } from './gateway-overflow.js';
 import { LOOKAHEAD_MS } from './fragment-scheduler.js';
 
 // The campaign state machine: transition(snapshot, event, context) → new state + commands. Pure:
@@ -89,6 +90,10 @@ export function transition(snapshot: CampaignSnapshot, event: CampaignEvent, ctx
         // Ask again right away (this device only: no pass over the fleet).
         if (running && campaign.wave && device.wave === campaign.waveIndex) advanceDevice(draft, device.devEui, campaign.wave, ctx);
       }
+      break;
+    case 'gateway-overflow':
+      // Paused campaigns too: what fills the ledger now still binds when they resume.
+      if (running || campaign.phase === 'paused') chargeGatewayOverflow(draft, ctx, event);
       break;
     case 'multicast-queue-empty':
       break;

@@ -242,6 +242,41 @@ export class DutyCycleLedger {
     return emission;
   }
 
+  /**
+   * Makes the ledger believe the sub-band was full at `endUs`: records one emission of kind
+   * `other` ending at endUs, just long enough for the window [endUs − W, endUs) to hold the
+   * sub-band's whole allowance (all kinds, not FUOTA's share). For when the gateway says so
+   * (DUTY_CYCLE_OVERFLOW) about traffic we never saw. Placed last in the window, it is the last
+   * to age out: the most conservative place for airtime we cannot date. Returns the emission,
+   * or undefined when the window is already full or the sub-band has no duty cycle (nothing to fill).
+   */
+  fillWindow(target: { gatewayId: string; frequencyHz: number; bandwidthHz: number; endUs: number }): Emission | undefined {
+    const gatewayId = checkGatewayId(target.gatewayId);
+    const endUs = checkTime(target.endUs, 'endUs');
+    const subBand = this.subBand(target.frequencyHz, target.bandwidthHz);
+    const budgetUs = this.budgetUs(subBand, 'other');
+    if (budgetUs >= this.windowUs) return undefined;
+    const fromUs = endUs - this.windowUs;
+    let missingUs = budgetUs - this.usageUs(gatewayId, subBand.id, fromUs, endUs);
+    if (missingUs <= 0) return undefined;
+    // Usage is a union: the new emission only adds the gaps it covers, so walk back from endUs
+    // through the gaps until they hold what is missing. The window's own gaps suffice (its free
+    // time W − usage is at least budget − usage), so the emission never starts before fromUs.
+    let startUs = endUs;
+    const spans = this.intervals(gatewayId, subBand.id, undefined, fromUs).filter(([s]) => s < endUs);
+    for (let i = spans.length - 1; i >= 0; i--) {
+      const [s, e] = spans[i]!;
+      const gapUs = startUs - Math.min(e, startUs);
+      if (gapUs >= missingUs) break;
+      missingUs -= gapUs;
+      startUs = Math.min(s, startUs);
+    }
+    startUs -= missingUs;
+    const emission: Emission = { gatewayId, subBandId: subBand.id, startUs, airtimeUs: endUs - startUs, kind: 'other' };
+    this.insert(emission);
+    return emission;
+  }
+
   /** Everything recorded for a gateway (or all gateways), by start time. */
   emissions(gatewayId?: string): readonly Emission[] {
     if (gatewayId !== undefined) return [...(this.byGateway.get(gatewayId) ?? [])];

@@ -21,6 +21,7 @@ type Action =
   | { kind: 'app-time'; dev: 0 | 1 | 2; offset: number; dt: number }
   | { kind: 'raw'; dev: 0 | 1 | 2; fPort: number; bytes: Uint8Array; dt: number }
   | { kind: 'downlink-failed'; dev: 0 | 1 | 2; dt: number }
+  | { kind: 'gateway-overflow'; dev: 0 | 1 | 2; gateways: string[]; dt: number }
   | { kind: 'operator'; type: 'pause' | 'resume' | 'cancel' | 'multicast-queue-empty'; dt: number };
 
 const dt = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 10 * SECOND }), fc.integer({ min: 10 * SECOND, max: 30 * MINUTE }));
@@ -44,6 +45,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('downlink-failed' as const), dev: dev3, dt }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('gateway-overflow' as const), dev: dev3, gateways: fc.subarray(['gw-a', 'gw-b', 'gw-z']), dt }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('operator' as const), type: fc.constantFrom('pause' as const, 'resume' as const, 'cancel' as const, 'multicast-queue-empty' as const), dt }) },
 );
 
@@ -90,6 +92,8 @@ function eventFor(s: Script, a: Action): CampaignEvent | undefined {
       return { type: 'uplink', atMs, devEui: devs[a.dev]!, fPort: a.fPort, payload: a.bytes };
     case 'downlink-failed':
       return { type: 'downlink-failed', atMs, devEui: devs[a.dev]!, reason: 'random' };
+    case 'gateway-overflow':
+      return { type: 'gateway-overflow', atMs, devEui: devs[a.dev]!, gatewayIds: a.gateways };
     case 'operator':
       return { type: a.type, atMs };
   }

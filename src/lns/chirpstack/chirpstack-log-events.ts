@@ -27,6 +27,11 @@ export interface GatewayRejection {
   /** The gateway's TxAckStatus name as ChirpStack logged it, e.g. DUTY_CYCLE_OVERFLOW. */
   status: string;
   code: LogCode;
+  /**
+   * The gateways that heard the device's last uplink, empty if unknown. The log names no
+   * gateway; ChirpStack sends a class A downlink through the one of these that heard it best.
+   */
+  gatewayIds: string[];
   queueItemId?: string;
   atMs?: number;
 }
@@ -48,8 +53,8 @@ export function downlinkFailureOf(event: LogEvent): DownlinkFailure | undefined 
   return queueItemId === undefined ? { reason: describe(event) } : { queueItemId, reason: describe(event) };
 }
 
-/** The gateway rejection a log event reports, if it reports one. */
-export function gatewayRejectionOf(event: LogEvent): GatewayRejection | undefined {
+/** The gateway rejection a log event reports, if it reports one; `heardBy`: the gateways of the device's last uplink. */
+export function gatewayRejectionOf(event: LogEvent, heardBy: readonly string[]): GatewayRejection | undefined {
   const status = event.description.trim();
   if (!GATEWAY_REJECTIONS.has(status) && event.code !== 'DOWNLINK_GATEWAY') return undefined;
   const queueItemId = queueItemIdOf(event);
@@ -57,6 +62,7 @@ export function gatewayRejectionOf(event: LogEvent): GatewayRejection | undefine
     devEui: event.devEui,
     status,
     code: event.code,
+    gatewayIds: [...heardBy],
     ...(queueItemId === undefined ? {} : { queueItemId }),
     ...(event.timeMs === undefined ? {} : { atMs: event.timeMs }),
   };

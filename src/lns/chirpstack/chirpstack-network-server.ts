@@ -55,8 +55,13 @@ export interface ChirpstackNetworkServerOptions {
   onUplink: (uplink: Uplink) => void | Promise<void>;
   /** No txack in time, or ChirpStack logged an error for the downlink: the engine asks again. */
   onDownlinkFailed: (devEui: string, reason: string) => void | Promise<void>;
-  /** A gateway refused a frame (DUTY_CYCLE_OVERFLOW, TOO_LATE, …). Not yet wired into the duty-cycle ledger. */
-  onGatewayRejection?: (rejection: GatewayRejection) => void;
+  /**
+   * A gateway refused a frame (DUTY_CYCLE_OVERFLOW, TOO_LATE, …), with the gateways that heard
+   * the device's last uplink (the log names none). ChirpStack logs this for unicast only; for
+   * multicast it logs nothing. DUTY_CYCLE_OVERFLOW is for CampaignEngine.gatewayDutyCycleOverflow.
+   * A rejected promise goes to onError.
+   */
+  onGatewayRejection?: (rejection: GatewayRejection) => void | Promise<void>;
   /** Malformed events, failed background gRPC calls, callbacks that threw. */
   onError?: (error: unknown, context: string) => void;
   onGroupDeleted?: (groupName: string) => void;
@@ -83,6 +88,11 @@ export class ChirpstackNetworkServer implements NetworkServer {
   private readonly unicast: UnicastTracker;
   private readonly multicast: ChirpstackMulticast;
   private state: State = 'idle';
+  /**
+   * devEui → gateways of its last `up` event (one entry per device), for gateway rejections. Not
+   * updated by uplinks without payload (their event is not decoded), so it may be one uplink old.
+   */
+  private readonly heardBy = new Map<string, string[]>();
 
   constructor(private readonly options: ChirpstackNetworkServerOptions) {
     this.topics = new ChirpstackTopics(options.topics);
@@ -187,6 +197,7 @@ export class ChirpstackNetworkServer implements NetworkServer {
     }
     switch (event.kind) {
       case 'up':
+        this.heardBy.set(event.devEui, event.gatewayIds);
         try {
           await this.options.onUplink(toUplink(event));
         } catch (error) {
@@ -209,13 +220,13 @@ export class ChirpstackNetworkServer implements NetworkServer {
   }
 
   private handleLog(event: LogEvent): void {
-    const rejection = gatewayRejectionOf(event);
-    if (rejection) {
-      try {
-        this.options.onGatewayRejection?.(rejection);
-      } catch (error) {
-        this.report(error, `onGatewayRejection for ${event.devEui}`);
-      }
+    const rejection = gatewayRejectionOf(event, this.heardBy.get(event.devEui) ?? []);
+    const onRejection = this.options.onGatewayRejection;
+    if (rejection && onRejection) {
+      // Not awaited (as onDownlinkFailed): the handler may go through the engine's queue.
+      Promise.resolve()
+        .then(() => onRejection(rejection))
+        .catch((error: unknown) => this.report(error, `onGatewayRejection for ${event.devEui}`));
     }
     const failure = downlinkFailureOf(event);
     if (!failure) return;

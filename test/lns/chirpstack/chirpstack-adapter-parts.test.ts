@@ -23,11 +23,13 @@ test('log events: dropped queue items and gateway refusals are failures; DUTY_CY
   const id = '0b0e2f3c-7a1d-4b5e-9c8f-1a2b3c4d5e6f';
   t.deepEqual(downlinkFailureOf(log({ code: 'EXPIRED', description: 'expired', context: { queue_item_id: id.toUpperCase() } })), { queueItemId: id, reason: 'ChirpStack log ERROR EXPIRED: expired' });
   t.like(downlinkFailureOf(log({ code: 'DOWNLINK_GATEWAY', description: 'TOO_LATE' })), { reason: 'ChirpStack log ERROR DOWNLINK_GATEWAY: TOO_LATE' });
-  t.like(gatewayRejectionOf(log({ code: 'DOWNLINK_GATEWAY', description: 'DUTY_CYCLE_OVERFLOW', timeMs: 5 })), { devEui: DEV_EUI, status: 'DUTY_CYCLE_OVERFLOW', atMs: 5 });
+  t.deepEqual(gatewayRejectionOf(log({ code: 'DOWNLINK_GATEWAY', description: 'DUTY_CYCLE_OVERFLOW', timeMs: 5 }), ['0016c001ff10b001']), {
+    devEui: DEV_EUI, status: 'DUTY_CYCLE_OVERFLOW', code: 'DOWNLINK_GATEWAY', gatewayIds: ['0016c001ff10b001'], atMs: 5,
+  });
   // A newer ChirpStack's code reads as UNKNOWN: the gateway status in the description still counts.
-  t.like(gatewayRejectionOf(log({ code: 'UNKNOWN', description: 'DUTY_CYCLE_OVERFLOW' })), { status: 'DUTY_CYCLE_OVERFLOW' });
+  t.like(gatewayRejectionOf(log({ code: 'UNKNOWN', description: 'DUTY_CYCLE_OVERFLOW' }), []), { status: 'DUTY_CYCLE_OVERFLOW', gatewayIds: [] });
   t.is(downlinkFailureOf(log({ level: 'INFO', code: 'UPLINK_CODEC', description: 'js error' })), undefined);
-  t.is(gatewayRejectionOf(log({ code: 'EXPIRED', description: 'expired' })), undefined);
+  t.is(gatewayRejectionOf(log({ code: 'EXPIRED', description: 'expired' }), []), undefined);
 });
 
 test('queue item ids: UUIDs pass through, engine ids map to a stable UUIDv5', (t) => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -112,6 +113,46 @@ for (const encoding of ['json', 'protobuf'] as const) {
     await new Promise((resolve) => setTimeout(resolve, 300));
     t.is(w.failures.length, 2);
     t.is(noErrors(w), '');
+  });
+
+  test(`${encoding}: a gateway rejection names the gateways that heard the device's last uplink (the log itself names none)`, async (t) => {
+    const w = await world(t, encoding, 5);
+    // Devices the simulation does not run: only the events published here concern them.
+    const [heard, neverHeard] = ['70b3d57ed00001a1', '70b3d57ed00001a2'] as Eui64[];
+    const [g1, g2] = ['0016c001ff10c001', '0016c001ff10c002'];
+    const up = (gatewayIds: string[], fCnt: number) =>
+      w.simMqtt.publishEvent({
+        kind: 'up', applicationId: w.applicationId, devEui: heard!, deduplicationId: randomUUID(), timeMs: Date.now(), fCnt, fPort: 10, data: Uint8Array.of(1), dr: 5, confirmed: false, gatewayIds,
+      });
+    const overflow = (devEui: Eui64) =>
+      w.simMqtt.publishEvent({ kind: 'log', applicationId: w.applicationId, devEui, level: 'ERROR', code: 'DOWNLINK_GATEWAY', description: 'DUTY_CYCLE_OVERFLOW', context: {}, timeMs: Date.now() });
+    const uplinksOf = () => w.uplinks.filter((u) => u.devEui === heard).length;
+
+    await up([g1!], 1);
+    await eventually(() => uplinksOf() === 1, 3_000, () => 'the first up event');
+    await overflow(heard!);
+    await overflow(neverHeard!);
+    await eventually(() => w.rejections.length >= 2, 3_000, () => 'two rejections');
+    t.deepEqual(w.rejections.map((r) => [r.devEui, r.status, r.gatewayIds]), [
+      [heard, 'DUTY_CYCLE_OVERFLOW', [g1]],
+      [neverHeard, 'DUTY_CYCLE_OVERFLOW', []],
+    ]);
+    // Only the last uplink counts: a later one heard by other gateways replaces it.
+    await up([g2!, g1!], 2);
+    await eventually(() => uplinksOf() === 2, 3_000, () => 'the second up event');
+    await overflow(heard!);
+    await eventually(() => w.rejections.length >= 3, 3_000, () => 'the third rejection');
+    t.deepEqual(w.rejections[2]!.gatewayIds, [g2, g1]);
+    t.is(noErrors(w), '');
+  });
+
+  test(`${encoding}: a rejection handler that fails asynchronously is reported, not lost`, async (t) => {
+    const w = await world(t, encoding, 6, { onGatewayRejection: async () => Promise.reject(new Error('engine down')) });
+    await w.simMqtt.publishEvent({
+      kind: 'log', applicationId: w.applicationId, devEui: DEV_EUIS[0]! as Eui64, level: 'ERROR', code: 'DOWNLINK_GATEWAY', description: 'DUTY_CYCLE_OVERFLOW', context: {}, timeMs: Date.now(),
+    });
+    await eventually(() => w.errors.length >= 1, 3_000, () => 'the reported error');
+    t.is(noErrors(w), `onGatewayRejection for ${DEV_EUIS[0]}: engine down`);
   });
 
   test(`${encoding}: multicast: create (idempotent), hold each frame until atMs, devices hear them, delete only after the queue drained`, async (t) => {
