@@ -1,16 +1,22 @@
 // The composition root: the only place that wires concrete adapters to the campaign engine.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { mqttProtocolLevel } from './config/config-schema.js';
+import { DEFAULT_CAMPAIGN_STATUS_TOPIC, DEFAULT_DEVICE_STATUS_TOPIC, mqttProtocolLevel } from './config/config-schema.js';
 import type { FuotaConfig } from './config/load-config.js';
 import { CallerError } from './core/errors.js';
 import { MemoryGroupRegistry } from './lns/chirpstack/chirpstack-group-registry.js';
 import { ChirpstackNetworkServer } from './lns/chirpstack/chirpstack-network-server.js';
 import { wallClock } from './lns/chirpstack/chirpstack-wall-clock.js';
 import { ChirpstackGrpcClient } from './lns/chirpstack/grpc-client.js';
-import type { ChirpstackRegion } from './lns/chirpstack/grpc-multicast-group.js';
+import { chirpstackRegionOf } from './lns/chirpstack/chirpstack-region.js';
+import { ChirpstackRootKeySource } from './lns/chirpstack/chirpstack-root-keys.js';
 import { MqttConnection } from './lns/mqtt/mqtt-connection.js';
 import { StatusPublisher } from './status/status-publisher.js';
+import { EmbeddedBroker } from './lns/mqtt/embedded-broker.js';
+import type { PayloadEncoding } from './lns/chirpstack/payload-encoding.js';
+import { SimChirpstackGrpc } from './lns/sim/sim-chirpstack-grpc.js';
+import { SimChirpstackMqtt, type SimChirpstackMqttStats } from './lns/sim/sim-chirpstack-mqtt.js';
+import { WireTraffic, type WireTrafficStats } from './lns/sim/wire-traffic.js';
 import { CampaignIntake } from './intake/campaign-directory-intake.js';
 import { bytesToHex } from './core/hex.js';
 import { CampaignEngine, type EngineOptions } from './campaign/engine.js';
@@ -39,6 +45,28 @@ export interface SimulatedWorld {
   startMs: number;
   /** Sizes of what goes on air. */
   sizes: { oldImageBytes: number; newImageBytes: number; packageBytes: number };
+  /** How the engine reaches the simulated network: directly, or over MQTT + gRPC as with ChirpStack. */
+  transport: SimulatedTransport;
+  /** For SimClock.run: resolves once the engine and the wire are quiet, so that time may move on. */
+  settle(): Promise<void>;
+  /** What went over the wire (transport 'wire' only). */
+  wire?: WireSummary;
+  /** The simulated ChirpStack's MQTT side (transport 'wire' only): tests publish log events through it. */
+  chirpstack?: SimChirpstackMqtt;
+  /** Stops the engine and everything the world started (broker, servers, connections, store). */
+  close(): Promise<void>;
+}
+
+export type SimulatedTransport = 'in-process' | 'wire';
+
+export interface WireSummary {
+  brokerUrl: string;
+  grpcAddress: string;
+  encoding: PayloadEncoding;
+  traffic: WireTrafficStats;
+  chirpstack: SimChirpstackMqttStats;
+  /** Status events received by a subscriber to fuota/campaigns/#. */
+  statusEventsReceived: number;
 }
 
 export interface SimulationOptions {
@@ -53,6 +81,10 @@ export interface SimulationOptions {
   engine?: Partial<Pick<EngineOptions, 'onTransition' | 'onCommandError' | 'onError'>>;
   /** Simulated start time (default: 2026-11-21T08:00Z, so that runs are reproducible). */
   startMs?: number;
+  /** Default 'in-process'. 'wire': an embedded MQTT broker, the simulated ChirpStack (MQTT + gRPC) and our ChirpStack adapter. */
+  transport?: SimulatedTransport;
+  /** ChirpStack's integration encoding on the wire; default json. */
+  encoding?: PayloadEncoding;
 }
 
 const TARGET_VERSION = 0x01010000;
@@ -94,11 +126,10 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
     maxNbFrag: 2000,
     smallMaxNbFrag: 4,
     ...(rsEngine ? { rsEngine } : {}),
+    // ChirpStack names gateways by EUI-64.
+    ...(options.transport === 'wire' ? { gatewayId: (i: number) => (0x0016c001ff100000 + i + 1).toString(16).padStart(16, '0') } : {}),
   });
   const store = openStore(options.storePath ?? ':memory:');
-  const engine = new CampaignEngine({ store, network: fleet.network, clock, ...options.engine });
-  fleet.network.onUplink = (uplink) => void engine.handleUplink(uplink);
-  for (const member of fleet.members) member.device.boot();
   const mcKey = bytesToHex(scenario.seed === undefined ? randomBytes(16) : new Random(scenario.seed).fork('mc-key').bytes(16));
   const spec: CampaignSpecInput = {
     id: options.campaignId ?? 'demo',
@@ -108,7 +139,135 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
     multicast: { mcKey, gateways: fleet.gateways },
     ...options.spec,
   };
-  return { clock, fleet, engine, store, spec, block: built.bytes, startMs, sizes: { oldImageBytes: oldImage.length, newImageBytes: newImage.length, packageBytes: built.bytes.length } };
+  const base = { clock, fleet, store, spec, block: built.bytes, startMs, sizes: { oldImageBytes: oldImage.length, newImageBytes: newImage.length, packageBytes: built.bytes.length } };
+  if (options.transport === 'wire') {
+    const wired = await wireSimulatedFleet({ clock, fleet, store, encoding: options.encoding ?? 'json', uplinkIntervalMs: scenario.uplinkIntervalMs, engine: options.engine ?? {} });
+    for (const member of fleet.members) member.device.boot();
+    return { ...base, ...wired, transport: 'wire' };
+  }
+  const engine = new CampaignEngine({ store, network: fleet.network, clock, ...options.engine });
+  fleet.network.onUplink = (uplink) => void engine.handleUplink(uplink);
+  for (const member of fleet.members) member.device.boot();
+  return {
+    ...base,
+    engine,
+    transport: 'in-process',
+    settle: () => engine.idle(),
+    close: async () => {
+      await engine.close();
+      await store.close();
+    },
+  };
+}
+
+const DEMO_APPLICATION_ID = '00000000-0000-4000-8000-00000000f0a7';
+const DEMO_API_TOKEN = 'demo-api-token';
+/** Real time allowed for one simulated instant's messages to cross the wire. */
+const WIRE_SETTLE_TIMEOUT_MS = 30_000;
+
+/**
+ * The ChirpStack path of `fuota serve`, in simulated time: an embedded MQTT broker (aedes), the
+ * simulated ChirpStack (MQTT integration + gRPC API) over the simulated fleet, and the engine on
+ * our ChirpStack adapter. Everything shares the SimClock; `settle` lets time move on only when no
+ * message or call is in flight (WireTraffic) and the engine has nothing queued.
+ */
+async function wireSimulatedFleet(options: {
+  clock: SimClock;
+  fleet: SimFleet;
+  store: CampaignStore;
+  encoding: PayloadEncoding;
+  uplinkIntervalMs: number;
+  engine: Partial<Pick<EngineOptions, 'onTransition' | 'onCommandError' | 'onError'>>;
+}): Promise<Pick<SimulatedWorld, 'engine' | 'settle' | 'wire' | 'chirpstack' | 'close'>> {
+  const { clock, fleet, store, encoding } = options;
+  const traffic = new WireTraffic();
+  const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
+  const close = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    cleanups.length = 0;
+  };
+  // aedes speaks MQTT 3.1.1 only; clean sessions: the demo broker keeps nothing across runs anyway.
+  const connection = (name: string) => new MqttConnection({ url: broker.url, clientId: `fuota-demo-${name}-${process.pid}`, protocolVersion: 4, clean: true, observer: traffic.observer(name) });
+  const broker = await EmbeddedBroker.start();
+  cleanups.push(() => broker.close());
+  try {
+    const grpcServer = await SimChirpstackGrpc.start({ network: fleet.network, clock, apiToken: DEMO_API_TOKEN, gateways: fleet.gateways, applicationIds: [DEMO_APPLICATION_ID] });
+    cleanups.push(() => grpcServer.stop());
+    const chirpstack = await SimChirpstackMqtt.start({ network: fleet.network, mqtt: connection('chirpstack'), applicationId: DEMO_APPLICATION_ID, encoding, ...(fleet.gateways[0] ? { gatewayId: fleet.gateways[0] } : {}) });
+    cleanups.push(() => chirpstack.stop());
+    const grpcClient = new ChirpstackGrpcClient({ address: grpcServer.address, apiToken: DEMO_API_TOKEN, transport: { kind: 'insecure' } });
+    cleanups.push(() => grpcClient.close());
+    let engine: CampaignEngine | undefined;
+    const fuotaMqtt = connection('fuota');
+    const network = new ChirpstackNetworkServer({
+      mqtt: fuotaMqtt,
+      grpc: traffic.trackCalls(grpcClient),
+      applicationId: DEMO_APPLICATION_ID,
+      encoding,
+      gatewayIds: fleet.gateways,
+      registry: new MemoryGroupRegistry(),
+      clock,
+      // A class A downlink waits for the next uplink: give it three uplink intervals.
+      txAckTimeoutMs: 3 * options.uplinkIntervalMs,
+      onUplink: (uplink) => engine?.handleUplink(uplink),
+      onDownlinkFailed: (devEui, reason) => engine?.downlinkFailed(devEui, reason),
+      onGatewayRejection: (rejection) => (rejection.status === 'DUTY_CYCLE_OVERFLOW' ? engine?.gatewayDutyCycleOverflow({ devEui: rejection.devEui, gatewayIds: rejection.gatewayIds }) : undefined),
+    });
+    const statusEvents = { received: 0 };
+    const watcher = connection('status-watcher');
+    watcher.onMessage(() => void statusEvents.received++);
+    await watcher.connect();
+    cleanups.push(() => watcher.close());
+    await watcher.subscribe('fuota/campaigns/#', 1);
+    const status = new StatusPublisher({
+      // Not awaited: a transition may run inside an MQTT message handler (see MqttConnection.publish).
+      publish: (topic, payload) => void fuotaMqtt.publish(topic, payload, { qos: 1 }).catch(() => undefined),
+      deviceTopic: DEFAULT_DEVICE_STATUS_TOPIC,
+      campaignTopic: DEFAULT_CAMPAIGN_STATUS_TOPIC,
+      format: encoding,
+      onError: () => {},
+    });
+    const onTransition = options.engine.onTransition;
+    engine = new CampaignEngine({
+      store,
+      network,
+      clock,
+      ...options.engine,
+      onTransition: (campaignId, result, live) => {
+        void status.onTransition(campaignId, result, live);
+        onTransition?.(campaignId, result, live);
+      },
+    });
+    const theEngine = engine;
+    cleanups.push(() => network.close());
+    cleanups.push(() => theEngine.close());
+    await network.start();
+    const settle = async (): Promise<void> => {
+      for (;;) {
+        if (theEngine.busy) await theEngine.idle();
+        else if (traffic.pending > 0) await traffic.drained(WIRE_SETTLE_TIMEOUT_MS);
+        else {
+          // One turn of the event loop: continuations one promise away start their work now.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (!theEngine.busy && traffic.pending === 0) return;
+        }
+      }
+    };
+    const wire: WireSummary = {
+      brokerUrl: broker.url,
+      grpcAddress: grpcServer.address,
+      encoding,
+      traffic: traffic.stats,
+      chirpstack: chirpstack.stats,
+      get statusEventsReceived() {
+        return statusEvents.received;
+      },
+    };
+    return { engine, settle, wire, chirpstack, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,11 +288,6 @@ export interface Service {
 }
 
 const DEFAULT_INTAKE_INTERVAL_MS = 3_000;
-
-/** ChirpStack's Region enum names for our region names (AS923-1 is ChirpStack's AS923). */
-function chirpstackRegion(region: string): ChirpstackRegion {
-  return (region === 'AS923-1' ? 'AS923' : region.replace(/-/g, '_')) as ChirpstackRegion;
-}
 
 export function createService(config: FuotaConfig, options: ServiceOptions): Service {
   const log = options.logger;
@@ -168,7 +322,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     applicationId: ns.applicationId,
     encoding: mqttConfig.format,
     topics: { event: mqttConfig.eventTopic, command: mqttConfig.commandTopic },
-    region: chirpstackRegion(config.campaigns.defaults.region),
+    region: chirpstackRegionOf(config.campaigns.defaults.region),
     ...(ns.gateways.length > 0 ? { gatewayIds: ns.gateways } : {}),
     txAckTimeoutMs: ns.txAckTimeoutMs,
     queuePollMs: ns.multicastQueuePollMs,
@@ -180,7 +334,11 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
       log.debug({ devEui, reason }, 'downlink failed');
       return engine?.downlinkFailed(devEui, reason);
     },
-    onGatewayRejection: (rejection) => log.warn({ rejection }, 'gateway rejected a frame'),
+    onGatewayRejection: (rejection) => {
+      log.warn({ rejection }, 'gateway rejected a frame');
+      // The ledger learns that the gateways serving this device are out of duty-cycle budget.
+      if (rejection.status === 'DUTY_CYCLE_OVERFLOW') return engine?.gatewayDutyCycleOverflow({ devEui: rejection.devEui, gatewayIds: rejection.gatewayIds, ...(rejection.atMs === undefined ? {} : { atMs: rejection.atMs }) });
+    },
     onError: (error, context) => log.error({ err: error, context }, 'network server error'),
     onGroupDeleted: (groupName) => log.info({ groupName }, 'multicast group deleted'),
   });
@@ -202,7 +360,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     },
     onCommandError: (campaignId, command, error) => log.error({ err: error, campaignId, command: command.type }, 'campaign command failed (kept in the outbox, retried)'),
   });
-  const intake = config.campaigns.directory === undefined ? undefined : new CampaignIntake(config.campaigns.directory, config.campaigns.defaults, engine, log, options.intakeIntervalMs ?? DEFAULT_INTAKE_INTERVAL_MS);
+  const intake = config.campaigns.directory === undefined ? undefined : new CampaignIntake(config.campaigns.directory, { ...config.campaigns.defaults, gateways: ns.gateways }, engine, log, options.intakeIntervalMs ?? DEFAULT_INTAKE_INTERVAL_MS, new ChirpstackRootKeySource(grpc));
   const theEngine = engine;
   let started = false;
   let stopped: Promise<void> | undefined;

@@ -51,7 +51,9 @@ async function startSimChirpstack(devEuis: readonly string[]): Promise<SimChirps
   const devices = devEuis.map((devEui) => new WireDevice(wireDeviceConfig(devEui, { uplinkIntervalMs: 2_000, verifyImage: wireVerifyImage }), network, random.fork(devEui)));
   for (const device of devices) network.addDevice(device, [GATEWAY]);
   driver.start();
-  const grpcServer = await SimChirpstackGrpc.start({ network, clock, driver, apiToken: API_TOKEN, gateways: [GATEWAY], applicationIds: [applicationId], multicastClassCMarginMs: CLASS_C_MARGIN_MS });
+  // ChirpStack keeps a 1.0.x device's AppKey in nwk_key; TS005 roots at its GenAppKey (the devices' 07…07).
+  const deviceKeys = new Map(devEuis.map((devEui) => [devEui, { nwkKeyHex: '5a'.repeat(16), genAppKeyHex: '07'.repeat(16) }]));
+  const grpcServer = await SimChirpstackGrpc.start({ network, clock, driver, apiToken: API_TOKEN, gateways: [GATEWAY], applicationIds: [applicationId], multicastClassCMarginMs: CLASS_C_MARGIN_MS, deviceKeys });
   const simMqtt = await SimChirpstackMqtt.start({ network, mqtt: mqttConnection(broker, 'sim'), applicationId, encoding: 'json', driver, gatewayId: GATEWAY });
   for (const device of devices) device.boot();
   return {
@@ -151,8 +153,9 @@ test('fuota serve runs a campaign dropped into the campaigns directory to comple
   await eventually(() => running.stdout().includes('fuota service started'), 30_000, () => `the service started; stdout:\n${tail(running.stdout())}\nstderr:\n${running.stderr()}`);
 
   fs.writeFileSync(path.join(dir, 'campaigns', 'block.bin'), WIRE_BLOCK);
-  // region, dr and budgetShare come from campaigns.defaults.
-  const spec = wireCampaignSpec(campaignId, devEuis);
+  // region, dr and budgetShare come from campaigns.defaults; the root keys of all but the first device from ChirpStack's GetKeys.
+  const full = wireCampaignSpec(campaignId, devEuis);
+  const spec = { ...full, devices: full.devices.map(({ rootKey, ...device }, i) => (i === 0 ? { rootKey, ...device } : device)) };
   // Written under another name, then renamed: the intake never sees half a file.
   const campaignFile = path.join(dir, 'campaigns', 'update.json');
   fs.writeFileSync(`${campaignFile}.part`, JSON.stringify({ spec, package: 'block.bin' }));
@@ -170,6 +173,8 @@ test('fuota serve runs a campaign dropped into the campaigns directory to comple
   await eventually(() => campaignStatus.phase === 'COMPLETED', 30_000, () => `phase COMPLETED; last status ${JSON.stringify(campaignStatus)}`);
   t.is(campaignStatus.outcomes?.['confirmed'], DEVICES, JSON.stringify(campaignStatus));
   for (const device of sim.devices) t.is(device.firmwareVersion, WIRE_TARGET_VERSION, `${device.devEui} runs the new firmware`);
+
+  t.true(running.stdout().split('\n').some((line) => line.includes('root keys read from the network server') && line.includes(`"devices":${DEVICES - 1}`)), tail(running.stdout()));
 
   const rejected = path.join(dir, 'campaigns', 'broken.json');
   t.true(fs.existsSync(`${rejected}.rejected`));

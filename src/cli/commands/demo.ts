@@ -29,7 +29,7 @@ function count(name: string, min: number, max: number) {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('run a whole campaign on a simulated fleet and network server (no external service), in simulated time')
+    .description('run a whole campaign on a simulated fleet and network server (no external service), in simulated time: by default over an embedded MQTT broker and a simulated ChirpStack (MQTT + gRPC)')
     .option('--devices <n>', 'number of devices', count('devices', 1, 100_000), 100)
     .option('--loss <share>', 'mean downlink loss per device', share('loss'), DEFAULT_SCENARIO.loss)
     .option('--seed <n>', 'seed of the simulation (same seed, same run)', count('seed', 0, 2 ** 31), 1)
@@ -42,6 +42,8 @@ export function register(program: Command): void {
     .option('--canary <share>', 'share of devices in the canary wave', share('canary'), 0.1)
     .option('--firmware-bytes <n>', 'size of the synthetic firmware image', count('firmware-bytes', 1024, 4 * 1024 * 1024), 64 * 1024)
     .option('--store <path>', "SQLite file for the campaign state (default: in memory)", ':memory:')
+    .addOption(new Option('--transport <kind>', 'wire: embedded MQTT broker + simulated ChirpStack (MQTT + gRPC) + our ChirpStack adapter; in-process: the engine calls the simulated network directly (faster for large fleets)').choices(['wire', 'in-process']).default('wire'))
+    .addOption(new Option('--encoding <format>', "ChirpStack integration encoding on the wire (its [integration.mqtt] json setting)").choices(['json', 'protobuf']).default('json'))
     .option('--json', 'print the result as JSON instead of tables')
     .action(async (options) => {
       const scenario: FleetScenario = {
@@ -63,6 +65,8 @@ export function register(program: Command): void {
         firmwareBytes: options.firmwareBytes,
         badSignature: Boolean(options.badSignature),
         spec: { rollout: { canaryFraction: options.canary } },
+        transport: options.transport,
+        encoding: options.encoding,
       });
       const { engine, clock, fleet, startMs } = world;
       const spec = parseCampaignSpec(world.spec);
@@ -73,7 +77,7 @@ export function register(program: Command): void {
       await clock.run({
         untilMs: startMs + SIMULATED_LIMIT_MS,
         done: () => engine.view(id)!.campaign.phase !== 'running',
-        settle: () => engine.idle(),
+        settle: () => world.settle(),
         onStep: (nowMs) => {
           const view = engine.view(id)!;
           let finished = 0;
@@ -84,7 +88,7 @@ export function register(program: Command): void {
         },
       });
       bar.finish();
-      await engine.close();
+      await world.close();
       const view = engine.view(id)!;
       const devices = [...view.devices.values()];
       const expected = expectedOutcomes(fleet.members, spec, Boolean(options.badSignature));
@@ -93,8 +97,9 @@ export function register(program: Command): void {
       const airtime = airtimeComparison(view.campaign, view.devices, fleet.members);
       const report = campaignReport(view.campaign, devices);
       const simulatedHours = (clock.now() - startMs) / 3_600_000;
+      const wire = world.wire && { ...world.wire, traffic: { ...world.wire.traffic }, chirpstack: { ...world.wire.chirpstack }, statusEventsReceived: world.wire.statusEventsReceived };
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ report, airtime, sizes: world.sizes, simulatedHours, mismatches: mismatches.map((d) => d.devEui), devices }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ report, airtime, sizes: world.sizes, simulatedHours, transport: world.transport, wire, mismatches: mismatches.map((d) => d.devEui), devices }, null, 2)}\n`);
       } else {
         const out = process.stdout;
         out.write(`${deviceTable(devices, expected, kinds, 200)}\n\n`);
@@ -104,6 +109,12 @@ export function register(program: Command): void {
         out.write(`package: ${world.sizes.packageBytes} bytes (signed delta) for a ${world.sizes.oldImageBytes} → ${world.sizes.newImageBytes} byte image\n`);
         out.write(`airtime: ${airtime.fragmentsSent} fragments sent (${(view.campaign.airtime.airtimeMs / 1000).toFixed(1)} s on air incl. status requests); the realised losses required at least ${airtime.oracleFragments} (ratio ${airtime.ratio.toFixed(2)})\n`);
         out.write(`unicast downlinks: ${view.campaign.airtime.unicastSent}; ignored uplinks: ${JSON.stringify(view.campaign.ignoredUplinks)}\n`);
+        if (wire) {
+          out.write(`wire: embedded MQTT broker ${wire.brokerUrl} (MQTT 3.1.1), simulated ChirpStack gRPC API ${wire.grpcAddress}, ${wire.encoding} events\n`);
+          out.write(`  ${wire.chirpstack.upPublished} event/up, ${wire.chirpstack.commandsReceived} command/down, ${wire.chirpstack.txAcksPublished} event/txack, ${wire.traffic.grpcCalls} gRPC calls, ${wire.statusEventsReceived} status events on fuota/campaigns/#\n`);
+        } else {
+          out.write('transport: in-process (the engine called the simulated network directly)\n');
+        }
         out.write(mismatches.length === 0 ? 'outcome as the scenario expects\n' : `${mismatches.length} devices did not end as the scenario expects: ${mismatches.slice(0, 5).map((d) => `${d.devEui} ${d.outcome ?? d.phase} (expected ${expected.get(d.devEui)})`).join(', ')}\n`);
       }
       process.exitCode = mismatches.length === 0 ? 0 : 1;

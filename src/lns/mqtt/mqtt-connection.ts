@@ -46,6 +46,15 @@ export interface MqttConnectionOptions {
   /** Time to wait for CONNACK. Default 10 s. */
   connectTimeoutMs?: number;
   reconnect?: Partial<BackoffOptions>;
+  /** Sees the traffic (the demo's accelerated time waits for messages still in flight). */
+  observer?: MqttTrafficObserver;
+}
+
+/** Told of every granted subscription, every publish handed to the client and every received message once all handlers settled. */
+export interface MqttTrafficObserver {
+  subscribed(filter: string): void;
+  published(topic: string): void;
+  handled(topic: string): void;
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -137,6 +146,9 @@ export class MqttConnection {
     client.on('error', (error) => {
       this.lastError = error;
     });
+    // mqtt.js leaves Nagle on: a small publish then waits for the ACK of the one before (up to
+    // 40 ms with delayed ACKs). Each (re)connect makes a new socket.
+    client.on('connect', () => (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true));
     this.setState({ state: 'connecting' });
     const connack = await new Promise<IConnackPacket>((resolve, reject) => {
       const onConnect = (packet: IConnackPacket): void => {
@@ -178,6 +190,7 @@ export class MqttConnection {
     }
     const failure = granted.find((g) => g.qos > 2);
     if (failure !== undefined) throw refused(`SUBACK code ${failure.qos}`);
+    this.options.observer?.subscribed(filter);
   }
 
   async unsubscribe(filter: string): Promise<void> {
@@ -198,6 +211,7 @@ export class MqttConnection {
   async publish(topic: string, payload: Uint8Array | string, options: { qos?: MqttQos; retain?: boolean } = {}): Promise<void> {
     const client = this.requireClient('publish');
     const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    this.options.observer?.published(topic);
     try {
       await client.publishAsync(topic, body, { qos: options.qos ?? 1, retain: options.retain ?? false });
     } catch (error) {
@@ -270,6 +284,7 @@ export class MqttConnection {
       for (const result of results) {
         if (result.status === 'rejected') for (const listener of this.handlerErrorListeners) listener(result.reason, message);
       }
+      this.options.observer?.handled(message.topic);
       done();
     });
   }

@@ -93,11 +93,13 @@ export function buildSimFleet(options: {
   maxNbFrag: number;
   smallMaxNbFrag: number;
   rsEngine?: ReedSolomonEngine;
+  /** Gateway ids (default gw-1, gw-2, …); a simulated ChirpStack needs EUI-64s. */
+  gatewayId?: (index: number) => string;
 }): SimFleet {
   const { scenario, clock } = options;
   const random = new Random(scenario.seed);
   const network = new SimNetworkServer(clock, random.fork('network'));
-  const gateways = Array.from({ length: scenario.gateways }, (_, i) => `gw-${i + 1}`);
+  const gateways = Array.from({ length: scenario.gateways }, (_, i) => options.gatewayId?.(i) ?? `gw-${i + 1}`);
   const members: FleetMember[] = [];
   const targets: SimFleet['targets'] = [];
   const kindList = kinds(scenario, random.fork('kinds'));

@@ -1,0 +1,56 @@
+import { connect } from 'node:net';
+import test from 'ava';
+import { FuotaError } from '../../../src/core/errors.js';
+import { EmbeddedBroker } from '../../../src/lns/mqtt/embedded-broker.js';
+import { MqttConnection } from '../../../src/lns/mqtt/mqtt-connection.js';
+
+function client(broker: EmbeddedBroker, name: string): MqttConnection {
+  return new MqttConnection({ url: broker.url, clientId: `embedded-${name}-${process.pid}`, protocolVersion: 4, clean: true, connectTimeoutMs: 3_000 });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+test('two brokers on ports the system picks; a QoS 1 message goes from one client to another', async (t) => {
+  const first = await EmbeddedBroker.start();
+  const second = await EmbeddedBroker.start();
+  t.teardown(() => Promise.all([first.close(), second.close()]));
+  t.not(first.port, second.port);
+  t.regex(first.url, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
+  const publisher = client(first, 'pub');
+  const subscriber = client(first, 'sub');
+  t.teardown(() => Promise.all([publisher.close(), subscriber.close()]));
+  const received = new Promise<string>((resolve) => subscriber.onMessage((m) => resolve(`${m.topic} ${Buffer.from(m.payload).toString()}`)));
+  await subscriber.connect();
+  await subscriber.subscribe('application/+/device/+/event/up', 1);
+  await publisher.connect();
+  await publisher.publish('application/a/device/0102030405060708/event/up', '{"fPort":201}', { qos: 1 });
+  t.is(await received, 'application/a/device/0102030405060708/event/up {"fPort":201}');
+});
+
+test('close frees the port, with clients still connected', async (t) => {
+  const broker = await EmbeddedBroker.start();
+  const connection = client(broker, 'lingering');
+  await connection.connect();
+  t.true(await portOpen(broker.port));
+  await broker.close();
+  t.false(await portOpen(broker.port));
+  await connection.close(100);
+});
+
+test('a port already taken is refused with one clear error', async (t) => {
+  const taken = await EmbeddedBroker.start();
+  t.teardown(() => taken.close());
+  const error = await t.throwsAsync(EmbeddedBroker.start({ port: taken.port }));
+  t.true(error instanceof FuotaError);
+  t.is((error as FuotaError).code, 'MQTT_BROKER_NOT_STARTED');
+  t.regex(error!.message, new RegExp(`^embedded MQTT broker: expected to listen on 127\\.0\\.0\\.1:${taken.port}, got .*EADDRINUSE`));
+});
