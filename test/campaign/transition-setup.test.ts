@@ -36,6 +36,13 @@ function answerUntil(s: Script, devEui: string, step: string, versions = V1): vo
 // ---------------------------------------------------------------------------------------------
 // Start
 
+test('start: a spec naming no gateways sends a group with none (the network server picks them), in the spec region', (t) => {
+  const s = new Script({ devices: 1, gateways: [] });
+  const r = s.start();
+  const create = r.commands.find((c) => c.type === 'create-multicast-group');
+  t.deepEqual(create && [create.gateways, create.region], [[], 'EU868']);
+});
+
 test('start: one create-multicast-group with the derived session keys, then a TS004 PackageVersionReq per device', (t) => {
   const s = new Script({ devices: 3 });
   const r = s.start();
