@@ -92,7 +92,7 @@ export interface CampaignStatus {
   statusRound?: number;
   devices: number;
   outcomes: OutcomeCounts;
-  airtime: { fragmentsSent: number; airtimeMs: number; unicastSent: number };
+  airtime: { fragmentsSent: number; airtimeMs: number; unicastSent: number; gatewayOverflows: number };
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -143,7 +143,7 @@ export function campaignStatus(campaign: CampaignState, counts: { devices: numbe
     waveCount: campaign.waveCount,
     devices: counts.devices,
     outcomes: defined({ ...counts.outcomes }),
-    airtime: { ...campaign.airtime },
+    airtime: { fragmentsSent: campaign.airtime.fragmentsSent, airtimeMs: campaign.airtime.airtimeMs, unicastSent: campaign.airtime.unicastSent, gatewayOverflows: campaign.airtime.gatewayOverflows ?? 0 },
     createdAtMs: campaign.createdAtMs,
     updatedAtMs: campaign.updatedAtMs,
   };

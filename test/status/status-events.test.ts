@@ -111,7 +111,7 @@ test('CampaignStatus from the state and a report', (t) => {
     statusRound: 0,
     devices: 3,
     outcomes: { open: 1, failed: 1, confirmed: 1 },
-    airtime: { fragmentsSent: 12, airtimeMs: 12 * 370.5, unicastSent: 400_000 },
+    airtime: { fragmentsSent: 12, airtimeMs: 12 * 370.5, unicastSent: 400_000, gatewayOverflows: 0 },
     createdAtMs: 1_763_700_000_000,
     updatedAtMs: 1_763_700_012_000,
   });
@@ -120,7 +120,8 @@ test('CampaignStatus from the state and a report', (t) => {
 });
 
 test('CampaignStatus Protobuf and JSON round trips', (t) => {
-  const status = campaignStatus(campaign(), { devices: 10, outcomes: { confirmed: 7, failed: 3 } });
+  const state = campaign();
+  const status = campaignStatus({ ...state, airtime: { ...state.airtime, gatewayOverflows: 2 } }, { devices: 10, outcomes: { confirmed: 7, failed: 3 } });
   const fromBinary = asObject(CampaignStatusType, encodeCampaignStatus(status, 'protobuf'));
   const { json, decoded } = fromJson(CampaignStatusType, encodeCampaignStatus(status, 'json'));
   const wire = onWire(CampaignStatusType, status);
@@ -129,7 +130,7 @@ test('CampaignStatus Protobuf and JSON round trips', (t) => {
   t.deepEqual(decoded, wire);
   t.deepEqual(json, wire);
   t.is(json.phase, 'HALTED');
-  t.deepEqual(json.airtime, { fragmentsSent: 12, airtimeMs: 4_446, unicastSent: 400_000 });
+  t.deepEqual(json.airtime, { fragmentsSent: 12, airtimeMs: 4_446, unicastSent: 400_000, gatewayOverflows: 2 });
 });
 
 test('every enum name we map to exists in the .proto (and the reverse)', (t) => {
