@@ -71,6 +71,17 @@ test('the wire and the in-process transport reach the same outcomes for the same
   t.deepEqual(wire.outcomes, inProcess);
 });
 
+test('over the wire, the same seed gives the same run: sockets do not reorder simulated time', async (t) => {
+  t.timeout(120_000);
+  const summary = async () => {
+    const { view, world, wire } = await runWire({ seed: 215, devices: 8, absentShare: 0.125 });
+    return { endMs: world.clock.now(), airtime: view.campaign.airtime, commands: wire.chirpstack.commandsReceived, ups: wire.chirpstack.upPublished, devices: [...view.devices.values()].map((d) => [d.devEui, d.outcome, d.counters, d.timestamps]) };
+  };
+  const first = await summary();
+  const second = await summary();
+  t.deepEqual(second, first);
+});
+
 test('a DUTY_CYCLE_OVERFLOW log event from ChirpStack reaches the ledger: the campaign waits for the gateway, then completes', async (t) => {
   t.timeout(120_000);
   const scenario = { ...DEFAULT_SCENARIO, devices: 6, seed: 214, absentShare: 0, loss: 0.05 };
