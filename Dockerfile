@@ -1,9 +1,9 @@
 # syntax=docker/dockerfile:1
 # lorawan-fuota service image: `fuota serve` beside a ChirpStack v4 (docs/deploy-chirpstack.md).
 #
-# NOTE: the `serve` command does not exist yet (it is the next step of the ChirpStack issue); the
-# image is written for it. Until then, any other command runs in it, e.g.
-#   docker run --rm lorawan-fuota demo
+# Any other command runs in it too, e.g. the demo (embedded MQTT broker + simulated ChirpStack,
+# all inside the container):  docker run --rm lorawan-fuota demo
+# Not built on our machines (no Docker engine there): checked by reading only.
 #
 # There is no compile step for the sources: bin/fuota.js runs the TypeScript through tsx (a
 # runtime dependency), so the runtime stage ships src/ as it is. The build stage exists to
