@@ -66,7 +66,7 @@ export interface WireSummary {
   traffic: WireTrafficStats;
   chirpstack: SimChirpstackMqttStats;
   /** Status events received by a subscriber to fuota/campaigns/#. */
-  statusEventsReceived: number;
+  statusEvents: { received: number };
 }
 
 export interface SimulationOptions {
@@ -211,7 +211,7 @@ async function wireSimulatedFleet(options: {
       txAckTimeoutMs: 3 * options.uplinkIntervalMs,
       onUplink: (uplink) => engine?.handleUplink(uplink),
       onDownlinkFailed: (devEui, reason) => engine?.downlinkFailed(devEui, reason),
-      onGatewayRejection: (rejection) => (rejection.status === 'DUTY_CYCLE_OVERFLOW' ? engine?.gatewayDutyCycleOverflow({ devEui: rejection.devEui, gatewayIds: rejection.gatewayIds }) : undefined),
+      onDutyCycleOverflow: (overflow) => engine?.gatewayDutyCycleOverflow(overflow),
     });
     const statusEvents = { received: 0 };
     const watcher = connection('status-watcher');
@@ -259,9 +259,7 @@ async function wireSimulatedFleet(options: {
       encoding,
       traffic: traffic.stats,
       chirpstack: chirpstack.stats,
-      get statusEventsReceived() {
-        return statusEvents.received;
-      },
+      statusEvents,
     };
     return { engine, settle, wire, chirpstack, close };
   } catch (error) {
@@ -334,11 +332,9 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
       log.debug({ devEui, reason }, 'downlink failed');
       return engine?.downlinkFailed(devEui, reason);
     },
-    onGatewayRejection: (rejection) => {
-      log.warn({ rejection }, 'gateway rejected a frame');
-      // The ledger learns that the gateways serving this device are out of duty-cycle budget.
-      if (rejection.status === 'DUTY_CYCLE_OVERFLOW') return engine?.gatewayDutyCycleOverflow({ devEui: rejection.devEui, gatewayIds: rejection.gatewayIds, ...(rejection.atMs === undefined ? {} : { atMs: rejection.atMs }) });
-    },
+    onGatewayRejection: (rejection) => log.warn({ rejection }, 'gateway rejected a frame'),
+    // The ledger learns that the gateways serving this device are out of duty-cycle budget.
+    onDutyCycleOverflow: (overflow) => engine?.gatewayDutyCycleOverflow(overflow),
     onError: (error, context) => log.error({ err: error, context }, 'network server error'),
     onGroupDeleted: (groupName) => log.info({ groupName }, 'multicast group deleted'),
   });

@@ -47,7 +47,7 @@ test('JSON events: the campaign goes over MQTT and gRPC and every device ends as
   t.true(wire.traffic.grpcCalls > 0);
   t.true(world.fleet.network.stats.multicastSent >= view.campaign.airtime.fragmentsSent, `${world.fleet.network.stats.multicastSent} < ${view.campaign.airtime.fragmentsSent}`);
   t.is(wire.traffic.mqttPublished, wire.traffic.mqttHandled, 'each message handled once (nothing left in flight)');
-  t.true(wire.statusEventsReceived > 16);
+  t.true(wire.statusEvents.received > 16);
 });
 
 test('Protobuf events, a package the devices must reject: the canary halts the campaign over the wire too', async (t) => {

@@ -97,7 +97,7 @@ export function register(program: Command): void {
       const airtime = airtimeComparison(view.campaign, view.devices, fleet.members);
       const report = campaignReport(view.campaign, devices);
       const simulatedHours = (clock.now() - startMs) / 3_600_000;
-      const wire = world.wire && { ...world.wire, traffic: { ...world.wire.traffic }, chirpstack: { ...world.wire.chirpstack }, statusEventsReceived: world.wire.statusEventsReceived };
+      const wire = world.wire;
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ report, airtime, sizes: world.sizes, simulatedHours, transport: world.transport, wire, mismatches: mismatches.map((d) => d.devEui), devices }, null, 2)}\n`);
       } else {
@@ -111,7 +111,7 @@ export function register(program: Command): void {
         out.write(`unicast downlinks: ${view.campaign.airtime.unicastSent}; ignored uplinks: ${JSON.stringify(view.campaign.ignoredUplinks)}\n`);
         if (wire) {
           out.write(`wire: embedded MQTT broker ${wire.brokerUrl} (MQTT 3.1.1), simulated ChirpStack gRPC API ${wire.grpcAddress}, ${wire.encoding} events\n`);
-          out.write(`  ${wire.chirpstack.upPublished} event/up, ${wire.chirpstack.commandsReceived} command/down, ${wire.chirpstack.txAcksPublished} event/txack, ${wire.traffic.grpcCalls} gRPC calls, ${wire.statusEventsReceived} status events on fuota/campaigns/#\n`);
+          out.write(`  ${wire.chirpstack.upPublished} event/up, ${wire.chirpstack.commandsReceived} command/down, ${wire.chirpstack.txAcksPublished} event/txack, ${wire.traffic.grpcCalls} gRPC calls, ${wire.statusEvents.received} status events on fuota/campaigns/#\n`);
         } else {
           out.write('transport: in-process (the engine called the simulated network directly)\n');
         }

@@ -58,10 +58,11 @@ export interface ChirpstackNetworkServerOptions {
   /**
    * A gateway refused a frame (DUTY_CYCLE_OVERFLOW, TOO_LATE, …), with the gateways that heard
    * the device's last uplink (the log names none). ChirpStack logs this for unicast only; for
-   * multicast it logs nothing. DUTY_CYCLE_OVERFLOW is for CampaignEngine.gatewayDutyCycleOverflow.
-   * A rejected promise goes to onError.
+   * multicast it logs nothing. A rejected promise goes to onError.
    */
   onGatewayRejection?: (rejection: GatewayRejection) => void | Promise<void>;
+  /** A DUTY_CYCLE_OVERFLOW rejection, for the duty-cycle ledger (CampaignEngine.gatewayDutyCycleOverflow). A rejected promise goes to onError. */
+  onDutyCycleOverflow?: (overflow: DutyCycleOverflow) => void | Promise<void>;
   /** Malformed events, failed background gRPC calls, callbacks that threw. */
   onError?: (error: unknown, context: string) => void;
   onGroupDeleted?: (groupName: string) => void;
@@ -81,6 +82,13 @@ export function queueItemIdOf(commandId: string): string {
 }
 
 type State = 'idle' | 'started' | 'closed';
+
+/** What the duty-cycle ledger needs of a DUTY_CYCLE_OVERFLOW: the device, the gateways that heard it last, when. */
+export interface DutyCycleOverflow {
+  devEui: string;
+  gatewayIds: readonly string[];
+  atMs?: number;
+}
 
 export class ChirpstackNetworkServer implements NetworkServer {
   private readonly topics: ChirpstackTopics;
@@ -221,12 +229,13 @@ export class ChirpstackNetworkServer implements NetworkServer {
 
   private handleLog(event: LogEvent): void {
     const rejection = gatewayRejectionOf(event, this.heardBy.get(event.devEui) ?? []);
-    const onRejection = this.options.onGatewayRejection;
-    if (rejection && onRejection) {
-      // Not awaited (as onDownlinkFailed): the handler may go through the engine's queue.
-      Promise.resolve()
-        .then(() => onRejection(rejection))
-        .catch((error: unknown) => this.report(error, `onGatewayRejection for ${event.devEui}`));
+    if (rejection) {
+      const { onGatewayRejection, onDutyCycleOverflow } = this.options;
+      if (onGatewayRejection) this.callBack(() => onGatewayRejection(rejection), `onGatewayRejection for ${event.devEui}`);
+      if (onDutyCycleOverflow && rejection.status === 'DUTY_CYCLE_OVERFLOW') {
+        const overflow = { devEui: rejection.devEui, gatewayIds: rejection.gatewayIds, ...(rejection.atMs === undefined ? {} : { atMs: rejection.atMs }) };
+        this.callBack(() => onDutyCycleOverflow(overflow), `onDutyCycleOverflow for ${event.devEui}`);
+      }
     }
     const failure = downlinkFailureOf(event);
     if (!failure) return;
@@ -237,9 +246,14 @@ export class ChirpstackNetworkServer implements NetworkServer {
 
   private downlinkFailed(devEui: string, reason: string): void {
     if (this.state !== 'started') return;
+    this.callBack(() => this.options.onDownlinkFailed(devEui, reason), `onDownlinkFailed for ${devEui}`);
+  }
+
+  /** Not awaited: the handler may go through the engine's queue, which may be waiting on this very message. */
+  private callBack(handler: () => void | Promise<void>, context: string): void {
     Promise.resolve()
-      .then(() => this.options.onDownlinkFailed(devEui, reason))
-      .catch((error: unknown) => this.report(error, `onDownlinkFailed for ${devEui}`));
+      .then(handler)
+      .catch((error: unknown) => this.report(error, context));
   }
 
   private report(error: unknown, context: string): void {

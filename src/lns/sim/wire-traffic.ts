@@ -28,6 +28,11 @@ interface Endpoint {
   expected: number;
 }
 
+function subscribedTo(endpoint: Endpoint, topic: string): boolean {
+  for (const filter of endpoint.filters) if (topicMatches(filter, topic)) return true;
+  return false;
+}
+
 export interface WireTrafficStats {
   mqttPublished: number;
   mqttHandled: number;
@@ -54,7 +59,7 @@ export class WireTraffic {
       published: (topic) => {
         this.stats.mqttPublished++;
         for (const e of this.endpoints) {
-          if ([...e.filters].some((filter) => topicMatches(filter, topic))) {
+          if (subscribedTo(e, topic)) {
             e.expected++;
             this.begin();
           }

@@ -143,6 +143,10 @@ for (const encoding of ['json', 'protobuf'] as const) {
     await overflow(heard!);
     await eventually(() => w.rejections.length >= 3, 3_000, () => 'the third rejection');
     t.deepEqual(w.rejections[2]!.gatewayIds, [g2, g1]);
+    // The ledger hears of DUTY_CYCLE_OVERFLOW only, with the same gateways; TOO_LATE is a rejection, not an overflow.
+    await w.simMqtt.publishEvent({ kind: 'log', applicationId: w.applicationId, devEui: heard!, level: 'ERROR', code: 'DOWNLINK_GATEWAY', description: 'TOO_LATE', context: {}, timeMs: Date.now() });
+    await eventually(() => w.rejections.length >= 4, 3_000, () => 'the TOO_LATE rejection');
+    t.deepEqual(w.overflows.map((o) => [o.devEui, o.gatewayIds]), [[heard, [g1]], [neverHeard, []], [heard, [g2, g1]]]);
     t.is(noErrors(w), '');
   });
 

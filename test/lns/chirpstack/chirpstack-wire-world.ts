@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Uplink } from '../../../src/campaign/ports.js';
 import { MemoryGroupRegistry } from '../../../src/lns/chirpstack/chirpstack-group-registry.js';
 import type { GatewayRejection } from '../../../src/lns/chirpstack/chirpstack-log-events.js';
-import { ChirpstackNetworkServer, type ChirpstackNetworkServerOptions } from '../../../src/lns/chirpstack/chirpstack-network-server.js';
+import { ChirpstackNetworkServer, type ChirpstackNetworkServerOptions, type DutyCycleOverflow } from '../../../src/lns/chirpstack/chirpstack-network-server.js';
 import { ChirpstackGrpcClient } from '../../../src/lns/chirpstack/grpc-client.js';
 import type { PayloadEncoding } from '../../../src/lns/chirpstack/payload-encoding.js';
 import { MqttConnection } from '../../../src/lns/mqtt/mqtt-connection.js';
@@ -76,6 +76,7 @@ export interface WireWorld {
   uplinks: Uplink[];
   failures: Array<{ devEui: string; reason: string }>;
   rejections: GatewayRejection[];
+  overflows: DutyCycleOverflow[];
   errors: Array<{ error: unknown; context: string }>;
   deleted: string[];
   close(): Promise<void>;
@@ -129,6 +130,7 @@ export async function startWireWorld(options: WireWorldOptions): Promise<WireWor
     const uplinks: Uplink[] = [];
     const failures: WireWorld['failures'] = [];
     const rejections: GatewayRejection[] = [];
+    const overflows: DutyCycleOverflow[] = [];
     const deleted: string[] = [];
     const registry = new MemoryGroupRegistry();
     const server = new ChirpstackNetworkServer({
@@ -143,6 +145,7 @@ export async function startWireWorld(options: WireWorldOptions): Promise<WireWor
       onUplink: (uplink) => void uplinks.push(uplink),
       onDownlinkFailed: (devEui, reason) => void failures.push({ devEui, reason }),
       onGatewayRejection: (rejection) => void rejections.push(rejection),
+      onDutyCycleOverflow: (overflow) => void overflows.push(overflow),
       onError: (error, context) => void errors.push({ error, context }),
       onGroupDeleted: (groupName) => void deleted.push(groupName),
       ...options.server,
@@ -150,7 +153,7 @@ export async function startWireWorld(options: WireWorldOptions): Promise<WireWor
     cleanups.push(() => server.close());
     await server.start();
     for (const device of devices) device.boot();
-    return { applicationId, clock, driver, network, devices, grpcServer, simMqtt, grpc, registry, server, uplinks, failures, rejections, errors, deleted, close };
+    return { applicationId, clock, driver, network, devices, grpcServer, simMqtt, grpc, registry, server, uplinks, failures, rejections, overflows, errors, deleted, close };
   } catch (error) {
     await close();
     throw error;
