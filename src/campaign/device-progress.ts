@@ -3,7 +3,8 @@ import { schemeForDevice, type FecScheme } from '../fec/scheme.js';
 import type { CampaignContext } from './context.js';
 import { requestFor, type UnicastRequest } from './device-requests.js';
 import type { Draft } from './draft.js';
-import type { DeviceOutcome, DeviceState, DeviceStep, WaveState } from './state.js';
+import { multicastGroupName, type DeviceOutcome, type DeviceState, type DeviceStep, type WaveState } from './state.js';
+import { sessionMcAddr } from './wave-stages.js';
 
 // How a device moves through a wave: which request comes next, when to ask again, when to give
 // up. Class A devices only hear us after their own uplink, so each request waits up to
@@ -122,7 +123,7 @@ export function assignSubSession(draft: Draft, scheme: FecScheme, ctx: CampaignC
   const used = new Set(wave.subSessions.map((s) => s.fragIndex));
   let fragIndex = ctx.spec.fragmentation.fragIndex;
   while (used.has(fragIndex)) fragIndex = (fragIndex + 1) % 4;
-  wave.subSessions.push({ scheme, fragIndex, ...ctx.layout, nextN: 1, targetN: 0 });
+  wave.subSessions.push({ scheme, fragIndex, groupName: multicastGroupName(draft.campaign.id, wave.index, fragIndex), mcAddr: sessionMcAddr(ctx, wave.index, fragIndex), ...ctx.layout, nextN: 1, targetN: 0 });
   return fragIndex;
 }
 

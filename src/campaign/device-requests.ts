@@ -10,8 +10,8 @@ import { TS005 } from '../lorawan/ts005-multicast-setup.js';
 import { TS006 } from '../lorawan/ts006-firmware-management.js';
 import type { CampaignContext } from './context.js';
 import type { DeviceTarget } from './spec.js';
-import type { DeviceState, DeviceStep, WaveState } from './state.js';
-import { waveMcAddr } from './wave-stages.js';
+import type { DeviceState, DeviceStep, SubSession, WaveState } from './state.js';
+import { InternalError } from '../core/errors.js';
 
 // The unicast request for each step of a device's way through a campaign (pure: the bytes
 // depend only on the spec, the device and the wave).
@@ -50,7 +50,7 @@ export function requestFor(step: DeviceStep, device: DeviceState, wave: WaveStat
       return frame(TS005, versions.ts005 ?? 1, {
         command: 'McGroupSetupReq',
         mcGroupId: mc.groupId,
-        mcAddr: waveMcAddr(ctx, wave.index),
+        mcAddr: sessionOf(device, wave).mcAddr,
         mcKeyEncrypted: encryptMcKey(deviceMcKEKey(target), ctx.mcKey),
         minMcFCount: 0,
         maxMcFCount: 0xffffffff,
@@ -72,8 +72,15 @@ export function requestFor(step: DeviceStep, device: DeviceState, wave: WaveStat
   }
 }
 
+/** The fragmentation session (and so the multicast group) a device is in: known once its TS004 version is. */
+function sessionOf(device: DeviceState, wave: WaveState): SubSession {
+  const session = wave.subSessions.find((s) => s.fragIndex === device.fragIndex);
+  if (!session) throw new InternalError('NO_FRAGMENTATION_SESSION', `device ${device.devEui}: no fragmentation session in wave ${wave.index}`);
+  return session;
+}
+
 function fragSessionSetupReq(device: DeviceState, wave: WaveState, ctx: CampaignContext, target: DeviceTarget): AppCommand {
-  const session = wave.subSessions.find((s) => s.fragIndex === device.fragIndex)!;
+  const session = sessionOf(device, wave);
   const base = {
     command: 'FragSessionSetupReq',
     fragIndex: session.fragIndex,

@@ -6,7 +6,7 @@ import { dataRate, occupiedBandwidthHz } from '../radio/regions.js';
 import { downlinkAirtimeUs } from '../radio/send-planner.js';
 import type { CampaignContext } from './context.js';
 import type { Draft } from './draft.js';
-import { multicastGroupName, type SubSession } from './state.js';
+import type { SubSession } from './state.js';
 
 // Puts multicast downlinks on air within every covering gateway's duty-cycle budget (the
 // ledger is fed by what we schedule, so budgets hold across rounds, waves and restarts). Frames
@@ -84,7 +84,7 @@ export function scheduleFragments(draft: Draft, ctx: CampaignContext, sessions: 
         break;
       }
       record(ledger, ctx, atMs, airtimeUs);
-      draft.emit({ type: 'multicast-fragment', id: draft.nextId(), groupName: multicastGroupName(draft.campaign.id, wave.index), scheme: session.scheme, fragIndex: session.fragIndex, n: session.nextN, atMs });
+      draft.emit({ type: 'multicast-fragment', id: draft.nextId(), groupName: session.groupName, scheme: session.scheme, fragIndex: session.fragIndex, n: session.nextN, atMs });
       draft.campaign.airtime.fragmentsSent += 1;
       draft.campaign.airtime.airtimeMs += airtimeUs / 1000;
       session.nextN += 1;
@@ -99,14 +99,14 @@ export function scheduleFragments(draft: Draft, ctx: CampaignContext, sessions: 
 }
 
 /** Schedules one other multicast frame (FragSessionStatusReq); returns its start time. */
-export function scheduleMulticastFrame(draft: Draft, ctx: CampaignContext, frame: { fPort: number; payload: Uint8Array }): number {
+export function scheduleMulticastFrame(draft: Draft, ctx: CampaignContext, groupName: string, frame: { fPort: number; payload: Uint8Array }): number {
   const wave = draft.campaign.wave!;
   const ledger = openLedger(draft, ctx);
   const airtimeUs = downlinkAirtimeUs(ctx.region, ctx.spec.multicast.dr, frame.payload.length);
   const atMs = earliestStartMs(ledger, ctx, airtimeUs, Math.max(draft.nowMs, wave.lastMulticastEndMs ?? 0));
   record(ledger, ctx, atMs, airtimeUs);
   saveLedger(draft, ledger);
-  draft.emit({ type: 'multicast', id: draft.nextId(), groupName: multicastGroupName(draft.campaign.id, wave.index), fPort: frame.fPort, payloadHex: bytesToHex(frame.payload), atMs });
+  draft.emit({ type: 'multicast', id: draft.nextId(), groupName, fPort: frame.fPort, payloadHex: bytesToHex(frame.payload), atMs });
   draft.campaign.airtime.airtimeMs += airtimeUs / 1000;
   wave.lastMulticastEndMs = atMs + Math.ceil(airtimeUs / 1000);
   return atMs;

@@ -77,10 +77,20 @@ export interface DeviceState {
   counters: { uplinks: number; downlinks: number; ignored: number; clockCorrections?: number };
 }
 
-/** One fragmentation session of a wave: one per FEC scheme present (v1 and v2 do not mix). */
+/**
+ * One fragmentation session of a wave: one per FEC scheme present (v1 and v2 do not mix), each in
+ * a multicast group of its own, so that a device never hears fragments of a session it did not
+ * set up (LoRaMac-node's zeroed session slots read such a fragment as "finished" and crash:
+ * ../shared/reference/device-stacks.md, LmhpFragmentation.c DataFragment case).
+ */
 export interface SubSession {
   scheme: FecScheme;
   fragIndex: number;
+  /** The network-server multicast group and its McAddr (TS005 McGroupSetupReq). */
+  groupName: string;
+  mcAddr: number;
+  groupCreated?: boolean;
+  groupDeleted?: boolean;
   nbFrag: number;
   fragmentSizeBytes: number;
   paddingBytes: number;
@@ -110,8 +120,6 @@ export interface WaveState {
   statusDeadlineMs?: number;
   rebootAtMs?: number;
   upgradeDeadlineMs?: number;
-  multicastGroupCreated: boolean;
-  multicastGroupDeleted: boolean;
 }
 
 export interface CampaignState {
@@ -141,7 +149,7 @@ export interface CampaignState {
   downlinkSeq: number;
 }
 
-/** The network-server multicast group of a wave. */
-export function multicastGroupName(campaignId: string, wave: number): string {
-  return `${campaignId}-w${wave}`;
+/** The network-server multicast group of one fragmentation session of a wave. */
+export function multicastGroupName(campaignId: string, wave: number, fragIndex: number): string {
+  return `${campaignId}-w${wave}-f${fragIndex}`;
 }

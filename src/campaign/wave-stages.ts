@@ -8,7 +8,7 @@ import type { CampaignContext } from './context.js';
 import { advanceDevice, chooseScheme, finishDevice, giveUp, sendUnicast } from './device-progress.js';
 import type { Draft } from './draft.js';
 import { scheduleFragments, scheduleMulticastFrame } from './fragment-scheduler.js';
-import { multicastGroupName, type DeviceState, type SubSession, type WaveState } from './state.js';
+import type { DeviceState, SubSession, WaveState } from './state.js';
 
 // The stages of a wave: setup → session → fragments ⇄ status → upgrade → teardown → done.
 // Each `enter*` moves the wave into a stage and sends what that stage starts with; `progress`
@@ -21,10 +21,6 @@ export function rebootLeadMs(ctx: CampaignContext): number {
   return ctx.spec.timing.answerTimeoutMs;
 }
 
-export function groupName(draft: Draft, wave: number): string {
-  return multicastGroupName(draft.campaign.id, wave);
-}
-
 export function startWave(draft: Draft, index: number, ctx: CampaignContext): void {
   const now = draft.nowMs;
   const wave: WaveState = {
@@ -34,44 +30,56 @@ export function startWave(draft: Draft, index: number, ctx: CampaignContext): vo
     setupDeadlineMs: now + ctx.spec.timing.setupDeadlineMs,
     subSessions: [],
     statusRound: 0,
-    multicastGroupCreated: true,
-    multicastGroupDeleted: false,
   };
   draft.campaign.wave = wave;
   draft.campaign.waveIndex = index;
-  const members: string[] = [];
-  for (const view of draft.inWave(index)) members.push(view.devEui);
-  const mc = ctx.spec.multicast;
-  const mcAddr = waveMcAddr(ctx, index);
-  const keys = deriveMcSessionKeys(ctx.mcKey, mcAddr);
-  draft.emit({
-    type: 'create-multicast-group',
-    groupName: groupName(draft, index),
-    mcAddr,
-    mcAppSKeyHex: bytesToHex(keys.mcAppSKey),
-    mcNwkSKeyHex: bytesToHex(keys.mcNwkSKey),
-    deviceClass: mc.class,
-    dr: mc.dr,
-    frequencyHz: ctx.frequencyHz,
-    periodicity: mc.periodicity,
-    devEuis: members,
-    // The spec's own list: with none, the network server picks the gateways (ChirpStack computes
-    // a covering set); ctx.gateways' stand-in only names the ledger's budget, not a real gateway.
-    gateways: [...ctx.spec.multicast.gateways],
-    region: ctx.region.name,
-  });
-  for (const devEui of members) {
-    const device = draft.device(devEui);
+  // The network-server groups are created when the session is set (enterSession): only then is
+  // it known which devices ended up in which fragmentation session.
+  for (const view of draft.inWave(index)) {
+    const device = draft.device(view.devEui);
     device.phase = 'setup';
     device.timestamps.startedAtMs = now;
     chooseScheme(draft, device, ctx); // when the spec already gives the TS004 version
-    advanceDevice(draft, devEui, wave, ctx);
+    advanceDevice(draft, device.devEui, wave, ctx);
   }
 }
 
-/** Each wave has its own McAddr, so a wave's group never collides with the previous one's. */
-export function waveMcAddr(ctx: CampaignContext, wave: number): number {
-  return (ctx.spec.multicast.mcAddr + wave) >>> 0;
+/**
+ * Each fragmentation session of each wave has its own McAddr (four FragIndex values per wave),
+ * so no group ever collides with another session's or an earlier wave's.
+ */
+export function sessionMcAddr(ctx: CampaignContext, wave: number, fragIndex: number): number {
+  return (ctx.spec.multicast.mcAddr + wave * 4 + fragIndex) >>> 0;
+}
+
+/** Creates the network-server group of every session that has members and no group yet. */
+function createGroups(draft: Draft, ctx: CampaignContext): void {
+  const wave = draft.campaign.wave!;
+  const mc = ctx.spec.multicast;
+  for (const session of wave.subSessions) {
+    if (session.groupCreated) continue;
+    const members: string[] = [];
+    for (const view of draft.inWave(wave.index)) if (view.phase === 'session' && view.fragIndex === session.fragIndex) members.push(view.devEui);
+    if (members.length === 0) continue;
+    session.groupCreated = true;
+    const keys = deriveMcSessionKeys(ctx.mcKey, session.mcAddr);
+    draft.emit({
+      type: 'create-multicast-group',
+      groupName: session.groupName,
+      mcAddr: session.mcAddr,
+      mcAppSKeyHex: bytesToHex(keys.mcAppSKey),
+      mcNwkSKeyHex: bytesToHex(keys.mcNwkSKey),
+      deviceClass: mc.class,
+      dr: mc.dr,
+      frequencyHz: ctx.frequencyHz,
+      periodicity: mc.periodicity,
+      devEuis: members,
+      // The spec's own list: with none, the network server picks the gateways (ChirpStack computes
+      // a covering set); ctx.gateways' stand-in only names the ledger's budget, not a real gateway.
+      gateways: [...mc.gateways],
+      region: ctx.region.name,
+    });
+  }
 }
 
 /** Runs a wave's stage logic for the current time. */
@@ -174,6 +182,7 @@ export function enterSession(draft: Draft, ctx: CampaignContext): void {
     members++;
   }
   if (members === 0) enterUpgrade(draft, ctx);
+  else createGroups(draft, ctx);
 }
 
 function initialTarget(ctx: CampaignContext): number {
@@ -205,7 +214,7 @@ function enterStatus(draft: Draft, ctx: CampaignContext): void {
   let lastAtMs = draft.nowMs;
   for (const session of activeSubSessions(draft, wave)) {
     const payload = encodeCommands(TS004, 1, 'downlink', [{ command: 'FragSessionStatusReq', participants: true, fragIndex: session.fragIndex } as AppCommand]);
-    const atMs = scheduleMulticastFrame(draft, ctx, { fPort: TS004.fPort, payload });
+    const atMs = scheduleMulticastFrame(draft, ctx, session.groupName, { fPort: TS004.fPort, payload });
     lastAtMs = Math.max(lastAtMs, atMs);
   }
   wave.statusDeadlineMs = lastAtMs + ctx.statusWaitMs;
@@ -274,7 +283,7 @@ function enterUpgrade(draft: Draft, ctx: CampaignContext): void {
   const timing = ctx.spec.timing;
   wave.rebootAtMs = draft.nowMs + timing.rebootDelayMs;
   wave.upgradeDeadlineMs = draft.nowMs + timing.confirmTimeoutMs + timing.answerTimeoutMs * timing.maxAttempts;
-  deleteGroup(draft);
+  deleteGroups(draft);
   for (const view of draft.inWave(wave.index)) {
     if (view.outcome) continue;
     const device = draft.device(view.devEui);
@@ -288,19 +297,20 @@ function enterUpgrade(draft: Draft, ctx: CampaignContext): void {
   progressWave(draft, ctx);
 }
 
-function deleteGroup(draft: Draft): void {
-  const wave = draft.campaign.wave!;
-  if (wave.multicastGroupDeleted) return;
-  wave.multicastGroupDeleted = true;
-  // The adapter deletes the group only once its queue is empty (TS005 peers that delete early lose the tail).
-  draft.emit({ type: 'delete-multicast-group', groupName: groupName(draft, wave.index) });
+function deleteGroups(draft: Draft): void {
+  for (const session of draft.campaign.wave!.subSessions) {
+    if (!session.groupCreated || session.groupDeleted) continue;
+    session.groupDeleted = true;
+    // The adapter deletes the group only once its queue is empty (TS005 peers that delete early lose the tail).
+    draft.emit({ type: 'delete-multicast-group', groupName: session.groupName });
+  }
 }
 
 /** Frees the device-side sessions of devices that will not reboot into the new image. */
 export function enterTeardown(draft: Draft, ctx: CampaignContext): void {
   const wave = draft.campaign.wave!;
   wave.stage = 'teardown';
-  deleteGroup(draft);
+  deleteGroups(draft);
   let participants = 0;
   let confirmed = 0;
   let failed = 0;

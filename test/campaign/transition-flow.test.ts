@@ -13,8 +13,10 @@ import {
   A,
   B,
   C,
+  D,
   FIRMWARE_VERSION,
   HW_VERSION,
+  MC_ADDR,
   MINUTE,
   OLD_VERSION,
   PORT,
@@ -156,7 +158,7 @@ test('fragments: from the session start, N strictly increasing per sub-session, 
     [[0, 'v1'], [1, 'v2']],
     'one sub-session after the other',
   );
-  t.true(frags.every((f) => f.groupName === 'camp-1-w0'));
+  t.true(frags.every((f) => f.groupName === `camp-1-w0-f${f.fragIndex}`), 'each session in its own group');
   t.true(frags.every((f) => f.atMs >= wave.sessionStartMs!));
   const airtimeMs = s.ctx.worstCasePlan.airtimePerFragmentUs / 1000;
   for (let i = 1; i < frags.length; i++) {
@@ -179,7 +181,7 @@ test('status: one FragSessionStatusReq (Participants = 1) per sub-session, multi
   ]);
   const lastFragment = s.fragments().at(-1)!;
   t.true(status[0]!.atMs * 1000 >= lastFragment.atMs * 1000 + s.ctx.worstCasePlan.airtimePerFragmentUs);
-  t.is(s.commandsOf('multicast')[0]!.groupName, 'camp-1-w0');
+  t.deepEqual(s.commandsOf('multicast').map((m) => m.groupName), ['camp-1-w0-f0', 'camp-1-w0-f1']);
   t.is(s.campaign.wave!.statusDeadlineMs, status[1]!.atMs + s.ctx.statusWaitMs);
   t.is(s.campaign.wave!.statusRound, 1);
   checkAirtime(t, s);
@@ -392,7 +394,7 @@ test('teardown: failed devices that had a group get FragSessionDeleteReq + McGro
   const deleteAt = types.indexOf('delete-multicast-group');
   t.true(deleteAt > types.lastIndexOf('multicast-fragment'));
   t.true(deleteAt > types.lastIndexOf('multicast'));
-  t.deepEqual(s.commandsOf('delete-multicast-group'), [{ type: 'delete-multicast-group', groupName: 'camp-1-w0' }]);
+  t.deepEqual(s.commandsOf('delete-multicast-group'), [{ type: 'delete-multicast-group', groupName: 'camp-1-w0-f0' }]);
   t.deepEqual(s.campaign.waveResults, [{ index: 0, participants: 3, confirmed: 1, failed: 2 }]);
   t.is(s.campaign.nextWakeMs, undefined);
   t.deepEqual(s.advanceBy(60 * MINUTE), []);
@@ -421,7 +423,7 @@ test('canary: a failing canary over haltFailureRate halts the campaign; the rest
   s.start();
   t.is(s.device(A).wave, 0);
   t.is(s.device(B).wave, 1);
-  t.deepEqual(s.commandsOf('create-multicast-group').map((c) => c.devEuis), [[A]]);
+  t.deepEqual(s.commandsOf('create-multicast-group'), [], 'groups are created at the session');
   t.deepEqual(s.namesTo(B), []);
   s.answerUntil(A, 'frag-session-setup');
   s.answer(A, fragSessionSetupAns(0, 1, { notEnoughMemory: true }));
@@ -431,7 +433,7 @@ test('canary: a failing canary over haltFailureRate halts the campaign; the rest
   t.is(s.campaign.haltReason, reason);
   t.like(s.device(B), { outcome: 'halted', phase: 'done', error: reason });
   t.deepEqual(s.namesTo(B), []);
-  t.is(s.commandsOf('create-multicast-group').length, 1);
+  t.is(s.commandsOf('create-multicast-group').length, 0, 'no session, no group');
   t.is(s.campaign.waveIndex, 0);
   t.is(s.campaign.nextWakeMs, undefined);
   t.deepEqual(s.advanceBy(60 * MINUTE), []);
@@ -454,14 +456,13 @@ test('canary: a successful canary wave starts wave 1 (its own group, its devices
   t.is(s.campaign.waveIndex, 1);
   t.is(s.campaign.wave?.stage, 'setup');
   t.deepEqual(s.campaign.waveResults, [{ index: 0, participants: 2, confirmed: 2, failed: 0 }]);
-  const created = s.commandsOf('create-multicast-group', mark);
-  t.is(created.length, 1);
-  t.is(created[0]!.groupName, 'camp-1-w1');
-  t.deepEqual(created[0]!.devEuis, [C, '00000000000000d4']);
-  const types = s.commands.slice(mark).map((c) => c.type);
-  t.true(types.indexOf('delete-multicast-group') < types.indexOf('create-multicast-group'));
+  t.deepEqual(s.commandsOf('delete-multicast-group'), [{ type: 'delete-multicast-group', groupName: 'camp-1-w0-f0' }]);
+  t.deepEqual(s.commandsOf('create-multicast-group', mark), [], 'wave 1 has no group before its session');
   t.deepEqual(s.namesTo(C), ['PackageVersionReq']);
   t.is(s.device(C).phase, 'setup');
+  s.toSession();
+  const created = s.commandsOf('create-multicast-group', mark);
+  t.deepEqual(created.map((c) => [c.groupName, c.mcAddr, c.devEuis]), [['camp-1-w1-f0', MC_ADDR + 4, [C, D]]], 'its own group and McAddr');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -566,7 +567,7 @@ test('cancel: devices cancelled, set-up devices get FragSessionDeleteReq and McG
   t.deepEqual([...new Set(s.namesTo(A, mark))], ['FragSessionDeleteReq', 'McGroupDeleteReq']);
   t.deepEqual(s.namesTo(B, mark), []);
   t.deepEqual(s.namesTo(C, mark), []);
-  t.deepEqual(s.commandsOf('delete-multicast-group', mark), [{ type: 'delete-multicast-group', groupName: 'camp-1-w0' }]);
+  t.deepEqual(s.commandsOf('delete-multicast-group', mark), [], 'cancelled before the session: no group was created');
   t.is(s.campaign.nextWakeMs, undefined);
   const after = s.mark();
   s.advanceBy(60 * MINUTE);

@@ -36,42 +36,42 @@ function answerUntil(s: Script, devEui: string, step: string, versions = V1): vo
 // ---------------------------------------------------------------------------------------------
 // Start
 
-test('start: a spec naming no gateways sends a group with none (the network server picks them), in the spec region', (t) => {
+test('session: a spec naming no gateways sends a group with none (the network server picks them), in the spec region', (t) => {
   const s = new Script({ devices: 1, gateways: [] });
-  const r = s.start();
-  const create = r.commands.find((c) => c.type === 'create-multicast-group');
+  s.toSession();
+  const create = s.commandsOf('create-multicast-group')[0];
   t.deepEqual(create && [create.gateways, create.region], [[], 'EU868']);
 });
 
-test('start: one create-multicast-group with the derived session keys, then a TS004 PackageVersionReq per device', (t) => {
+test('start: a TS004 PackageVersionReq per device, and no network-server group before the session', (t) => {
   const s = new Script({ devices: 3 });
   const r = s.start();
-
-  const keys = deriveMcSessionKeys(hexToBytes(MC_KEY), MC_ADDR);
-  t.deepEqual(r.commands[0], {
-    type: 'create-multicast-group',
-    groupName: 'camp-1-w0',
-    mcAddr: MC_ADDR,
-    mcAppSKeyHex: bytesToHex(keys.mcAppSKey),
-    mcNwkSKeyHex: bytesToHex(keys.mcNwkSKey),
-    deviceClass: 'C',
-    dr: 5,
-    frequencyHz: 869_525_000,
-    periodicity: 0,
-    devEuis: [A, B, C],
-    gateways: ['gw-a', 'gw-b'],
-    region: 'EU868',
-  });
-  t.is(s.commandsOf('create-multicast-group').length, 1);
+  t.is(s.commandsOf('create-multicast-group').length, 0);
   for (const devEui of [A, B, C]) {
     t.deepEqual(s.unicastsTo(devEui).map((u) => [u.fPort, u.command]), [[PORT.TS004, 'PackageVersionReq']]);
     t.is(s.device(devEui).phase, 'setup');
     t.is(s.device(devEui).pending?.step, 'version-ts004');
   }
-  t.is(r.commands.length, 4);
+  t.is(r.commands.length, 3);
   t.is(s.campaign.wave?.stage, 'setup');
   // The next wake is the first retry time.
   t.is(s.campaign.nextWakeMs, T0 + TIMING.answerTimeoutMs);
+});
+
+test('session: one create-multicast-group per fragmentation session, with its own McAddr, derived keys and only its devices', (t) => {
+  const s = new Script({ devices: 3 });
+  s.toSession([V1, V2, V1]);
+  const created = s.commandsOf('create-multicast-group');
+  const keys0 = deriveMcSessionKeys(hexToBytes(MC_KEY), MC_ADDR);
+  const keys1 = deriveMcSessionKeys(hexToBytes(MC_KEY), MC_ADDR + 1);
+  const common = { type: 'create-multicast-group', deviceClass: 'C', dr: 5, frequencyHz: 869_525_000, periodicity: 0, gateways: ['gw-a', 'gw-b'], region: 'EU868' };
+  t.deepEqual(created, [
+    { ...common, groupName: 'camp-1-w0-f0', mcAddr: MC_ADDR, mcAppSKeyHex: bytesToHex(keys0.mcAppSKey), mcNwkSKeyHex: bytesToHex(keys0.mcNwkSKey), devEuis: [A, C] },
+    { ...common, groupName: 'camp-1-w0-f1', mcAddr: MC_ADDR + 1, mcAppSKeyHex: bytesToHex(keys1.mcAppSKey), mcNwkSKeyHex: bytesToHex(keys1.mcNwkSKey), devEuis: [B] },
+  ] as typeof created);
+  // Each device's McGroupSetupReq named its own session's McAddr.
+  const setupOf = (devEui: string) => s.unicastsTo(devEui).find((u) => u.command === 'McGroupSetupReq')!;
+  t.deepEqual([A, B, C].map((d) => setupOf(d).mcAddr), [MC_ADDR, MC_ADDR + 1, MC_ADDR]);
 });
 
 test('package versions are asked in order TS004, TS005, TS003, each after the previous answer', (t) => {
