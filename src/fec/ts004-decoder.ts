@@ -75,6 +75,20 @@ export class Ts004Decoder implements FecDecoder {
     return this.block;
   }
 
+  /**
+   * The block as it stands (M·S bytes, padding kept): rows received or solved so far, every
+   * other row `fillByte`. What a device's flash holds when its decoder gives up part way
+   * (LoRaMac-node's FragDecoderInit fills the file with 0xFF first).
+   */
+  snapshot(fillByte: number): Uint8Array {
+    if (this.block) return this.rows.concat(this.nbFrag * this.fragmentSizeBytes);
+    const out = new Uint8Array(this.nbFrag * this.fragmentSizeBytes).fill(fillByte);
+    for (let row = 0; row < this.nbFrag; row++) {
+      if (this.known[row]) out.set(this.rows.get(row), row * this.fragmentSizeBytes);
+    }
+    return out;
+  }
+
   push(n: number, data: Uint8Array): PushResult {
     checkFragmentN(n, MAX_FRAGMENT_N);
     checkFragmentLength(data, this.fragmentSizeBytes, n);

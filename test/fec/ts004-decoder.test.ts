@@ -110,6 +110,17 @@ test('maxRedundancy bounds memory like a device: more lost rows than that flags 
   t.true(fits.status.complete);
 });
 
+test('snapshot: rows received or solved so far, the others filled; the whole block once complete', (t) => {
+  const block = pseudoRandomBytes(4 * 3, 11);
+  const encoder = new Ts004Encoder('v1', block, 3);
+  const decoder = new Ts004Decoder('v1', 4, 3);
+  decoder.push(1, encoder.fragment(1));
+  decoder.push(3, encoder.fragment(3));
+  t.is(hex(decoder.snapshot(0xff)), `${hex(block.subarray(0, 3))}ffffff${hex(block.subarray(6, 9))}ffffff`);
+  for (let n = 5; !decoder.status.complete; n++) decoder.push(n, encoder.fragment(n));
+  t.is(hex(decoder.snapshot(0xff)), hex(block));
+});
+
 test('M = 1: the single data fragment completes the block; coded fragments carry nothing', (t) => {
   const decoder = new Ts004Decoder('v2', 1, 4);
   t.like(decoder.push(2, Uint8Array.of(0, 0, 0, 0)), { status: 'progress', rank: 0, innovative: false });
