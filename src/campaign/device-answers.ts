@@ -1,21 +1,29 @@
 import { bytesToHex } from '../core/hex.js';
 import { isFuotaError } from '../core/errors.js';
-import { gpsSecondsToUnixMs, unixMsToGpsMs } from '../core/gps-time.js';
+import { unixMsToGpsMs } from '../core/gps-time.js';
 import { decodeCommands, encodeCommands, type AppCommand } from '../lorawan/app-layer.js';
 import { packageForPort } from '../lorawan/packages.js';
 import { TS003 } from '../lorawan/ts003-clock-sync.js';
 import { TS004 } from '../lorawan/ts004-fragmentation.js';
+import { hasFirmwareManagement } from './device-stack.js';
 import type { CampaignContext } from './context.js';
 import type { Draft } from './draft.js';
 import { chooseScheme, countUplinkForRetry, finishDevice, sendUnicast } from './device-progress.js';
 import type { UplinkEvent } from './events.js';
 import { rebootLeadMs } from './wave-stages.js';
 import type { DeviceState } from './state.js';
+import { readFragSessionStatus } from './frag-status-reading.js';
+import { readDevRebootTimeAns } from './reboot-time-reading.js';
+import { readVersionUplink } from './version-uplink.js';
+import { otherV2Seed, switchToOtherSeed } from './seed-learning.js';
 
 // Applies one uplink to its device. Whatever comes (a device not in the campaign, a malformed
 // payload, a duplicate, an answer for an old session) is counted and logged with a reason and
 // never throws, and never counts a device twice.
 
+/** A device still on its old version at the reboot time is asked this many more times, this far apart. */
+const VERSION_CHECKS = 1;
+const VERSION_RECHECK_MS = 5 * 60_000;
 /** A device clock within this of ours is in sync (DeviceTime has whole seconds). */
 const CLOCK_TOLERANCE_S = 1;
 const FUOTA_PORTS = new Set([200, 201, 202, 203]);
@@ -34,7 +42,12 @@ export function applyUplink(draft: Draft, event: UplinkEvent, ctx: CampaignConte
   device.counters.uplinks += 1;
   device.timestamps.lastUplinkAtMs = event.atMs;
   countUplinkForRetry(device, event.atMs);
-  if (!FUOTA_PORTS.has(event.fPort)) return; // the application's own traffic
+  if (!FUOTA_PORTS.has(event.fPort)) {
+    // The application's own traffic: it may say the version it runs (spec firmware.versionUplink).
+    const versionUplink = ctx.spec.firmware.versionUplink;
+    if (versionUplink && event.fPort === versionUplink.fPort) applyVersionUplink(draft, device, readVersionUplink(versionUplink, event.payload), ctx);
+    return;
+  }
   draft.log.push({ devEui: device.devEui, atMs: event.atMs, direction: 'up', fPort: event.fPort, payloadHex, text: '' });
   const logEntry = draft.log[draft.log.length - 1]!;
   const spec = packageForPort(event.fPort);
@@ -105,14 +118,14 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
       return 'applied';
     }
     case 'FragSessionStatusAns':
-      return applyStatus(draft, device, answer, event);
+      return applyStatus(draft, device, answer, event, ctx);
     case 'FragDataBlockReceivedReq': {
       if (answer.fragIndex !== device.fragIndex) return 'stale';
       // TS004 v2.0.0 §3.4: acknowledge every time, whatever the MIC said: the device repeats
       // the request until an answer reaches it.
       sendUnicast(draft, device, { fPort: TS004.fPort, payload: encodeCommands(TS004, 2, 'downlink', [{ command: 'FragDataBlockReceivedAns', fragIndex: answer.fragIndex } as AppCommand]), summary: 'FragDataBlockReceivedAns' });
       if (device.phase !== 'receiving') return 'duplicate';
-      if (answer.micError) fail(draft, device, 'FragDataBlockReceivedReq: MICError (the reassembled block does not match the setup MIC)');
+      if (answer.micError) micError(draft, device, 'FragDataBlockReceivedReq', ctx);
       else completeBlock(draft, device, 0);
       return 'applied';
     }
@@ -134,20 +147,32 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
       }
       return 'applied';
     }
-    case 'DevRebootTimeAns':
+    case 'DevRebootTimeAns': {
       if (pending !== 'reboot-time') return device.phase === 'rebooting' ? 'duplicate' : 'unexpected';
-      device.pending = undefined;
-      if (answer.rebootTime !== 0) {
+      const target = ctx.targets.get(device.devEui)!;
+      const reading = readDevRebootTimeAns(target.stack, answer.rebootTime, event.atMs);
+      if (reading.kind === 'scheduled') {
+        device.pending = undefined;
         device.phase = 'rebooting';
         // The device says when it will reboot; it may differ from what we asked.
-        if (answer.rebootTime !== 0xffffffff) device.timestamps.rebootAtMs = gpsSecondsToUnixMs(answer.rebootTime);
+        device.timestamps.rebootAtMs = reading.rebootAtMs;
+      } else if (reading.kind === 'cancelled') {
+        device.pending = undefined;
+        device.phase = 'confirming';
+        draft.note(device.devEui, 'DevRebootTimeAns: cancel acknowledged (no reboot scheduled): asking for the version');
+      } else if (target.stack === 'lbm') {
+        // LBM: 0 = the time was past on its clock, or it has no GPS time: nothing is scheduled.
+        // The request goes again (a later time) when its retry falls due.
+        draft.note(device.devEui, 'DevRebootTimeAns: 0 (LBM: reboot time past on its clock, or no GPS time): not scheduled, asking again');
       } else {
+        device.pending = undefined;
         // RebootTime 0: no valid image — or the device already rebooted into it after an
         // earlier request whose answer was lost. Its version decides.
         device.phase = 'confirming';
         draft.note(device.devEui, 'DevRebootTimeAns: RebootTime 0 (no image now): asking for the version');
       }
       return 'applied';
+    }
     case 'DevVersionAns':
       if (pending !== 'dev-version') {
         // Sent on its own (or late): before the reboot it is the version the device runs now.
@@ -158,7 +183,13 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
       if (device.firmwareBefore === undefined) device.firmwareBefore = ctx.targets.get(device.devEui)?.firmwareVersion;
       device.pending = undefined;
       if (answer.fwVersion === ctx.spec.firmware.version) finishDevice(draft, device, 'confirmed');
-      else fail(draft, device, `DevVersionAns: running version ${answer.fwVersion} after the reboot time, expected ${ctx.spec.firmware.version}`);
+      else if ((device.counters.versionChecks ?? 0) < VERSION_CHECKS) {
+        // A device may take a little longer than its reboot time (flash copy, a late clock): ask
+        // once more after a while before calling it a failure.
+        device.counters.versionChecks = (device.counters.versionChecks ?? 0) + 1;
+        device.pending = { step: 'dev-version', attempts: 0, sentAtMs: draft.nowMs, retryAtMs: draft.nowMs + VERSION_RECHECK_MS };
+        draft.note(device.devEui, `DevVersionAns: still version ${answer.fwVersion}; asking again in ${VERSION_RECHECK_MS / 60_000} min`);
+      } else fail(draft, device, `DevVersionAns: running version ${answer.fwVersion} after the reboot time, expected ${ctx.spec.firmware.version}`);
       return 'applied';
     case 'FragSessionDeleteAns':
     case 'McGroupDeleteAns':
@@ -171,8 +202,13 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
   }
 }
 
-function applyStatus(draft: Draft, device: DeviceState, answer: AnyAnswer, event: UplinkEvent): AnswerOutcome {
-  if (answer.fragIndex !== undefined && answer.fragIndex !== device.fragIndex) return 'stale';
+function applyStatus(draft: Draft, device: DeviceState, answer: AnyAnswer, event: UplinkEvent, ctx: CampaignContext): AnswerOutcome {
+  const target = ctx.targets.get(device.devEui)!;
+  const ts004Version = device.packageVersions.ts004 ?? 1;
+  // LBM v2 answers all zeros before its first fragment, so its FragIndex reads 0 whatever the
+  // session's (../shared/reference/device-stacks.md): that answer is this device's too.
+  const lbmAllZero = target.stack === 'lbm' && ts004Version === 2 && !answer.memoryError && !answer.micError && !answer.sessionDoesNotExist && answer.nbFragReceived === 0 && answer.missingFrag === 0;
+  if (answer.fragIndex !== undefined && answer.fragIndex !== device.fragIndex && !lbmAllZero) return 'stale';
   if (device.phase === 'block-complete') return 'duplicate';
   if (device.phase !== 'receiving') return 'stale';
   device.fragments.statusAtMs = event.atMs;
@@ -181,17 +217,57 @@ function applyStatus(draft: Draft, device: DeviceState, answer: AnyAnswer, event
   if (answer.notEnoughMatrixMemory || answer.memoryError) {
     device.fragments.memoryError = true;
     fail(draft, device, `FragSessionStatusAns: ${answer.memoryError ? 'MemoryError' : 'NotEnoughMatrixMemory'}`);
-  } else if (answer.micError) {
-    fail(draft, device, 'FragSessionStatusAns: MICError');
-  } else if (answer.sessionDoesNotExist) {
+    return 'applied';
+  }
+  if (answer.micError) {
+    micError(draft, device, 'FragSessionStatusAns', ctx);
+    return 'applied';
+  }
+  if (answer.sessionDoesNotExist) {
     // A v2 answer without Received&Index carries no FragIndex: in a group with several
     // fragmentation sessions it may answer the request for another FragIndex. A device that
     // really lost its session shows up as incomplete in the next rounds.
     return 'stale';
-  } else if (answer.missingFrag === 0) {
-    completeBlock(draft, device, 0);
   }
+  if (answer.nbFragReceived === undefined || answer.missingFrag === undefined) return 'applied';
+  const session = draft.campaign.wave?.subSessions.find((s) => s.fragIndex === device.fragIndex);
+  const reading = readFragSessionStatus(
+    { nbFragReceived: answer.nbFragReceived, missingFrag: answer.missingFrag },
+    { stack: target.stack, ts004Version, nbFrag: ctx.layout.nbFrag, sentN: session?.statusSentN ?? (session ? session.nextN - 1 : 0) },
+  );
+  device.fragments.needed = reading.needed;
+  if (reading.lossShare !== undefined) device.fragments.lossShare = reading.lossShare;
+  if (reading.complete) completeBlock(draft, device, 0);
+  else draft.note(device.devEui, `FragSessionStatusAns (${target.stack}): ${reading.note}`);
   return 'applied';
+}
+
+/**
+ * The block failed its v2 data-block MIC. A device of unknown stack may decode the other v2
+ * parity code (LBM seeds it with N − M, the v2.0.0 text with N): it is served again with the
+ * other seed in a follow-up session. Otherwise, or when the other seed failed too, it failed.
+ * Either way nothing is installed: the device itself refuses a block that fails its MIC.
+ */
+function micError(draft: Draft, device: DeviceState, command: string, ctx: CampaignContext): void {
+  const other = otherV2Seed(device, ctx);
+  if (other) switchToOtherSeed(draft, device, other, command);
+  else fail(draft, device, `${command}: MICError (the reassembled block does not match the setup MIC)`);
+}
+
+/** The version the application reports: after delivery, the new one confirms a device without TS006. */
+function applyVersionUplink(draft: Draft, device: DeviceState, version: number | undefined, ctx: CampaignContext): void {
+  if (version === undefined) return;
+  device.firmwareReported = version;
+  if (device.outcome) return;
+  if (device.phase === 'confirming' && !hasFirmwareManagement(ctx.targets.get(device.devEui)!.stack)) {
+    if (version === ctx.spec.firmware.version) {
+      device.firmwareAfter = version;
+      finishDevice(draft, device, 'confirmed');
+      draft.note(device.devEui, `application uplink on port ${ctx.spec.firmware.versionUplink!.fPort} reports version ${version}`);
+    }
+  } else if (device.phase !== 'done' && device.firmwareBefore === undefined) {
+    device.firmwareBefore = version;
+  }
 }
 
 function completeBlock(draft: Draft, device: DeviceState, missing: number): void {

@@ -5,6 +5,7 @@ import { requestFor, type UnicastRequest } from './device-requests.js';
 import type { Draft } from './draft.js';
 import { multicastGroupName, type DeviceOutcome, type DeviceState, type DeviceStep, type WaveState } from './state.js';
 import { sessionMcAddr } from './wave-stages.js';
+import { hasFirmwareManagement } from './device-stack.js';
 
 // How a device moves through a wave: which request comes next, when to ask again, when to give
 // up. Class A devices only hear us after their own uplink, so each request waits up to
@@ -66,9 +67,9 @@ export function nextStep(device: DeviceState, ctx: CampaignContext): DeviceStep 
     case 'upgrading':
       return device.nextFirmwareVersion === undefined ? 'upgrade-image' : 'reboot-time';
     case 'confirming':
-      return 'dev-version';
+      // Without TS006 the version comes from the application's own uplinks: nothing to ask.
+      return hasFirmwareManagement(ctx.targets.get(device.devEui)!.stack) ? 'dev-version' : undefined;
     default:
-      void ctx;
       return undefined;
   }
 }
@@ -148,7 +149,7 @@ export function stepName(step: DeviceStep): string {
 export function chooseScheme(draft: Draft, device: DeviceState, ctx: CampaignContext): void {
   if (device.packageVersions.ts004 === undefined || device.fecScheme !== undefined) return;
   const target = ctx.targets.get(device.devEui)!;
-  const scheme = schemeForDevice({ ts004PackageVersion: device.packageVersions.ts004, reedSolomon: target.reedSolomon, v2Seed: target.v2Seed }, ctx.spec.fragmentation.fecPreference);
+  const scheme = schemeForDevice({ ts004PackageVersion: device.packageVersions.ts004, reedSolomon: target.reedSolomon, v2Seed: device.v2Seed ?? target.v2Seed }, ctx.spec.fragmentation.fecPreference);
   device.fecScheme = scheme;
   device.fragIndex = assignSubSession(draft, scheme, ctx);
 }

@@ -95,7 +95,7 @@ function fragSessionSetupReq(device: DeviceState, wave: WaveState, ctx: Campaign
   };
   if ((device.packageVersions.ts004 ?? 1) === 1) return base as AppCommand;
   // TS004 v2.0.0 §3.3: SessionCnt and a MIC over the whole block, so the device can check it.
-  const sessionCnt = ctx.spec.fragmentation.sessionCnt;
+  const sessionCnt = device.sessionCnt ?? ctx.spec.fragmentation.sessionCnt;
   const mic = dataBlockMic({
     dataBlockIntKey: deriveDataBlockIntKey(hexToBytes(target.rootKey, 'rootKey')),
     sessionCnt,

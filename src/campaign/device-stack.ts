@@ -8,3 +8,12 @@
 export const DEVICE_STACKS = ['loramac-node', 'lbm', 'spec'] as const;
 
 export type DeviceStack = (typeof DEVICE_STACKS)[number];
+
+/**
+ * Whether the stack implements TS006 firmware management (DevVersion, DevUpgradeImage,
+ * DevRebootTime). LoRaMac-node has no TS006 at all: its application's FragDone callback decides
+ * what becomes of a complete block (../shared/reference/device-stacks.md).
+ */
+export function hasFirmwareManagement(stack: DeviceStack): boolean {
+  return stack !== 'loramac-node';
+}

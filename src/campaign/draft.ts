@@ -30,15 +30,22 @@ export interface CampaignSnapshot {
   devices: ReadonlyMap<string, DeviceState>;
 }
 
-/** Wave membership never changes after a campaign is created: computed once per device map. */
-const membership = new WeakMap<ReadonlyMap<string, DeviceState>, { size: number; waves: string[][] }>();
+/**
+ * Wave membership changes only when a follow-up wave is inserted (follow-up-wave.ts), which also
+ * raises the wave count: computed once per device map and wave count.
+ */
+const membership = new WeakMap<ReadonlyMap<string, DeviceState>, { size: number; waveCount: number; waves: string[][] }>();
 
-function waveMembers(devices: ReadonlyMap<string, DeviceState>): string[][] {
+function groupByWave(devices: Iterable<DeviceState>): string[][] {
+  const waves: string[][] = [];
+  for (const device of devices) (waves[device.wave] ??= []).push(device.devEui);
+  return waves;
+}
+
+function waveMembers(devices: ReadonlyMap<string, DeviceState>, waveCount: number): string[][] {
   let cached = membership.get(devices);
-  if (!cached || cached.size !== devices.size) {
-    const waves: string[][] = [];
-    for (const device of devices.values()) (waves[device.wave] ??= []).push(device.devEui);
-    cached = { size: devices.size, waves };
+  if (!cached || cached.size !== devices.size || cached.waveCount !== waveCount) {
+    cached = { size: devices.size, waveCount, waves: groupByWave(devices.values()) };
     membership.set(devices, cached);
   }
   return cached.waves;
@@ -54,6 +61,8 @@ export class Draft {
   readonly commands: CampaignCommand[] = [];
   readonly log: DeviceLogEntry[] = [];
   private readonly touched = new Map<string, DeviceState>();
+  /** Membership after this transition moved devices between waves (regroup). */
+  private members?: string[][];
   /** Set by whoever schedules airtime; kept out of CampaignState so answers do not copy it. */
   ledger?: LedgerSnapshot;
 
@@ -95,13 +104,18 @@ export class Draft {
 
   /** The devices of a wave, latest version, read-only (membership is fixed at creation). */
   inWave(wave: number): DeviceState[] {
-    const members = waveMembers(this.snapshot.devices)[wave] ?? [];
+    const members = (this.members ?? waveMembers(this.snapshot.devices, this.snapshot.campaign.waveCount))[wave] ?? [];
     const out: DeviceState[] = new Array(members.length);
     for (let i = 0; i < members.length; i++) {
       const devEui = members[i]!;
       out[i] = this.touched.get(devEui) ?? this.snapshot.devices.get(devEui)!;
     }
     return out;
+  }
+
+  /** After devices changed waves: inWave reads the new membership from here on. */
+  regroup(): void {
+    this.members = groupByWave(this.all());
   }
 
   note(devEui: string, text: string): void {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CallerError } from '../core/errors.js';
 import { selectTargets } from './target-selection.js';
+import { DEVICE_STACKS, type DeviceStack } from './device-stack.js';
 
 // What an operator asks for: which devices, which image, how to send it. Validated once, with
 // defaults, so that the state machine only ever sees a complete, consistent spec.
@@ -9,19 +10,35 @@ const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes
 const eui = z.string().regex(/^[0-9a-fA-F]{16}$/, '16 hex digits').transform((s) => s.toLowerCase());
 const version = z.union([z.literal(1), z.literal(2)]);
 
+const packageVersionsSchema = z.strictObject({ ts003: version.optional(), ts004: version.optional(), ts005: version.optional() });
+
+/** What a device model's firmware is: named once under `deviceProfiles`, used by many devices. */
+export const deviceProfileSchema = z.strictObject({
+  /** The device stack: decides which packages exist and how its answers read (device-stack.ts). */
+  stack: z.enum(DEVICE_STACKS).optional(),
+  lorawanVersion: z.enum(['1.0', '1.1']).optional(),
+  packageVersions: packageVersionsSchema.optional(),
+  reedSolomon: z.boolean().optional(),
+  /** TS004 v2 PRBS seed of the firmware: 'N' (v2.0.0 text) or 'N-M' (LoRa Basics Modem). Default: from the stack. */
+  v2Seed: z.enum(['N', 'N-M']).optional(),
+});
+
 export const deviceTargetSchema = z.object({
   devEui: eui,
   /** GenAppKey (LoRaWAN 1.0.x) or AppKey (1.1): the root of McKEKey and DataBlockIntKey. */
   rootKey: hex(16),
-  lorawanVersion: z.enum(['1.0', '1.1']).default('1.0'),
+  /** A name under the spec's `deviceProfiles`: its fields fill what the entry leaves out. */
+  profile: z.string().optional(),
+  /** Default 'spec' (after the profile). */
+  stack: z.enum(DEVICE_STACKS).optional(),
+  /** Default '1.0' (after the profile). */
+  lorawanVersion: z.enum(['1.0', '1.1']).optional(),
   /** Package versions when the device profile already says them; otherwise PackageVersionReq asks. */
-  packageVersions: z
-    .object({ ts003: version.optional(), ts004: version.optional(), ts005: version.optional() })
-    .default({}),
+  packageVersions: packageVersionsSchema.optional(),
   /** The firmware carries our Reed-Solomon decoder (never guessed). */
-  reedSolomon: z.boolean().default(false),
-  /** TS004 v2 PRBS seed of the firmware: 'N' (v2.0.0 text) or 'N-M' (LoRa Basics Modem). */
-  v2Seed: z.enum(['N', 'N-M']).default('N'),
+  reedSolomon: z.boolean().optional(),
+  /** TS004 v2 PRBS seed: 'N' (v2.0.0 text) or 'N-M' (LoRa Basics Modem). Default: 'N-M' for lbm, else 'N'. */
+  v2Seed: z.enum(['N', 'N-M']).optional(),
   firmwareVersion: z.number().int().min(0).max(0xffffffff).optional(),
   /** The device model (the manifest's device class), for selection. */
   deviceClass: z.string().optional(),
@@ -36,7 +53,23 @@ export const campaignSpecSchema = z.object({
     version: z.number().int().min(0).max(0xffffffff),
     /** FragSessionSetupReq Descriptor; default: the version, little-endian. Never silently zero. */
     descriptor: hex(4).optional(),
+    /**
+     * Where the application's own uplinks carry the running firmware version, for devices without
+     * TS006 (LoRaMac-node): the uplinks on `fPort`, `length` bytes from `offset`, in `byteOrder`.
+     * With it such a device is `confirmed` once that version appears after the block was
+     * delivered; without it the device ends `delivered`.
+     */
+    versionUplink: z
+      .strictObject({
+        fPort: z.number().int().min(1).max(223),
+        offset: z.number().int().min(0).max(241),
+        length: z.number().int().min(1).max(4).default(4),
+        byteOrder: z.enum(['little', 'big']).default('little'),
+      })
+      .optional(),
   }),
+  /** Device models by name (see deviceTargetSchema.profile). */
+  deviceProfiles: z.record(z.string(), deviceProfileSchema).default({}),
   /** The inventory: every device the campaign may update, with its keys. */
   devices: z.array(deviceTargetSchema).min(1),
   /** Update only the devices that match (tags, device class, current firmware version). */
@@ -103,8 +136,53 @@ export const campaignSpecSchema = z.object({
 });
 
 export type CampaignSpecInput = z.input<typeof campaignSpecSchema>;
-export type CampaignSpec = z.output<typeof campaignSpecSchema>;
-export type DeviceTarget = z.output<typeof deviceTargetSchema>;
+export type DeviceProfile = z.output<typeof deviceProfileSchema>;
+/** A device entry with its profile applied and every default filled in. */
+export type DeviceTarget = Omit<z.output<typeof deviceTargetSchema>, 'stack' | 'lorawanVersion' | 'packageVersions' | 'reedSolomon' | 'v2Seed'> & {
+  stack: DeviceStack;
+  lorawanVersion: '1.0' | '1.1';
+  packageVersions: { ts003?: 1 | 2; ts004?: 1 | 2; ts005?: 1 | 2 };
+  reedSolomon: boolean;
+  v2Seed: 'N' | 'N-M';
+};
+export type CampaignSpec = Omit<z.output<typeof campaignSpecSchema>, 'devices'> & { devices: DeviceTarget[] };
+
+function invalid(message: string): CallerError {
+  return new CallerError('INVALID_CAMPAIGN_SPEC', `campaign spec ${message}`);
+}
+
+/**
+ * A device entry completed: its own fields, then its profile's, then the stack's defaults.
+ * LoRaMac-node implements the v1 packages only (../shared/reference/device-stacks.md), so its
+ * versions are known without asking; LoRa Basics Modem's v2 parity code is seeded with N − M.
+ */
+function resolveTarget(entry: z.output<typeof deviceTargetSchema>, index: number, profiles: Record<string, DeviceProfile>): DeviceTarget {
+  let profile: DeviceProfile = {};
+  if (entry.profile !== undefined) {
+    const named = profiles[entry.profile];
+    if (!named) {
+      const known = Object.keys(profiles);
+      throw invalid(`devices.${index}.profile: expected ${known.length ? `one of ${known.map((k) => JSON.stringify(k)).join(', ')} (deviceProfiles)` : 'a name under deviceProfiles, which is empty'}, got ${JSON.stringify(entry.profile)}`);
+    }
+    profile = named;
+  }
+  const stack = entry.stack ?? profile.stack ?? 'spec';
+  const stackVersions = stack === 'loramac-node' ? { ts003: 1, ts004: 1, ts005: 1 } as const : {};
+  const packageVersions = { ...stackVersions, ...profile.packageVersions, ...entry.packageVersions };
+  if (stack === 'loramac-node') {
+    for (const [name, v] of Object.entries(packageVersions)) {
+      if (v !== 1) throw invalid(`devices.${index}.packageVersions.${name}: expected 1 (LoRaMac-node implements the v1 packages only), got ${v}`);
+    }
+  }
+  return {
+    ...entry,
+    stack,
+    lorawanVersion: entry.lorawanVersion ?? profile.lorawanVersion ?? '1.0',
+    packageVersions,
+    reedSolomon: entry.reedSolomon ?? profile.reedSolomon ?? false,
+    v2Seed: entry.v2Seed ?? profile.v2Seed ?? (stack === 'lbm' ? 'N-M' : 'N'),
+  };
+}
 
 /** Validates a spec; errors name the key path, what was expected and what came. */
 export function parseCampaignSpec(input: unknown): CampaignSpec {
@@ -115,8 +193,9 @@ export function parseCampaignSpec(input: unknown): CampaignSpec {
     throw new CallerError('INVALID_CAMPAIGN_SPEC', `campaign spec ${path}: ${issue.message}`);
   }
   const parsed = result.data;
+  const resolved = parsed.devices.map((entry, i) => resolveTarget(entry, i, parsed.deviceProfiles));
   // Selection happens once, here: the state machine only ever sees the devices to update.
-  const spec: CampaignSpec = { ...parsed, devices: selectTargets(parsed.devices, parsed.select) };
+  const spec: CampaignSpec = { ...parsed, devices: selectTargets(resolved, parsed.select) };
   const seen = new Set<string>();
   for (const device of spec.devices) {
     if (seen.has(device.devEui)) throw new CallerError('INVALID_CAMPAIGN_SPEC', `campaign spec devices: ${device.devEui} is listed twice`);

@@ -21,7 +21,12 @@ export type DevicePhase =
   | 'confirming' // DevVersionReq after the reboot
   | 'done';
 
-export type DeviceOutcome = 'confirmed' | 'failed' | 'absent' | 'rejected' | 'halted' | 'cancelled';
+/**
+ * 'delivered': the device holds the whole block, but its stack cannot say which version it runs
+ * afterwards (no TS006, e.g. LoRaMac-node) and the campaign names no uplink that would: the
+ * application installs it on its own. 'confirmed' always means the new version was reported.
+ */
+export type DeviceOutcome = 'confirmed' | 'delivered' | 'failed' | 'absent' | 'rejected' | 'halted' | 'cancelled';
 
 /** One request a device must answer; class A devices answer only after their own uplink. */
 export type DeviceStep =
@@ -61,7 +66,18 @@ export interface DeviceState {
   pending?: PendingRequest;
   /** Device clock minus our clock, seconds, from its last AppTimeReq. */
   clockOffsetS?: number;
-  fragments: { received?: number; missing?: number; statusAtMs?: number; memoryError?: boolean };
+  /** As the device reported them (received, missing: the raw fields), and what they mean for its stack (frag-status-reading.ts). */
+  fragments: { received?: number; missing?: number; needed?: number; lossShare?: number; statusAtMs?: number; memoryError?: boolean };
+  /** TS004 v2 seed learnt from a MICError (the other seed served it in a follow-up session). */
+  v2Seed?: 'N' | 'N-M';
+  /** SessionCnt of its latest FragSessionSetupReq when it differs from the spec's (follow-up sessions). */
+  sessionCnt?: number;
+  /** Served again in a follow-up wave (another v2 seed); set when it is moved. */
+  followUp?: boolean;
+  /** The version its application's own uplinks reported last (spec firmware.versionUplink). */
+  firmwareReported?: number;
+  /** Its multicast group and fragmentation session were deleted on the device already. */
+  released?: boolean;
   firmwareBefore?: number;
   firmwareAfter?: number;
   nextFirmwareVersion?: number;
@@ -74,7 +90,7 @@ export interface DeviceState {
     lastUplinkAtMs?: number;
   };
   lastAnswer?: { command: string; atMs: number };
-  counters: { uplinks: number; downlinks: number; ignored: number; clockCorrections?: number };
+  counters: { uplinks: number; downlinks: number; ignored: number; clockCorrections?: number; versionChecks?: number };
 }
 
 /**
@@ -102,6 +118,8 @@ export interface SubSession {
   targetN: number;
   /** Planned send time of the next fragment. */
   nextAtMs?: number;
+  /** The highest N sent when the latest FragSessionStatusReq went out (how its answers read). */
+  statusSentN?: number;
 }
 
 export interface WaveState {
@@ -120,6 +138,8 @@ export interface WaveState {
   statusDeadlineMs?: number;
   rebootAtMs?: number;
   upgradeDeadlineMs?: number;
+  /** A follow-up wave: devices of wave `followUpOf` served again with the other TS004 v2 seed. */
+  followUpOf?: number;
 }
 
 export interface CampaignState {
@@ -142,7 +162,9 @@ export interface CampaignState {
     gatewayOverflows?: number;
   };
   /** Per-wave outcome counts, for the halt rule and the report. */
-  waveResults: Array<{ index: number; participants: number; confirmed: number; failed: number }>;
+  waveResults: Array<{ index: number; participants: number; confirmed: number; failed: number; delivered?: number; followUpOf?: number }>;
+  /** Wave indices that are follow-ups (another v2 seed) of the wave before them. */
+  followUpWaves?: number[];
   haltReason?: string;
   /** When the operator paused it (deadlines move on by the pause on resume). */
   pausedAtMs?: number;

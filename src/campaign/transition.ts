@@ -164,12 +164,17 @@ function cancel(draft: Draft, ctx: CampaignContext): void {
 function finishWaves(draft: Draft, ctx: CampaignContext): void {
   const campaign = draft.campaign;
   while (campaign.phase === 'running' && campaign.wave?.stage === 'done') {
-    const result = campaign.waveResults[campaign.waveResults.length - 1]!;
-    const failureRate = result.participants > 0 ? result.failed / result.participants : 0;
     const more = campaign.waveIndex + 1 < campaign.waveCount;
+    // A follow-up wave (the other v2 seed) belongs to the wave before it: judged together after it.
+    if (more && campaign.followUpWaves?.includes(campaign.waveIndex + 1)) {
+      startWave(draft, campaign.waveIndex + 1, ctx);
+      continue;
+    }
+    const result = judgedResult(campaign.waveResults);
+    const failureRate = result.participants > 0 ? result.failed / result.participants : 0;
     const tooManyFailed = failureRate > ctx.spec.rollout.haltFailureRate;
     // A canary that proved nothing (every device absent) is no reason to go on either.
-    if (more && (tooManyFailed || result.confirmed === 0)) {
+    if (more && (tooManyFailed || result.succeeded === 0)) {
       campaign.phase = 'halted';
       campaign.haltReason = tooManyFailed
         ? `wave ${result.index}: ${result.failed} of ${result.participants} devices failed (${(failureRate * 100).toFixed(1)} % > ${(ctx.spec.rollout.haltFailureRate * 100).toFixed(1)} %)`
@@ -183,6 +188,21 @@ function finishWaves(draft: Draft, ctx: CampaignContext): void {
     }
     startWave(draft, campaign.waveIndex + 1, ctx);
   }
+}
+
+/** The last wave's result together with the wave its follow-ups serve again. */
+function judgedResult(results: CampaignState['waveResults']): { index: number; participants: number; failed: number; succeeded: number } {
+  const out = { index: 0, participants: 0, failed: 0, succeeded: 0 };
+  for (let k = results.length - 1; k >= 0; k--) {
+    const r = results[k]!;
+    out.index = r.index;
+    out.participants += r.participants;
+    out.failed += r.failed;
+    // Delivered counts: the device holds the block, its stack cannot say more (no TS006).
+    out.succeeded += r.confirmed + (r.delivered ?? 0);
+    if (r.followUpOf === undefined) break;
+  }
+  return out;
 }
 
 /** When the engine must run the next tick. */

@@ -6,6 +6,8 @@ import { TS004 } from '../lorawan/ts004-fragmentation.js';
 import { TS005 } from '../lorawan/ts005-multicast-setup.js';
 import type { CampaignContext } from './context.js';
 import { advanceDevice, chooseScheme, finishDevice, giveUp, sendUnicast } from './device-progress.js';
+import { hasFirmwareManagement } from './device-stack.js';
+import { insertFollowUpWave } from './follow-up-wave.js';
 import type { Draft } from './draft.js';
 import { scheduleFragments, scheduleMulticastFrame } from './fragment-scheduler.js';
 import type { DeviceState, SubSession, WaveState } from './state.js';
@@ -30,6 +32,7 @@ export function startWave(draft: Draft, index: number, ctx: CampaignContext): vo
     setupDeadlineMs: now + ctx.spec.timing.setupDeadlineMs,
     subSessions: [],
     statusRound: 0,
+    ...(draft.campaign.followUpWaves?.includes(index) ? { followUpOf: index - 1 } : {}),
   };
   draft.campaign.wave = wave;
   draft.campaign.waveIndex = index;
@@ -131,7 +134,7 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
     case 'upgrade': {
       let open = 0;
       for (const view of draft.inWave(wave.index)) {
-        if (view.outcome) continue;
+        if (view.outcome || view.followUp) continue;
         if (view.phase === 'rebooting' && now >= (view.timestamps.rebootAtMs ?? Infinity) + REBOOT_GRACE_MS) {
           draft.device(view.devEui).phase = 'confirming';
         }
@@ -140,7 +143,9 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
       }
       if (open > 0 && now < wave.upgradeDeadlineMs!) return;
       for (const view of draft.inWave(wave.index)) {
-        if (!view.outcome) giveUp(draft, draft.device(view.devEui), `no answer by the upgrade deadline (last phase ${view.phase})`);
+        if (view.outcome || view.followUp) continue;
+        if (!hasFirmwareManagement(ctx.targets.get(view.devEui)!.stack)) endVersionWait(draft, draft.device(view.devEui), ctx);
+        else giveUp(draft, draft.device(view.devEui), `no answer by the upgrade deadline (last phase ${view.phase})`);
       }
       enterTeardown(draft, ctx);
       return;
@@ -166,6 +171,12 @@ export function enterSession(draft: Draft, ctx: CampaignContext): void {
     // TS005 §4.6: a class B session starts at a beacon period boundary (GPS time multiple of 128 s).
     const gpsS = Math.ceil(unixMsToGpsMs(startMs) / 1000 / 128) * 128;
     startMs = gpsMsToUnixMs(gpsS * 1000);
+  }
+  // No stray multicast data: a device that set up the group but will not take part (its
+  // fragmentation setup failed, it was dropped) deletes it now, before the session starts.
+  // LoRaMac-node would otherwise parse fragments of a session it lacks as commands.
+  for (const view of draft.inWave(wave.index)) {
+    if (view.outcome && view.outcome !== 'confirmed' && view.done.mcGroupSetup && !view.released) releaseDevice(draft, draft.device(view.devEui), ctx);
   }
   wave.stage = 'session';
   wave.sessionStartMs = startMs;
@@ -213,6 +224,7 @@ function enterStatus(draft: Draft, ctx: CampaignContext): void {
   wave.statusRound += 1;
   let lastAtMs = draft.nowMs;
   for (const session of activeSubSessions(draft, wave)) {
+    session.statusSentN = session.nextN - 1;
     const payload = encodeCommands(TS004, 1, 'downlink', [{ command: 'FragSessionStatusReq', participants: true, fragIndex: session.fragIndex } as AppCommand]);
     const atMs = scheduleMulticastFrame(draft, ctx, session.groupName, { fPort: TS004.fPort, payload });
     lastAtMs = Math.max(lastAtMs, atMs);
@@ -241,7 +253,11 @@ function evaluateStatus(draft: Draft, ctx: CampaignContext): void {
     if (exhausted) {
       // Devices whose last answer was lost may well have the block (v1 has no
       // FragDataBlockReceivedReq): DevUpgradeImageAns will say, so they go on to the upgrade.
-      for (const view of incomplete) draft.note(view.devEui, `no report of a complete block after ${sent} fragments and ${wave.statusRound} status rounds: asking DevUpgradeImageReq`);
+      // A device without TS006 cannot be asked: it failed (it is never called delivered on a guess).
+      for (const view of incomplete) {
+        if (hasFirmwareManagement(ctx.targets.get(view.devEui)!.stack)) draft.note(view.devEui, `no report of a complete block after ${sent} fragments and ${wave.statusRound} status rounds: asking DevUpgradeImageReq`);
+        else finishDevice(draft, draft.device(view.devEui), 'failed', `no report of a complete block after ${sent} fragments and ${wave.statusRound} status rounds (${ctx.targets.get(view.devEui)!.stack} has no TS006 to ask)`);
+      }
       continue;
     }
     const extra = extraFragments(incomplete, sent, session);
@@ -258,24 +274,27 @@ function evaluateStatus(draft: Draft, ctx: CampaignContext): void {
  * margin for the spread.
  */
 export function extraFragments(incomplete: readonly DeviceState[], sent: number, session: SubSession): number {
+  void sent;
   let worst = 0;
-  let worstLoss = 0.2;
+  let worstLoss = DEFAULT_LOSS_SHARE;
   for (const device of incomplete) {
-    const missing = device.fragments.missing;
-    if (missing === undefined || missing <= worst) continue;
-    worst = missing;
-    const received = device.fragments.received;
-    // NbFragReceived is a count on some stacks and the last N on others: only trust a count.
-    worstLoss = received !== undefined && received < sent ? Math.min(0.6, Math.max(0.05, 1 - received / sent)) : 0.2;
+    // `needed` is what the answer means for the device's stack (frag-status-reading.ts).
+    const needed = device.fragments.needed;
+    if (needed === undefined || needed <= worst) continue;
+    worst = needed;
+    worstLoss = device.fragments.lossShare ?? DEFAULT_LOSS_SHARE;
   }
   if (worst === 0) {
     // Only silent devices: their request or answer was lost, maybe in a loss burst that also
     // took fragments. A few coded fragments cost little; the next round asks them again.
-    const silent = incomplete.some((d) => d.fragments.missing === undefined);
+    const silent = incomplete.some((d) => d.fragments.needed === undefined);
     return silent ? Math.max(2, Math.ceil(0.1 * session.nbFrag)) : 0;
   }
   return Math.ceil(worst / (1 - worstLoss) + Math.sqrt(worst)) + 1;
 }
+
+/** The loss assumed for a device whose answers do not tell. */
+const DEFAULT_LOSS_SHARE = 0.2;
 
 function enterUpgrade(draft: Draft, ctx: CampaignContext): void {
   const wave = draft.campaign.wave!;
@@ -285,9 +304,18 @@ function enterUpgrade(draft: Draft, ctx: CampaignContext): void {
   wave.upgradeDeadlineMs = draft.nowMs + timing.confirmTimeoutMs + timing.answerTimeoutMs * timing.maxAttempts;
   deleteGroups(draft);
   for (const view of draft.inWave(wave.index)) {
-    if (view.outcome) continue;
+    if (view.outcome || view.followUp) continue;
     const device = draft.device(view.devEui);
-    if (device.phase === 'block-complete' || device.phase === 'receiving') {
+    const stack = ctx.targets.get(device.devEui)!.stack;
+    if (!hasFirmwareManagement(stack) && device.phase === 'block-complete') {
+      if (ctx.spec.firmware.versionUplink) {
+        // Its application says the version it runs: wait for the new one in its uplinks.
+        device.phase = 'confirming';
+        if (device.firmwareReported === ctx.spec.firmware.version) finishDevice(draft, device, 'confirmed');
+      } else {
+        finishDevice(draft, device, 'delivered', `block delivered; version not confirmed: ${stack} has no TS006 and the campaign names no firmware.versionUplink`);
+      }
+    } else if (device.phase === 'block-complete' || device.phase === 'receiving') {
       device.phase = 'upgrading';
       advanceDevice(draft, device.devEui, wave, ctx);
     } else {
@@ -313,19 +341,39 @@ export function enterTeardown(draft: Draft, ctx: CampaignContext): void {
   deleteGroups(draft);
   let participants = 0;
   let confirmed = 0;
+  let delivered = 0;
   let failed = 0;
+  const followUps: string[] = [];
   for (const view of draft.inWave(wave.index)) {
+    if (view.followUp && !view.outcome && draft.campaign.phase === 'running') {
+      followUps.push(view.devEui);
+      continue;
+    }
     participants++;
     if (view.outcome === 'confirmed') confirmed++;
+    if (view.outcome === 'delivered') delivered++;
     if (view.outcome === 'failed' || view.outcome === 'rejected') failed++;
-    if (view.outcome !== 'confirmed' && view.outcome !== 'absent' && view.done.mcGroupSetup) releaseDevice(draft, draft.device(view.devEui), ctx);
+    if (view.outcome !== 'confirmed' && view.outcome !== 'delivered' && view.outcome !== 'absent' && view.done.mcGroupSetup && !view.released) releaseDevice(draft, draft.device(view.devEui), ctx);
   }
-  draft.campaign.waveResults.push({ index: wave.index, participants, confirmed, failed });
+  draft.campaign.waveResults.push({ index: wave.index, participants, confirmed, failed, delivered, ...(wave.followUpOf !== undefined ? { followUpOf: wave.followUpOf } : {}) });
   wave.stage = 'done';
+  if (followUps.length > 0) insertFollowUpWave(draft, wave.index, followUps, ctx);
+}
+
+/** The upgrade deadline came for a device without TS006 waiting for its version in application uplinks. */
+function endVersionWait(draft: Draft, device: DeviceState, ctx: CampaignContext): void {
+  const wanted = ctx.spec.firmware.version;
+  const where = `application uplinks on port ${ctx.spec.firmware.versionUplink?.fPort}`;
+  if (device.firmwareReported !== undefined && device.firmwareReported !== wanted) {
+    finishDevice(draft, device, 'failed', `block delivered, but the ${where} still report version ${device.firmwareReported}, expected ${wanted}`);
+  } else {
+    finishDevice(draft, device, 'delivered', `block delivered; no ${where} reported the version by the deadline`);
+  }
 }
 
 /** FragSessionDeleteReq and McGroupDeleteReq (answers are logged, not awaited). */
 export function releaseDevice(draft: Draft, device: DeviceState, ctx: CampaignContext): void {
+  device.released = true;
   if (device.done.fragSessionSetup && device.fragIndex !== undefined) {
     const payload = encodeCommands(TS004, device.packageVersions.ts004 ?? 1, 'downlink', [{ command: 'FragSessionDeleteReq', fragIndex: device.fragIndex } as AppCommand]);
     sendUnicast(draft, device, { fPort: TS004.fPort, payload, summary: 'FragSessionDeleteReq' });

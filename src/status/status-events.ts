@@ -12,7 +12,7 @@ import type protobuf from 'protobufjs';
 export type StatusFormat = 'json' | 'protobuf';
 
 export type DeviceStatusPhase = 'WAITING' | 'SETUP' | 'SETUP_DONE' | 'SESSION' | 'RECEIVING' | 'BLOCK_COMPLETE' | 'UPGRADING' | 'REBOOTING' | 'CONFIRMING' | 'DONE';
-export type DeviceStatusOutcome = 'CONFIRMED' | 'FAILED' | 'ABSENT' | 'REJECTED' | 'HALTED' | 'CANCELLED';
+export type DeviceStatusOutcome = 'CONFIRMED' | 'DELIVERED' | 'FAILED' | 'ABSENT' | 'REJECTED' | 'HALTED' | 'CANCELLED';
 export type CampaignStatusPhase = 'RUNNING' | 'PAUSED' | 'HALTED' | 'CANCELLED' | 'COMPLETED';
 export type CampaignStatusStage = 'SETUP' | 'SESSION' | 'FRAGMENTS' | 'STATUS' | 'UPGRADE' | 'TEARDOWN' | 'DONE';
 
@@ -31,6 +31,7 @@ export const DEVICE_PHASE_NAMES: Record<DevicePhase, DeviceStatusPhase> = {
 
 export const DEVICE_OUTCOME_NAMES: Record<DeviceOutcome, DeviceStatusOutcome> = {
   confirmed: 'CONFIRMED',
+  delivered: 'DELIVERED',
   failed: 'FAILED',
   absent: 'ABSENT',
   rejected: 'REJECTED',

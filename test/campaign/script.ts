@@ -3,6 +3,7 @@
 // Tests drive `transition` directly with hand-written uplinks (no simulated fleet), so that
 // each test pins one behaviour.
 
+import type { DeviceStack } from '../../src/campaign/device-stack.js';
 import type { CampaignCommand, MulticastCommand, MulticastFragmentCommand, UnicastCommand } from '../../src/campaign/commands.js';
 import { campaignContext, type CampaignContext } from '../../src/campaign/context.js';
 import type { DeviceLogEntry, TransitionResult } from '../../src/campaign/draft.js';
@@ -63,6 +64,9 @@ export interface SpecOptions {
   fragmentation?: Partial<NonNullable<CampaignSpecInput['fragmentation']>> & object;
   gateways?: string[];
   firmwareVersionBefore?: number;
+  /** Per device (or all): the device stack (default: the spec's default, 'spec'). */
+  stacks?: Array<DeviceStack | undefined> | DeviceStack;
+  versionUplink?: NonNullable<CampaignSpecInput['firmware']>['versionUplink'];
 }
 
 /** Small timing values: every phase is minutes, not hours. */
@@ -79,13 +83,15 @@ export function specInput(options: SpecOptions = {}): CampaignSpecInput {
   const count = options.devices ?? 2;
   if (count < 1 || count > 4) throw new Error('1..4 devices');
   const versionsFor = (i: number): Versions | undefined => (Array.isArray(options.packageVersions) ? options.packageVersions[i] : options.packageVersions);
+  const stackFor = (i: number): DeviceStack | undefined => (Array.isArray(options.stacks) ? options.stacks[i] : options.stacks);
   return {
     id: 'camp-1',
-    firmware: { version: FIRMWARE_VERSION },
+    firmware: { version: FIRMWARE_VERSION, ...(options.versionUplink ? { versionUplink: options.versionUplink } : {}) },
     devices: EUIS.slice(0, count).map((devEui, i) => ({
       devEui: devEui.toUpperCase(),
       rootKey: rootKeyOf(i),
       ...(versionsFor(i) ? { packageVersions: versionsFor(i) } : {}),
+      ...(stackFor(i) ? { stack: stackFor(i) } : {}),
       firmwareVersion: options.firmwareVersionBefore ?? OLD_VERSION,
     })),
     rollout: { canaryFraction: options.canaryFraction ?? 0, haltFailureRate: options.haltFailureRate ?? 0.2 },

@@ -348,6 +348,11 @@ test('upgrade: DevRebootTimeAns with RebootTime 0 → DevVersionReq at once; the
     t.deepEqual(s.namesTo(devEui, mark), ['DevVersionReq']);
     t.true(s.notes(devEui).some((n) => n.includes('RebootTime 0')));
     s.answer(devEui, { command: 'DevVersionAns', fwVersion: version, hwVersion: HW_VERSION });
+    if (outcome === 'failed') {
+      // The old version is asked once more before the device fails.
+      s.advanceBy(6 * MINUTE);
+      s.answer(devEui, { command: 'DevVersionAns', fwVersion: version, hwVersion: HW_VERSION });
+    }
     t.is(s.device(devEui).outcome, outcome);
   }
 });
@@ -395,7 +400,7 @@ test('teardown: failed devices that had a group get FragSessionDeleteReq + McGro
   t.true(deleteAt > types.lastIndexOf('multicast-fragment'));
   t.true(deleteAt > types.lastIndexOf('multicast'));
   t.deepEqual(s.commandsOf('delete-multicast-group'), [{ type: 'delete-multicast-group', groupName: 'camp-1-w0-f0' }]);
-  t.deepEqual(s.campaign.waveResults, [{ index: 0, participants: 3, confirmed: 1, failed: 2 }]);
+  t.deepEqual(s.campaign.waveResults, [{ index: 0, participants: 3, confirmed: 1, failed: 2, delivered: 0 }]);
   t.is(s.campaign.nextWakeMs, undefined);
   t.deepEqual(s.advanceBy(60 * MINUTE), []);
 });
@@ -455,7 +460,7 @@ test('canary: a successful canary wave starts wave 1 (its own group, its devices
   t.is(s.campaign.phase, 'running');
   t.is(s.campaign.waveIndex, 1);
   t.is(s.campaign.wave?.stage, 'setup');
-  t.deepEqual(s.campaign.waveResults, [{ index: 0, participants: 2, confirmed: 2, failed: 0 }]);
+  t.deepEqual(s.campaign.waveResults, [{ index: 0, participants: 2, confirmed: 2, failed: 0, delivered: 0 }]);
   t.deepEqual(s.commandsOf('delete-multicast-group'), [{ type: 'delete-multicast-group', groupName: 'camp-1-w0-f0' }]);
   t.deepEqual(s.commandsOf('create-multicast-group', mark), [], 'wave 1 has no group before its session');
   t.deepEqual(s.namesTo(C), ['PackageVersionReq']);
@@ -585,7 +590,7 @@ test('cancel during the fragments: the group is deleted once and no more fragmen
   s.tick(s.nowMs);
   t.deepEqual(s.commands.slice(mark), []);
   t.is(s.commandsOf('delete-multicast-group').length, 1);
-  t.deepEqual(s.campaign.waveResults, [{ index: 0, participants: 2, confirmed: 0, failed: 0 }]);
+  t.deepEqual(s.campaign.waveResults, [{ index: 0, participants: 2, confirmed: 0, failed: 0, delivered: 0 }]);
 });
 
 // cancel() (transition.ts) releases every set-up device, then enterTeardown releases every

@@ -1,0 +1,137 @@
+import type { DeviceStack } from './device-stack.js';
+
+// What a FragSessionStatusAns means, per device stack. The TS004 text says NbFragReceived counts
+// the fragments received and MissingFrag the fragments still needed; the two most deployed
+// stacks say something else (../shared/reference/device-stacks.md, measured against their
+// package code), so "MissingFrag = 0" is neither necessary nor sufficient for a complete block.
+
+/** The fields of a FragSessionStatusAns that the reading needs (v1 or v2). */
+export interface FragStatusAnswer {
+  nbFragReceived: number;
+  missingFrag: number;
+  /** v2 answers: the status byte's three flags (all false in LBM's all-zero answer). */
+  statusFlagsSet?: boolean;
+}
+
+export interface FragStatusContext {
+  stack: DeviceStack;
+  ts004Version: 1 | 2;
+  /** M. */
+  nbFrag: number;
+  /** The highest N sent in this session when the FragSessionStatusReq went out. */
+  sentN: number;
+}
+
+export interface FragStatusReading {
+  /** The device holds the whole block (as far as its answer can tell). */
+  complete: boolean;
+  /** Innovative fragments it still needs (an estimate where the stack does not say); 0 when complete. */
+  needed: number;
+  /** Fragments it received, where the stack reports a count. */
+  receivedCount?: number;
+  /** Share of the fragments sent that it lost, where the answer tells (0..1). */
+  lossShare?: number;
+  /** Why, for the device log. */
+  note: string;
+}
+
+/** A lost tail as long as this is taken as chance only below this probability (loss^run). */
+const TAIL_LOSS_DOUBT = 0.01;
+const MIN_LOSS_SHARE = 0.02;
+const MAX_LOSS_SHARE = 0.6;
+
+function clampLoss(share: number): number {
+  return Math.min(MAX_LOSS_SHARE, Math.max(MIN_LOSS_SHARE, share));
+}
+
+export function readFragSessionStatus(answer: FragStatusAnswer, ctx: FragStatusContext): FragStatusReading {
+  switch (ctx.stack) {
+    case 'loramac-node':
+      return readLoramacNode(answer, ctx);
+    case 'lbm':
+      return readLbm(answer, ctx);
+    case 'spec':
+      return readSpec(answer, ctx);
+  }
+}
+
+/** TS004 §3.2: NbFragReceived counts what arrived, MissingFrag what is still needed. */
+function readSpec(answer: FragStatusAnswer, ctx: FragStatusContext): FragStatusReading {
+  const receivedCount = answer.nbFragReceived;
+  const lossShare = ctx.sentN > 0 && receivedCount <= ctx.sentN ? clampLoss(1 - receivedCount / ctx.sentN) : undefined;
+  return {
+    complete: answer.missingFrag === 0,
+    needed: answer.missingFrag,
+    receivedCount,
+    ...(lossShare !== undefined ? { lossShare } : {}),
+    note: `${receivedCount} received, ${answer.missingFrag} missing`,
+  };
+}
+
+/**
+ * LoRaMac-node (LmhpFragmentation.c 305-315, FragDecoder.c): NbFragReceived is FragNbRx, the last
+ * N its decoder was given, frozen once the block is rebuilt; MissingFrag is FragNbLost, the data
+ * fragments lost so far, which never goes down. The decoder finishes only on a coded fragment
+ * (N > M): at once when nothing was lost, else when the lost rows are solved. So with L the last
+ * N and `lost` the data fragments lost:
+ * - L ≤ M: not complete; it needs every data fragment after L and the lost ones;
+ * - L > M, lost = 0: complete (the first coded fragment finished it);
+ * - L > M, lost > L − M: not complete (fewer coded fragments heard than lost rows);
+ * - L > M and fragments after L were sent: it stopped at L, i.e. finished, unless it lost every
+ *   fragment after L, which is taken as chance only when that is likely enough;
+ * - otherwise (L is the last N sent): the coded fragments it probably heard decide.
+ */
+function readLoramacNode(answer: FragStatusAnswer, ctx: FragStatusContext): FragStatusReading {
+  const last = answer.nbFragReceived;
+  const lost = answer.missingFrag;
+  const m = ctx.nbFrag;
+  if (last === 0) return { complete: false, needed: m, note: 'no fragment received yet' };
+  const dataSeen = Math.min(last, m);
+  const lossShare = clampLoss(lost / dataSeen);
+  if (last <= m) {
+    return { complete: false, needed: m - last + lost, lossShare, note: `last fragment ${last} of ${m} data fragments, ${lost} lost: ${m - last + lost} rows unknown` };
+  }
+  if (lost === 0) return { complete: true, needed: 0, lossShare, note: `no data fragment lost, finished at coded fragment ${last}` };
+  const codedHeardAtMost = last - m;
+  if (codedHeardAtMost < lost) {
+    const expectedCoded = Math.max(1, Math.floor((codedHeardAtMost - 1) * (1 - lossShare)) + 1);
+    return { complete: false, needed: lost - Math.min(expectedCoded, lost - 1), lossShare, note: `${lost} data fragments lost, at most ${codedHeardAtMost} coded heard: not complete` };
+  }
+  const after = ctx.sentN - last;
+  if (after > 0 && lossShare ** after < TAIL_LOSS_DOUBT) {
+    return { complete: true, needed: 0, lossShare, note: `stopped at fragment ${last} of ${ctx.sentN} sent with ${lost} data fragments lost: block rebuilt` };
+  }
+  // Heard up to the last N sent (or the rest is plausibly lost): the coded fragments it
+  // probably received decide how many more; a complete device answers the same next round,
+  // with fragments after its L, and is then known complete.
+  const expectedCoded = Math.floor((codedHeardAtMost - 1) * (1 - lossShare)) + 1;
+  return { complete: false, needed: Math.max(1, lost + 1 - expectedCoded), lossShare, note: `${lost} data fragments lost, about ${expectedCoded} coded heard up to fragment ${last}: complete not certain` };
+}
+
+/**
+ * LoRa Basics Modem (fragmentation_helper_v{1,2}.0.0.c, lorawan_fragmentation_package_v2.0.0.c
+ * ~600): NbFragReceived = the last N − the data fragments lost; MissingFrag is what is still
+ * needed, except that a block received without loss finishes at N = M before the update and
+ * reports MissingFrag 1 forever (its NbFragReceived is then M). v2 answers all zeros before the
+ * first fragment.
+ */
+function readLbm(answer: FragStatusAnswer, ctx: FragStatusContext): FragStatusReading {
+  const m = ctx.nbFrag;
+  const received = answer.nbFragReceived;
+  if (ctx.ts004Version === 2 && received === 0 && answer.missingFrag === 0 && !answer.statusFlagsSet) {
+    return { complete: false, needed: m, note: 'all-zero answer: no fragment received yet' };
+  }
+  const lossShare = ctx.sentN > 0 && received <= ctx.sentN ? clampLoss(1 - received / ctx.sentN) : undefined;
+  const withLoss = lossShare !== undefined ? { lossShare } : {};
+  if (answer.missingFrag === 0) return { complete: true, needed: 0, receivedCount: received, ...withLoss, note: `block rebuilt (${received} received)` };
+  if (answer.missingFrag === 1 && received === m) {
+    // (M, 1) is the loss-free block; it is also what a device reports that lost k data
+    // fragments, heard coded fragments up to exactly N = M + k and still lacks one row. That
+    // device would have gone on hearing the fragments sent after M + k: with a few of them sent,
+    // (M, 1) means complete.
+    const certain = ctx.sentN === m || ctx.sentN >= m + 3;
+    if (certain) return { complete: true, needed: 0, receivedCount: received, ...withLoss, note: 'MissingFrag 1 with all M received: the loss-free block (LBM reports 1 for it)' };
+    return { complete: false, needed: 1, receivedCount: received, ...withLoss, note: 'MissingFrag 1 with all M received: loss-free block or one row short, asked again next round' };
+  }
+  return { complete: false, needed: answer.missingFrag, receivedCount: received, ...withLoss, note: `${received} received, ${answer.missingFrag} missing` };
+}
