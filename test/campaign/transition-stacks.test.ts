@@ -1,0 +1,197 @@
+// A campaign reads each device stack as it really answers (../shared/reference/device-stacks.md):
+// LoRaMac-node has no TS006, LBM answers DevRebootTimeAns in seconds to go, and a v2 device of
+// unknown stack that reports a MICError is served again with the other v2 seed.
+
+import test from 'ava';
+import { unixMsToGpsSeconds } from '../../src/core/gps-time.js';
+import { A, B, FIRMWARE_VERSION, MC_ADDR, MINUTE, OLD_VERSION, PORT, SECOND, Script, V1, V2, fragSessionSetupAns, statusAnsV1, type Cmd } from './script.js';
+
+/** Every device reports a complete block; the status round ends (and, without TS006, the wave). */
+function deliverAll(s: Script): void {
+  s.toStatus();
+  s.advanceBy(10 * SECOND);
+  for (const d of s.inWave()) if (d.phase === 'receiving') s.reportComplete(d.devEui);
+  s.advanceTo(s.campaign.wave!.statusDeadlineMs!);
+}
+
+function appUplink(s: Script, devEui: string, version: number): void {
+  const payload = Uint8Array.of(0x01, version & 0xff, (version >>> 8) & 0xff, (version >>> 16) & 0xff, (version >>> 24) & 0xff);
+  s.raw(devEui, 1, payload);
+}
+
+test('LoRaMac-node: no PackageVersionReq (its v1 packages are known), no TS006 request ever; a complete block ends `delivered` with the reason', (t) => {
+  const s = new Script({ devices: 2, stacks: 'loramac-node' });
+  s.start();
+  t.deepEqual(s.namesTo(A), ['McGroupSetupReq'], 'straight to the group setup');
+  deliverAll(s);
+  s.advanceBy(MINUTE);
+  for (const devEui of [A, B]) {
+    t.is(s.device(devEui).outcome, 'delivered');
+    t.regex(s.device(devEui).error!, /block delivered; version not confirmed: loramac-node has no TS006/);
+    t.false(s.unicastsTo(devEui).some((u) => u.fPort === PORT.TS006), 'nothing on fPort 203');
+  }
+  t.is(s.campaign.phase, 'completed');
+  t.deepEqual(s.campaign.waveResults, [{ index: 0, participants: 2, confirmed: 0, failed: 0, delivered: 2 }]);
+});
+
+test('LoRaMac-node canary of delivered devices does not halt the campaign', (t) => {
+  const s = new Script({ devices: 2, stacks: 'loramac-node', canaryFraction: 0.5 });
+  deliverAll(s);
+  s.advanceBy(MINUTE);
+  t.is(s.device(A).outcome, 'delivered');
+  t.is(s.campaign.phase, 'running');
+  t.is(s.campaign.waveIndex, 1);
+});
+
+test('LoRaMac-node with firmware.versionUplink: confirmed when its application reports the new version after delivery', (t) => {
+  const s = new Script({ devices: 2, stacks: 'loramac-node', versionUplink: { fPort: 1, offset: 1, length: 4, byteOrder: 'little' } });
+  s.start();
+  appUplink(s, A, OLD_VERSION);
+  t.is(s.device(A).firmwareBefore, OLD_VERSION);
+  s.toUpgrade();
+  t.is(s.device(A).phase, 'confirming');
+  t.deepEqual(s.unicastsTo(A).filter((u) => u.fPort === PORT.TS006), [], 'nothing asked');
+  appUplink(s, A, OLD_VERSION);
+  t.is(s.device(A).outcome, undefined, 'the old version confirms nothing');
+  appUplink(s, A, FIRMWARE_VERSION);
+  t.like(s.device(A), { outcome: 'confirmed', firmwareAfter: FIRMWARE_VERSION });
+  // B keeps reporting its old version: failed at the deadline, naming what it reports.
+  appUplink(s, B, OLD_VERSION);
+  s.advanceTo(s.campaign.wave!.upgradeDeadlineMs! + MINUTE);
+  t.is(s.device(B).outcome, 'failed');
+  t.regex(s.device(B).error!, new RegExp(`still report version ${OLD_VERSION}, expected ${FIRMWARE_VERSION}`));
+});
+
+test('LoRaMac-node: a device whose answers never show a complete block fails at the end of the rounds (never `delivered` on a guess)', (t) => {
+  const s = new Script({ devices: 2, stacks: 'loramac-node', fragmentation: { maxStatusRounds: 2 } });
+  s.toStatus();
+  s.advanceBy(10 * SECOND);
+  s.reportComplete(B);
+  for (let round = 0; round < 3 && !s.device(A).outcome; round++) {
+    const m = s.ctx.layout.nbFrag;
+    s.answer(A, statusAnsV1(s.device(A).fragIndex!, m - 2, 0)); // heard up to M − 2: the tail is missing
+    s.advanceTo(s.campaign.wave!.statusDeadlineMs ?? s.nowMs);
+    while (s.campaign.wave?.stage === 'fragments') s.advanceTo(s.campaign.nextWakeMs!);
+    s.advanceBy(10 * SECOND);
+  }
+  t.is(s.device(A).outcome, 'failed');
+  t.regex(s.device(A).error!, /no report of a complete block .* \(loramac-node has no TS006 to ask\)/);
+  t.is(s.device(B).outcome, 'delivered');
+});
+
+test('LBM: DevRebootTimeAns carries the seconds to go; DevVersionReq only after that time', (t) => {
+  const s = new Script({ devices: 2, stacks: 'lbm' });
+  s.toUpgrade();
+  s.advanceBy(5 * SECOND);
+  s.answerPending(A); // DevUpgradeImageAns status 3
+  s.advanceBy(5 * SECOND);
+  const asked = s.lastTo(A)!;
+  t.is(asked.command, 'DevRebootTimeReq');
+  const secondsToGo = asked.rebootTime - unixMsToGpsSeconds(s.nowMs);
+  t.true(secondsToGo > 60);
+  const mark = s.mark();
+  s.answer(A, { command: 'DevRebootTimeAns', rebootTime: secondsToGo });
+  t.is(s.device(A).phase, 'rebooting');
+  t.is(s.device(A).timestamps.rebootAtMs, s.nowMs + secondsToGo * 1000);
+  s.advanceBy((secondsToGo - 5) * SECOND);
+  t.deepEqual(s.namesTo(A, mark), [], 'no DevVersionReq before the reboot');
+  s.advanceBy(2 * MINUTE);
+  t.deepEqual(s.namesTo(A, mark), ['DevVersionReq']);
+});
+
+test('LBM: DevRebootTimeAns 0 (time past on its clock) schedules nothing: the request goes again', (t) => {
+  const s = new Script({ devices: 2, stacks: 'lbm' });
+  s.toUpgrade();
+  s.advanceBy(5 * SECOND);
+  s.answerPending(A);
+  s.advanceBy(5 * SECOND);
+  const mark = s.mark();
+  s.answer(A, { command: 'DevRebootTimeAns', rebootTime: 0 });
+  t.is(s.device(A).phase, 'upgrading');
+  t.deepEqual(s.namesTo(A, mark), [], 'no DevVersionReq');
+  s.advanceBy(3 * MINUTE);
+  t.deepEqual(s.namesTo(A, mark), ['DevRebootTimeReq']);
+});
+
+test('a v2 device of unknown stack reporting MICError is served again in a follow-up wave with the N − M seed and SessionCnt + 1', (t) => {
+  const s = new Script({ devices: 2 });
+  s.toFragments(V2);
+  s.advanceBy(5 * SECOND);
+  t.is(s.device(A).fecScheme, 'v2');
+  const mark = s.mark();
+  s.answer(A, { command: 'FragDataBlockReceivedReq', fragIndex: s.device(A).fragIndex!, micError: true });
+  t.deepEqual(s.namesTo(A, mark), ['FragDataBlockReceivedAns'], 'acknowledged so that it stops asking');
+  t.like(s.device(A), { outcome: undefined, phase: 'waiting', v2Seed: 'N-M', followUp: true });
+  t.true(s.notes(A).some((n) => n.includes('MICError') && n.includes('follow-up')));
+  s.reportComplete(B);
+  // Wave 0 ends (B confirms), then the follow-up wave 1 serves A.
+  while (s.device(B).phase !== 'done' || s.campaign.waveIndex === 0) {
+    s.advanceBy(30 * SECOND);
+    if (s.device(B).pending) s.answerPending(B, V2);
+    if (s.nowMs > 1e15) break;
+  }
+  t.is(s.device(B).outcome, 'confirmed');
+  t.is(s.campaign.waveIndex, 1);
+  t.is(s.campaign.waveCount, 2);
+  t.deepEqual(s.campaign.followUpWaves, [1]);
+  t.like(s.device(A), { wave: 1, phase: 'setup', fecScheme: 'v2-lbm', sessionCnt: 2 });
+  s.completeSetup(A, V2);
+  const setup = s.unicastsTo(A).filter((u) => u.command === 'FragSessionSetupReq');
+  t.is(setup.length, 2);
+  t.is(setup[1]!.sessionCnt, 2);
+  const group = s.unicastsTo(A).filter((u) => u.command === 'McGroupSetupReq').at(-1)!;
+  t.is(group.mcAddr, MC_ADDR + 4 + s.device(A).fragIndex!, 'a new group');
+  s.advanceBy(30 * SECOND);
+  s.answerPending(A, V2); // McClassCSessionAns
+  s.advanceTo(s.campaign.wave!.sessionStartMs!);
+  while (s.campaign.wave?.stage === 'fragments') s.advanceTo(s.campaign.nextWakeMs!);
+  t.true(s.fragments().filter((f) => f.groupName === `camp-1-w1-f${s.device(A).fragIndex}`).every((f) => f.scheme === 'v2-lbm'));
+  s.advanceBy(10 * SECOND);
+  s.reportComplete(A);
+  s.advanceTo(s.campaign.wave!.statusDeadlineMs!);
+  for (let i = 0; i < 10 && !s.device(A).outcome; i++) {
+    s.advanceBy(5 * SECOND);
+    if (s.device(A).pending) s.answerPending(A, V2);
+    else s.advanceBy(2 * MINUTE);
+  }
+  t.is(s.device(A).outcome, 'confirmed');
+  s.advanceBy(MINUTE);
+  t.is(s.campaign.phase, 'completed');
+  t.deepEqual(s.campaign.waveResults.map((r) => [r.index, r.participants, r.confirmed, r.followUpOf]), [[0, 1, 1, undefined], [1, 1, 1, 0]]);
+});
+
+test('a second MICError (both seeds tried) fails the device; an LBM device never gets a second seed', (t) => {
+  const s = new Script({ devices: 2, stacks: [undefined, 'lbm'] });
+  s.toFragments(V2);
+  s.advanceBy(5 * SECOND);
+  t.is(s.device(B).fecScheme, 'v2-lbm', "LBM's seed from its stack");
+  s.answer(B, { command: 'FragDataBlockReceivedReq', fragIndex: s.device(B).fragIndex!, micError: true });
+  t.is(s.device(B).outcome, 'failed');
+  // A device that already switched seed fails on its next MICError.
+  const learnt = new Script({ devices: 1 });
+  learnt.toFragments(V2);
+  learnt.advanceBy(5 * SECOND);
+  learnt.answer(A, { command: 'FragDataBlockReceivedReq', fragIndex: learnt.device(A).fragIndex!, micError: true });
+  t.is(learnt.device(A).v2Seed, 'N-M');
+  t.is(learnt.device(A).outcome, undefined);
+});
+
+test('no stray multicast data: a device whose FragSessionSetupAns failed after McGroupSetupAns gets McGroupDeleteReq before the session starts', (t) => {
+  const s = new Script({ devices: 2 });
+  s.start();
+  s.answerUntil(A, 'frag-session-setup');
+  t.true(s.device(A).done.mcGroupSetup);
+  s.answer(A, fragSessionSetupAns(s.device(A).fragIndex!, 1, { notEnoughMemory: true }));
+  t.is(s.device(A).outcome, 'failed');
+  const mark = s.mark();
+  s.toSession();
+  const names = s.namesTo(A, mark);
+  t.deepEqual(names, ['McGroupDeleteReq']);
+  const deleteAt = s.unicastsTo(A, mark)[0]!.sentAtMs;
+  t.true(deleteAt < s.campaign.wave!.sessionStartMs!);
+  t.deepEqual(s.commandsOf('create-multicast-group').map((c) => c.devEuis), [[B]], 'and it is not in the network-server group');
+  // Its answers to the delete are taken, not counted as a failure again.
+  s.answer(A, { command: 'McGroupDeleteAns', mcGroupId: 1, mcGroupUndefined: false } as Cmd);
+  t.is(s.device(A).outcome, 'failed');
+  void V1;
+});
