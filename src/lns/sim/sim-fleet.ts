@@ -114,6 +114,7 @@ export function buildSimFleet(options: {
     const device = new SimDevice(
       {
         devEui,
+        stack: 'spec',
         rootKey,
         lorawanVersion: '1.0',
         packageVersions: v2 ? { ts003: 2, ts004: 2, ts005: 2 } : { ts003: 1, ts004: 1, ts005: 1 },

@@ -45,6 +45,7 @@ export class RecordingDevice extends SimDevice {
 function deviceConfig(devEui: string): SimDeviceConfig {
   return {
     devEui,
+    stack: 'spec',
     rootKey: new Uint8Array(16),
     lorawanVersion: '1.0',
     packageVersions: { ts003: 1, ts004: 1, ts005: 1 },

@@ -1,19 +1,13 @@
-import type { AppCommand } from '../../lorawan/app-layer.js';
-import { TS006 } from '../../lorawan/ts006-firmware-management.js';
-import type { SimDevice } from './sim-device.js';
+import type { AppCommand } from '../../../../lorawan/app-layer.js';
+import { TS006 } from '../../../../lorawan/ts006-firmware-management.js';
+import type { SimDevice } from '../../sim-device.js';
+import type { AnyCommand } from '../decode-frame.js';
 
-// The device side of TS006 (firmware management).
+// TS006 (firmware management) as the specification text describes the device (v1.0.0 §3).
 
-export type DeviceUpgrade =
-  | { status: 'none' }
-  | { status: 'valid'; version: number; image: Uint8Array }
-  | { status: 'corrupt' | 'wrong-hardware'; reason: string };
+export const UP_IMAGE_STATUS = { none: 0, corrupt: 1, 'wrong-hardware': 2, valid: 3 } as const;
 
-type AnyCommand = AppCommand & Record<string, any>;
-
-const UP_IMAGE_STATUS = { none: 0, corrupt: 1, 'wrong-hardware': 2, valid: 3 } as const;
-
-export function handleTs006(device: SimDevice, command: AnyCommand): void {
+export function handleSpecTs006(device: SimDevice, command: AnyCommand): void {
   const answer = (c: Record<string, unknown>) => device.answer(TS006, 1, [c as unknown as AppCommand]);
   switch (command.command) {
     case 'DevVersionReq':
@@ -29,8 +23,9 @@ export function handleTs006(device: SimDevice, command: AnyCommand): void {
         return answer({ command: 'DevRebootTimeAns', rebootTime: 0xffffffff });
       }
       if (device.upgrade.status !== 'valid') return answer({ command: 'DevRebootTimeAns', rebootTime: 0 });
-      // RebootTime 0 = now, without an answer (TS006 §3.3).
+      // RebootTime 0 = now, without an answer (§3.3).
       if (command.rebootTime === 0) return device.scheduleReboot(device.trueNowMs());
+      // §3.3: the accepted GPS RebootTime is echoed.
       device.scheduleReboot(device.trueMsForDeviceGps(command.rebootTime));
       return answer({ command: 'DevRebootTimeAns', rebootTime: command.rebootTime });
     }
@@ -44,8 +39,9 @@ export function handleTs006(device: SimDevice, command: AnyCommand): void {
       return answer({ command: 'DevRebootCountdownAns', countdown: command.countdown });
     }
     case 'DevDeleteImageReq': {
-      const valid = device.upgrade.status === 'valid';
-      const rightVersion = valid && device.upgrade.status === 'valid' && device.upgrade.version === command.firmwareToDeleteVersion;
+      const upgrade = device.upgrade;
+      const valid = upgrade.status === 'valid';
+      const rightVersion = upgrade.status === 'valid' && upgrade.version === command.firmwareToDeleteVersion;
       if (rightVersion) device.upgrade = { status: 'none' };
       return answer({ command: 'DevDeleteImageAns', errorNoValidImage: !valid, errorInvalidVersion: valid && !rightVersion });
     }
