@@ -4,7 +4,7 @@ import { CommandBytes } from './command-bytes.js';
 // TS003 as LoRaMac-node v4.7.0 runs it (src/apps/LoRaMac/common/LmHandler/packages/
 // LmhpClockSync.c: LmhpClockSyncOnMcpsIndication ~210-320, LmhpClockSyncProcess ~160,
 // LmhpClockSyncAppTimeReq ~335). Only v1; no multicast check. Releases before the
-// NbTransmissions field ignored ForceDeviceResyncReq ("TODO"); this is the code that has it.
+// NbTransmissions field left ForceDeviceResyncReq unimplemented; this is the code that has it.
 
 const CLOCK_SYNC_PORT = 202;
 
@@ -34,7 +34,7 @@ export function handleLoramacTs003(device: SimDevice, state: LoramacClockState, 
         break;
       }
       case 0x02: {
-        // DeviceAppTimePeriodicityReq: Period skipped ("TODO"), answered NotSupported with the device time.
+        // DeviceAppTimePeriodicityReq: Period skipped (left unimplemented), answered NotSupported with the device time.
         frame.u8();
         const time = device.deviceGpsS() >>> 0;
         answer.push(0x02, 0x01, time & 0xff, (time >>> 8) & 0xff, (time >>> 16) & 0xff, time >>> 24);

@@ -46,8 +46,8 @@ export function handleLoramacTs005(device: SimDevice, state: LoramacMcState, pay
         answer.push(0x00, 0x02, 0x01);
         break;
       case 0x01:
-        // McGroupStatusReq (~315, ../shared/reference/device-stacks.md): "TODO implement": no answer, and its ReqGroupMask byte is not
-        // consumed, so the loop reads it as the next command.
+        // McGroupStatusReq (~315, ../shared/reference/device-stacks.md): left unimplemented, so no
+        // answer, and its ReqGroupMask byte is not consumed: the loop reads it as the next command.
         break;
       case 0x02:
         answer.push(0x02, groupSetup(device, frame));

@@ -14,7 +14,7 @@ function session(cid: '04' | '05', id: number, sessionTime: number, timeOut: num
   return `${cid}${id.toString(16).padStart(2, '0')}${time.toString('hex')}${timeOut.toString(16).padStart(2, '0')}d2ad8405`;
 }
 
-test('McGroupStatusReq gets no answer (LmhpRemoteMcastSetup.c ~315, "TODO")', (t) => {
+test('McGroupStatusReq gets no answer (LmhpRemoteMcastSetup.c ~315, left unimplemented)', (t) => {
   const { device, radio } = makeDevice('loramac-node');
   down(device, 200, groupSetup(0, '04030201'));
   uplinks(device, radio);
