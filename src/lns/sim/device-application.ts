@@ -24,3 +24,22 @@ export function checkBlock(device: SimDevice, block: Uint8Array, rebuilt: boolea
 export function upgradeOf(check: ImageCheck): DeviceUpgrade {
   return check.status === 'valid' ? { status: 'valid', version: check.version, image: check.image } : { status: check.status, reason: check.reason };
 }
+
+/** TS006 UpImageStatus of what the device holds: 0 none, 1 corrupt, 2 wrong hardware, 3 valid. */
+const UP_IMAGE_STATUS = { none: 0, corrupt: 1, 'wrong-hardware': 2, valid: 3 } as const;
+
+/** DevUpgradeImageAns (TS006 §3.5): the status, and the next version when the image is valid. */
+export function upgradeImageAns(upgrade: DeviceUpgrade): Record<string, unknown> {
+  return upgrade.status === 'valid'
+    ? { command: 'DevUpgradeImageAns', upImageStatus: UP_IMAGE_STATUS.valid, nextFirmwareVersion: upgrade.version }
+    : { command: 'DevUpgradeImageAns', upImageStatus: UP_IMAGE_STATUS[upgrade.status] };
+}
+
+/** DevDeleteImageReq (TS006 §3.6): deletes a valid image of that version; otherwise says why not. */
+export function deleteImage(device: SimDevice, firmwareVersion: number): Record<string, unknown> {
+  const upgrade = device.upgrade;
+  const valid = upgrade.status === 'valid';
+  const rightVersion = valid && upgrade.version === firmwareVersion;
+  if (rightVersion) device.upgrade = { status: 'none' };
+  return { command: 'DevDeleteImageAns', errorNoValidImage: !valid, errorInvalidVersion: valid && !rightVersion };
+}

@@ -1,8 +1,8 @@
 import type { AppCommand } from '../../../../lorawan/app-layer.js';
 import { TS006 } from '../../../../lorawan/ts006-firmware-management.js';
+import { deleteImage, upgradeImageAns } from '../../device-application.js';
 import type { SimDevice } from '../../sim-device.js';
 import { decodeFrame } from '../decode-frame.js';
-import { UP_IMAGE_STATUS } from '../spec/spec-ts006.js';
 import { lbmGpsNowS, type LbmClockState } from './lbm-ts003.js';
 
 // TS006 as LoRa Basics Modem v4.8.0 runs it (lbm_lib/smtc_modem_core/lorawan_packages/
@@ -45,6 +45,7 @@ export function handleLbmTs006(device: SimDevice, clock: LbmClockState, payload:
         break;
       }
       case 'DevRebootCountdownReq': {
+        // ~680-730: 0 reboots at once without an answer, FFFFFF cancels, else echoed; no image check.
         const countdown = command.countdown;
         if (countdown === 0) {
           device.scheduleReboot(device.trueNowMs());
@@ -57,21 +58,14 @@ export function handleLbmTs006(device: SimDevice, clock: LbmClockState, payload:
         }
         break;
       }
-      case 'DevUpgradeImageReq': {
-        // smtc_modem_hal_get_fw_status_available_for_fuota, plus the next version when valid.
-        const upgrade = device.upgrade;
-        answer(upgrade.status === 'valid' ? { command: 'DevUpgradeImageAns', upImageStatus: 3, nextFirmwareVersion: upgrade.version } : { command: 'DevUpgradeImageAns', upImageStatus: UP_IMAGE_STATUS[upgrade.status] });
+      case 'DevUpgradeImageReq':
+        // smtc_modem_hal_get_fw_status_available_for_fuota, plus the next version when valid (~755).
+        answer(upgradeImageAns(device.upgrade));
         break;
-      }
-      case 'DevDeleteImageReq': {
-        // smtc_modem_hal_get_fw_delete_status_for_fuota (the file's self-test: wrong version → 2, right → 0).
-        const upgrade = device.upgrade;
-        const valid = upgrade.status === 'valid';
-        const rightVersion = valid && upgrade.version === command.firmwareToDeleteVersion;
-        if (rightVersion) device.upgrade = { status: 'none' };
-        answer({ command: 'DevDeleteImageAns', errorNoValidImage: !valid, errorInvalidVersion: valid && !rightVersion });
+      case 'DevDeleteImageReq':
+        // smtc_modem_hal_get_fw_delete_status_for_fuota (~785; the file's self-test: wrong version → 2, right → 0).
+        answer(deleteImage(device, command.firmwareToDeleteVersion));
         break;
-      }
     }
   }
   if (answers.length > 0) device.answer(TS006, 1, answers, device.random.int(0, FMP_ANS_DELAY_MS));

@@ -1,22 +1,18 @@
 import type { AppCommand } from '../../../../lorawan/app-layer.js';
 import { TS006 } from '../../../../lorawan/ts006-firmware-management.js';
+import { deleteImage, upgradeImageAns } from '../../device-application.js';
 import type { SimDevice } from '../../sim-device.js';
 import type { AnyCommand } from '../decode-frame.js';
 
 // TS006 (firmware management) as the specification text describes the device (v1.0.0 §3).
-
-export const UP_IMAGE_STATUS = { none: 0, corrupt: 1, 'wrong-hardware': 2, valid: 3 } as const;
 
 export function handleSpecTs006(device: SimDevice, command: AnyCommand): void {
   const answer = (c: Record<string, unknown>) => device.answer(TS006, 1, [c as unknown as AppCommand]);
   switch (command.command) {
     case 'DevVersionReq':
       return answer({ command: 'DevVersionAns', fwVersion: device.firmwareVersion, hwVersion: device.config.hwVersion });
-    case 'DevUpgradeImageReq': {
-      const upgrade = device.upgrade;
-      if (upgrade.status === 'valid') return answer({ command: 'DevUpgradeImageAns', upImageStatus: 3, nextFirmwareVersion: upgrade.version });
-      return answer({ command: 'DevUpgradeImageAns', upImageStatus: UP_IMAGE_STATUS[upgrade.status] });
-    }
+    case 'DevUpgradeImageReq':
+      return answer(upgradeImageAns(device.upgrade));
     case 'DevRebootTimeReq': {
       if (command.rebootTime === 0xffffffff) {
         device.cancelReboot();
@@ -38,12 +34,7 @@ export function handleSpecTs006(device: SimDevice, command: AnyCommand): void {
       device.scheduleReboot(device.trueNowMs() + command.countdown * 1000);
       return answer({ command: 'DevRebootCountdownAns', countdown: command.countdown });
     }
-    case 'DevDeleteImageReq': {
-      const upgrade = device.upgrade;
-      const valid = upgrade.status === 'valid';
-      const rightVersion = upgrade.status === 'valid' && upgrade.version === command.firmwareToDeleteVersion;
-      if (rightVersion) device.upgrade = { status: 'none' };
-      return answer({ command: 'DevDeleteImageAns', errorNoValidImage: !valid, errorInvalidVersion: valid && !rightVersion });
-    }
+    case 'DevDeleteImageReq':
+      return answer(deleteImage(device, command.firmwareToDeleteVersion));
   }
 }
