@@ -1,4 +1,4 @@
-import { decryptMcKey, deriveMcKEKey } from '../../lorawan/keys.js';
+import { decryptMcKey, deriveMcKEKey, deriveMcRootKey } from '../../lorawan/keys.js';
 import type { McGroupSetupReq } from '../../lorawan/ts005-multicast-setup.js';
 
 // A multicast group as a device holds it after McGroupSetupReq (TS005 §4.3), and the session a
@@ -22,6 +22,11 @@ export interface DeviceMcGroup {
 }
 
 export type McGroupSetup = Pick<McGroupSetupReq, 'mcAddr' | 'mcKeyEncrypted' | 'minMcFCount' | 'maxMcFCount'>;
+
+/** TS005 §4.3: McRootKey from GenAppKey (LoRaWAN 1.0.x, label 0x00) or AppKey (1.1, label 0x20). */
+export function mcRootKeyFor(rootKey: Uint8Array, lorawanVersion: '1.0' | '1.1'): Uint8Array {
+  return deriveMcRootKey(lorawanVersion === '1.1' ? { lorawanVersion: '1.1', appKey: rootKey } : { lorawanVersion: '1.0', genAppKey: rootKey });
+}
 
 /** The group a McGroupSetupReq defines, its McKey decrypted under McKEKey = aes(McRootKey, 0x00…). */
 export function mcGroupFromSetup(mcRootKey: Uint8Array, setup: McGroupSetup): DeviceMcGroup {

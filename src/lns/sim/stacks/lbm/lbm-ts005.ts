@@ -1,6 +1,5 @@
-import { deriveMcRootKey } from '../../../../lorawan/keys.js';
 import { TS005, type McGroupSetupReq } from '../../../../lorawan/ts005-multicast-setup.js';
-import { mcGroupFromSetup } from '../../sim-mc-group.js';
+import { mcGroupFromSetup, mcRootKeyFor } from '../../sim-mc-group.js';
 import type { SimDevice } from '../../sim-device.js';
 import { decodeFrame } from '../decode-frame.js';
 import { lbmGpsNowS, type LbmClockState } from './lbm-ts003.js';
@@ -42,7 +41,7 @@ export function handleLbmTs005(device: SimDevice, clock: LbmClockState, payload:
         // LoRaWAN 1.0.x way (McRootKey label 0x00) whatever the device's LoRaWAN version
         // (../shared/reference/device-stacks.md). IDerror never set: the id is masked to 0..3.
         const id = command.mcGroupId & 0x03;
-        device.groups[id] = mcGroupFromSetup(deriveMcRootKey({ lorawanVersion: '1.0', genAppKey: device.config.rootKey }), command as McGroupSetupReq);
+        device.groups[id] = mcGroupFromSetup(mcRootKeyFor(device.config.rootKey, '1.0'), command as McGroupSetupReq);
         answer.push(0x02, id);
         break;
       }

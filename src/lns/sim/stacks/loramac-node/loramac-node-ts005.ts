@@ -1,5 +1,4 @@
-import { deriveMcRootKey } from '../../../../lorawan/keys.js';
-import { mcGroupFromSetup } from '../../sim-mc-group.js';
+import { mcGroupFromSetup, mcRootKeyFor } from '../../sim-mc-group.js';
 import type { SimDevice } from '../../sim-device.js';
 import { CommandBytes } from './command-bytes.js';
 
@@ -77,9 +76,8 @@ function groupSetup(device: SimDevice, frame: CommandBytes): number {
   const mcKeyEncrypted = frame.take(16);
   const minMcFCount = frame.u32();
   const maxMcFCount = frame.u32();
-  const rootKey = device.config.rootKey;
-  const mcRootKey = deriveMcRootKey(device.config.lorawanVersion === '1.1' ? { lorawanVersion: '1.1', appKey: rootKey } : { lorawanVersion: '1.0', genAppKey: rootKey });
-  device.groups[id] = mcGroupFromSetup(mcRootKey, { mcAddr, mcKeyEncrypted, minMcFCount, maxMcFCount });
+  // The soft-se derives McRootKey by the device's LoRaWAN version (the keys match: device-stacks.md).
+  device.groups[id] = mcGroupFromSetup(mcRootKeyFor(device.config.rootKey, device.config.lorawanVersion), { mcAddr, mcKeyEncrypted, minMcFCount, maxMcFCount });
   return id; // IDerror 0: LoRaMacMcChannelSetup accepts any GroupID below 4
 }
 

@@ -1,7 +1,6 @@
 import type { AppCommand } from '../../../../lorawan/app-layer.js';
-import { deriveMcRootKey } from '../../../../lorawan/keys.js';
 import { TS005, type McGroupSetupReq } from '../../../../lorawan/ts005-multicast-setup.js';
-import { mcGroupFromSetup } from '../../sim-mc-group.js';
+import { mcGroupFromSetup, mcRootKeyFor } from '../../sim-mc-group.js';
 import type { SimDevice } from '../../sim-device.js';
 import type { AnyCommand } from '../decode-frame.js';
 
@@ -14,9 +13,7 @@ export function handleSpecTs005(device: SimDevice, command: AnyCommand, version:
     case 'McGroupSetupReq': {
       const idError = command.mcGroupId > 3;
       if (!idError) {
-        // §4.3: McRootKey from GenAppKey (LoRaWAN 1.0.x) or AppKey (1.1).
-        const rootKey = device.config.rootKey;
-        const mcRootKey = deriveMcRootKey(device.config.lorawanVersion === '1.1' ? { lorawanVersion: '1.1', appKey: rootKey } : { lorawanVersion: '1.0', genAppKey: rootKey });
+        const mcRootKey = mcRootKeyFor(device.config.rootKey, device.config.lorawanVersion);
         device.groups[command.mcGroupId] = mcGroupFromSetup(mcRootKey, command as McGroupSetupReq);
       }
       device.answer(TS005, version, [{ command: 'McGroupSetupAns', mcGroupId: command.mcGroupId & 3, idError } as AppCommand]);
