@@ -8,7 +8,7 @@ import { TS004 } from '../lorawan/ts004-fragmentation.js';
 import { hasFirmwareManagement } from './device-stack.js';
 import type { CampaignContext } from './context.js';
 import type { Draft } from './draft.js';
-import { chooseScheme, countUplinkForRetry, finishDevice, sendUnicast } from './device-progress.js';
+import { chooseScheme, countUplinkForRetry, deliverBlock, finishDevice, sendUnicast } from './device-progress.js';
 import type { UplinkEvent } from './events.js';
 import { rebootLeadMs } from './wave-stages.js';
 import type { DeviceState } from './state.js';
@@ -210,7 +210,9 @@ function applyStatus(draft: Draft, device: DeviceState, answer: AnyAnswer, event
   const lbmAllZero = target.stack === 'lbm' && ts004Version === 2 && !answer.memoryError && !answer.micError && !answer.sessionDoesNotExist && answer.nbFragReceived === 0 && answer.missingFrag === 0;
   if (answer.fragIndex !== undefined && answer.fragIndex !== device.fragIndex && !lbmAllZero) return 'stale';
   if (device.phase === 'block-complete') return 'duplicate';
-  if (device.phase !== 'receiving') return 'stale';
+  const unicastAsk = device.pending?.step === 'frag-status';
+  if (device.phase !== 'receiving' && !unicastAsk) return 'stale';
+  if (unicastAsk) device.pending = undefined;
   device.fragments.statusAtMs = event.atMs;
   if (answer.nbFragReceived !== undefined) device.fragments.received = answer.nbFragReceived;
   if (answer.missingFrag !== undefined) device.fragments.missing = answer.missingFrag;
@@ -237,7 +239,11 @@ function applyStatus(draft: Draft, device: DeviceState, answer: AnyAnswer, event
   );
   device.fragments.needed = reading.needed;
   if (reading.lossShare !== undefined) device.fragments.lossShare = reading.lossShare;
-  if (reading.complete) completeBlock(draft, device, 0);
+  if (unicastAsk) {
+    // After the session nothing more will come: what it holds now is what it has.
+    if (reading.complete) deliverBlock(draft, device, ctx);
+    else fail(draft, device, `FragSessionStatusAns after the session (${target.stack}): ${reading.note}`);
+  } else if (reading.complete) completeBlock(draft, device, 0);
   else draft.note(device.devEui, `FragSessionStatusAns (${target.stack}): ${reading.note}`);
   return 'applied';
 }
@@ -254,18 +260,26 @@ function micError(draft: Draft, device: DeviceState, command: string, ctx: Campa
   else fail(draft, device, `${command}: MICError (the reassembled block does not match the setup MIC)`);
 }
 
-/** The version the application reports: after delivery, the new one confirms a device without TS006. */
+/**
+ * The version the application reports. For a device without TS006, the new one confirms it once
+ * the block is on its way or delivered: while it waits after delivery, or earlier when its
+ * application rebooted into the image by itself in the middle of the session (and so stopped
+ * answering FragSessionStatusReq).
+ */
 function applyVersionUplink(draft: Draft, device: DeviceState, version: number | undefined, ctx: CampaignContext): void {
   if (version === undefined) return;
+  const previous = device.firmwareReported;
   device.firmwareReported = version;
   if (device.outcome) return;
-  if (device.phase === 'confirming' && !hasFirmwareManagement(ctx.targets.get(device.devEui)!.stack)) {
-    if (version === ctx.spec.firmware.version) {
-      device.firmwareAfter = version;
-      finishDevice(draft, device, 'confirmed');
-      draft.note(device.devEui, `application uplink on port ${ctx.spec.firmware.versionUplink!.fPort} reports version ${version}`);
-    }
-  } else if (device.phase !== 'done' && device.firmwareBefore === undefined) {
+  const wanted = ctx.spec.firmware.version;
+  const noTs006 = !hasFirmwareManagement(ctx.targets.get(device.devEui)!.stack);
+  const inUpdate = ['receiving', 'block-complete', 'upgrading', 'confirming'].includes(device.phase);
+  const changed = (previous ?? device.firmwareBefore) !== wanted;
+  if (noTs006 && inUpdate && version === wanted && changed) {
+    device.firmwareAfter = version;
+    finishDevice(draft, device, 'confirmed');
+    draft.note(device.devEui, `application uplink on port ${ctx.spec.firmware.versionUplink!.fPort} reports version ${version}`);
+  } else if (device.phase === 'waiting' || device.phase === 'setup' || device.phase === 'setup-done') {
     device.firmwareBefore = version;
   }
 }

@@ -65,6 +65,8 @@ export function nextStep(device: DeviceState, ctx: CampaignContext): DeviceStep 
     case 'session':
       return device.done.mcSession ? undefined : 'mc-session';
     case 'upgrading':
+      // Without TS006 the only question left is whether the block is complete.
+      if (!hasFirmwareManagement(ctx.targets.get(device.devEui)!.stack)) return 'frag-status';
       return device.nextFirmwareVersion === undefined ? 'upgrade-image' : 'reboot-time';
     case 'confirming':
       // Without TS006 the version comes from the application's own uplinks: nothing to ask.
@@ -136,6 +138,7 @@ const STEP_NAMES: Record<DeviceStep, string> = {
   'frag-session-setup': 'FragSessionSetupReq',
   'clock-sync': 'ForceDeviceResyncReq',
   'mc-session': 'McClassC/BSessionReq',
+  'frag-status': 'FragSessionStatusReq (unicast)',
   'upgrade-image': 'DevUpgradeImageReq',
   'reboot-time': 'DevRebootTimeReq',
   'dev-version': 'DevVersionReq',
@@ -158,4 +161,22 @@ export function chooseScheme(draft: Draft, device: DeviceState, ctx: CampaignCon
 export function giveUp(draft: Draft, device: DeviceState, why: string): void {
   if (device.lastAnswer) finishDevice(draft, device, 'failed', `lost contact: ${why} (last answer ${device.lastAnswer.command})`);
   else finishDevice(draft, device, 'absent', why);
+}
+
+/**
+ * A device without TS006 holds the whole block: nothing can ask it which version it runs. With
+ * firmware.versionUplink its application's own uplinks will say; without, it ends `delivered`.
+ */
+export function deliverBlock(draft: Draft, device: DeviceState, ctx: CampaignContext): void {
+  const stack = ctx.targets.get(device.devEui)!.stack;
+  device.pending = undefined;
+  if (!ctx.spec.firmware.versionUplink) {
+    finishDevice(draft, device, 'delivered', `block delivered; version not confirmed: ${stack} has no TS006 and the campaign names no firmware.versionUplink`);
+    return;
+  }
+  device.phase = 'confirming';
+  if (device.firmwareReported === ctx.spec.firmware.version) {
+    device.firmwareAfter = device.firmwareReported;
+    finishDevice(draft, device, 'confirmed');
+  }
 }

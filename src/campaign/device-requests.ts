@@ -63,6 +63,9 @@ export function requestFor(step: DeviceStep, device: DeviceState, wave: WaveStat
     }
     case 'mc-session':
       return frame(TS005, versions.ts005 ?? 1, mcSessionReq(wave, ctx));
+    case 'frag-status':
+      // TS004 §3.2: the request may go by unicast too; Participants = 1 so that it answers.
+      return frame(TS004, versions.ts004 ?? 1, { command: 'FragSessionStatusReq', participants: true, fragIndex: device.fragIndex ?? 0 } as AppCommand);
     case 'upgrade-image':
       return frame(TS006, 1, { command: 'DevUpgradeImageReq' });
     case 'reboot-time':

@@ -37,6 +37,7 @@ export interface FragStatusReading {
 
 /** A lost tail as long as this is taken as chance only below this probability (loss^run). */
 const TAIL_LOSS_DOUBT = 0.01;
+const TAIL_LOSS_FLOOR = 0.1;
 const MIN_LOSS_SHARE = 0.02;
 const MAX_LOSS_SHARE = 0.6;
 
@@ -72,38 +73,42 @@ function readSpec(answer: FragStatusAnswer, ctx: FragStatusContext): FragStatusR
  * LoRaMac-node (LmhpFragmentation.c 305-315, FragDecoder.c): NbFragReceived is FragNbRx, the last
  * N its decoder was given, frozen once the block is rebuilt; MissingFrag is FragNbLost, the data
  * fragments lost so far, which never goes down. The decoder finishes only on a coded fragment
- * (N > M): at once when nothing was lost, else when the lost rows are solved. So with L the last
- * N and `lost` the data fragments lost:
+ * (N > M): at once when nothing was lost, else when the lost rows are solved; and the
+ * application gets the block (OnDone) only at the next fragment after that (LmhpFragmentation.c
+ * DataFragment case). So with L the last N and `lost` the data fragments lost:
  * - L ≤ M: not complete; it needs every data fragment after L and the lost ones;
- * - L > M, lost = 0: complete (the first coded fragment finished it);
- * - L > M, lost > L − M: not complete (fewer coded fragments heard than lost rows);
- * - L > M and fragments after L were sent: it stopped at L, i.e. finished, unless it lost every
- *   fragment after L, which is taken as chance only when that is likely enough;
- * - otherwise (L is the last N sent): the coded fragments it probably heard decide.
+ * - lost > L − M: not complete (fewer coded fragments heard than rows lost);
+ * - fragments sent after L: it stopped at L, i.e. finished, and one of them reached it (OnDone),
+ *   unless it lost every one of them, which is taken as chance only when that is likely enough;
+ * - otherwise the block may be rebuilt at L (certainly when nothing was lost) but its
+ *   application has not got it yet: a fragment or two more settle both.
  */
 function readLoramacNode(answer: FragStatusAnswer, ctx: FragStatusContext): FragStatusReading {
   const last = answer.nbFragReceived;
   const lost = answer.missingFrag;
   const m = ctx.nbFrag;
   if (last === 0) return { complete: false, needed: m, note: 'no fragment received yet' };
-  const dataSeen = Math.min(last, m);
-  const lossShare = clampLoss(lost / dataSeen);
+  const lossShare = clampLoss(lost / Math.min(last, m));
   if (last <= m) {
     return { complete: false, needed: m - last + lost, lossShare, note: `last fragment ${last} of ${m} data fragments, ${lost} lost: ${m - last + lost} rows unknown` };
   }
-  if (lost === 0) return { complete: true, needed: 0, lossShare, note: `no data fragment lost, finished at coded fragment ${last}` };
   const codedHeardAtMost = last - m;
   if (codedHeardAtMost < lost) {
     const expectedCoded = Math.max(1, Math.floor((codedHeardAtMost - 1) * (1 - lossShare)) + 1);
     return { complete: false, needed: lost - Math.min(expectedCoded, lost - 1), lossShare, note: `${lost} data fragments lost, at most ${codedHeardAtMost} coded heard: not complete` };
   }
   const after = ctx.sentN - last;
-  if (after > 0 && lossShare ** after < TAIL_LOSS_DOUBT) {
-    return { complete: true, needed: 0, lossShare, note: `stopped at fragment ${last} of ${ctx.sentN} sent with ${lost} data fragments lost: block rebuilt` };
+  // The data-loss share can be 0 by chance: the tail test assumes at least this much loss.
+  const tailLoss = Math.max(lossShare, TAIL_LOSS_FLOOR);
+  const afterNeeded = Math.ceil(Math.log(TAIL_LOSS_DOUBT) / Math.log(tailLoss) - 1e-9);
+  if (after > 0 && after >= afterNeeded) {
+    return { complete: true, needed: 0, lossShare, note: `stopped at fragment ${last} of ${ctx.sentN} sent with ${lost} data fragments lost: block rebuilt and handed over` };
   }
-  // Heard up to the last N sent (or the rest is plausibly lost): the coded fragments it
-  // probably received decide how many more; a complete device answers the same next round,
-  // with fragments after its L, and is then known complete.
+  if (lost === 0) {
+    return { complete: false, needed: 1, lossShare, note: `rebuilt at fragment ${last} with nothing lost; its application gets the block at the next fragment (OnDone)` };
+  }
+  // Heard up to (about) the last N sent: the coded fragments it probably received decide how
+  // many more; a complete device answers the same next round, with fragments after its L.
   const expectedCoded = Math.floor((codedHeardAtMost - 1) * (1 - lossShare)) + 1;
   return { complete: false, needed: Math.max(1, lost + 1 - expectedCoded), lossShare, note: `${lost} data fragments lost, about ${expectedCoded} coded heard up to fragment ${last}: complete not certain` };
 }

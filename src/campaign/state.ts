@@ -37,6 +37,7 @@ export type DeviceStep =
   | 'frag-session-setup'
   | 'clock-sync'
   | 'mc-session'
+  | 'frag-status' // unicast FragSessionStatusReq after the session, for a stack without TS006
   | 'upgrade-image'
   | 'reboot-time'
   | 'dev-version';

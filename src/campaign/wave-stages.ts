@@ -5,7 +5,7 @@ import { deriveMcSessionKeys } from '../lorawan/keys.js';
 import { TS004 } from '../lorawan/ts004-fragmentation.js';
 import { TS005 } from '../lorawan/ts005-multicast-setup.js';
 import type { CampaignContext } from './context.js';
-import { advanceDevice, chooseScheme, finishDevice, giveUp, sendUnicast } from './device-progress.js';
+import { advanceDevice, chooseScheme, deliverBlock, finishDevice, giveUp, sendUnicast } from './device-progress.js';
 import { hasFirmwareManagement } from './device-stack.js';
 import { insertFollowUpWave } from './follow-up-wave.js';
 import type { Draft } from './draft.js';
@@ -144,7 +144,7 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
       if (open > 0 && now < wave.upgradeDeadlineMs!) return;
       for (const view of draft.inWave(wave.index)) {
         if (view.outcome || view.followUp) continue;
-        if (!hasFirmwareManagement(ctx.targets.get(view.devEui)!.stack)) endVersionWait(draft, draft.device(view.devEui), ctx);
+        if (view.phase === 'confirming' && !hasFirmwareManagement(ctx.targets.get(view.devEui)!.stack)) endVersionWait(draft, draft.device(view.devEui), ctx);
         else giveUp(draft, draft.device(view.devEui), `no answer by the upgrade deadline (last phase ${view.phase})`);
       }
       enterTeardown(draft, ctx);
@@ -253,10 +253,10 @@ function evaluateStatus(draft: Draft, ctx: CampaignContext): void {
     if (exhausted) {
       // Devices whose last answer was lost may well have the block (v1 has no
       // FragDataBlockReceivedReq): DevUpgradeImageAns will say, so they go on to the upgrade.
-      // A device without TS006 cannot be asked: it failed (it is never called delivered on a guess).
+      // A device without TS006 is asked FragSessionStatusReq by unicast instead.
       for (const view of incomplete) {
-        if (hasFirmwareManagement(ctx.targets.get(view.devEui)!.stack)) draft.note(view.devEui, `no report of a complete block after ${sent} fragments and ${wave.statusRound} status rounds: asking DevUpgradeImageReq`);
-        else finishDevice(draft, draft.device(view.devEui), 'failed', `no report of a complete block after ${sent} fragments and ${wave.statusRound} status rounds (${ctx.targets.get(view.devEui)!.stack} has no TS006 to ask)`);
+        const ask = hasFirmwareManagement(ctx.targets.get(view.devEui)!.stack) ? 'DevUpgradeImageReq' : 'FragSessionStatusReq by unicast';
+        draft.note(view.devEui, `no report of a complete block after ${sent} fragments and ${wave.statusRound} status rounds: asking ${ask}`);
       }
       continue;
     }
@@ -308,13 +308,7 @@ function enterUpgrade(draft: Draft, ctx: CampaignContext): void {
     const device = draft.device(view.devEui);
     const stack = ctx.targets.get(device.devEui)!.stack;
     if (!hasFirmwareManagement(stack) && device.phase === 'block-complete') {
-      if (ctx.spec.firmware.versionUplink) {
-        // Its application says the version it runs: wait for the new one in its uplinks.
-        device.phase = 'confirming';
-        if (device.firmwareReported === ctx.spec.firmware.version) finishDevice(draft, device, 'confirmed');
-      } else {
-        finishDevice(draft, device, 'delivered', `block delivered; version not confirmed: ${stack} has no TS006 and the campaign names no firmware.versionUplink`);
-      }
+      deliverBlock(draft, device, ctx);
     } else if (device.phase === 'block-complete' || device.phase === 'receiving') {
       device.phase = 'upgrading';
       advanceDevice(draft, device.devEui, wave, ctx);

@@ -53,3 +53,25 @@ export function deviceTable(devices: readonly DeviceState[], expected: ReadonlyM
   if (devices.length > limit) out.push(`... ${devices.length - limit} more devices (--json for all)`);
   return out.join('\n');
 }
+
+/** One row per device stack: how its devices ended, and how many ended otherwise than expected. */
+export function stackTable(devices: readonly DeviceState[], expected: ReadonlyMap<string, DeviceOutcome>, members: readonly FleetMember[]): string {
+  const stackOf = new Map(members.map((m) => [m.device.devEui, m.stack]));
+  const outcomes: Array<DeviceOutcome | 'open'> = ['confirmed', 'delivered', 'failed', 'rejected', 'absent', 'halted', 'cancelled', 'open'];
+  const rows = new Map<string, { devices: number; counts: Map<string, number>; unexpected: number }>();
+  for (const d of devices) {
+    const stack = stackOf.get(d.devEui) ?? '?';
+    const row = rows.get(stack) ?? { devices: 0, counts: new Map(), unexpected: 0 };
+    row.devices++;
+    const outcome = d.outcome ?? 'open';
+    row.counts.set(outcome, (row.counts.get(outcome) ?? 0) + 1);
+    if (d.outcome !== expected.get(d.devEui)) row.unexpected++;
+    rows.set(stack, row);
+  }
+  const used = outcomes.filter((o) => [...rows.values()].some((r) => r.counts.has(o)));
+  const header = ['stack', 'devices', ...used, 'unexpected'];
+  const body = [...rows].sort(([a], [b]) => a.localeCompare(b)).map(([stack, r]) => [stack, String(r.devices), ...used.map((o) => String(r.counts.get(o) ?? 0)), String(r.unexpected)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), ...body.map(line)].join('\n');
+}

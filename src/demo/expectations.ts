@@ -1,11 +1,13 @@
 import type { CampaignSpec } from '../campaign/spec.js';
 import type { DeviceOutcome } from '../campaign/state.js';
 import type { FleetMember } from '../lns/sim/sim-fleet.js';
+import { hasFirmwareManagement } from '../campaign/device-stack.js';
 
 /**
  * What a scenario should end in, per device: its kind decides (absent, too small, rejecting),
  * and the canary rule may halt the rest. A package with a bad signature is rejected by every
- * canary, so the campaign must halt before it reaches the others.
+ * canary that can say so, so the campaign must halt before it reaches the others. A LoRaMac-node
+ * device has no TS006: it ends `delivered` whatever its application then makes of the block.
  */
 export function expectedOutcomes(members: readonly FleetMember[], spec: CampaignSpec, badSignature: boolean): Map<string, DeviceOutcome> {
   const byEui = new Map(members.map((m) => [m.device.devEui, m]));
@@ -17,6 +19,7 @@ export function expectedOutcomes(members: readonly FleetMember[], spec: Campaign
     const member = byEui.get(devEui)!;
     if (member.kind === 'absent') return 'absent';
     if (member.kind === 'small') return 'failed';
+    if (!hasFirmwareManagement(member.stack)) return 'delivered';
     if (member.kind === 'rejecting' || badSignature) return 'rejected';
     return 'confirmed';
   };
@@ -27,7 +30,8 @@ export function expectedOutcomes(members: readonly FleetMember[], spec: Campaign
     expected.set(device.devEui, outcome);
     if (outcome === 'failed' || outcome === 'rejected') canaryFailures++;
   }
-  const halted = twoWaves && canaryFailures / canaryCount > spec.rollout.haltFailureRate;
+  const canarySucceeded = canaries.some((d) => ['confirmed', 'delivered'].includes(expected.get(d.devEui)!));
+  const halted = twoWaves && (canaryFailures / canaryCount > spec.rollout.haltFailureRate || !canarySucceeded);
   for (const device of spec.devices.slice(canaries.length)) expected.set(device.devEui, halted ? 'halted' : outcomeOf(device.devEui));
   return expected;
 }

@@ -40,9 +40,11 @@ test('LoRaMac-node `011e000000` (M 40, only 1..30 heard): 10 missing, although M
   t.like(readFragSessionStatus(answer, { stack: 'spec', ts004Version: 1, nbFrag: 40, sentN: 44 }), { complete: true }, 'the TS004 text reading would call it complete');
 });
 
-test('LoRaMac-node: no data fragment lost and a coded fragment heard is complete; fewer coded than lost is not', (t) => {
+test('LoRaMac-node: rebuilt at the first coded fragment, but handed over (OnDone) only at a later one; fewer coded than lost is not complete', (t) => {
   const base = { stack: 'loramac-node', ts004Version: 1, nbFrag: 40 } as const;
-  t.true(readFragSessionStatus({ nbFragReceived: 41, missingFrag: 0 }, { ...base, sentN: 41 }).complete);
+  t.like(readFragSessionStatus({ nbFragReceived: 41, missingFrag: 0 }, { ...base, sentN: 41 }), { complete: false, needed: 1 }, 'OnDone has not fired yet');
+  t.false(readFragSessionStatus({ nbFragReceived: 41, missingFrag: 0 }, { ...base, sentN: 42 }).complete, 'one later fragment may have been lost');
+  t.true(readFragSessionStatus({ nbFragReceived: 41, missingFrag: 0 }, { ...base, sentN: 43 }).complete);
   t.false(readFragSessionStatus({ nbFragReceived: 40, missingFrag: 0 }, { ...base, sentN: 40 }).complete, 'a data-only stream never finishes');
   const short = readFragSessionStatus({ nbFragReceived: 43, missingFrag: 5 }, { ...base, sentN: 50 });
   t.false(short.complete, '3 coded fragments cannot rebuild 5 rows');

@@ -357,6 +357,13 @@ export class Script {
     const device = this.device(devEui);
     const received = this.campaign.wave!.subSessions.find((x) => x.fragIndex === device.fragIndex)!.nextN - 1;
     if ((device.packageVersions.ts004 ?? 1) === 2) return this.answer(devEui, { command: 'FragDataBlockReceivedReq', fragIndex: device.fragIndex!, micError: false });
+    if (this.ctx.targets.get(devEui)!.stack === 'loramac-node') {
+      // LoRaMac-node: rebuilt at the first coded fragment, nothing lost (its last N then stays
+      // M + 1); the fragments after it hand the block over (frag-status-reading.ts).
+      const m = this.ctx.layout.nbFrag;
+      if (received < m + 3) throw new Error('script: a LoRaMac-node device needs fragments after M + 1 (raise initialRedundancy)');
+      return this.answer(devEui, statusAnsV1(device.fragIndex!, m + 1, 0));
+    }
     return this.answer(devEui, statusAnsV1(device.fragIndex!, received, 0));
   }
 

@@ -20,7 +20,7 @@ function appUplink(s: Script, devEui: string, version: number): void {
 }
 
 test('LoRaMac-node: no PackageVersionReq (its v1 packages are known), no TS006 request ever; a complete block ends `delivered` with the reason', (t) => {
-  const s = new Script({ devices: 2, stacks: 'loramac-node' });
+  const s = new Script({ devices: 2, stacks: 'loramac-node', fragmentation: { initialRedundancy: 1 } });
   s.start();
   t.deepEqual(s.namesTo(A), ['McGroupSetupReq'], 'straight to the group setup');
   deliverAll(s);
@@ -35,7 +35,7 @@ test('LoRaMac-node: no PackageVersionReq (its v1 packages are known), no TS006 r
 });
 
 test('LoRaMac-node canary of delivered devices does not halt the campaign', (t) => {
-  const s = new Script({ devices: 2, stacks: 'loramac-node', canaryFraction: 0.5 });
+  const s = new Script({ devices: 2, stacks: 'loramac-node', fragmentation: { initialRedundancy: 1 }, canaryFraction: 0.5 });
   deliverAll(s);
   s.advanceBy(MINUTE);
   t.is(s.device(A).outcome, 'delivered');
@@ -44,7 +44,7 @@ test('LoRaMac-node canary of delivered devices does not halt the campaign', (t) 
 });
 
 test('LoRaMac-node with firmware.versionUplink: confirmed when its application reports the new version after delivery', (t) => {
-  const s = new Script({ devices: 2, stacks: 'loramac-node', versionUplink: { fPort: 1, offset: 1, length: 4, byteOrder: 'little' } });
+  const s = new Script({ devices: 2, stacks: 'loramac-node', fragmentation: { initialRedundancy: 1 }, versionUplink: { fPort: 1, offset: 1, length: 4, byteOrder: 'little' } });
   s.start();
   appUplink(s, A, OLD_VERSION);
   t.is(s.device(A).firmwareBefore, OLD_VERSION);
@@ -62,21 +62,35 @@ test('LoRaMac-node with firmware.versionUplink: confirmed when its application r
   t.regex(s.device(B).error!, new RegExp(`still report version ${OLD_VERSION}, expected ${FIRMWARE_VERSION}`));
 });
 
-test('LoRaMac-node: a device whose answers never show a complete block fails at the end of the rounds (never `delivered` on a guess)', (t) => {
-  const s = new Script({ devices: 2, stacks: 'loramac-node', fragmentation: { maxStatusRounds: 2 } });
+test('LoRaMac-node: a device not known complete after the rounds is asked FragSessionStatusReq by unicast; incomplete → failed, never `delivered` on a guess', (t) => {
+  const s = new Script({ devices: 2, stacks: 'loramac-node', fragmentation: { initialRedundancy: 1, maxStatusRounds: 2 } });
   s.toStatus();
   s.advanceBy(10 * SECOND);
   s.reportComplete(B);
-  for (let round = 0; round < 3 && !s.device(A).outcome; round++) {
-    const m = s.ctx.layout.nbFrag;
+  const m = s.ctx.layout.nbFrag;
+  for (let round = 0; round < 3 && s.campaign.wave?.stage !== 'upgrade'; round++) {
     s.answer(A, statusAnsV1(s.device(A).fragIndex!, m - 2, 0)); // heard up to M − 2: the tail is missing
     s.advanceTo(s.campaign.wave!.statusDeadlineMs ?? s.nowMs);
     while (s.campaign.wave?.stage === 'fragments') s.advanceTo(s.campaign.nextWakeMs!);
     s.advanceBy(10 * SECOND);
   }
+  t.is(s.campaign.wave?.stage, 'upgrade');
+  const ask = s.lastTo(A)!;
+  t.like(ask, { command: 'FragSessionStatusReq', fPort: PORT.TS004, participants: true, fragIndex: s.device(A).fragIndex });
+  t.is(s.device(A).pending?.step, 'frag-status');
+  s.answer(A, statusAnsV1(s.device(A).fragIndex!, m - 2, 0));
   t.is(s.device(A).outcome, 'failed');
-  t.regex(s.device(A).error!, /no report of a complete block .* \(loramac-node has no TS006 to ask\)/);
+  t.regex(s.device(A).error!, /^FragSessionStatusAns after the session \(loramac-node\): last fragment/);
   t.is(s.device(B).outcome, 'delivered');
+});
+
+test('LoRaMac-node: the unicast FragSessionStatusReq after the session finds the block complete → delivered', (t) => {
+  const s = new Script({ devices: 1, stacks: 'loramac-node', fragmentation: { initialRedundancy: 1, maxStatusRounds: 1 } });
+  s.toStatus();
+  s.advanceTo(s.campaign.wave!.statusDeadlineMs!); // its status answer was lost
+  t.is(s.device(A).pending?.step, 'frag-status');
+  s.answer(A, statusAnsV1(s.device(A).fragIndex!, s.ctx.layout.nbFrag + 1, 0));
+  t.is(s.device(A).outcome, 'delivered');
 });
 
 test('LBM: DevRebootTimeAns carries the seconds to go; DevVersionReq only after that time', (t) => {
@@ -194,4 +208,24 @@ test('no stray multicast data: a device whose FragSessionSetupAns failed after M
   s.answer(A, { command: 'McGroupDeleteAns', mcGroupId: 1, mcGroupUndefined: false } as Cmd);
   t.is(s.device(A).outcome, 'failed');
   void V1;
+});
+
+test('LoRaMac-node rebooting into the image in the middle of the session (ST example): its version uplink confirms it', (t) => {
+  const s = new Script({ devices: 2, stacks: 'loramac-node', fragmentation: { initialRedundancy: 1 }, versionUplink: { fPort: 1, offset: 1, length: 4, byteOrder: 'little' } });
+  s.toStatus();
+  appUplink(s, A, OLD_VERSION);
+  t.is(s.device(A).outcome, undefined);
+  appUplink(s, A, FIRMWARE_VERSION);
+  t.like(s.device(A), { outcome: 'confirmed', firmwareAfter: FIRMWARE_VERSION });
+  t.is(s.device(B).phase, 'receiving');
+});
+
+test('a version uplink before the campaign reaches the device only records the version it runs', (t) => {
+  const s = new Script({ devices: 2, stacks: 'loramac-node', canaryFraction: 0.5, versionUplink: { fPort: 1, offset: 1, length: 4, byteOrder: 'big' } });
+  s.start();
+  s.raw(B, 1, Uint8Array.of(0x01, 0x00, 0x01, 0x00, 0x00));
+  t.is(s.device(B).firmwareBefore, 0x00010000, 'big-endian');
+  t.is(s.device(B).outcome, undefined);
+  s.raw(B, 1, Uint8Array.of(0x01, 0x00)); // too short: ignored
+  t.is(s.device(B).firmwareReported, 0x00010000);
 });

@@ -3,7 +3,8 @@ import { createSimulatedWorld } from '../../app.js';
 import { CallerError } from '../../core/errors.js';
 import { parseCampaignSpec } from '../../campaign/spec.js';
 import { DEFAULT_SCENARIO, type FleetScenario } from '../../lns/sim/sim-fleet.js';
-import { airtimeComparison, deviceTable } from '../../demo/demo-report.js';
+import { airtimeComparison, deviceTable, stackTable } from '../../demo/demo-report.js';
+import { DEFAULT_STACK_MIX, formatStackMix, parseStackMix } from '../../demo/stack-mix.js';
 import { expectedOutcomes } from '../../demo/expectations.js';
 import { ProgressBar } from '../progress-bar.js';
 import { campaignReport } from '../../campaign/report.js';
@@ -34,7 +35,8 @@ export function register(program: Command): void {
     .option('--loss <share>', 'mean downlink loss per device', share('loss'), DEFAULT_SCENARIO.loss)
     .option('--seed <n>', 'seed of the simulation (same seed, same run)', count('seed', 0, 2 ** 31), 1)
     .addOption(new Option('--loss-kind <kind>', 'independent or bursty (Gilbert-Elliott) losses').choices(['iid', 'bursty']).default('iid'))
-    .option('--v2 <share>', 'share of devices with TS003/4/5 v2 (the rest v1)', share('v2'), DEFAULT_SCENARIO.v2Share)
+    .option('--stacks <mix>', `device stacks and their shares (loramac-node: v1 packages, no TS006; lbm: LoRa Basics Modem; spec: the specification texts)`, (text: string) => parseStackMix(text), DEFAULT_STACK_MIX)
+    .option('--v2 <share>', 'share of the lbm and spec devices with TS003/4/5 v2 (the rest v1; LoRaMac-node is always v1)', share('v2'), DEFAULT_SCENARIO.v2Share)
     .option('--absent <share>', 'share of devices that never answer', share('absent'), 0.05)
     .option('--small <share>', 'share of devices too small for the block (NotEnoughMemory)', share('small'), 0)
     .option('--reject <share>', 'share of devices that reject the package (another vendor key)', share('reject'), 0)
@@ -53,6 +55,7 @@ export function register(program: Command): void {
         loss: options.loss,
         lossKind: options.lossKind,
         v2Share: options.v2,
+        stacks: options.stacks,
         absentShare: options.absent,
         smallShare: options.small,
         rejectShare: options.reject,
@@ -92,20 +95,22 @@ export function register(program: Command): void {
       const view = engine.view(id)!;
       const devices = [...view.devices.values()];
       const expected = expectedOutcomes(fleet.members, spec, Boolean(options.badSignature));
-      const kinds = new Map(fleet.members.map((m) => [m.device.devEui, m.kind === 'normal' ? (m.device.config.packageVersions.ts004 === 2 ? 'v2' : 'v1') : m.kind]));
+      const kinds = new Map(fleet.members.map((m) => [m.device.devEui, `${m.stack} ${m.kind === 'normal' ? (m.device.config.packageVersions.ts004 === 2 ? 'v2' : 'v1') : m.kind}`]));
       const mismatches = devices.filter((d) => d.outcome !== expected.get(d.devEui));
       const airtime = airtimeComparison(view.campaign, view.devices, fleet.members);
       const report = campaignReport(view.campaign, devices);
       const simulatedHours = (clock.now() - startMs) / 3_600_000;
       const wire = world.wire;
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ report, airtime, sizes: world.sizes, simulatedHours, transport: world.transport, wire, mismatches: mismatches.map((d) => d.devEui), devices }, null, 2)}\n`);
+        const byStack = Object.fromEntries(fleet.members.map((m) => [m.device.devEui, m.stack]));
+        process.stdout.write(`${JSON.stringify({ report, stacks: byStack, airtime, sizes: world.sizes, simulatedHours, transport: world.transport, wire, mismatches: mismatches.map((d) => d.devEui), devices }, null, 2)}\n`);
       } else {
         const out = process.stdout;
         out.write(`${deviceTable(devices, expected, kinds, 200)}\n\n`);
         out.write(`campaign ${id}: ${view.campaign.phase}${view.campaign.haltReason ? ` (${view.campaign.haltReason})` : ''} after ${simulatedHours.toFixed(1)} h simulated, ${((Date.now() - wallStart) / 1000).toFixed(1)} s real\n`);
         out.write(`outcomes: ${Object.entries(report.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
         for (const { reason, devices: n } of report.reasons.slice(0, 5)) out.write(`  ${n} × ${reason}\n`);
+        out.write(`by device stack (${formatStackMix(options.stacks)}):\n${stackTable(devices, expected, fleet.members).replace(/^/gm, '  ')}\n`);
         out.write(`package: ${world.sizes.packageBytes} bytes (signed delta) for a ${world.sizes.oldImageBytes} → ${world.sizes.newImageBytes} byte image\n`);
         out.write(`airtime: ${airtime.fragmentsSent} fragments sent (${(view.campaign.airtime.airtimeMs / 1000).toFixed(1)} s on air incl. status requests); the realised losses required at least ${airtime.oracleFragments} (ratio ${airtime.ratio.toFixed(2)})\n`);
         out.write(`unicast downlinks: ${view.campaign.airtime.unicastSent}; ignored uplinks: ${JSON.stringify(view.campaign.ignoredUplinks)}\n`);

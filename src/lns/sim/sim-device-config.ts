@@ -25,6 +25,12 @@ export interface SimDeviceConfig {
   devEui: string;
   /** Which device stack's package code the device runs (stacks/create-stack-model.ts). */
   stack: DeviceStack;
+  /**
+   * A stack without TS006 (LoRaMac-node): what its application does with a valid block.
+   * 'keep-running' (default; Semtech's fuota-test-01 example) or 'reboot-into-image' (ST's
+   * STM32WL example, 60 s later: it then loses its sessions and runs the new version).
+   */
+  onBlock?: 'keep-running' | 'reboot-into-image';
   /** GenAppKey (1.0.x) or AppKey (1.1). */
   rootKey: Uint8Array;
   lorawanVersion: '1.0' | '1.1';

@@ -41,6 +41,7 @@ export class WireDevice extends SimDevice {
 export function wireDeviceConfig(devEui: string, overrides: Partial<SimDeviceConfig> = {}): SimDeviceConfig {
   return {
     devEui,
+    stack: 'spec',
     rootKey: new Uint8Array(16).fill(7),
     lorawanVersion: '1.0',
     packageVersions: { ts003: 1, ts004: 1, ts005: 1 },

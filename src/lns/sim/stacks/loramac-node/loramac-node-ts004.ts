@@ -159,7 +159,10 @@ function dataFragment(device: SimDevice, state: LoramacFragState, frame: Command
 
 /**
  * OnDone → the application's FragDone: it checks the block (FragNb·FragSize − Padding bytes of
- * the decoder's file) and reboots into it by itself when valid; there is no TS006 to ask.
+ * the decoder's file); there is no TS006 to ask. What then is the application's: Semtech's
+ * fuota-test-01 example keeps running (OnFragDone computes the CRC and sets IsFileTransferDone,
+ * main.c), ST's STM32WL FUOTA example reboots into it (OnFragDone → FwUpdateAgentRun):
+ * `config.onBlock` chooses.
  */
 function fragDone(device: SimDevice, state: LoramacFragState, slot: Slot): void {
   const size = Math.max(0, slot.fragNb * slot.fragSize - slot.padding);
@@ -167,7 +170,7 @@ function fragDone(device: SimDevice, state: LoramacFragState, slot: Slot): void 
   const check = checkBlock(device, file.subarray(0, size), slot.rebuilt && slot.setUp);
   if (check.status === 'valid') {
     device.upgrade = upgradeOf(check);
-    device.scheduleReboot(device.trueNowMs() + SELF_REBOOT_DELAY_MS);
+    if (device.config.onBlock === 'reboot-into-image') device.scheduleReboot(device.trueNowMs() + SELF_REBOOT_DELAY_MS);
   } else if (device.upgrade.status !== 'valid') {
     device.upgrade = upgradeOf(check);
   }

@@ -10,10 +10,10 @@ import { down, fragmenter, makeDevice, NEW_VERSION, setupFrame, testBlock, uplin
 const LOST_DATA = [8, 12, 15, 19, 26, 32, 44, 48, 60, 64, 72, 89, 90, 91, 100, 101, 103, 111, 114, 117, 125, 138, 139, 150, 155, 163, 190];
 const LOST_CODED = [202, 213, 218, 224, 229, 230, 234];
 
-for (const payloadMode of ['full', 'rank-only'] as const) {
-  test(`${payloadMode}: FragIndex 1, M = 200, S = 120, 27 data lost, rebuilt at N = 235 → 01eb401b00; FragDone then reboots into the image`, (t) => {
+for (const [payloadMode, onBlock] of [['full', 'reboot-into-image'], ['rank-only', 'reboot-into-image'], ['full', 'keep-running']] as const) {
+  test(`${payloadMode}: FragIndex 1, M = 200, S = 120, 27 data lost, rebuilt at N = 235 → 01eb401b00; FragDone, then the application (${onBlock})`, (t) => {
     const block = testBlock(200 * 120, 1);
-    const { device, radio } = makeDevice('loramac-node', { fragMax: { nb: 200, size: 120, redundancy: 40 }, verifyImage: verifierFor(block), payloadMode });
+    const { device, radio } = makeDevice('loramac-node', { fragMax: { nb: 200, size: 120, redundancy: 40 }, verifyImage: verifierFor(block), payloadMode, onBlock });
     const fragment = fragmenter('v1', block, 120, 1, 1);
     down(device, 201, setupFrame(1, 1, block, 120, device.config.rootKey));
     t.deepEqual(uplinks(device, radio), ['201:0240']); // FragSessionSetupAns: FragIndex 1, no error
@@ -31,9 +31,15 @@ for (const payloadMode of ['full', 'rank-only'] as const) {
     t.is(device.upgrade.status, 'valid');
     down(device, 201, '0102'); // Participants 0: answered, FragNbLost is still 27; FragNbRx stays 235
     t.deepEqual(uplinks(device, radio), ['201:01eb401b00']);
-    // No TS006: the application reboots into the image by itself (SELF_REBOOT_DELAY_MS).
+    // No TS006: ST's example application reboots into the image by itself (SELF_REBOOT_DELAY_MS);
+    // Semtech's keeps running the old one.
     radio.nowMs += 60_000;
     t.is(device.takeUplink(radio.nowMs)?.fPort, 1);
+    if (onBlock === 'keep-running') {
+      t.not(device.firmwareVersion, NEW_VERSION);
+      t.is(device.reboots, 0);
+      return;
+    }
     t.is(device.firmwareVersion, NEW_VERSION);
     t.is(bytesToHex(device.takeUplink(radio.nowMs)!.payload), '0100000101'); // 01, version u32 LE
   });
