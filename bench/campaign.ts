@@ -1,6 +1,9 @@
-// `npm run bench -- campaign [--sizes 100,10000,100000]`: whole campaigns on simulated fleets at
-// 10 % iid downlink loss, two redundancy policies side by side:
-//   adaptive = ours: 10 % coded fragments up front, then rounds sized from FragSessionStatusAns;
+// `npm run bench -- campaign [--sizes 100,10000,100000] [--fleets loramac-node,lbm,spec,mix]`:
+// whole campaigns on simulated fleets at 10 % iid downlink loss, one fleet per device stack
+// (each device answering as that stack's package code does: src/lns/sim/stacks) and the demo's
+// mix, and two redundancy policies side by side on the mix:
+//   adaptive = ours: 10 % coded fragments up front, then rounds sized from FragSessionStatusAns
+//              as each stack means it (src/campaign/frag-status-reading.ts);
 //   fixed    = the common peer policy: 30 % coded fragments once, no further rounds.
 // The canary halt rule is off here (haltFailureRate 1), so both policies reach the whole fleet.
 // Reported per run: fragments sent / the oracle minimum (Σ over waves and fragmentation sessions
@@ -17,14 +20,28 @@ import { createSimulatedWorld } from '../src/app.js';
 import { parseCampaignSpec } from '../src/campaign/spec.js';
 import { airtimeComparison } from '../src/demo/demo-report.js';
 import { DEFAULT_SCENARIO } from '../src/lns/sim/sim-fleet.js';
+import type { DeviceStack } from '../src/campaign/device-stack.js';
+import { DEFAULT_STACK_MIX } from '../src/demo/stack-mix.js';
 
 type Policy = 'adaptive' | 'fixed';
+type Fleet = DeviceStack | 'mix';
+
+const FLEETS: Record<Fleet, Partial<Record<DeviceStack, number>>> = {
+  'loramac-node': { 'loramac-node': 1 },
+  lbm: { lbm: 1 },
+  spec: { spec: 1 },
+  mix: DEFAULT_STACK_MIX,
+};
 
 interface RunResult {
   devices: number;
+  fleet: Fleet;
   policy: Policy;
+  /** Confirmed, or delivered where the stack has no TS006 to confirm with. */
+  succeeded: number;
   confirmed: number;
-  expectedConfirmed: number;
+  delivered: number;
+  expectedSucceeded: number;
   fragmentsSent: number;
   oracleFragments: number;
   airtimeRatio: number;
@@ -44,14 +61,14 @@ const POLICIES: Record<Policy, { initialRedundancy: number; maxRedundancy: numbe
   fixed: { initialRedundancy: 0.3, maxRedundancy: 0.3, maxStatusRounds: 1 },
 };
 
-async function runOne(devices: number, policy: Policy): Promise<RunResult> {
+async function runOne(devices: number, fleet: Fleet, policy: Policy): Promise<RunResult> {
   (globalThis as { gc?: () => void }).gc?.();
   const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
   const baselineHeap = process.memoryUsage().heapUsed;
   const wallStart = performance.now();
   let transitions = 0;
   const world = await createSimulatedWorld({
-    scenario: { ...DEFAULT_SCENARIO, devices, seed: 42, loss: 0.1, absentShare: 0, v2Share: 0.5, uplinkIntervalMs: 30 * 60_000, payloadMode: devices > 2000 ? 'rank-only' : 'full' },
+    scenario: { ...DEFAULT_SCENARIO, devices, seed: 42, loss: 0.1, absentShare: 0, v2Share: 0.5, stacks: FLEETS[fleet], uplinkIntervalMs: 30 * 60_000, payloadMode: devices > 2000 ? 'rank-only' : 'full' },
     storePath: 'memory',
     firmwareBytes: 64 * 1024,
     spec: {
@@ -70,15 +87,22 @@ async function runOne(devices: number, policy: Policy): Promise<RunResult> {
   const view = engine.view(id)!;
   const airtime = airtimeComparison(view.campaign, view.devices, world.fleet.members);
   let confirmed = 0;
-  for (const d of view.devices.values()) if (d.outcome === 'confirmed') confirmed++;
+  let delivered = 0;
+  for (const d of view.devices.values()) {
+    if (d.outcome === 'confirmed') confirmed++;
+    if (d.outcome === 'delivered') delivered++;
+  }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   (globalThis as { gc?: () => void }).gc?.();
   const retainedBytesPerDevice = (process.memoryUsage().heapUsed - baselineHeap) / devices;
   return {
     devices,
+    fleet,
     policy,
+    succeeded: confirmed + delivered,
     confirmed,
-    expectedConfirmed: devices,
+    delivered,
+    expectedSucceeded: devices,
     fragmentsSent: airtime.fragmentsSent,
     oracleFragments: airtime.oracleFragments,
     airtimeRatio: airtime.ratio,
@@ -99,32 +123,38 @@ function argument(name: string): string | undefined {
 }
 
 if (argument('one')) {
-  const [devices, policy] = argument('one')!.split(':') as [string, Policy];
-  const result = await runOne(Number(devices), policy);
+  const [devices, fleet, policy] = argument('one')!.split(':') as [string, Fleet, Policy];
+  const result = await runOne(Number(devices), fleet, policy);
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } else {
-  const sizes = (argument('sizes') ?? '100,10000,100000').split(',').map(Number);
+  const sizes = (argument('sizes') ?? '100').split(',').map(Number);
+  const fleets = (argument('fleets') ?? 'loramac-node,lbm,spec,mix').split(',') as Fleet[];
+  for (const fleet of fleets) if (!(fleet in FLEETS)) throw new Error(`--fleets: expected names from ${Object.keys(FLEETS).join(', ')}, got ${fleet}`);
   const self = fileURLToPath(import.meta.url);
   const results: RunResult[] = [];
-  console.log(`campaign benchmark: sizes ${sizes.join(', ')}, 10 % iid loss, seed 42 (each run in its own process)`);
+  console.log(`campaign benchmark: sizes ${sizes.join(', ')}, fleets ${fleets.join(', ')}, 10 % iid loss, seed 42 (each run in its own process)`);
   for (const devices of sizes) {
-    for (const policy of ['adaptive', 'fixed'] as const) {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=16384', self, '--one', `${devices}:${policy}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      if (!line) {
-        console.error(`run ${devices} ${policy} failed:\n${run.stderr.slice(-2000)}`);
-        process.exit(1);
+    for (const fleet of fleets) {
+      // The fixed policy is the peers' comparison: once, on the mix.
+      for (const policy of fleet === 'mix' ? (['adaptive', 'fixed'] as const) : (['adaptive'] as const)) {
+        const run = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=16384', self, '--one', `${devices}:${fleet}:${policy}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+        if (!line) {
+          console.error(`run ${devices} ${fleet} ${policy} failed:\n${run.stderr.slice(-2000)}`);
+          process.exit(1);
+        }
+        const result = JSON.parse(line.slice(7)) as RunResult;
+        results.push(result);
+        console.error(`  done ${devices} ${fleet} ${policy}: ${result.wallS.toFixed(1)} s`);
       }
-      const result = JSON.parse(line.slice(7)) as RunResult;
-      results.push(result);
-      console.error(`  done ${devices} ${policy}: ${result.wallS.toFixed(1)} s`);
     }
   }
-  const header = ['devices', 'policy', 'confirmed', 'frags sent', 'oracle', 'sent/oracle', 'airtime s', 'sim h', 'wall s', 'transitions', 'peak RSS MB', 'retained KB/device'];
+  const header = ['devices', 'fleet', 'policy', 'confirmed+delivered', 'frags sent', 'oracle', 'sent/oracle', 'airtime s', 'sim h', 'wall s', 'transitions', 'peak RSS MB', 'retained KB/device'];
   const rows = results.map((r) => [
     String(r.devices),
+    r.fleet,
     r.policy,
-    `${r.confirmed}/${r.expectedConfirmed}`,
+    `${r.confirmed}+${r.delivered}/${r.expectedSucceeded}`,
     String(r.fragmentsSent),
     String(r.oracleFragments),
     r.airtimeRatio.toFixed(2),
