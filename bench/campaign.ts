@@ -57,7 +57,7 @@ interface RunResult {
 }
 
 const POLICIES: Record<Policy, { initialRedundancy: number; maxRedundancy: number; maxStatusRounds: number }> = {
-  adaptive: { initialRedundancy: 0.1, maxRedundancy: 1, maxStatusRounds: 6 },
+  adaptive: { initialRedundancy: 0.1, maxRedundancy: 1, maxStatusRounds: 10 },
   fixed: { initialRedundancy: 0.3, maxRedundancy: 0.3, maxStatusRounds: 1 },
 };
 

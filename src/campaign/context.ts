@@ -37,7 +37,7 @@ export interface CampaignContext {
 
 const STATUS_MARGIN_MS = 60_000;
 /** Small blocks get at least this many coded fragments: a share of a small M leaves no room for bad luck. */
-const MIN_CODED_FRAGMENTS = 16;
+const MIN_CODED_FRAGMENTS = 32;
 
 export function campaignContext(spec: CampaignSpec, block: Uint8Array): CampaignContext {
   const region = regionByName(spec.multicast.region);

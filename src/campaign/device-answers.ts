@@ -12,7 +12,7 @@ import { chooseScheme, countUplinkForRetry, deliverBlock, finishDevice, sendUnic
 import type { UplinkEvent } from './events.js';
 import { rebootLeadMs } from './wave-stages.js';
 import type { DeviceState } from './state.js';
-import { readFragSessionStatus } from './frag-status-reading.js';
+import { readFragSessionStatus, sessionLossShare } from './frag-status-reading.js';
 import { readDevRebootTimeAns } from './reboot-time-reading.js';
 import { readVersionUplink } from './version-uplink.js';
 import { otherV2Seed, switchToOtherSeed } from './seed-learning.js';
@@ -24,6 +24,10 @@ import { otherV2Seed, switchToOtherSeed } from './seed-learning.js';
 /** A device still on its old version at the reboot time is asked this many more times, this far apart. */
 const VERSION_CHECKS = 1;
 const VERSION_RECHECK_MS = 5 * 60_000;
+/** LBM's "time past" answers move the reboot time at most this many answer timeouts ahead. */
+const MAX_REBOOT_LEADS = 3;
+/** A reboot time this much before the latest one asked for answers an older request. */
+const STALE_REBOOT_ANSWER_MS = 60_000;
 /** A device clock within this of ours is in sync (DeviceTime has whole seconds). */
 const CLOCK_TOLERANCE_S = 1;
 const FUOTA_PORTS = new Set([200, 201, 202, 203]);
@@ -124,9 +128,10 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
       // TS004 v2.0.0 §3.4: acknowledge every time, whatever the MIC said: the device repeats
       // the request until an answer reaches it.
       sendUnicast(draft, device, { fPort: TS004.fPort, payload: encodeCommands(TS004, 2, 'downlink', [{ command: 'FragDataBlockReceivedAns', fragIndex: answer.fragIndex } as AppCommand]), summary: 'FragDataBlockReceivedAns' });
+      if (device.phase === 'block-complete' && !answer.micError) device.fragments.completeBy = 'block-received';
       if (device.phase !== 'receiving') return 'duplicate';
       if (answer.micError) micError(draft, device, 'FragDataBlockReceivedReq', ctx);
-      else completeBlock(draft, device, 0);
+      else completeBlock(draft, device, 'block-received');
       return 'applied';
     }
     case 'DevUpgradeImageAns': {
@@ -151,19 +156,40 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
       if (pending !== 'reboot-time') return device.phase === 'rebooting' ? 'duplicate' : 'unexpected';
       const target = ctx.targets.get(device.devEui)!;
       const reading = readDevRebootTimeAns(target.stack, answer.rebootTime, event.atMs);
+      const requested = device.rebootRequestedMs;
+      if (reading.kind === 'scheduled' && target.stack === 'lbm' && requested !== undefined && reading.rebootAtMs < requested - STALE_REBOOT_ANSWER_MS) {
+        // LBM's seconds to go name a time we asked for: an earlier one means this answers an
+        // older request, and the latest (which replaces it on the device) is still on its way.
+        draft.note(device.devEui, `DevRebootTimeAns: ${answer.rebootTime} s to go answers an earlier DevRebootTimeReq; waiting for the answer to the latest`);
+        return 'stale';
+      }
       if (reading.kind === 'scheduled') {
         device.pending = undefined;
         device.phase = 'rebooting';
         // The device says when it will reboot; it may differ from what we asked.
         device.timestamps.rebootAtMs = reading.rebootAtMs;
+        // The wave waits for the reboots it asked for (a late answer may name a later time).
+        const wave = draft.campaign.wave;
+        const ours = Math.min(reading.rebootAtMs, Math.max(device.rebootRequestedMs ?? 0, reading.rebootAtMs - rebootLeadMs(ctx)));
+        if (wave?.upgradeDeadlineMs !== undefined) wave.upgradeDeadlineMs = Math.max(wave.upgradeDeadlineMs, ours + ctx.spec.timing.confirmTimeoutMs);
       } else if (reading.kind === 'cancelled') {
         device.pending = undefined;
         device.phase = 'confirming';
         draft.note(device.devEui, 'DevRebootTimeAns: cancel acknowledged (no reboot scheduled): asking for the version');
+      } else if (target.stack === 'lbm' && requested !== undefined && requested > event.atMs + STALE_REBOOT_ANSWER_MS) {
+        // The latest request names a time still ahead: this 0 answers an older one that
+        // reached the device late. The latest answers for itself.
+        draft.note(device.devEui, 'DevRebootTimeAns: 0 answers an earlier DevRebootTimeReq that arrived after its time; waiting for the answer to the latest');
+        return 'stale';
       } else if (target.stack === 'lbm') {
-        // LBM: 0 = the time was past on its clock, or it has no GPS time: nothing is scheduled.
-        // The request goes again (a later time) when its retry falls due.
-        draft.note(device.devEui, 'DevRebootTimeAns: 0 (LBM: reboot time past on its clock, or no GPS time): not scheduled, asking again');
+        // LBM: 0 = the time was past on its clock when the request reached it (a class A
+        // downlink waits for an uplink, behind others), or it has no GPS time yet (it then asks
+        // the network for it): nothing is scheduled. Ask again at once, with a reboot time
+        // further ahead each time.
+        const attempts = device.pending?.attempts ?? 1;
+        device.timestamps.rebootAtMs = draft.nowMs + rebootLeadMs(ctx) * Math.min(attempts + 1, MAX_REBOOT_LEADS);
+        if (device.pending) device.pending.retryAtMs = draft.nowMs;
+        draft.note(device.devEui, `DevRebootTimeAns: 0 (LBM: reboot time past on its clock, or no GPS time): not scheduled, asking again for ${new Date(device.timestamps.rebootAtMs).toISOString()}`);
       } else {
         device.pending = undefined;
         // RebootTime 0: no valid image — or the device already rebooted into it after an
@@ -186,9 +212,11 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
       else if ((device.counters.versionChecks ?? 0) < VERSION_CHECKS) {
         // A device may take a little longer than its reboot time (flash copy, a late clock): ask
         // once more after a while before calling it a failure.
+        // A later DevRebootTimeReq may still have been on its way: not before that time either.
         device.counters.versionChecks = (device.counters.versionChecks ?? 0) + 1;
-        device.pending = { step: 'dev-version', attempts: 0, sentAtMs: draft.nowMs, retryAtMs: draft.nowMs + VERSION_RECHECK_MS };
-        draft.note(device.devEui, `DevVersionAns: still version ${answer.fwVersion}; asking again in ${VERSION_RECHECK_MS / 60_000} min`);
+        const retryAtMs = Math.max(draft.nowMs + VERSION_RECHECK_MS, (device.rebootRequestedMs ?? 0) + VERSION_RECHECK_MS);
+        device.pending = { step: 'dev-version', attempts: 0, sentAtMs: draft.nowMs, retryAtMs, waitOnly: true };
+        draft.note(device.devEui, `DevVersionAns: still version ${answer.fwVersion}; asking again at ${new Date(retryAtMs).toISOString()}`);
       } else fail(draft, device, `DevVersionAns: running version ${answer.fwVersion} after the reboot time, expected ${ctx.spec.firmware.version}`);
       return 'applied';
     case 'FragSessionDeleteAns':
@@ -209,9 +237,12 @@ function applyStatus(draft: Draft, device: DeviceState, answer: AnyAnswer, event
   // session's (../shared/reference/device-stacks.md): that answer is this device's too.
   const lbmAllZero = target.stack === 'lbm' && ts004Version === 2 && !answer.memoryError && !answer.micError && !answer.sessionDoesNotExist && answer.nbFragReceived === 0 && answer.missingFrag === 0;
   if (answer.fragIndex !== undefined && answer.fragIndex !== device.fragIndex && !lbmAllZero) return 'stale';
-  if (device.phase === 'block-complete') return 'duplicate';
+  // A block taken as complete from a status answer is opened again if a later answer, read the
+  // same way, says otherwise while fragments can still come.
+  const reopen = device.phase === 'block-complete' && device.fragments.completeBy === 'status' && (draft.campaign.wave?.stage === 'status' || draft.campaign.wave?.stage === 'fragments');
+  if (device.phase === 'block-complete' && !reopen) return 'duplicate';
   const unicastAsk = device.pending?.step === 'frag-status';
-  if (device.phase !== 'receiving' && !unicastAsk) return 'stale';
+  if (device.phase !== 'receiving' && !unicastAsk && !reopen) return 'stale';
   if (unicastAsk) device.pending = undefined;
   device.fragments.statusAtMs = event.atMs;
   if (answer.nbFragReceived !== undefined) device.fragments.received = answer.nbFragReceived;
@@ -235,16 +266,31 @@ function applyStatus(draft: Draft, device: DeviceState, answer: AnyAnswer, event
   const session = draft.campaign.wave?.subSessions.find((s) => s.fragIndex === device.fragIndex);
   const reading = readFragSessionStatus(
     { nbFragReceived: answer.nbFragReceived, missingFrag: answer.missingFrag },
-    { stack: target.stack, ts004Version, nbFrag: ctx.layout.nbFrag, sentN: session?.statusSentN ?? (session ? session.nextN - 1 : 0) },
+    { stack: target.stack, ts004Version, nbFrag: ctx.layout.nbFrag, sentN: session ? (unicastAsk ? session.nextN - 1 : (session.statusSentN ?? session.nextN - 1)) : 0, ...(session ? { priorLossShare: sessionLossShare(session) } : {}) },
   );
+  if (session && reading.lossSample) {
+    const stats = (session.lossStats ??= { lost: 0, seen: 0 });
+    stats.lost += reading.lossSample.lost;
+    stats.seen += reading.lossSample.seen;
+  }
   device.fragments.needed = reading.needed;
+  if (reading.tailFragments) device.fragments.tailFragments = reading.tailFragments;
+  else delete device.fragments.tailFragments;
   if (reading.lossShare !== undefined) device.fragments.lossShare = reading.lossShare;
   if (unicastAsk) {
     // After the session nothing more will come: what it holds now is what it has.
     if (reading.complete) deliverBlock(draft, device, ctx);
     else fail(draft, device, `FragSessionStatusAns after the session (${target.stack}): ${reading.note}`);
-  } else if (reading.complete) completeBlock(draft, device, 0);
-  else draft.note(device.devEui, `FragSessionStatusAns (${target.stack}): ${reading.note}`);
+  } else if (reading.complete) {
+    if (!reopen) completeBlock(draft, device, 'status');
+  } else {
+    if (reopen) {
+      device.phase = 'receiving';
+      delete device.fragments.completeBy;
+      draft.note(device.devEui, 'a later FragSessionStatusAns says the block is not complete after all: receiving again');
+    }
+    draft.note(device.devEui, `FragSessionStatusAns (${target.stack}): ${reading.note}`);
+  }
   return 'applied';
 }
 
@@ -284,8 +330,8 @@ function applyVersionUplink(draft: Draft, device: DeviceState, version: number |
   }
 }
 
-function completeBlock(draft: Draft, device: DeviceState, missing: number): void {
-  device.fragments.missing = missing;
+function completeBlock(draft: Draft, device: DeviceState, by: 'status' | 'block-received'): void {
+  device.fragments.completeBy = by;
   device.phase = 'block-complete';
   device.timestamps.completeAtMs = draft.nowMs;
   draft.note(device.devEui, 'block complete');

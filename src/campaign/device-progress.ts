@@ -24,7 +24,7 @@ const UPLINK_COUNT_GAP_MS = 60_000;
 
 export function countUplinkForRetry(device: DeviceState, atMs: number): void {
   const pending = device.pending;
-  if (!pending) return;
+  if (!pending || pending.waitOnly) return;
   const last = pending.lastCountedUplinkMs ?? pending.sentAtMs;
   if (atMs - last < UPLINK_COUNT_GAP_MS && pending.uplinksSince !== undefined) return;
   pending.uplinksSince = (pending.uplinksSince ?? 0) + 1;
@@ -46,6 +46,7 @@ export function sendStep(draft: Draft, device: DeviceState, step: DeviceStep, wa
   if (step === 'reboot-time' && (device.timestamps.rebootAtMs ?? 0) < draft.nowMs + ctx.spec.timing.answerTimeoutMs / 2) {
     device.timestamps.rebootAtMs = draft.nowMs + ctx.spec.timing.answerTimeoutMs;
   }
+  if (step === 'reboot-time') device.rebootRequestedMs = device.timestamps.rebootAtMs ?? wave.rebootAtMs;
   sendUnicast(draft, device, requestFor(step, device, wave, ctx));
   device.pending = { step, attempts, sentAtMs: draft.nowMs, retryAtMs: draft.nowMs + ctx.spec.timing.answerTimeoutMs };
 }

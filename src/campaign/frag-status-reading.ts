@@ -20,6 +20,8 @@ export interface FragStatusContext {
   nbFrag: number;
   /** The highest N sent in this session when the FragSessionStatusReq went out. */
   sentN: number;
+  /** The session's loss share so far (all its devices' answers pooled): one answer says little. */
+  priorLossShare?: number;
 }
 
 export interface FragStatusReading {
@@ -27,10 +29,17 @@ export interface FragStatusReading {
   complete: boolean;
   /** Innovative fragments it still needs (an estimate where the stack does not say); 0 when complete. */
   needed: number;
+  /**
+   * Fragments to send after those, heard or not: LoRaMac-node's application gets a rebuilt block
+   * only at a later fragment, and only fragments after its last N tell that it finished.
+   */
+  tailFragments?: number;
   /** Fragments it received, where the stack reports a count. */
   receivedCount?: number;
-  /** Share of the fragments sent that it lost, where the answer tells (0..1). */
+  /** Share of the fragments sent that it lost, where the answer tells (0..1), drawn toward the session's. */
   lossShare?: number;
+  /** What the answer says of losses, for the session's pooled estimate: fragments lost of those seen. */
+  lossSample?: { lost: number; seen: number };
   /** Why, for the device log. */
   note: string;
 }
@@ -43,6 +52,17 @@ const MAX_LOSS_SHARE = 0.6;
 
 function clampLoss(share: number): number {
   return Math.min(MAX_LOSS_SHARE, Math.max(MIN_LOSS_SHARE, share));
+}
+
+/** The session's loss when nothing is known yet (the demo's and a typical field value). */
+export const DEFAULT_LOSS_SHARE = 0.1;
+/** How many fragments' worth of weight the session's loss has against one device's own count. */
+const PRIOR_WEIGHT = 20;
+
+/** A device's loss share from `lost` of `seen`, drawn toward the session's (few samples say little). */
+function estimateLoss(lost: number, seen: number, ctx: FragStatusContext): number {
+  const prior = ctx.priorLossShare ?? DEFAULT_LOSS_SHARE;
+  return clampLoss((lost + PRIOR_WEIGHT * prior) / (seen + PRIOR_WEIGHT));
 }
 
 export function readFragSessionStatus(answer: FragStatusAnswer, ctx: FragStatusContext): FragStatusReading {
@@ -59,12 +79,12 @@ export function readFragSessionStatus(answer: FragStatusAnswer, ctx: FragStatusC
 /** TS004 §3.2: NbFragReceived counts what arrived, MissingFrag what is still needed. */
 function readSpec(answer: FragStatusAnswer, ctx: FragStatusContext): FragStatusReading {
   const receivedCount = answer.nbFragReceived;
-  const lossShare = ctx.sentN > 0 && receivedCount <= ctx.sentN ? clampLoss(1 - receivedCount / ctx.sentN) : undefined;
+  const sample = ctx.sentN > 0 && receivedCount <= ctx.sentN ? { lost: ctx.sentN - receivedCount, seen: ctx.sentN } : undefined;
   return {
     complete: answer.missingFrag === 0,
     needed: answer.missingFrag,
     receivedCount,
-    ...(lossShare !== undefined ? { lossShare } : {}),
+    ...(sample ? { lossShare: estimateLoss(sample.lost, sample.seen, ctx), lossSample: sample } : {}),
     note: `${receivedCount} received, ${answer.missingFrag} missing`,
   };
 }
@@ -88,29 +108,34 @@ function readLoramacNode(answer: FragStatusAnswer, ctx: FragStatusContext): Frag
   const lost = answer.missingFrag;
   const m = ctx.nbFrag;
   if (last === 0) return { complete: false, needed: m, note: 'no fragment received yet' };
-  const lossShare = clampLoss(lost / Math.min(last, m));
+  const sample = { lost, seen: Math.min(last, m) };
+  const lossShare = estimateLoss(sample.lost, sample.seen, ctx);
   if (last <= m) {
-    return { complete: false, needed: m - last + lost, lossShare, note: `last fragment ${last} of ${m} data fragments, ${lost} lost: ${m - last + lost} rows unknown` };
+    return { complete: false, needed: m - last + lost, lossShare, lossSample: sample, note: `last fragment ${last} of ${m} data fragments, ${lost} lost: ${m - last + lost} rows unknown` };
   }
   const codedHeardAtMost = last - m;
   if (codedHeardAtMost < lost) {
     const expectedCoded = Math.max(1, Math.floor((codedHeardAtMost - 1) * (1 - lossShare)) + 1);
-    return { complete: false, needed: lost - Math.min(expectedCoded, lost - 1), lossShare, note: `${lost} data fragments lost, at most ${codedHeardAtMost} coded heard: not complete` };
+    return { complete: false, needed: lost - Math.min(expectedCoded, lost - 1), lossShare, lossSample: sample, note: `${lost} data fragments lost, at most ${codedHeardAtMost} coded heard: not complete` };
   }
+  // Fragments sent after L: had it not finished at L it would have heard one; and when it did
+  // finish, one of them handed the block over. Both fail only if it lost every one of them,
+  // which the session's loss (a tail is lost like any fragment) makes unlikely enough past
+  // `afterNeeded` fragments.
   const after = ctx.sentN - last;
-  // The data-loss share can be 0 by chance: the tail test assumes at least this much loss.
-  const tailLoss = Math.max(lossShare, TAIL_LOSS_FLOOR);
+  const tailLoss = Math.max(ctx.priorLossShare ?? DEFAULT_LOSS_SHARE, TAIL_LOSS_FLOOR);
   const afterNeeded = Math.ceil(Math.log(TAIL_LOSS_DOUBT) / Math.log(tailLoss) - 1e-9);
-  if (after > 0 && after >= afterNeeded) {
-    return { complete: true, needed: 0, lossShare, note: `stopped at fragment ${last} of ${ctx.sentN} sent with ${lost} data fragments lost: block rebuilt and handed over` };
+  if (after >= afterNeeded) {
+    return { complete: true, needed: 0, lossShare, lossSample: sample, note: `stopped at fragment ${last} of ${ctx.sentN} sent with ${lost} data fragments lost: block rebuilt and handed over` };
   }
   if (lost === 0) {
-    return { complete: false, needed: 1, lossShare, note: `rebuilt at fragment ${last} with nothing lost; its application gets the block at the next fragment (OnDone)` };
+    return { complete: false, needed: 0, tailFragments: afterNeeded - after, lossShare, lossSample: sample, note: `rebuilt at fragment ${last} with nothing lost; its application gets the block at a later fragment (OnDone)` };
   }
   // Heard up to (about) the last N sent: the coded fragments it probably received decide how
-  // many more; a complete device answers the same next round, with fragments after its L.
+  // many more it lacks; then a few more settle that it finished and hand the block over.
   const expectedCoded = Math.floor((codedHeardAtMost - 1) * (1 - lossShare)) + 1;
-  return { complete: false, needed: Math.max(1, lost + 1 - expectedCoded), lossShare, note: `${lost} data fragments lost, about ${expectedCoded} coded heard up to fragment ${last}: complete not certain` };
+  const lacking = Math.max(0, lost + 1 - expectedCoded);
+  return { complete: false, needed: lacking, tailFragments: afterNeeded - after, lossShare, lossSample: sample, note: `${lost} data fragments lost, about ${expectedCoded} coded heard up to fragment ${last}: complete not certain` };
 }
 
 /**
@@ -126,9 +151,14 @@ function readLbm(answer: FragStatusAnswer, ctx: FragStatusContext): FragStatusRe
   if (ctx.ts004Version === 2 && received === 0 && answer.missingFrag === 0 && !answer.statusFlagsSet) {
     return { complete: false, needed: m, note: 'all-zero answer: no fragment received yet' };
   }
-  const lossShare = ctx.sentN > 0 && received <= ctx.sentN ? clampLoss(1 - received / ctx.sentN) : undefined;
-  const withLoss = lossShare !== undefined ? { lossShare } : {};
+  const sample = ctx.sentN > 0 && received <= ctx.sentN ? { lost: ctx.sentN - received, seen: ctx.sentN } : undefined;
+  const withLoss = sample ? { lossShare: estimateLoss(sample.lost, sample.seen, ctx), lossSample: sample } : {};
   if (answer.missingFrag === 0) return { complete: true, needed: 0, receivedCount: received, ...withLoss, note: `block rebuilt (${received} received)` };
+  if (answer.missingFrag === 1 && received === m && ctx.ts004Version === 2) {
+    // v2 sends FragDataBlockReceivedReq when the block is complete (AckReception): that, not
+    // this ambiguous answer, says so.
+    return { complete: false, needed: 0, tailFragments: 1, receivedCount: received, ...withLoss, note: 'MissingFrag 1 with all M received: the loss-free block or one row short; FragDataBlockReceivedReq will tell' };
+  }
   if (answer.missingFrag === 1 && received === m) {
     // (M, 1) is the loss-free block; it is also what a device reports that lost k data
     // fragments, heard coded fragments up to exactly N = M + k and still lacks one row. That
@@ -139,4 +169,11 @@ function readLbm(answer: FragStatusAnswer, ctx: FragStatusContext): FragStatusRe
     return { complete: false, needed: 1, receivedCount: received, ...withLoss, note: 'MissingFrag 1 with all M received: loss-free block or one row short, asked again next round' };
   }
   return { complete: false, needed: answer.missingFrag, receivedCount: received, ...withLoss, note: `${received} received, ${answer.missingFrag} missing` };
+}
+
+/** The loss share its devices' answers reported, pooled; the default until enough is known. */
+export function sessionLossShare(session: { lossStats?: { lost: number; seen: number } }): number {
+  const stats = session.lossStats;
+  if (!stats || stats.seen < PRIOR_WEIGHT) return DEFAULT_LOSS_SHARE;
+  return clampLoss(stats.lost / stats.seen);
 }

@@ -113,7 +113,7 @@ export const campaignSpecSchema = z.object({
       /** Most coded fragments over all rounds, as a share of M. */
       maxRedundancy: z.number().min(0).max(10).default(1),
       blockAckDelay: z.number().int().min(0).max(7).default(0),
-      maxStatusRounds: z.number().int().min(1).max(20).default(6),
+      maxStatusRounds: z.number().int().min(1).max(20).default(10),
       fecPreference: z.enum(['parity', 'rs']).default('parity'),
       sessionCnt: z.number().int().min(0).max(0xffff).default(1),
     })

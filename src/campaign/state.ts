@@ -51,6 +51,8 @@ export interface PendingRequest {
   /** Uplinks seen since it was sent: class A devices get it after one and answer in the next. */
   uplinksSince?: number;
   lastCountedUplinkMs?: number;
+  /** A wait before asking again (nothing in flight): only retryAtMs counts, not uplinks. */
+  waitOnly?: boolean;
 }
 
 export interface DeviceState {
@@ -68,7 +70,7 @@ export interface DeviceState {
   /** Device clock minus our clock, seconds, from its last AppTimeReq. */
   clockOffsetS?: number;
   /** As the device reported them (received, missing: the raw fields), and what they mean for its stack (frag-status-reading.ts). */
-  fragments: { received?: number; missing?: number; needed?: number; lossShare?: number; statusAtMs?: number; memoryError?: boolean };
+  fragments: { received?: number; missing?: number; needed?: number; tailFragments?: number; lossShare?: number; completeBy?: 'status' | 'block-received'; statusAtMs?: number; memoryError?: boolean };
   /** TS004 v2 seed learnt from a MICError (the other seed served it in a follow-up session). */
   v2Seed?: 'N' | 'N-M';
   /** SessionCnt of its latest FragSessionSetupReq when it differs from the spec's (follow-up sessions). */
@@ -77,6 +79,8 @@ export interface DeviceState {
   followUp?: boolean;
   /** The version its application's own uplinks reported last (spec firmware.versionUplink). */
   firmwareReported?: number;
+  /** The reboot time of the latest DevRebootTimeReq sent (an older request may still be queued). */
+  rebootRequestedMs?: number;
   /** Its multicast group and fragmentation session were deleted on the device already. */
   released?: boolean;
   firmwareBefore?: number;
@@ -121,6 +125,8 @@ export interface SubSession {
   nextAtMs?: number;
   /** The highest N sent when the latest FragSessionStatusReq went out (how its answers read). */
   statusSentN?: number;
+  /** Losses its devices' status answers reported, pooled (fragments lost of those seen). */
+  lossStats?: { lost: number; seen: number };
 }
 
 export interface WaveState {
@@ -137,6 +143,8 @@ export interface WaveState {
   lastMulticastEndMs?: number;
   statusRound: number;
   statusDeadlineMs?: number;
+  /** When the latest extra fragments were decided (status answers before it are older than them). */
+  extraDecidedAtMs?: number;
   rebootAtMs?: number;
   upgradeDeadlineMs?: number;
   /** A follow-up wave: devices of wave `followUpOf` served again with the other TS004 v2 seed. */

@@ -8,6 +8,7 @@ import type { CampaignContext } from './context.js';
 import { advanceDevice, chooseScheme, deliverBlock, finishDevice, giveUp, sendUnicast } from './device-progress.js';
 import { hasFirmwareManagement } from './device-stack.js';
 import { insertFollowUpWave } from './follow-up-wave.js';
+import { sessionLossShare } from './frag-status-reading.js';
 import type { Draft } from './draft.js';
 import { scheduleFragments, scheduleMulticastFrame } from './fragment-scheduler.js';
 import type { DeviceState, SubSession, WaveState } from './state.js';
@@ -260,41 +261,37 @@ function evaluateStatus(draft: Draft, ctx: CampaignContext): void {
       }
       continue;
     }
-    const extra = extraFragments(incomplete, sent, session);
+    const extra = extraFragments(incomplete, session, wave.statusRound + 1 >= fr.maxStatusRounds, wave.extraDecidedAtMs ?? 0);
     session.targetN = Math.min(session.maxN, sent + extra);
     more = true;
   }
   if (!more) enterUpgrade(draft, ctx);
-  else enterFragments(draft, ctx, 0);
+  else {
+    wave.extraDecidedAtMs = draft.nowMs;
+    enterFragments(draft, ctx, 0);
+  }
 }
 
 /**
- * Coded fragments to add so that the worst device that answered can finish: it needs `missing`
- * more innovative fragments and receives a share (1 − loss) of what is sent, plus a √missing
- * margin for the spread.
+ * Coded fragments to add so that the worst device that answered can finish: it needs `needed`
+ * more innovative fragments and receives a share (1 − loss) of what is sent. Rounds cost a
+ * status request, not fragments, so a round sends what that needs and no more; only the last
+ * round allowed adds a √needed margin for the spread. With only silent devices left (their
+ * request or answer was lost) the next round just asks again.
  */
-export function extraFragments(incomplete: readonly DeviceState[], sent: number, session: SubSession): number {
-  void sent;
-  let worst = 0;
-  let worstLoss = DEFAULT_LOSS_SHARE;
+export function extraFragments(incomplete: readonly DeviceState[], session: SubSession, lastRound: boolean, decidedAtMs: number): number {
+  const loss = sessionLossShare(session);
+  let extra = 0;
   for (const device of incomplete) {
+    // Only answers since the last extra fragments were decided: an older one predates them.
+    if ((device.fragments.statusAtMs ?? -1) < decidedAtMs) continue;
     // `needed` is what the answer means for the device's stack (frag-status-reading.ts).
-    const needed = device.fragments.needed;
-    if (needed === undefined || needed <= worst) continue;
-    worst = needed;
-    worstLoss = device.fragments.lossShare ?? DEFAULT_LOSS_SHARE;
+    const needed = device.fragments.needed ?? 0;
+    const received = needed > 0 ? Math.ceil(needed / (1 - loss) + (lastRound ? Math.sqrt(needed) + 1 : 0)) : 0;
+    extra = Math.max(extra, received + (device.fragments.tailFragments ?? 0));
   }
-  if (worst === 0) {
-    // Only silent devices: their request or answer was lost, maybe in a loss burst that also
-    // took fragments. A few coded fragments cost little; the next round asks them again.
-    const silent = incomplete.some((d) => d.fragments.needed === undefined);
-    return silent ? Math.max(2, Math.ceil(0.1 * session.nbFrag)) : 0;
-  }
-  return Math.ceil(worst / (1 - worstLoss) + Math.sqrt(worst)) + 1;
+  return extra;
 }
-
-/** The loss assumed for a device whose answers do not tell. */
-const DEFAULT_LOSS_SHARE = 0.2;
 
 function enterUpgrade(draft: Draft, ctx: CampaignContext): void {
   const wave = draft.campaign.wave!;

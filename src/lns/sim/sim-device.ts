@@ -36,8 +36,14 @@ export class SimDevice {
   reboots = 0;
   /** Restarts after a fault in the stack's own code (LoRaMac-node, stacks/loramac-node/loramac-node-ts004.ts). */
   crashes = 0;
-  /** Fragments the network sent to this device's group (heard or not) when its block completed, per FragIndex. */
+  /**
+   * Per FragIndex, the N of the fragment at which its application got the whole block: the
+   * rebuilding one, except on LoRaMac-node, which hands the block over (OnDone) at the next
+   * fragment after it (LmhpFragmentation.c DataFragment case).
+   */
   readonly completedAtN = new Map<number, number>();
+  /** Per FragIndex, the N at which the decoder rebuilt the block (LoRaMac-node; elsewhere completedAtN). */
+  readonly rebuiltAtN = new Map<number, number>();
   /** The MAC's DeviceTimeAns (LoRaWAN 1.0.3 §5.9) set the clock since the last boot. */
   networkTimeValid = false;
   readonly stackModel: StackModel;

@@ -20,15 +20,17 @@ for (const [payloadMode, onBlock] of [['full', 'reboot-into-image'], ['rank-only
     for (let n = 1; n <= 235; n++) {
       if (LOST_DATA.includes(n) || LOST_CODED.includes(n)) continue;
       down(device, 201, fragment(n));
-      if (n < 235) t.is(device.completedAtN.get(1), undefined, `complete early at ${n}`);
+      if (n < 235) t.is(device.rebuiltAtN.get(1), undefined, `complete early at ${n}`);
     }
-    t.is(device.completedAtN.get(1), 235);
+    t.is(device.rebuiltAtN.get(1), 235);
+    t.is(device.completedAtN.get(1), undefined, 'not handed over yet');
     down(device, 201, '0103'); // FragSessionStatusReq, Participants 1, FragIndex 1
     t.deepEqual(uplinks(device, radio), ['201:01eb401b00']); // NbFragReceived 235 (last N), MissingFrag 27 (never goes down)
     // OnDone fires at the next fragment of the slot (LmhpFragmentation.c ~400), not at the finishing one.
     t.is(device.upgrade.status, 'none');
     down(device, 201, fragment(236));
     t.is(device.upgrade.status, 'valid');
+    t.is(device.completedAtN.get(1), 236, 'handed over (OnDone) at the next fragment');
     down(device, 201, '0102'); // Participants 0: answered, FragNbLost is still 27; FragNbRx stays 235
     t.deepEqual(uplinks(device, radio), ['201:01eb401b00']);
     // No TS006: ST's example application reboots into the image by itself (SELF_REBOOT_DELAY_MS);
@@ -99,9 +101,9 @@ test('a data-only stream never finishes; the first coded fragment with nothing l
   down(device, 201, setupFrame(1, 0, block, 10, device.config.rootKey));
   uplinks(device, radio);
   for (let n = 1; n <= 4; n++) down(device, 201, fragment(n));
-  t.is(device.completedAtN.get(0), undefined); // FragDecoder.c: data fragments return ONGOING
+  t.is(device.rebuiltAtN.get(0), undefined); // FragDecoder.c: data fragments return ONGOING
   down(device, 201, fragment(5));
-  t.is(device.completedAtN.get(0), 5);
+  t.is(device.rebuiltAtN.get(0), 5);
   down(device, 201, '0101');
   t.deepEqual(uplinks(device, radio), ['201:0105000000']);
 });
