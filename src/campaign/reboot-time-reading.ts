@@ -13,9 +13,15 @@ export type RebootTimeReading =
 
 const CANCEL_ACK = 0xffffffff;
 
+/**
+ * No GPS time a device could mean is this small (GPS second 10^8 was in 1983): a smaller value
+ * from a device of unknown stack is LBM's seconds to go.
+ */
+const SMALLEST_GPS_TIME_S = 100_000_000;
+
 export function readDevRebootTimeAns(stack: DeviceStack, rebootTime: number, answeredAtMs: number): RebootTimeReading {
   if (rebootTime === CANCEL_ACK) return { kind: 'cancelled' };
   if (rebootTime === 0) return { kind: 'not-scheduled' };
-  if (stack === 'lbm') return { kind: 'scheduled', rebootAtMs: answeredAtMs + rebootTime * 1000 };
+  if (stack === 'lbm' || (stack === 'spec' && rebootTime < SMALLEST_GPS_TIME_S)) return { kind: 'scheduled', rebootAtMs: answeredAtMs + rebootTime * 1000 };
   return { kind: 'scheduled', rebootAtMs: gpsSecondsToUnixMs(rebootTime) };
 }

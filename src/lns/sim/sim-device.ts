@@ -34,6 +34,8 @@ export class SimDevice {
   firmwareVersion: number;
   image: Uint8Array;
   reboots = 0;
+  /** Multicast frames it heard (a group with their McAddr, its session open). */
+  multicastHeard = 0;
   /** Restarts after a fault in the stack's own code (LoRaMac-node, stacks/loramac-node/loramac-node-ts004.ts). */
   crashes = 0;
   /**
@@ -149,7 +151,14 @@ export class SimDevice {
   /** A multicast downlink addressed to McAddr, heard only inside an open session of that group. */
   receiveMulticast(mcAddr: number, fPort: number, payload: Uint8Array): void {
     const mcGroupId = this.stackModel.listeningGroup(mcAddr, this.radio.now());
-    if (mcGroupId !== undefined) this.stackModel.receive(fPort, payload, mcGroupId);
+    if (mcGroupId === undefined) return;
+    this.multicastHeard += 1;
+    this.stackModel.receive(fPort, payload, mcGroupId);
+  }
+
+  /** Whether a multicast frame to McAddr sent now would be heard (a group with that address, its session open). */
+  listensTo(mcAddr: number): boolean {
+    return this.stackModel.listeningGroup(mcAddr, this.radio.now()) !== undefined;
   }
 
   /** Queues an answer frame encoded by our codec, sent at the next uplink opportunity (soon, or after `delayMs`). */

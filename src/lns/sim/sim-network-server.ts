@@ -38,7 +38,8 @@ const UPLINK_LATENCY_MS = 200;
 /**
  * A network server in simulated time: class A downlinks wait in a per-device queue and go out
  * after the device's next uplink (RX1, with FPending when more wait); multicast downlinks go out
- * at their time to every group member that a group gateway covers, each with its own loss.
+ * at their time to every device in range of a group gateway that listens on the McAddr (a
+ * broadcast, as on air: members or not), each with its own loss.
  * Like ChirpStack: a downlink for an unknown device is only counted, multicast produces no
  * events, and a group is deleted only once its queue is empty.
  */
@@ -135,9 +136,11 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
     this.clock.at(downlink.atMs, () => {
       group.queued--;
       this.stats.multicastSent++;
-      for (const devEui of group.spec.devEuis) {
-        const entry = this.devices.get(devEui);
-        if (!entry || !group.spec.gateways.some((g) => entry.gateways.has(g))) continue;
+      // A multicast frame is a broadcast: every device in range that set up a group with this
+      // McAddr (and has its session open) hears it, whether or not the network server lists it
+      // as a member — as on air. A device that kept a group it should have deleted hears it too.
+      for (const entry of this.devices.values()) {
+        if (!group.spec.gateways.some((g) => entry.gateways.has(g)) || !entry.device.listensTo(group.spec.mcAddr)) continue;
         if (entry.downlinkLoss.lost()) {
           this.stats.multicastLosses++;
           continue;
