@@ -16,6 +16,7 @@ interface DeviceEntry {
 
 interface Group {
   spec: CreateMulticastGroupCommand;
+  members: ReadonlySet<string>;
   queued: number;
   deleteWhenEmpty: boolean;
 }
@@ -126,7 +127,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   }
 
   async createMulticastGroup(group: CreateMulticastGroupCommand): Promise<void> {
-    if (!this.groups.has(group.groupName)) this.groups.set(group.groupName, { spec: group, queued: 0, deleteWhenEmpty: false });
+    if (!this.groups.has(group.groupName)) this.groups.set(group.groupName, { spec: group, members: new Set(group.devEuis), queued: 0, deleteWhenEmpty: false });
   }
 
   async sendMulticast(downlink: MulticastDownlink): Promise<void> {
@@ -136,11 +137,13 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
     this.clock.at(downlink.atMs, () => {
       group.queued--;
       this.stats.multicastSent++;
-      // A multicast frame is a broadcast: every device in range that set up a group with this
-      // McAddr (and has its session open) hears it, whether or not the network server lists it
-      // as a member — as on air. A device that kept a group it should have deleted hears it too.
+      // A multicast frame is a broadcast: the group's members get it (and keep it if they
+      // listen), and so does every other device in range that set up a group with this McAddr
+      // and has its session open — as on air. A device that kept a group it should have deleted
+      // hears it too.
       for (const entry of this.devices.values()) {
-        if (!group.spec.gateways.some((g) => entry.gateways.has(g)) || !entry.device.listensTo(group.spec.mcAddr)) continue;
+        if (!group.spec.gateways.some((g) => entry.gateways.has(g))) continue;
+        if (!group.members.has(entry.device.devEui) && !entry.device.listensTo(group.spec.mcAddr)) continue;
         if (entry.downlinkLoss.lost()) {
           this.stats.multicastLosses++;
           continue;
