@@ -1,4 +1,4 @@
-// `npm run bench -- campaign [--sizes 100,10000,100000] [--fleets loramac-node,lbm,spec,mix]`:
+// `npm run bench -- campaign [--sizes 100,10000,100000] [--fleets loramac-node,lbm,spec,mix] [--seeds 42,1,2]`:
 // whole campaigns on simulated fleets at 10 % iid downlink loss, one fleet per device stack
 // (each device answering as that stack's package code does: src/lns/sim/stacks) and the demo's
 // mix, and two redundancy policies side by side on the mix:
@@ -35,6 +35,7 @@ const FLEETS: Record<Fleet, Partial<Record<DeviceStack, number>>> = {
 
 interface RunResult {
   devices: number;
+  seed: number;
   fleet: Fleet;
   policy: Policy;
   /** Confirmed, or delivered where the stack has no TS006 to confirm with. */
@@ -61,14 +62,14 @@ const POLICIES: Record<Policy, { initialRedundancy: number; maxRedundancy: numbe
   fixed: { initialRedundancy: 0.3, maxRedundancy: 0.3, maxStatusRounds: 1 },
 };
 
-async function runOne(devices: number, fleet: Fleet, policy: Policy): Promise<RunResult> {
+async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: number): Promise<RunResult> {
   (globalThis as { gc?: () => void }).gc?.();
   const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
   const baselineHeap = process.memoryUsage().heapUsed;
   const wallStart = performance.now();
   let transitions = 0;
   const world = await createSimulatedWorld({
-    scenario: { ...DEFAULT_SCENARIO, devices, seed: 42, loss: 0.1, absentShare: 0, v2Share: 0.5, stacks: FLEETS[fleet], uplinkIntervalMs: 30 * 60_000, payloadMode: devices > 2000 ? 'rank-only' : 'full' },
+    scenario: { ...DEFAULT_SCENARIO, devices, seed, loss: 0.1, absentShare: 0, v2Share: 0.5, stacks: FLEETS[fleet], uplinkIntervalMs: 30 * 60_000, payloadMode: devices > 2000 ? 'rank-only' : 'full' },
     storePath: 'memory',
     firmwareBytes: 64 * 1024,
     spec: {
@@ -97,6 +98,7 @@ async function runOne(devices: number, fleet: Fleet, policy: Policy): Promise<Ru
   const retainedBytesPerDevice = (process.memoryUsage().heapUsed - baselineHeap) / devices;
   return {
     devices,
+    seed,
     fleet,
     policy,
     succeeded: confirmed + delivered,
@@ -123,35 +125,37 @@ function argument(name: string): string | undefined {
 }
 
 if (argument('one')) {
-  const [devices, fleet, policy] = argument('one')!.split(':') as [string, Fleet, Policy];
-  const result = await runOne(Number(devices), fleet, policy);
+  const [devices, fleet, policy, seed] = argument('one')!.split(':') as [string, Fleet, Policy, string];
+  const result = await runOne(Number(devices), fleet, policy, Number(seed));
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } else {
   const sizes = (argument('sizes') ?? '100').split(',').map(Number);
   const fleets = (argument('fleets') ?? 'loramac-node,lbm,spec,mix').split(',') as Fleet[];
+  const seeds = (argument('seeds') ?? '42').split(',').map(Number);
   for (const fleet of fleets) if (!(fleet in FLEETS)) throw new Error(`--fleets: expected names from ${Object.keys(FLEETS).join(', ')}, got ${fleet}`);
   const self = fileURLToPath(import.meta.url);
   const results: RunResult[] = [];
-  console.log(`campaign benchmark: sizes ${sizes.join(', ')}, fleets ${fleets.join(', ')}, 10 % iid loss, seed 42 (each run in its own process)`);
-  for (const devices of sizes) {
+  console.log(`campaign benchmark: sizes ${sizes.join(', ')}, fleets ${fleets.join(', ')}, 10 % iid loss, seeds ${seeds.join(', ')} (each run in its own process)`);
+  for (const devices of sizes) for (const seed of seeds) {
     for (const fleet of fleets) {
       // The fixed policy is the peers' comparison: once, on the mix.
       for (const policy of fleet === 'mix' ? (['adaptive', 'fixed'] as const) : (['adaptive'] as const)) {
-        const run = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=16384', self, '--one', `${devices}:${fleet}:${policy}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        const run = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=16384', self, '--one', `${devices}:${fleet}:${policy}:${seed}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
         const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
         if (!line) {
-          console.error(`run ${devices} ${fleet} ${policy} failed:\n${run.stderr.slice(-2000)}`);
+          console.error(`run ${devices} ${fleet} ${policy} seed ${seed} failed:\n${run.stderr.slice(-2000)}`);
           process.exit(1);
         }
         const result = JSON.parse(line.slice(7)) as RunResult;
         results.push(result);
-        console.error(`  done ${devices} ${fleet} ${policy}: ${result.wallS.toFixed(1)} s`);
+        console.error(`  done ${devices} ${fleet} ${policy} seed ${seed}: ${result.wallS.toFixed(1)} s`);
       }
     }
   }
-  const header = ['devices', 'fleet', 'policy', 'confirmed+delivered', 'frags sent', 'oracle', 'sent/oracle', 'airtime s', 'sim h', 'wall s', 'transitions', 'peak RSS MB', 'retained KB/device'];
+  const header = ['devices', 'seed', 'fleet', 'policy', 'confirmed+delivered', 'frags sent', 'oracle', 'sent/oracle', 'airtime s', 'sim h', 'wall s', 'transitions', 'peak RSS MB', 'retained KB/device'];
   const rows = results.map((r) => [
     String(r.devices),
+    String(r.seed),
     r.fleet,
     r.policy,
     `${r.confirmed}+${r.delivered}/${r.expectedSucceeded}`,
@@ -169,6 +173,16 @@ if (argument('one')) {
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
   console.log(line(header));
   for (const row of rows) console.log(line(row));
+  if (seeds.length > 1) {
+    // Per fleet and policy over the seeds: the spread of sent/oracle and the devices that did not end as expected.
+    const groups = new Map<string, RunResult[]>();
+    for (const r of results) groups.set(`${r.devices} ${r.fleet} ${r.policy}`, [...(groups.get(`${r.devices} ${r.fleet} ${r.policy}`) ?? []), r]);
+    for (const [key, runs] of groups) {
+      const ratios = runs.map((r) => r.airtimeRatio);
+      const short = runs.reduce((n, r) => n + r.expectedSucceeded - r.succeeded, 0);
+      console.log(`${key}: sent/oracle ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)} over ${runs.length} seeds; ${short} devices short of confirmed/delivered in all`);
+    }
+  }
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}campaign.json`, `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
