@@ -14,7 +14,7 @@ import { rebootLeadMs } from './wave-stages.js';
 import type { DeviceState } from './state.js';
 import { readFragSessionStatus, sessionLossShare } from './frag-status-reading.js';
 import { readDevRebootTimeAns } from './reboot-time-reading.js';
-import { readVersionUplink } from './version-uplink.js';
+import { readVersionUplink, versionUplinkPlace } from './version-uplink.js';
 import { otherV2Seed, switchToOtherSeed } from './seed-learning.js';
 
 // Applies one uplink to its device. Whatever comes (a device not in the campaign, a malformed
@@ -49,7 +49,7 @@ export function applyUplink(draft: Draft, event: UplinkEvent, ctx: CampaignConte
   if (!FUOTA_PORTS.has(event.fPort)) {
     // The application's own traffic: it may say the version it runs (spec firmware.versionUplink).
     const versionUplink = ctx.spec.firmware.versionUplink;
-    if (versionUplink && event.fPort === versionUplink.fPort) applyVersionUplink(draft, device, readVersionUplink(versionUplink, event.payload), ctx);
+    if (versionUplink) applyVersionUplink(draft, device, readVersionUplink(versionUplink, event), ctx);
     return;
   }
   draft.log.push({ devEui: device.devEui, atMs: event.atMs, direction: 'up', fPort: event.fPort, payloadHex, text: '' });
@@ -324,7 +324,7 @@ function applyVersionUplink(draft: Draft, device: DeviceState, version: number |
   if (noTs006 && inUpdate && version === wanted && changed) {
     device.firmwareAfter = version;
     finishDevice(draft, device, 'confirmed');
-    draft.note(device.devEui, `application uplink on port ${ctx.spec.firmware.versionUplink!.fPort} reports version ${version}`);
+    draft.note(device.devEui, `application uplink (${versionUplinkPlace(ctx.spec.firmware.versionUplink!)}) reports version ${version}`);
   } else if (device.phase === 'waiting' || device.phase === 'setup' || device.phase === 'setup-done') {
     device.firmwareBefore = version;
   }

@@ -102,7 +102,7 @@ export class CampaignEngine {
     return this.serial(async () => {
       const id = this.deviceIndex.get(uplink.devEui);
       if (!id) return; // not a device of any running campaign: the application's business
-      await this.apply(id, { type: 'uplink', atMs: uplink.atMs, devEui: uplink.devEui, fPort: uplink.fPort, payload: uplink.payload });
+      await this.apply(id, { type: 'uplink', atMs: uplink.atMs, devEui: uplink.devEui, fPort: uplink.fPort, payload: uplink.payload, ...(uplink.object !== undefined ? { object: uplink.object } : {}) });
     });
   }
 

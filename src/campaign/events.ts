@@ -6,6 +6,8 @@ export interface UplinkEvent {
   devEui: string;
   fPort: number;
   payload: Uint8Array;
+  /** The network server's decoded payload, when it has one (Uplink.object). */
+  object?: unknown;
 }
 
 /** A gateway refused a downlink to devEui for its duty cycle (ChirpStack: DUTY_CYCLE_OVERFLOW) at atMs. */

@@ -11,6 +11,8 @@ export interface Uplink {
   fPort: number;
   payload: Uint8Array;
   atMs: number;
+  /** The network server's decoded payload (ChirpStack's `object`, from the device profile's codec), when it has one. */
+  object?: unknown;
 }
 
 export interface MulticastDownlink {

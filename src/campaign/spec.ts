@@ -60,12 +60,17 @@ export const campaignSpecSchema = z.object({
      * delivered; without it the device ends `delivered`.
      */
     versionUplink: z
-      .strictObject({
-        fPort: z.number().int().min(1).max(223),
-        offset: z.number().int().min(0).max(241),
-        length: z.number().int().min(1).max(4).default(4),
-        byteOrder: z.enum(['little', 'big']).default('little'),
-      })
+      .union([
+        z.strictObject({
+          fPort: z.number().int().min(1).max(223),
+          offset: z.number().int().min(0).max(241),
+          length: z.number().int().min(1).max(4).default(4),
+          byteOrder: z.enum(['little', 'big']).default('little'),
+        }),
+        // Or where the network server's decoded payload (ChirpStack's `object`) holds it:
+        // `firmware.version`, `status.fw[0]`; a number, or "major.minor.patch".
+        z.strictObject({ jsonPath: z.string().regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*|\[\d+\])*$/, 'a path like firmware.version or status.fw[0]') }),
+      ])
       .optional(),
   }),
   /** Device models by name (see deviceTargetSchema.profile). */

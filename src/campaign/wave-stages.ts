@@ -9,6 +9,7 @@ import { advanceDevice, chooseScheme, deliverBlock, finishDevice, giveUp, sendUn
 import { hasFirmwareManagement } from './device-stack.js';
 import { insertFollowUpWave } from './follow-up-wave.js';
 import { sessionLossShare } from './frag-status-reading.js';
+import { versionUplinkPlace } from './version-uplink.js';
 import type { Draft } from './draft.js';
 import { scheduleFragments, scheduleMulticastFrame } from './fragment-scheduler.js';
 import type { DeviceState, SubSession, WaveState } from './state.js';
@@ -354,7 +355,7 @@ export function enterTeardown(draft: Draft, ctx: CampaignContext): void {
 /** The upgrade deadline came for a device without TS006 waiting for its version in application uplinks. */
 function endVersionWait(draft: Draft, device: DeviceState, ctx: CampaignContext): void {
   const wanted = ctx.spec.firmware.version;
-  const where = `application uplinks on port ${ctx.spec.firmware.versionUplink?.fPort}`;
+  const where = `application uplinks (${versionUplinkPlace(ctx.spec.firmware.versionUplink!)})`;
   if (device.firmwareReported !== undefined && device.firmwareReported !== wanted) {
     finishDevice(draft, device, 'failed', `block delivered, but the ${where} still report version ${device.firmwareReported}, expected ${wanted}`);
   } else {

@@ -42,6 +42,7 @@ const bad: Array<[string, CampaignSpecInput, RegExp]> = [
   ['LoRaMac-node with TS004 v2', spec([{ devEui: EUI(1), rootKey: KEY, stack: 'loramac-node', packageVersions: { ts004: 2 } }]), /devices\.0\.packageVersions\.ts004: expected 1 \(LoRaMac-node implements the v1 packages only\), got 2/],
   ['an unknown key in a profile', spec([{ devEui: EUI(1), rootKey: KEY }], { deviceProfiles: { s: { stak: 'lbm' } } }), /deviceProfiles\.s/],
   ['versionUplink length 5', spec([{ devEui: EUI(1), rootKey: KEY }], { firmware: { version: 1, versionUplink: { fPort: 1, offset: 0, length: 5 } } }), /firmware\.versionUplink\.length/],
+  ['versionUplink with a jsonPath that is no path', spec([{ devEui: EUI(1), rootKey: KEY }], { firmware: { version: 1, versionUplink: { jsonPath: 'a..b' } } }), /firmware\.versionUplink/],
   ['versionUplink on fPort 0', spec([{ devEui: EUI(1), rootKey: KEY }], { firmware: { version: 1, versionUplink: { fPort: 0, offset: 0 } } }), /firmware\.versionUplink\.fPort/],
 ];
 

@@ -229,3 +229,14 @@ test('a version uplink before the campaign reaches the device only records the v
   s.raw(B, 1, Uint8Array.of(0x01, 0x00)); // too short: ignored
   t.is(s.device(B).firmwareReported, 0x00010000);
 });
+
+test('LoRaMac-node with firmware.versionUplink as a jsonPath into the decoded object: confirmed by the network server codec\'s "1.1.0"', (t) => {
+  const s = new Script({ devices: 1, stacks: 'loramac-node', fragmentation: { initialRedundancy: 1 }, versionUplink: { jsonPath: 'firmware.version' } });
+  deliverAll(s);
+  t.is(s.device(A).phase, 'confirming');
+  const packed = `${FIRMWARE_VERSION >>> 24}.${(FIRMWARE_VERSION >>> 16) & 0xff}.${FIRMWARE_VERSION & 0xffff}`;
+  s.apply({ type: 'uplink', atMs: s.nowMs, devEui: A, fPort: 2, payload: Uint8Array.of(9), object: { firmware: { version: '0.1.0' } } });
+  t.is(s.device(A).outcome, undefined);
+  s.apply({ type: 'uplink', atMs: s.nowMs, devEui: A, fPort: 2, payload: Uint8Array.of(9), object: { firmware: { version: packed } } });
+  t.like(s.device(A), { outcome: 'confirmed', firmwareAfter: FIRMWARE_VERSION });
+});

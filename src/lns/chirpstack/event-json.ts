@@ -45,7 +45,8 @@ export function decodeJsonEvent(event: DecodedEventName, payload: Uint8Array): C
       const deduplicationId = root.string('deduplicationId');
       if (fPort === 0) return { kind: 'up-without-payload', ...ref, deduplicationId, timeMs, fCnt, reason: noPayloadReason(data) };
       const gatewayIds = root.objects('rxInfo').map((rx) => rx.string('gatewayId')).filter((id) => id !== '');
-      return { kind: 'up', ...ref, deduplicationId, timeMs, fCnt, fPort, data, dr: root.u32('dr'), confirmed: root.bool('confirmed'), gatewayIds };
+      const object = root.raw('object');
+      return { kind: 'up', ...ref, deduplicationId, timeMs, fCnt, fPort, data, dr: root.u32('dr'), confirmed: root.bool('confirmed'), gatewayIds, ...optional('object', object) };
     }
     case 'txack': {
       const gatewayId = root.string('gatewayId');
@@ -106,6 +107,7 @@ export function encodeJsonEvent(event: DecodedEvent | UpWithoutPayloadEvent): Ui
       body = {
         deduplicationId: event.deduplicationId, time, deviceInfo, dr: event.dr, fCnt: event.fCnt, fPort: event.fPort,
         confirmed: event.confirmed, data: base64(event.data), rxInfo: event.gatewayIds.map((gatewayId) => ({ gatewayId })),
+        ...optional('object', event.object),
       };
       break;
     case 'up-without-payload':

@@ -1,6 +1,6 @@
 import type { Eui64 } from '../../core/eui.js';
 import { LOG_CODES, LOG_LEVELS, type ChirpstackEvent, type DecodedEvent, type DecodedEventName, type UpWithoutPayloadEvent } from './event-types.js';
-import { msOfTimestamp, pb, timestampOfMs, type Timestamp } from './integration-pb.js';
+import { msOfTimestamp, pb, structOf, timestampOfMs, type Timestamp } from './integration-pb.js';
 import { checkDevEui, checkFPort, checkNonEmpty, checkUuid, noPayloadReason } from './payload-checks.js';
 import { ChirpstackPayloadError } from './payload-error.js';
 
@@ -55,7 +55,9 @@ export function decodeProtobufEvent(event: DecodedEventName, payload: Uint8Array
       const common = { ...ref, deduplicationId: msg.getDeduplicationId(), timeMs: msOfTimestamp(time), fCnt: msg.getFCnt() };
       if (fPort === 0) return { kind: 'up-without-payload', ...common, reason: noPayloadReason(data) };
       const gatewayIds = msg.getRxInfoList().map((rx) => rx.getGatewayId()).filter((id) => id !== '');
-      return { kind: 'up', ...common, fPort, data, dr: msg.getDr(), confirmed: msg.getConfirmed(), gatewayIds };
+      // google.protobuf.Struct, as the JSON object it stands for.
+      const object = msg.getObject()?.toJavaScript();
+      return { kind: 'up', ...common, fPort, data, dr: msg.getDr(), confirmed: msg.getConfirmed(), gatewayIds, ...(object !== undefined ? { object } : {}) };
     }
     case 'txack': {
       const msg = deserialize(event, context, payload, (b) => pb.TxAckEvent.deserializeBinary(b));
@@ -122,6 +124,7 @@ export function encodeProtobufEvent(event: DecodedEvent | UpWithoutPayloadEvent)
         msg.setConfirmed(event.confirmed);
         msg.setData(event.data);
         for (const id of event.gatewayIds) msg.addRxInfo().setGatewayId(id);
+        if (event.object !== undefined && event.object !== null && typeof event.object === 'object' && !Array.isArray(event.object)) msg.setObject(structOf(event.object as Record<string, unknown>));
       }
       return msg.serializeBinary();
     }

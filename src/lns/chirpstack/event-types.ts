@@ -37,6 +37,8 @@ export interface UpEvent extends DeviceRef {
   confirmed: boolean;
   /** rxInfo[].gatewayId, in ChirpStack's order. */
   gatewayIds: string[];
+  /** `object`: the payload as the device profile's codec decoded it (a JSON value), when there is one. */
+  object?: unknown;
 }
 
 /** An uplink without fPort (MAC commands only, or an empty frame): nothing for the application. */

@@ -36,5 +36,5 @@ export function eventName(event: DecodedEvent | UpWithoutPayloadEvent): DecodedE
 
 /** The campaign's view of an uplink (ports.ts). */
 export function toUplink(event: UpEvent): Uplink {
-  return { devEui: event.devEui, fPort: event.fPort, payload: event.data, atMs: event.timeMs };
+  return { devEui: event.devEui, fPort: event.fPort, payload: event.data, atMs: event.timeMs, ...(event.object !== undefined ? { object: event.object } : {}) };
 }

@@ -4,6 +4,7 @@
 // the package touches one file.
 import integration from '@chirpstack/chirpstack-api/integration/integration_pb.js';
 import timestamp from 'google-protobuf/google/protobuf/timestamp_pb.js';
+import struct from 'google-protobuf/google/protobuf/struct_pb.js';
 
 export const pb = integration;
 export const { Timestamp } = timestamp;
@@ -14,6 +15,11 @@ export function timestampOfMs(timeMs: number): Timestamp {
   ts.setSeconds(Math.floor(timeMs / 1000));
   ts.setNanos((timeMs - Math.floor(timeMs / 1000) * 1000) * 1_000_000);
   return ts;
+}
+
+/** A JSON object as google.protobuf.Struct (UplinkEvent.object). */
+export function structOf(object: Record<string, unknown>): InstanceType<typeof struct.Struct> {
+  return struct.Struct.fromJavaScript(object as Parameters<typeof struct.Struct.fromJavaScript>[0]);
 }
 
 export function msOfTimestamp(ts: Timestamp): number {

@@ -308,3 +308,19 @@ test('every truncation of a Protobuf up either decodes or is a PeerError, never 
   }
   t.true(refused > upBytes.length / 2);
 });
+
+// ChirpStack's UplinkEvent.object (integration.proto field 11, google.protobuf.Struct): the
+// payload as the device profile's codec decoded it; pbjson writes it as the JSON object itself.
+const OBJECT = { firmware: { version: '1.1.0', build: 17 }, battery: 3.3, ok: true };
+
+test('up with a decoded object: JSON and Protobuf carry it through to the campaign', (t) => {
+  const json = { ...UP_JSON, fPort: 1, object: OBJECT };
+  const fromJson = decodeEvent('up', jsonBytes(json), 'json') as UpEvent;
+  t.deepEqual(fromJson.object, OBJECT);
+  const msg = pb.UplinkEvent.deserializeBinary(encodeEvent(fromJson, 'protobuf'));
+  t.deepEqual(msg.getObject()?.toJavaScript(), OBJECT, 'set as a google.protobuf.Struct');
+  const fromProtobuf = decodeEvent('up', encodeEvent(fromJson, 'protobuf'), 'protobuf') as UpEvent;
+  t.deepEqual(fromProtobuf.object, OBJECT);
+  t.deepEqual(toUplink(fromProtobuf).object, OBJECT);
+  t.false('object' in toUplink(UP), 'no object, no field');
+});
