@@ -3,12 +3,14 @@ import type { UnicastCommand } from '../../campaign/commands.js';
 import type { Uplink } from '../../campaign/ports.js';
 import { isEui64 } from '../../core/eui.js';
 import { bytesToHex } from '../../core/hex.js';
-import { encodeEvent, eventName, type DecodedEvent } from '../chirpstack/events.js';
-import { decodeDownlinkMessage } from '../chirpstack/messages.js';
-import type { PayloadEncoding } from '../chirpstack/payload-encoding.js';
-import { ChirpstackTopics, type TopicTemplates } from '../chirpstack/topics.js';
 import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
 import type { RealTimeDriver } from './real-time-driver.js';
+import { queueItemOf, SimCommandError, type SimDownlinkCommand, type SimQueueItem } from './sim-chirpstack-command.js';
+import type { SimChirpstackEncoding, SimChirpstackEvent, SimTxAckEvent, SimUpEvent } from './sim-chirpstack-events.js';
+import { DEFAULT_TENANCY, integrationMessage, type SimChirpstackTenancy } from './sim-chirpstack-integration.js';
+import { readJsonDownlinkCommand, writeJsonEvent } from './sim-chirpstack-json.js';
+import { readProtobufDownlinkCommand, writeProtobufEvent } from './sim-chirpstack-protobuf.js';
+import { SimChirpstackTopics, type SimTopicTemplates } from './sim-chirpstack-topics.js';
 import type { SimNetworkServer } from './sim-network-server.js';
 
 // The MQTT side of a simulated ChirpStack v4 (chirpstack/src/integration/mqtt.rs), over a
@@ -22,6 +24,9 @@ import type { SimNetworkServer } from './sim-network-server.js';
 //     nothing at all (only counted here), and emits no event for multicast.
 // Log events (gateway rejections, expiry) are not produced by the network: tests publish them
 // with publishEvent.
+// It builds its messages and reads commands on its own (sim-chirpstack-integration.ts, -json.ts,
+// -protobuf.ts, -topics.ts, -command.ts), never with the adapter's codec (src/lns/chirpstack/):
+// the two implementations meet on the wire, so a bug on either side shows.
 
 export interface SimChirpstackMqttOptions {
   network: SimNetworkServer;
@@ -29,8 +34,10 @@ export interface SimChirpstackMqttOptions {
   mqtt: MqttConnection;
   /** The one application every simulated device belongs to. */
   applicationId: string;
-  encoding: PayloadEncoding;
-  topics?: TopicTemplates;
+  encoding: SimChirpstackEncoding;
+  topics?: SimTopicTemplates;
+  /** deviceInfo's tenant, application name and device profile; default DEFAULT_TENANCY. */
+  tenancy?: Partial<SimChirpstackTenancy>;
   /** The network clock's driver: caught up before a command is queued, so that it lands at wall time. */
   driver?: RealTimeDriver;
   /** Gateway named in rxInfo and txack (EUI-64); default none. */
@@ -42,7 +49,7 @@ export interface SimChirpstackMqttStats {
   upPublished: number;
   /** Commands of our application (others are not counted). */
   commandsReceived: number;
-  /** Of our application: unknown device, undecodable. ChirpStack only logs these. */
+  /** Of our application: unknown device, undecodable, refused. ChirpStack only logs these. */
   commandsIgnored: number;
   txAcksPublished: number;
   txAcksMuted: number;
@@ -52,13 +59,15 @@ export class SimChirpstackMqtt {
   readonly stats: SimChirpstackMqttStats = { upPublished: 0, commandsReceived: 0, commandsIgnored: 0, txAcksPublished: 0, txAcksMuted: 0 };
   /** Devices whose txacks are never published (a gateway that never acks): for timeout tests. */
   readonly muteTxAck = new Set<string>();
-  private readonly topics: ChirpstackTopics;
+  private readonly topics: SimChirpstackTopics;
+  private readonly tenancy: SimChirpstackTenancy;
   private readonly fCntUp = new Map<string, number>();
   private readonly fCntDown = new Map<string, number>();
   private stopped = false;
 
   private constructor(private readonly options: SimChirpstackMqttOptions) {
-    this.topics = new ChirpstackTopics(options.topics);
+    this.topics = new SimChirpstackTopics(options.topics);
+    this.tenancy = { ...DEFAULT_TENANCY, ...options.tenancy };
   }
 
   static async start(options: SimChirpstackMqttOptions): Promise<SimChirpstackMqtt> {
@@ -72,8 +81,10 @@ export class SimChirpstackMqtt {
   }
 
   /** Publishes any event as ChirpStack would (e.g. a log event with DUTY_CYCLE_OVERFLOW). */
-  async publishEvent(event: DecodedEvent): Promise<void> {
-    await this.options.mqtt.publish(this.topics.eventTopic(event.applicationId, event.devEui, eventName(event)), encodeEvent(event, this.options.encoding), { qos: 1 });
+  async publishEvent(event: SimChirpstackEvent): Promise<void> {
+    const message = integrationMessage(event, this.tenancy, this.options.network.now());
+    const payload = this.options.encoding === 'json' ? writeJsonEvent(message) : writeProtobufEvent(message);
+    await this.options.mqtt.publish(this.topics.eventTopic(event.applicationId, event.devEui, event.kind), payload, { qos: 1 });
   }
 
   async stop(): Promise<void> {
@@ -89,9 +100,11 @@ export class SimChirpstackMqtt {
     const fCnt = this.fCntUp.get(uplink.devEui) ?? 0;
     this.fCntUp.set(uplink.devEui, fCnt + 1);
     const gatewayIds = this.options.gatewayId === undefined ? [] : [this.options.gatewayId];
-    const event: DecodedEvent = {
+    const event: SimUpEvent = {
       kind: 'up', applicationId: this.options.applicationId, devEui: uplink.devEui, deduplicationId: randomUUID(), timeMs: uplink.atMs,
       fCnt, fPort: uplink.fPort, data: uplink.payload, dr: 5, confirmed: false, gatewayIds,
+      // The seam for a simulated device profile codec: its output, when the uplink has one.
+      ...(uplink.object === undefined ? {} : { object: uplink.object }),
     };
     this.stats.upPublished++;
     this.publishEvent(event).catch((error: unknown) => this.options.onError?.(error, `event/up of ${uplink.devEui}`));
@@ -105,7 +118,7 @@ export class SimChirpstackMqtt {
     }
     const fCntDown = this.fCntDown.get(downlink.devEui) ?? 0;
     this.fCntDown.set(downlink.devEui, fCntDown + 1);
-    const event: DecodedEvent = {
+    const event: SimTxAckEvent = {
       kind: 'txack', applicationId: this.options.applicationId, devEui: downlink.devEui, queueItemId: downlink.id,
       downlinkId: Math.floor(Math.random() * 2 ** 32), fCntDown, timeMs: this.options.network.now(),
       ...(this.options.gatewayId === undefined ? {} : { gatewayId: this.options.gatewayId }),
@@ -115,25 +128,29 @@ export class SimChirpstackMqtt {
   }
 
   private onCommand(message: ReceivedMessage): void {
-    let decoded;
+    // Subscribed to every application's commands (as ChirpStack): other simulated ChirpStacks
+    // on the same broker have theirs, possibly in the other encoding.
+    const topic = this.topics.parseCommandTopic(message.topic);
+    if (topic !== undefined && topic.applicationId !== this.options.applicationId) return;
+    let item: SimQueueItem;
     try {
-      // Subscribed to every application's commands (as ChirpStack): other simulated ChirpStacks
-      // on the same broker have theirs, possibly in the other encoding.
-      if (this.topics.parseCommandTopic(message.topic).applicationId !== this.options.applicationId) return;
+      if (topic === undefined) throw new SimCommandError(`topic ${JSON.stringify(message.topic)} does not match the command topic`);
       this.stats.commandsReceived++;
-      decoded = decodeDownlinkMessage(this.topics, message, this.options.encoding);
+      // mqtt.rs message_callback: "down" is the only command.
+      if (topic.command !== 'down') throw new SimCommandError(`unknown command type ${JSON.stringify(topic.command)}`);
+      const command: SimDownlinkCommand = this.options.encoding === 'json' ? readJsonDownlinkCommand(message.payload) : readProtobufDownlinkCommand(message.payload);
+      item = queueItemOf(topic.devEui, command);
     } catch (error) {
       this.stats.commandsIgnored++;
       this.options.onError?.(error, `command on ${message.topic}`);
       return;
     }
-    const { command } = decoded;
     // ChirpStack: an unknown device is only logged server-side.
-    if (!this.options.network.device(command.devEui)) {
+    if (!this.options.network.device(item.devEui)) {
       this.stats.commandsIgnored++;
       return;
     }
     this.options.driver?.catchUp();
-    void this.options.network.sendUnicast({ type: 'unicast', id: command.id === '' ? randomUUID() : command.id, devEui: command.devEui, fPort: command.fPort, payloadHex: bytesToHex(command.data) });
+    void this.options.network.sendUnicast({ type: 'unicast', id: item.id, devEui: item.devEui, fPort: item.fPort, payloadHex: bytesToHex(item.data) });
   }
 }
