@@ -212,7 +212,8 @@ export class SimChirpstackMulticast {
       devEuis: [...group.devEuis],
       gateways: gatewayIds,
     });
-    void network.sendMulticast({ id: `${group.id}:${first.fCnt}`, groupName: name, fPort: first.fPort, payload: first.data, atMs });
+    // On air with the group's own counter (MulticastGroupQueueItem.f_cnt).
+    void network.sendMulticast({ id: `${group.id}:${first.fCnt}`, groupName: name, fPort: first.fPort, payload: first.data, atMs, fCnt: first.fCnt });
     void network.deleteMulticastGroup(name);
     this.emissions.push({ groupId: group.id, fCnt: first.fCnt, gatewayIds, atMs, outcome: 'sent' });
   }

@@ -4,6 +4,8 @@ import type { DeviceUpgrade } from './device-application.js';
 import type { Random } from './random.js';
 import type { SimDeviceConfig } from './sim-device-config.js';
 import type { DeviceMcGroup } from './sim-mc-group.js';
+import { openMulticastFrame } from './multicast-frame.js';
+import { decodeDataFrame } from '../../lorawan/data-frame.js';
 import { createStackModel } from './stacks/create-stack-model.js';
 import type { StackModel } from './stacks/stack-model.js';
 
@@ -36,6 +38,8 @@ export class SimDevice {
   reboots = 0;
   /** Multicast frames it heard (a group with their McAddr, its session open). */
   multicastHeard = 0;
+  /** Multicast frames it dropped: counter outside its group's range or replayed, or a wrong MIC. */
+  multicastRejected = 0;
   /** Restarts after a fault in the stack's own code (LoRaMac-node, stacks/loramac-node/loramac-node-ts004.ts). */
   crashes = 0;
   /**
@@ -154,6 +158,30 @@ export class SimDevice {
     if (mcGroupId === undefined) return;
     this.multicastHeard += 1;
     this.stackModel.receive(fPort, payload, mcGroupId);
+  }
+
+  /**
+   * A multicast frame on air (multicast-frame.ts): opened with the keys of the group listening on
+   * its address, dropped (and counted) when its counter or MIC fails. `sent` is what the network
+   * server put in it, for recording devices in tests; a device reads only the bytes.
+   */
+  receiveMulticastFrame(bytes: Uint8Array, sent: { mcAddr: number; fPort: number; payload: Uint8Array }): void {
+    void sent;
+    let mcAddr: number;
+    try {
+      mcAddr = decodeDataFrame(bytes).devAddr;
+    } catch {
+      this.multicastRejected += 1;
+      return;
+    }
+    const mcGroupId = this.stackModel.listeningGroup(mcAddr, this.radio.now());
+    if (mcGroupId === undefined) return;
+    const opened = openMulticastFrame(this.groups[mcGroupId]!, bytes);
+    if (!opened.ok) {
+      this.multicastRejected += 1;
+      return;
+    }
+    this.receiveMulticast(mcAddr, opened.fPort, opened.payload);
   }
 
   /** Whether a multicast frame to McAddr sent now would be heard (a group with that address, its session open). */

@@ -19,6 +19,8 @@ export interface DeviceMcGroup {
   minMcFCount: number;
   maxMcFCount: number;
   session?: DeviceMcSession;
+  /** The frame counter of the last multicast frame it accepted (none yet: undefined). */
+  lastFCnt?: number;
 }
 
 export type McGroupSetup = Pick<McGroupSetupReq, 'mcAddr' | 'mcKeyEncrypted' | 'minMcFCount' | 'maxMcFCount'>;

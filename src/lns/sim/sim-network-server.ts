@@ -2,6 +2,7 @@ import { hexToBytes } from '../../core/hex.js';
 import type { CreateMulticastGroupCommand, UnicastCommand } from '../../campaign/commands.js';
 import type { MulticastDownlink, NetworkServer, Uplink } from '../../campaign/ports.js';
 import { createLossModel, type LossModel } from './loss-model.js';
+import { multicastFrame } from './multicast-frame.js';
 import type { Random } from './random.js';
 import type { SimClock } from './sim-clock.js';
 import type { DeviceRadio, SimDevice } from './sim-device.js';
@@ -17,6 +18,8 @@ interface DeviceEntry {
 interface Group {
   spec: CreateMulticastGroupCommand;
   members: ReadonlySet<string>;
+  /** The group's multicast frame counter. */
+  fCnt: number;
   queued: number;
   deleteWhenEmpty: boolean;
 }
@@ -127,16 +130,21 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   }
 
   async createMulticastGroup(group: CreateMulticastGroupCommand): Promise<void> {
-    if (!this.groups.has(group.groupName)) this.groups.set(group.groupName, { spec: group, members: new Set(group.devEuis), queued: 0, deleteWhenEmpty: false });
+    if (!this.groups.has(group.groupName)) this.groups.set(group.groupName, { spec: group, members: new Set(group.devEuis), fCnt: 0, queued: 0, deleteWhenEmpty: false });
   }
 
-  async sendMulticast(downlink: MulticastDownlink): Promise<void> {
+  /** `fCnt`: the frame counter to send with, when the caller keeps the group's (the simulated ChirpStack does). */
+  async sendMulticast(downlink: MulticastDownlink & { fCnt?: number }): Promise<void> {
     const group = this.groups.get(downlink.groupName);
     if (!group || group.deleteWhenEmpty) return;
     group.queued++;
     this.clock.at(downlink.atMs, () => {
       group.queued--;
       this.stats.multicastSent++;
+      // ChirpStack counts a group's frames from 0 (MulticastGroup.f_cnt), one per frame sent.
+      const fCnt = downlink.fCnt ?? group.fCnt++;
+      const frame = multicastFrame(group.spec, fCnt, downlink.fPort, downlink.payload);
+      const sent = { mcAddr: group.spec.mcAddr, fPort: downlink.fPort, payload: downlink.payload };
       // A multicast frame is a broadcast: the group's members get it (and keep it if they
       // listen), and so does every other device in range that set up a group with this McAddr
       // and has its session open — as on air. A device that kept a group it should have deleted
@@ -149,7 +157,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
           continue;
         }
         this.stats.multicastReceptions++;
-        entry.device.receiveMulticast(group.spec.mcAddr, downlink.fPort, downlink.payload);
+        entry.device.receiveMulticastFrame(frame, sent);
       }
       if (group.deleteWhenEmpty && group.queued === 0) this.groups.delete(downlink.groupName);
     });

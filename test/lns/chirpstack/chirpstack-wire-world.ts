@@ -32,9 +32,9 @@ export const CLASS_C_MARGIN_MS = 300;
 export class WireDevice extends SimDevice {
   readonly heard: Array<{ mcAddr: number; fPort: number; payload: Uint8Array; atMs: number }> = [];
 
-  override receiveMulticast(mcAddr: number, fPort: number, payload: Uint8Array): void {
-    this.heard.push({ mcAddr, fPort, payload, atMs: this.trueNowMs() });
-    super.receiveMulticast(mcAddr, fPort, payload);
+  override receiveMulticastFrame(bytes: Uint8Array, sent: { mcAddr: number; fPort: number; payload: Uint8Array }): void {
+    this.heard.push({ ...sent, atMs: this.trueNowMs() });
+    super.receiveMulticastFrame(bytes, sent);
   }
 }
 

@@ -33,8 +33,9 @@ export class RecordingDevice extends SimDevice {
   readonly heard: HeardFrame[] = [];
   readonly unicasts: Array<{ fPort: number; payload: Uint8Array }> = [];
 
-  override receiveMulticast(mcAddr: number, fPort: number, payload: Uint8Array): void {
-    this.heard.push({ mcAddr, fPort, payload, atMs: this.trueNowMs() });
+  /** Records what the network server sent to it (it runs no stack and holds no keys). */
+  override receiveMulticastFrame(_bytes: Uint8Array, sent: { mcAddr: number; fPort: number; payload: Uint8Array }): void {
+    this.heard.push({ ...sent, atMs: this.trueNowMs() });
   }
 
   override receiveUnicast(fPort: number, payload: Uint8Array): void {
