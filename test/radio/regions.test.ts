@@ -67,14 +67,39 @@ test('RX2 and class B defaults (RP002; TTS / LoRaMac-node headers)', (t) => {
   t.is(region('RU864').classB.pingSlotFrequenciesHz[0], 868_900_000);
 });
 
-test('every region: RX2 and default channels sit in a sub-band; downlink rates are LoRa or FSK', (t) => {
-  t.is(regionNames().length, 12);
+// The sub-band (and so the duty cycle) that RX2 and class B ping-slot downlinks are planned in,
+// per region. EU868: ETSI EN 300 220-2 / ERC REC 70-03 band P, 869.40-869.65 MHz at 10 %, the
+// band RP002 put RX2 869.525 MHz in (not M or N, at 1 % and 0.1 %). EU433: ERC REC 70-03 Annex 1
+// band h1.4, 433.05-434.79 MHz at 10 %. US915: FCC 47 CFR 15.247, AU915: ACMA LIPD class licence,
+// KR920, IN865, CN470: no duty-cycle limit. AS923-1..4 and RU864: modelled at 1 % (LoRaMac-node
+// AS923_BAND0; TTS pkg/band ru_864_870 tables 1 %). Each entry's `source` in src/radio/regions.ts.
+const DOWNLINK_SUB_BAND: Record<string, { id: string; dutyCycle: number }> = {
+  EU868: { id: 'P', dutyCycle: 0.1 },
+  EU433: { id: 'h1.4', dutyCycle: 0.1 },
+  US915: { id: 'ISM-902-928', dutyCycle: 1 },
+  AU915: { id: 'ISM-915-928', dutyCycle: 1 },
+  'AS923-1': { id: 'AS923', dutyCycle: 0.01 },
+  'AS923-2': { id: 'AS923', dutyCycle: 0.01 },
+  'AS923-3': { id: 'AS923', dutyCycle: 0.01 },
+  'AS923-4': { id: 'AS923', dutyCycle: 0.01 },
+  KR920: { id: 'KR920', dutyCycle: 1 },
+  IN865: { id: 'IN865', dutyCycle: 1 },
+  RU864: { id: 'RU864', dutyCycle: 0.01 },
+  CN470: { id: 'CN470', dutyCycle: 1 },
+};
+
+test('every region: RX2 and ping-slot downlinks sit wholly in the expected sub-band; FRMPayload limits are MACPayload − 8', (t) => {
+  t.deepEqual([...regionNames()].sort(), Object.keys(DOWNLINK_SUB_BAND).sort());
   for (const name of regionNames()) {
     const spec = region(name);
     const rx2 = dataRate(spec, spec.rx2.dr);
     const bandwidth = rx2.modulation.kind === 'lora' ? rx2.modulation.bandwidthHz : 100_000;
-    t.notThrows(() => subBandFor(spec, spec.rx2.frequencyHz, bandwidth), name);
-    for (const f of spec.classB.pingSlotFrequenciesHz) t.notThrows(() => subBandFor(spec, f, bandwidth), `${name} ping ${f}`);
+    for (const [label, frequencyHz] of [['RX2', spec.rx2.frequencyHz] as const, ...spec.classB.pingSlotFrequenciesHz.map((f) => ['ping slot', f] as const)]) {
+      const band = subBandFor(spec, frequencyHz, bandwidth);
+      const what = `${name} ${label} ${frequencyHz} Hz`;
+      t.like(band, DOWNLINK_SUB_BAND[name]!, what);
+      t.true(band.minFrequencyHz <= frequencyHz - bandwidth / 2 && frequencyHz + bandwidth / 2 <= band.maxFrequencyHz, `${what}: the emission lies inside ${band.id}`);
+    }
     for (const rate of spec.dataRates) t.true(rate.maxPayload.noRepeater.frmPayloadBytes === rate.maxPayload.noRepeater.macPayloadBytes - 8);
   }
 });
