@@ -4,7 +4,13 @@ import { TS003, type Ts003Command } from '../../src/lorawan/ts003-clock-sync.js'
 import { decodeCommands } from '../../src/lorawan/app-layer.js';
 import { knownAnswerTests, outOfRangeTests, roundTripProperty, unknownCidTests, type Vector } from './codec-harness.js';
 
-const CS = 'chirpstack lrwn/src/applayer/clocksync/v2.rs tests (MIT)';
+// Each vector names the test it comes from. ChirpStack's v1.rs (TS003 v1.0.0) and v2.rs (TS003
+// v2.0.0) tests use the same bytes for the commands both versions share; the 0307 resync vector is
+// theirs (v1.rs ForceDeviceResyncReq, v2.rs ForceDeviceResyncCmd). brocaar/lorawan implements
+// v1.0.0 with its own values (0305, DeviceTime 134480385, ...).
+const CS1 = 'chirpstack lrwn/src/applayer/clocksync/v1.rs tests (MIT)';
+const CS2 = 'chirpstack lrwn/src/applayer/clocksync/v2.rs tests (MIT)';
+const CS = `${CS1}; ${CS2}`;
 const BROCAAR = 'brocaar/lorawan applayer/clocksync/clocksync_test.go (MIT)';
 
 const vectors: Vector<Ts003Command>[] = [
@@ -14,8 +20,14 @@ const vectors: Vector<Ts003Command>[] = [
   { source: CS, versions: [1, 2], direction: 'downlink', hex: '01000400000f', commands: [{ command: 'AppTimeAns', timeCorrection: 1024, tokenAns: 15 }] },
   { source: CS, versions: [1, 2], direction: 'downlink', hex: '020f', commands: [{ command: 'DeviceAppTimePeriodicityReq', period: 15 }] },
   { source: CS, versions: [1, 2], direction: 'uplink', hex: '020100040000', commands: [{ command: 'DeviceAppTimePeriodicityAns', notSupported: true, time: 1024 }] },
-  { source: BROCAAR, versions: [1], direction: 'downlink', hex: '0307', commands: [{ command: 'ForceDeviceResyncReq', nbTransmissions: 7 }] },
-  { source: CS, versions: [2], direction: 'downlink', hex: '0307', commands: [{ command: 'ForceDeviceResyncCmd', nbTransmissions: 7 }] },
+  { source: CS1, versions: [1], direction: 'downlink', hex: '0307', commands: [{ command: 'ForceDeviceResyncReq', nbTransmissions: 7 }] },
+  { source: CS2, versions: [2], direction: 'downlink', hex: '0307', commands: [{ command: 'ForceDeviceResyncCmd', nbTransmissions: 7 }] },
+  // brocaar/lorawan's own v1 values: a DeviceTime of 134480385 (0x08040201), a negative correction.
+  { source: BROCAAR, versions: [1], direction: 'uplink', hex: '010102040815', commands: [{ command: 'AppTimeReq', deviceTime: 134_480_385, tokenReq: 5, ansRequired: true }] },
+  { source: BROCAAR, versions: [1], direction: 'downlink', hex: '01fffdfbf705', commands: [{ command: 'AppTimeAns', timeCorrection: -134_480_385, tokenAns: 5 }] },
+  { source: BROCAAR, versions: [1], direction: 'downlink', hex: '0205', commands: [{ command: 'DeviceAppTimePeriodicityReq', period: 5 }] },
+  { source: BROCAAR, versions: [1], direction: 'uplink', hex: '020101020408', commands: [{ command: 'DeviceAppTimePeriodicityAns', notSupported: true, time: 134_480_385 }] },
+  { source: BROCAAR, versions: [1], direction: 'downlink', hex: '0305', commands: [{ command: 'ForceDeviceResyncReq', nbTransmissions: 5 }] },
   // Negative correction, two's complement (spec: TimeCorrection is a signed 32-bit integer).
   { source: 'TS003 v1.0.0 §4.2 (signed TimeCorrection)', versions: [1, 2], direction: 'downlink', hex: '01feffffff03', commands: [{ command: 'AppTimeAns', timeCorrection: -2, tokenAns: 3 }] },
   // Two commands in one frame.
