@@ -24,31 +24,63 @@ test('advance runs what is due by the wall clock and lands now() on it, nothing 
   t.is(clock.now(), 1_100, 'a stopped driver does not move the clock');
 });
 
-test('ticks on its own in real time; events scheduled by events run in order', async (t) => {
-  const clock = new SimClock(Date.now());
-  const driver = new RealTimeDriver(clock, { tickMs: 5 });
+/**
+ * Waits, one timer turn at a time, until `condition` holds: for what the driver's own interval
+ * does, without assuming how soon it runs. The bound counts turns of the event loop, not
+ * milliseconds (a busy machine makes both the interval and these turns late alike); 10 000 turns
+ * of a 1 ms interval are far more than a working driver needs.
+ */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let turn = 0; !condition(); turn++) {
+    if (turn === 10_000) throw new Error(`${what}: still not after ${turn} timer turns`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+// The wall clock is the test's (wallNowMs): it moves only when the test moves it, so what the
+// driver does is the same on any machine. Nothing here calls advance(): only the driver's own
+// interval can run the events.
+test('ticks on its own: its interval runs what the wall clock made due, events scheduled by events in order', async (t) => {
+  let wallMs = 0;
+  const clock = new SimClock(10_000);
+  const driver = new RealTimeDriver(clock, { wallNowMs: () => wallMs, tickMs: 1 });
   const order: string[] = [];
-  const startMs = clock.now();
-  clock.at(startMs + 30, () => {
+  clock.at(10_030, () => {
     order.push('a');
     clock.at(clock.now(), () => order.push('a-now'));
     clock.at(clock.now() + 20, () => order.push('b'));
   });
+  clock.at(10_070, () => order.push('c'));
   driver.start();
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  wallMs = 60; // 60 ms of wall time since start
+  await until(() => order.length >= 3, 'the interval runs the due events');
+  t.deepEqual(order, ['a', 'a-now', 'b'], 'c (at +70 ms) is not due yet');
+  t.is(clock.now(), 10_060, 'the clock lands on the wall time, not on the next event');
+  wallMs = 75;
+  await until(() => order.length >= 4, 'the next tick runs the next event');
+  t.deepEqual(order, ['a', 'a-now', 'b', 'c']);
+  t.is(clock.now(), 10_075);
   await driver.stop();
-  t.deepEqual(order, ['a', 'a-now', 'b']);
-  t.true(clock.now() - startMs >= 100, `sim time moved ${clock.now() - startMs} ms`);
 });
 
 test('an event that throws stops the driver and is kept as its failure', async (t) => {
-  const clock = new SimClock(Date.now());
-  const driver = new RealTimeDriver(clock, { tickMs: 5 });
-  clock.at(clock.now() + 10, () => {
+  let wallMs = 0;
+  const clock = new SimClock(10_000);
+  const driver = new RealTimeDriver(clock, { wallNowMs: () => wallMs, tickMs: 1 });
+  const ran: number[] = [];
+  clock.at(10_010, () => {
     throw new Error('boom');
   });
+  clock.at(10_020, () => ran.push(clock.now()));
   driver.start();
-  await new Promise((resolve) => setTimeout(resolve, 80));
-  t.false(driver.started);
+  wallMs = 30;
+  await until(() => !driver.started, 'the driver stops');
   t.is((driver.failure as Error).message, 'boom');
+  t.deepEqual(ran, [], 'nothing after the failing event ran');
+  t.is(clock.now(), 10_010);
+  wallMs = 100;
+  await driver.advance();
+  t.deepEqual(ran, [], 'a stopped driver runs nothing more');
+  await clock.run({ untilMs: 10_020 });
+  t.deepEqual(ran, [10_020], 'the later event stayed on the clock');
 });
