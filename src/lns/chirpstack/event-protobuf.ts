@@ -88,7 +88,8 @@ export function decodeProtobufEvent(event: DecodedEventName, payload: Uint8Array
       const level = LOG_LEVELS[msg.getLevel()];
       if (level === undefined) throw new ChirpstackPayloadError('CHIRPSTACK_FIELD_INVALID', context, 'level', `one of ${LOG_LEVELS.join(', ')}`, String(msg.getLevel()));
       const context_: Record<string, string> = {};
-      for (const [key, value] of msg.getContextMap().toArray()) context_[key] = value;
+      // Defined, not assigned: a key "__proto__" must stay a key.
+      for (const [key, value] of msg.getContextMap().toArray()) Object.defineProperty(context_, key, { value, enumerable: true, writable: true, configurable: true });
       return {
         kind: 'log',
         ...deviceRef(context, msg),

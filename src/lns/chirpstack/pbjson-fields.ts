@@ -136,7 +136,8 @@ export class JsonFields {
     const out: Record<string, string> = {};
     for (const [key, item] of Object.entries(value)) {
       if (typeof item !== 'string') throw this.invalid(`${name}.${key}`, 'a string', item);
-      out[key] = item;
+      // Defined, not assigned: a key "__proto__" must stay a key (assigning would set the prototype).
+      Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

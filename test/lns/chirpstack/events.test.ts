@@ -324,3 +324,11 @@ test('up with a decoded object: JSON and Protobuf carry it through to the campai
   t.deepEqual(toUplink(fromProtobuf).object, OBJECT);
   t.false('object' in toUplink(UP), 'no object, no field');
 });
+
+test('JSON log context: a key "__proto__" stays a key (defined, not assigned, so no prototype is set)', (t) => {
+  const json = `{"time":"2025-01-01T00:00:00Z","deviceInfo":{"applicationId":"${APPLICATION_ID}","devEui":"${DEV_EUI}"},"level":"ERROR","code":"DOWNLINK_GATEWAY","description":"x","context":{"__proto__":"p","queue_item_id":"q"}}`;
+  const event = decodeEvent('log', new TextEncoder().encode(json), 'json') as LogEvent;
+  t.deepEqual(Object.keys(event.context), ['__proto__', 'queue_item_id']);
+  t.is(Object.getPrototypeOf(event.context), Object.prototype);
+  t.is(Object.getOwnPropertyDescriptor(event.context, '__proto__')?.value, 'p');
+});

@@ -1,4 +1,5 @@
-// ChirpStack v4 MQTT payloads as ChirpStack writes them (pbjson: default values omitted).
+// ChirpStack v4 MQTT payloads in the v4.0 form (pbjson with default values omitted; since v4.1
+// ChirpStack writes every scalar field, emit_fields in api/rust/build.rs: the adapter reads both).
 // Source of `up`: /work/shared/reference/network-servers.md (ChirpStack v4, Uplink `event/up`
 // JSON), with the elided ids filled in. txack, ack and log follow integration.proto's
 // TxAckEvent, AckEvent and LogEvent field for field; the DOWNLINK_GATEWAY log is what

@@ -60,8 +60,9 @@ const simEvent: fc.Arbitrary<SimChirpstackEvent> = fc.oneof(
   fc.record({ kind: fc.constant('ack' as const), ...device, queueItemId: uuid, acknowledged: fc.boolean(), fCntDown: u32, timeMs }),
   fc.record({
     kind: fc.constant('log' as const), ...device, level: fc.constantFrom(...LOG_LEVELS), code: fc.constantFrom(...LOG_CODES), description: fc.string(),
-    // A context key "__proto__" is lost by the adapter (pbjson-fields.ts stringMap assigns into a
-    // plain object); ChirpStack's keys are fixed names (queue_item_id, deduplication_id).
+    // Not "__proto__": google-protobuf's jspb.Map keeps its entries in a plain object and loses
+    // that key on the Protobuf path; ChirpStack's keys are fixed names (queue_item_id,
+    // deduplication_id). The adapter's JSON path keeps it (events.test.ts).
     context: fc.dictionary(fc.stringMatching(/^[a-z_]{1,12}$/).filter((key) => key !== '__proto__'), fc.string()), timeMs,
   }),
 );
