@@ -1,6 +1,6 @@
 import { bytesToHex, hexToBytes } from '../../core/hex.js';
 import { isFuotaError } from '../../core/errors.js';
-import { cryptFrmPayload, decodeDataFrame, encodeDataFrame, fullFrameCounter, verifyDataFrame } from '../../lorawan/data-frame.js';
+import { cryptFrmPayload, decodeDataFrame, encodeDataFrame, fullFrameCounter, verifyDataFrame, type DataFrame } from '../../lorawan/data-frame.js';
 import { deriveMcSessionKeys } from '../../lorawan/keys.js';
 import type { DeviceMcGroup } from './sim-mc-group.js';
 
@@ -22,7 +22,24 @@ export function multicastFrame(group: { mcAddr: number; mcAppSKeyHex: string; mc
   });
 }
 
-export type MulticastOpening = { ok: true; fCnt: number; fPort: number; payload: Uint8Array } | { ok: false; reason: 'malformed' | 'not-for-group' | 'fcnt' | 'mic' };
+export type MulticastOpening = { ok: true; fCnt: number; fPort: number; payload: Uint8Array } | { ok: false; reason: 'not-for-group' | 'fcnt' | 'mic' };
+
+/** One frame reaches many devices: it is parsed once (undefined: not a LoRaWAN data frame). */
+const parsed = new WeakMap<Uint8Array, DataFrame | null>();
+
+export function readMulticastFrame(bytes: Uint8Array): DataFrame | undefined {
+  let frame = parsed.get(bytes);
+  if (frame === undefined) {
+    try {
+      frame = decodeDataFrame(bytes);
+    } catch (error) {
+      if (!isFuotaError(error)) throw error;
+      frame = null;
+    }
+    parsed.set(bytes, frame);
+  }
+  return frame ?? undefined;
+}
 
 /** Session keys per group object: two AES blocks, not two per frame per device. */
 const keysOf = new WeakMap<DeviceMcGroup, { mcAppSKey: Uint8Array; mcNwkSKey: Uint8Array; nwkHex: string }>();
@@ -34,14 +51,7 @@ const micChecks = new WeakMap<Uint8Array, Map<string, boolean>>();
  * group's, the counter within [minMcFCount, maxMcFCount] and above the last one accepted (TS005
  * §4.3: frames outside are dropped), the MIC right under McNwkSKey. Then FRMPayload decrypts.
  */
-export function openMulticastFrame(group: DeviceMcGroup & { lastFCnt?: number }, bytes: Uint8Array): MulticastOpening {
-  let frame;
-  try {
-    frame = decodeDataFrame(bytes);
-  } catch (error) {
-    if (isFuotaError(error)) return { ok: false, reason: 'malformed' };
-    throw error;
-  }
+export function openMulticastFrame(group: DeviceMcGroup, bytes: Uint8Array, frame: DataFrame): MulticastOpening {
   if (frame.mType !== 'unconfirmed-data-down' || frame.devAddr !== group.mcAddr || frame.fPort === undefined) return { ok: false, reason: 'not-for-group' };
   const fCnt = fullFrameCounter(frame.fCnt16, group.lastFCnt);
   if (fCnt < group.minMcFCount || fCnt > group.maxMcFCount || (group.lastFCnt !== undefined && fCnt <= group.lastFCnt)) return { ok: false, reason: 'fcnt' };

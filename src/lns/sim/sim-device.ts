@@ -4,8 +4,7 @@ import type { DeviceUpgrade } from './device-application.js';
 import type { Random } from './random.js';
 import type { SimDeviceConfig } from './sim-device-config.js';
 import type { DeviceMcGroup } from './sim-mc-group.js';
-import { openMulticastFrame } from './multicast-frame.js';
-import { decodeDataFrame } from '../../lorawan/data-frame.js';
+import { openMulticastFrame, readMulticastFrame } from './multicast-frame.js';
 import { createStackModel } from './stacks/create-stack-model.js';
 import type { StackModel } from './stacks/stack-model.js';
 
@@ -165,18 +164,16 @@ export class SimDevice {
    * its address, dropped (and counted) when its counter or MIC fails. `sent` is what the network
    * server put in it, for recording devices in tests; a device reads only the bytes.
    */
-  receiveMulticastFrame(bytes: Uint8Array, sent: { mcAddr: number; fPort: number; payload: Uint8Array }): void {
-    void sent;
-    let mcAddr: number;
-    try {
-      mcAddr = decodeDataFrame(bytes).devAddr;
-    } catch {
+  receiveMulticastFrame(bytes: Uint8Array, _sent: { mcAddr: number; fPort: number; payload: Uint8Array }): void {
+    const frame = readMulticastFrame(bytes);
+    if (!frame) {
       this.multicastRejected += 1;
       return;
     }
+    const mcAddr = frame.devAddr;
     const mcGroupId = this.stackModel.listeningGroup(mcAddr, this.radio.now());
     if (mcGroupId === undefined) return;
-    const opened = openMulticastFrame(this.groups[mcGroupId]!, bytes);
+    const opened = openMulticastFrame(this.groups[mcGroupId]!, bytes, frame);
     if (!opened.ok) {
       this.multicastRejected += 1;
       return;
