@@ -100,3 +100,198 @@ export const DOCS_OBJECT_COMMAND = {
   topicDevEui: '0102030405060708',
   json: '{"devEui":"0102030405060708","confirmed":true,"fPort":10,"object":{"temperatureSensor":{"1":25},"humiditySensor":{"1":32}}}',
 };
+
+// The other events of events.md (same commit as DOCUMENTED_UP): the adapter must ignore them.
+
+function untagged({ tags: _tags, ...info }: typeof DEVICE_INFO): Omit<typeof DEVICE_INFO, 'tags'> {
+  return info;
+}
+
+/** events.md `status`: the one example whose deviceInfo has no tags. */
+export const DOCUMENTED_STATUS = {
+  deduplicationId: 'bf2a9746-1c8b-49be-a92e-f0b89c8534e4',
+  time: '2022-07-18T09:35:06.927172638+00:00',
+  deviceInfo: untagged(DEVICE_INFO),
+  margin: 10,
+  batteryLevel: 88.3,
+};
+
+/** events.md `join`. */
+export const DOCUMENTED_JOIN = {
+  deduplicationId: 'c9dbe358-2578-4fb7-b295-66b44edc45a6',
+  time: '2022-07-18T09:33:28.823500726+00:00',
+  deviceInfo: DEVICE_INFO,
+  devAddr: '00189440',
+};
+
+/** events.md `location`. */
+export const DOCUMENTED_LOCATION = {
+  deduplicationId: '63d870b9-b769-4d88-8b33-8e43f58851a7',
+  time: '2022-07-18T09:55:11.059481003+00:00',
+  deviceInfo: DEVICE_INFO,
+  location: { latitude: 37.344214, longitude: -8.839375, altitude: 2 },
+};
+
+/** events.md `integration` (LoRa Cloud modem response of an LR1110), its `object` as it stands. */
+export const DOCUMENTED_INTEGRATION = {
+  deduplicationId: '39c68646-57f7-4973-8ac8-48839b5714d6',
+  time: '2022-07-18T10:02:15.812284501+00:00',
+  deviceInfo: { ...DEVICE_INFO, deviceName: 'LR1110', devEui: '0016c001f000175a' },
+  integrationName: 'loracloud',
+  eventType: 'modem_UplinkResponse',
+  object: {
+    stream_records: [[43.0, '0815a7f492bf248575caf492bf248725c874acb96799de']],
+    dnlink: null,
+    pending_requests: { id: 10.0, requests: [], upcount: 0.0, updelay: 32.0 },
+    fulfilled_requests: [],
+    fports: { wifiport: 197.0, gnssport: 198.0, dmport: 199.0, streamport: 199.0 },
+    log_messages: [],
+    info_fields: {
+      voltage: { timestamp: 1648481184.757, value: 3.04 }, charge: { value: 0.0, timestamp: 1648481184.757 },
+      interval: null, rxtime: null, appstatus: null, joineui: null, streampar: null, uptime: null,
+      firmware: { value: { fwtotal: 65535.0, fwcrc: 'c66f3ebe', fwcompleted: 0.0 }, timestamp: 1648481184.757 },
+      adrmode: null, deveui: null, signal: null, rstcount: { timestamp: 1648481184.757, value: 300.0 },
+      chipeui: null, crashlog: null, status: null, region: null, session: { value: 304.0, timestamp: 1648481184.757 },
+      rfu: null, temp: { timestamp: 1648481184.757, value: 25.0 }, alcsync: { value: { token: 0.0, time: 19.0 }, timestamp: 1648481177.033 },
+    },
+    position_solution: null,
+    file: null,
+  },
+};
+
+// ChirpStack's own tests and producers. Since v4.1 ChirpStack's JSON has every scalar field of the
+// integration package (api/rust/build.rs at commit cefe61072d78012366cb313e9bda9744bbc549dd:
+// `pbjson_build::Builder::new().emit_fields()` for `.integration` only, so gw.* and common.*
+// sub-messages still leave defaults out); message fields that are None are left out
+// (influxdata/pbjson, pbjson-build/src/generator/message.rs at commit
+// 0f79505452dea710fca7975138e96d2ef39af4e2: a proto3 message field is `Optional`, written only
+// `if let Some(v)`). Values the source leaves to run time (ids, times) are marked "filled in".
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+const MQTT_RS_DEVICE_INFO = `"deviceInfo":{"tenantId":"","tenantName":"","applicationId":"${NIL_UUID}","applicationName":"","deviceProfileId":"","deviceProfileName":"","deviceName":"","devEui":"0102030405060708","deviceClassEnabled":"CLASS_A","tags":{}}`;
+
+/**
+ * chirpstack/chirpstack, chirpstack/src/integration/mqtt.rs (commit
+ * 582cf9f257ceabfffd2aaaac3a1c9007201b555b), test_mqtt: each event is `integration::XxxEvent {
+ * device_info: Some(DeviceInfo { application_id: Uuid::nil(), dev_eui: "0102030405060708", .. }),
+ * ..Default::default() }`, published on application/<nil>/device/0102030405060708/event/<event>,
+ * and the test expects the payload `serde_json::to_string(&pl)`: written out here with the fields
+ * of api/proto/integration/integration.proto at commit 70e4afae546acef87ea88a9aece3a2aadc6e13bc
+ * (no `time`: None). Real events always carry a time and queue item ids; these are the floor.
+ */
+export const MQTT_RS_EVENTS = {
+  applicationId: NIL_UUID,
+  devEui: '0102030405060708',
+  json: {
+    up: `{"deduplicationId":"",${MQTT_RS_DEVICE_INFO},"devAddr":"","adr":false,"dr":0,"fCnt":0,"fPort":0,"confirmed":false,"data":"","rxInfo":[],"regionConfigId":""}`,
+    join: `{"deduplicationId":"",${MQTT_RS_DEVICE_INFO},"devAddr":"","regionConfigId":""}`,
+    ack: `{"deduplicationId":"",${MQTT_RS_DEVICE_INFO},"queueItemId":"","acknowledged":false,"fCntDown":0}`,
+    txack: `{"downlinkId":0,${MQTT_RS_DEVICE_INFO},"queueItemId":"","fCntDown":0,"gatewayId":""}`,
+    log: `{${MQTT_RS_DEVICE_INFO},"level":"INFO","code":"UNKNOWN","description":"","context":{}}`,
+    status: `{"deduplicationId":"",${MQTT_RS_DEVICE_INFO},"margin":0,"externalPowerSource":false,"batteryLevelUnavailable":false,"batteryLevel":0.0}`,
+    location: `{"deduplicationId":"",${MQTT_RS_DEVICE_INFO}}`,
+    integration: `{"deduplicationId":"",${MQTT_RS_DEVICE_INFO},"integrationName":"","eventType":""}`,
+  },
+};
+
+/** class_a_test.rs's tenant, application, device profile and device (ids filled in). */
+const CLASS_A_TEST_DEVICE_INFO = {
+  tenantId: 'c1a55a00-0000-4000-8000-000000000001', tenantName: 'tenant',
+  applicationId: 'c1a55a00-0000-4000-8000-000000000002', applicationName: 'app',
+  deviceProfileId: 'c1a55a00-0000-4000-8000-000000000003', deviceProfileName: 'dp',
+  deviceName: 'device', devEui: '0202030405060708', deviceClassEnabled: 'CLASS_A', tags: {},
+};
+
+/**
+ * chirpstack/chirpstack, chirpstack/src/test/class_a_test.rs (commit
+ * 41d00cb651a1ad745f2155b027545d601aa14211), test_lorawan_10_uplink, "unconfirmed uplink with
+ * payload": the expected UplinkEvent (dev_addr 01020304, f_cnt 10, f_port 1, dr 0, data
+ * [215, 241, 112, 52], rx_info of gateway 0102030405060708 with EU868 metadata, tx_info 868.1 MHz
+ * DR0 from set_uplink_modulation), in the v4.1+ JSON form. The test blanks deduplication_id and
+ * time before comparing: filled in.
+ */
+export const CLASS_A_TEST_UP = {
+  deduplicationId: 'c1a55a00-0000-4000-8000-0000000000aa',
+  time: '2024-05-06T07:08:09.123456789+00:00',
+  deviceInfo: CLASS_A_TEST_DEVICE_INFO,
+  devAddr: '01020304', adr: false, dr: 0, fCnt: 10, fPort: 1, confirmed: false,
+  data: '1/FwNA==',
+  rxInfo: [{ gatewayId: '0102030405060708', location: {}, metadata: { region_config_id: 'eu868', region_common_name: 'EU868' } }],
+  txInfo: { frequency: 868100000, modulation: { lora: { bandwidth: 125000, spreadingFactor: 12, codeRate: 'CR_4_5', polarizationInversion: true } } },
+};
+
+/** Same test, "unconfirmed uplink with payload + ACK": the AckEvent of queue item Uuid::nil(), f_cnt_down 4. */
+export const CLASS_A_TEST_ACK = {
+  deduplicationId: 'c1a55a00-0000-4000-8000-0000000000ab',
+  time: '2024-05-06T07:08:10.5+00:00',
+  deviceInfo: CLASS_A_TEST_DEVICE_INFO,
+  queueItemId: NIL_UUID,
+  acknowledged: true,
+  fCntDown: 4,
+};
+
+/**
+ * chirpstack/chirpstack, chirpstack/src/downlink/tx_ack.rs (commit
+ * 098f8db4c6ef8c75a5a2306511760cb17fe902c2), send_tx_ack_event, with the inputs of
+ * chirpstack/src/test/tx_ack_test.rs (commit 0c721426d80de3b751196f26ea9a724af6375d9a): downlink
+ * 1234 on gateway 0807060504030201, a class-B device 0102030405060708 ("test-dev", profile
+ * "class-b"), queue item f_cnt_down 10, tx_info timing GPS epoch 120 s. The test asserts only the
+ * queue item; this is the TxAckEvent the handler builds (queue item id and time filled in).
+ */
+export const TX_ACK_TEST_TXACK = {
+  downlinkId: 1234,
+  time: '2024-05-06T07:10:00.000001+00:00',
+  deviceInfo: {
+    tenantId: 'c1a55a00-0000-4000-8000-000000000011', tenantName: 'tenant',
+    applicationId: 'c1a55a00-0000-4000-8000-000000000012', applicationName: 'app',
+    deviceProfileId: 'c1a55a00-0000-4000-8000-000000000013', deviceProfileName: 'class-b',
+    deviceName: 'test-dev', devEui: '0102030405060708', deviceClassEnabled: 'CLASS_B', tags: {},
+  },
+  queueItemId: 'c1a55a00-0000-4000-8000-0000000000ac',
+  fCntDown: 10,
+  gatewayId: '0807060504030201',
+  txInfo: { timing: { gpsEpoch: { timeSinceGpsEpoch: '120s' } } },
+};
+
+/**
+ * tx_ack.rs (same commit), log_tx_ack_error: a gateway refused the downlink. Level ERROR, code
+ * DOWNLINK_GATEWAY, description the gw.TxAckStatus name (here TOO_LATE), no context; device of
+ * events.md, class C (time filled in).
+ */
+export const TX_ACK_RS_GATEWAY_LOG = {
+  time: '2024-05-06T07:11:00.25+00:00',
+  deviceInfo: { ...DEVICE_INFO, deviceClassEnabled: 'CLASS_C' },
+  level: 'ERROR',
+  code: 'DOWNLINK_GATEWAY',
+  description: 'TOO_LATE',
+  context: {},
+};
+
+/**
+ * chirpstack/chirpstack, chirpstack/src/downlink/data.rs (commit
+ * 4506cd91eb6aae4f75e64943d59f108fc0efcfdd), get_next_device_queue_item: a queue item larger than
+ * the downlink can carry is deleted with this log (description and context keys as data.rs writes
+ * them; the sizes, queue item id and time filled in).
+ */
+export const DATA_RS_PAYLOAD_SIZE_LOG = {
+  time: '2024-05-06T07:12:00+00:00',
+  deviceInfo: { ...DEVICE_INFO, deviceClassEnabled: 'CLASS_C' },
+  level: 'ERROR',
+  code: 'DOWNLINK_PAYLOAD_SIZE',
+  description: 'Device queue-item discarded because it exceeds the max. payload size',
+  context: { max_payload_size: '51', item_size: '60', queue_item_id: 'c1a55a00-0000-4000-8000-0000000000ad' },
+};
+
+/**
+ * data.rs (same commit), get_next_device_queue_item: a pending confirmed item that timed out is
+ * deleted with a negative AckEvent. On the class-B/C scheduler path there is no uplink, so
+ * deduplication_id is "" (queue item id, f_cnt_down and time filled in).
+ */
+export const DATA_RS_NACK = {
+  deduplicationId: '',
+  time: '2024-05-06T07:13:00.999+00:00',
+  deviceInfo: { ...DEVICE_INFO, deviceClassEnabled: 'CLASS_C' },
+  queueItemId: 'c1a55a00-0000-4000-8000-0000000000ae',
+  acknowledged: false,
+  fCntDown: 7,
+};
