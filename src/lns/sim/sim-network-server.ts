@@ -12,7 +12,12 @@ interface DeviceEntry {
   gateways: ReadonlySet<string>;
   downlinkLoss: LossModel;
   queue: UnicastCommand[];
+  /** The item between an uplink and its RX1 (still queued, not offered twice). */
+  inFlight?: UnicastCommand;
   scheduled: Set<number>;
+  /** The gateways that heard its last uplink that arrived (none sent yet: undefined). */
+  lastUplinkGateways?: readonly string[];
+  lastUplinkAtMs?: number;
 }
 
 interface Group {
@@ -55,6 +60,14 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   onUplink: (uplink: Uplink) => void = () => {};
   /** A class A downlink goes on air (before its loss is drawn): ChirpStack's txack moment (sim-chirpstack-mqtt.ts). */
   onUnicastSent: (downlink: UnicastCommand) => void = () => {};
+  /**
+   * At RX1, the gateway's TxAckStatus for the downlink: anything but 'OK' keeps the item queued
+   * for the next uplink and calls onUnicastRefused instead of onUnicastSent (a ChirpStack hook).
+   */
+  unicastTxAckStatus: (downlink: UnicastCommand) => string = () => 'OK';
+  onUnicastRefused: (downlink: UnicastCommand, status: string) => void = () => {};
+  /** At an uplink, before a queued item is offered: true drops it unsent (ChirpStack's expiry). */
+  dropQueuedUnicast: (downlink: UnicastCommand) => boolean = () => false;
 
   constructor(
     private readonly clock: SimClock,
@@ -105,18 +118,50 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       return;
     }
     const uplink: Uplink = { devEui: entry.device.devEui, fPort: frame.fPort, payload: frame.payload, atMs: this.clock.now() + UPLINK_LATENCY_MS };
-    this.clock.at(uplink.atMs, () => this.onUplink(uplink));
-    const downlink = entry.queue.shift();
-    if (!downlink) return;
-    this.clock.at(this.clock.now() + RX1_DELAY_MS, () => {
-      this.onUnicastSent(downlink);
-      if (entry.downlinkLoss.lost()) {
-        this.stats.unicastLost++;
-        return;
-      }
-      this.stats.unicastDelivered++;
-      entry.device.receiveUnicast(downlink.fPort, hexToBytes(downlink.payloadHex), entry.queue.length > 0);
+    this.clock.at(uplink.atMs, () => {
+      entry.lastUplinkGateways = [...entry.gateways];
+      entry.lastUplinkAtMs = uplink.atMs;
+      this.onUplink(uplink);
     });
+    if (entry.inFlight) return;
+    entry.queue = entry.queue.filter((queued) => !this.dropQueuedUnicast(queued));
+    const downlink = entry.queue[0];
+    if (!downlink) return;
+    entry.inFlight = downlink;
+    this.clock.at(this.clock.now() + RX1_DELAY_MS, () => this.rx1(entry, downlink));
+  }
+
+  /** The item leaves the queue when the gateway takes it (ChirpStack deletes it on a positive txack). */
+  private rx1(entry: DeviceEntry, downlink: UnicastCommand): void {
+    entry.inFlight = undefined;
+    if (!entry.queue.includes(downlink)) return;
+    const status = this.unicastTxAckStatus(downlink);
+    if (status !== 'OK') {
+      this.onUnicastRefused(downlink, status);
+      return;
+    }
+    entry.queue = entry.queue.filter((queued) => queued !== downlink);
+    this.onUnicastSent(downlink);
+    if (entry.downlinkLoss.lost()) {
+      this.stats.unicastLost++;
+      return;
+    }
+    this.stats.unicastDelivered++;
+    entry.device.receiveUnicast(downlink.fPort, hexToBytes(downlink.payloadHex), entry.queue.length > 0);
+  }
+
+  /** Whether a class A item with this id is still in the device's queue (ChirpStack's device_queue_item primary key). */
+  hasQueuedUnicast(devEui: string, id: string): boolean {
+    return this.devices.get(devEui)?.queue.some((queued) => queued.id === id) ?? false;
+  }
+
+  /** The gateways that heard the device's last uplink ChirpStack received (its device_gateway rx info). */
+  lastUplinkGateways(devEui: string): readonly string[] | undefined {
+    return this.devices.get(devEui)?.lastUplinkGateways;
+  }
+
+  lastUplinkAtMs(devEui: string): number | undefined {
+    return this.devices.get(devEui)?.lastUplinkAtMs;
   }
 
   async sendUnicast(downlink: UnicastCommand): Promise<void> {
