@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import devicePb from '@chirpstack/chirpstack-api/api/device_pb.js';
-import type { EnqueueDeviceQueueItemRequest, GetDeviceKeysRequest } from '@chirpstack/chirpstack-api/api/device_pb.js';
+import type { EnqueueDeviceQueueItemRequest, GetDeviceKeysRequest, ListDevicesRequest } from '@chirpstack/chirpstack-api/api/device_pb.js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import { bytesToHex } from '../../core/hex.js';
-import { checkQueueFPort, invalidArgument, notFound, parseFixedHex, parseUuid, SimGrpcStatus } from './sim-chirpstack-status.js';
+import type { SimChirpstackApplications } from './sim-chirpstack-applications.js';
+import { DEFAULT_TENANCY } from './sim-chirpstack-integration.js';
+import type { SimChirpstackMulticast } from './sim-chirpstack-multicast.js';
+import { checkQueueFPort, invalidArgument, notFound, optionalUuid, parseFixedHex, parseUuid, SimGrpcStatus } from './sim-chirpstack-status.js';
 import type { SimNetworkServer } from './sim-network-server.js';
 
-// DeviceService handlers of the simulated ChirpStack: GetKeys from a key table given at
-// construction, Enqueue onto the SimNetworkServer's class A queue (chirpstack/src/api/device.rs).
+// DeviceService handlers of the simulated ChirpStack (chirpstack/src/api/device.rs): GetKeys
+// from a key table given at construction, Enqueue onto the SimNetworkServer's class A queue,
+// List of the simulated devices (named by their DevEUI, as the MQTT events name them).
 
 /** A device's keys as ChirpStack stores them: a 1.0.x device's AppKey goes in nwkKey. */
 export interface SimDeviceKeys {
@@ -24,7 +29,14 @@ export interface SimDeviceKeys {
 /** ChirpStack shows unset AES128Keys as zeros. */
 const ZERO_KEY = '0'.repeat(32);
 
-export function deviceHandlers(network: SimNetworkServer, keys: ReadonlyMap<string, SimDeviceKeys>) {
+export interface SimDeviceDirectory {
+  network: SimNetworkServer;
+  keys: ReadonlyMap<string, SimDeviceKeys>;
+  applications: SimChirpstackApplications;
+  multicast: SimChirpstackMulticast;
+}
+
+export function deviceHandlers({ network, keys, applications, multicast }: SimDeviceDirectory) {
   return {
     getKeys(request: GetDeviceKeysRequest) {
       const devEui = parseFixedHex(request.getDevEui(), 8);
@@ -45,13 +57,44 @@ export function deviceHandlers(network: SimNetworkServer, keys: ReadonlyMap<stri
       const item = request.getQueueItem();
       if (!item) throw invalidArgument('queue_item is missing');
       const devEui = parseFixedHex(item.getDevEui(), 8);
-      // ChirpStack takes the caller's id when one is given (so that events can be matched).
-      const id = item.getId() === '' ? randomUUID() : parseUuid(item.getId());
+      // The proto's id is "generated": api/device.rs enqueue builds the row with a new v4 UUID
+      // whatever the caller sent, and answers with it.
+      const id = randomUUID();
       checkQueueFPort(item.getFPort());
       if (!network.device(devEui)) throw notFound(devEui);
       void network.sendUnicast({ type: 'unicast', id, devEui, fPort: item.getFPort(), payloadHex: bytesToHex(item.getData_asU8()) });
       const response = new devicePb.EnqueueDeviceQueueItemResponse();
       response.setId(id);
+      return response;
+    },
+
+    /**
+     * api/device.rs list: application_id required (Uuid::from_str), multicast_group_id parsed
+     * when set (then only that group's members); storage/device.rs list: name ilike %search%,
+     * ordered by name, then limit/offset.
+     */
+    list(request: ListDevicesRequest) {
+      const applicationId = parseUuid(request.getApplicationId());
+      const groupId = optionalUuid(request.getMulticastGroupId());
+      const search = request.getSearch().toLowerCase();
+      const members = groupId === undefined ? undefined : multicast.has(groupId) ? multicast.get(groupId).devEuis : new Set<string>();
+      const matching = network.allDevices().map((d) => d.devEui)
+        .filter(() => applications.ownsDevices(applicationId))
+        .filter((devEui) => members === undefined || members.has(devEui))
+        .filter((devEui) => devEui.includes(search))
+        .sort();
+      const response = new devicePb.ListDevicesResponse();
+      response.setTotalCount(matching.length);
+      for (const devEui of matching.slice(request.getOffset(), request.getOffset() + request.getLimit())) {
+        const item = new devicePb.DeviceListItem();
+        item.setDevEui(devEui);
+        item.setName(devEui);
+        item.setDeviceProfileId(DEFAULT_TENANCY.deviceProfileId);
+        item.setDeviceProfileName(DEFAULT_TENANCY.deviceProfileName);
+        const lastSeenAtMs = network.lastUplinkAtMs(devEui);
+        if (lastSeenAtMs !== undefined) item.setLastSeenAt(timestampPb.Timestamp.fromDate(new Date(lastSeenAtMs)));
+        response.addResult(item);
+      }
       return response;
     },
   };

@@ -1,10 +1,19 @@
+import { ApplicationServiceService } from '@chirpstack/chirpstack-api/api/application_grpc_pb.js';
 import { DeviceServiceService } from '@chirpstack/chirpstack-api/api/device_grpc_pb.js';
+import { GatewayServiceService } from '@chirpstack/chirpstack-api/api/gateway_grpc_pb.js';
+import { InternalServiceService } from '@chirpstack/chirpstack-api/api/internal_grpc_pb.js';
 import { MulticastGroupServiceService } from '@chirpstack/chirpstack-api/api/multicast_group_grpc_pb.js';
 import { Server, ServerCredentials, status as GrpcStatus, type Metadata, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { applicationHandlers, SimChirpstackApplications } from './sim-chirpstack-applications.js';
 import { deviceHandlers, type SimDeviceKeys } from './sim-chirpstack-device-service.js';
+import { gatewayHandlers } from './sim-chirpstack-gateway-service.js';
+import { SimChirpstackGateways } from './sim-chirpstack-gateways.js';
+import { internalHandlers } from './sim-chirpstack-internal-service.js';
 import { SimChirpstackMulticast } from './sim-chirpstack-multicast.js';
 import { multicastGroupHandlers } from './sim-chirpstack-multicast-service.js';
+import { keepingRawRequest, type RawRequests } from './sim-chirpstack-raw-request.js';
 import { SimGrpcStatus, unauthenticated } from './sim-chirpstack-status.js';
+import { DEFAULT_SIM_CHIRPSTACK_VERSION, parseSimChirpstackVersion } from './sim-chirpstack-version.js';
 import type { RealTimeDriver } from './real-time-driver.js';
 import type { SimClock } from './sim-clock.js';
 import type { SimNetworkServer } from './sim-network-server.js';
@@ -21,6 +30,17 @@ export interface SimChirpstackGrpcOptions {
   gateways: readonly string[];
   /** Known application ids; when given, Create with another one is NOT_FOUND. */
   applicationIds?: readonly string[];
+  /** Tenant of each application (ApplicationService.Get); default DEFAULT_TENANCY.tenantId. */
+  applicationTenantIds?: Readonly<Record<string, string>>;
+  /** The ChirpStack release played, "4.minor.patch" (GetVersion; field 12/14, expiry rules); default 4.19.0. */
+  version?: string;
+  /** Every gateway's region config id unless overridden; default 'eu868' (sim-chirpstack-gateways.ts). */
+  regionConfigId?: string;
+  regionConfigIds?: Readonly<Record<string, string>>;
+  /** Gateways offline from the start; later: `multicast.setGatewayOnline(id, online)`. */
+  offlineGateways?: readonly string[];
+  /** ChirpStack's `network.scheduler.interval`; default 1 s. */
+  schedulerIntervalMs?: number;
   /** Keys by DevEUI (16 lowercase hex digits). */
   deviceKeys?: ReadonlyMap<string, SimDeviceKeys>;
   /** ChirpStack's `multicast_class_c_margin`; default 5 s as in ChirpStack. */
@@ -33,9 +53,10 @@ export interface SimChirpstackGrpcOptions {
 
 /**
  * A simulated ChirpStack v4 gRPC API on 127.0.0.1 (a free port) serving what the FUOTA service
- * uses: MulticastGroupService Create, Get, Delete, AddDevice, AddGateway, Enqueue, FlushQueue,
- * ListQueue, and DeviceService GetKeys and Enqueue (others answer UNIMPLEMENTED). Every call must
- * carry the token; the bearer check comes first (ChirpStack's auth interceptor).
+ * uses: MulticastGroupService Create, Get, List, Delete, AddDevice, AddGateway, Enqueue,
+ * FlushQueue, ListQueue; DeviceService GetKeys, Enqueue, List; GatewayService List;
+ * ApplicationService Get; InternalService GetVersion (others answer UNIMPLEMENTED). Every call
+ * must carry the token; the bearer check comes first (ChirpStack's auth interceptor).
  */
 export class SimChirpstackGrpc {
   private constructor(
@@ -45,18 +66,39 @@ export class SimChirpstackGrpc {
   ) {}
 
   static async start(options: SimChirpstackGrpcOptions): Promise<SimChirpstackGrpc> {
+    const version = parseSimChirpstackVersion(options.version ?? DEFAULT_SIM_CHIRPSTACK_VERSION);
+    const applicationIds = options.applicationIds?.map((a) => a.toLowerCase());
+    const gateways = new SimChirpstackGateways({
+      clock: options.clock,
+      ids: options.gateways.map((g) => g.toLowerCase()),
+      ...(options.regionConfigId === undefined ? {} : { regionConfigId: options.regionConfigId }),
+      ...(options.regionConfigIds === undefined ? {} : { regionConfigIds: lowerKeys(options.regionConfigIds) }),
+      ...(options.offlineGateways === undefined ? {} : { offline: options.offlineGateways.map((g) => g.toLowerCase()) }),
+    });
     const multicast = new SimChirpstackMulticast({
       network: options.network,
       clock: options.clock,
-      gateways: options.gateways.map((g) => g.toLowerCase()),
-      ...(options.applicationIds ? { applicationIds: options.applicationIds.map((a) => a.toLowerCase()) } : {}),
+      gateways,
+      version,
+      ...(applicationIds ? { applicationIds } : {}),
       classCMarginMs: options.multicastClassCMarginMs ?? 5_000,
       classBMarginMs: options.multicastClassBMarginMs ?? 5_000,
+      ...(options.schedulerIntervalMs === undefined ? {} : { schedulerIntervalMs: options.schedulerIntervalMs }),
+    });
+    const applications = new SimChirpstackApplications({
+      ...(applicationIds ? { applicationIds } : {}),
+      ...(options.applicationTenantIds ? { applicationTenantIds: lowerKeys(options.applicationTenantIds) } : {}),
     });
     const server = new Server();
     const catchUp = () => options.driver?.catchUp();
-    server.addService(MulticastGroupServiceService, serve(options.apiToken, catchUp, multicastGroupHandlers(multicast)));
-    server.addService(DeviceServiceService, serve(options.apiToken, catchUp, deviceHandlers(options.network, options.deviceKeys ?? new Map())));
+    const token = options.apiToken;
+    const rawCreates: RawRequests = new WeakMap();
+    server.addService(keepingRawRequest(MulticastGroupServiceService, 'create', rawCreates), serve(token, catchUp, multicastGroupHandlers(multicast, rawCreates)));
+    const devices = { network: options.network, keys: options.deviceKeys ?? new Map(), applications, multicast };
+    server.addService(DeviceServiceService, serve(token, catchUp, deviceHandlers(devices)));
+    server.addService(GatewayServiceService, serve(token, catchUp, gatewayHandlers(gateways, multicast)));
+    server.addService(ApplicationServiceService, serve(token, catchUp, applicationHandlers(applications)));
+    server.addService(InternalServiceService, serve(token, catchUp, internalHandlers(version)));
     const credentials = options.tls
       ? ServerCredentials.createSsl(null, [{ private_key: Buffer.from(options.tls.keyPem), cert_chain: Buffer.from(options.tls.certPem) }])
       : ServerCredentials.createInsecure();
@@ -74,6 +116,10 @@ export class SimChirpstackGrpc {
   async stop(): Promise<void> {
     this.server.forceShutdown();
   }
+}
+
+function lowerKeys(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key.toLowerCase(), value]));
 }
 
 // Each handler takes its own request message type.

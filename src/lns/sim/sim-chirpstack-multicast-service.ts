@@ -8,23 +8,32 @@ import type {
   FlushMulticastGroupQueueRequest,
   GetMulticastGroupRequest,
   ListMulticastGroupQueueRequest,
+  ListMulticastGroupsRequest,
 } from '@chirpstack/chirpstack-api/api/multicast_group_pb.js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import { mcAddrHex, type SimChirpstackMulticast } from './sim-chirpstack-multicast.js';
-import { invalidArgument, parseFixedHex, parseUuid } from './sim-chirpstack-status.js';
+import { pingSlotPeriodField12, type RawRequests } from './sim-chirpstack-raw-request.js';
+import { invalidArgument, optionalUuid, parseFixedHex, parseUuid, SimGrpcStatus } from './sim-chirpstack-status.js';
+import { usesPingSlotPeriodField12 } from './sim-chirpstack-version.js';
 
 // MulticastGroupService handlers of the simulated ChirpStack: parse the request in ChirpStack's
 // order (chirpstack/src/api/multicast.rs: ids first, then hex fields, then storage checks) and
 // call the multicast emulation. Each returns the response message or throws a SimGrpcStatus.
+// `raw`: the Create requests' raw bytes (sim-chirpstack-raw-request.ts), for field 12 of v4.0–4.7.
 
-export function multicastGroupHandlers(multicast: SimChirpstackMulticast) {
+const timestamp = (ms: number) => timestampPb.Timestamp.fromDate(new Date(ms));
+
+export function multicastGroupHandlers(multicast: SimChirpstackMulticast, raw: RawRequests = new WeakMap()) {
   const empty = () => new emptyPb.Empty();
   return {
     create(request: CreateMulticastGroupRequest) {
       const mg = request.getMulticastGroup();
       if (!mg) throw invalidArgument('multicast_group is missing');
       const applicationId = parseUuid(mg.getApplicationId());
+      const bytes = raw.get(request);
+      const field12 = usesPingSlotPeriodField12(multicast.version) && bytes ? pingSlotPeriodField12(bytes) : undefined;
       const id = multicast.create({
         name: mg.getName(),
         applicationId,
@@ -37,7 +46,9 @@ export function multicastGroupHandlers(multicast: SimChirpstackMulticast) {
         dr: mg.getDr(),
         frequencyHz: mg.getFrequency(),
         classCSchedulingType: mg.getClassCSchedulingType() === multicastPb.MulticastGroupSchedulingType.GPS_TIME ? 'GPS_TIME' : 'DELAY',
-        classBPingSlotPeriodicity: mg.getClassBPingSlotPeriodicity(),
+        // Field 14 did not exist before v4.8: such a ChirpStack never sees it.
+        classBPingSlotPeriodicity: usesPingSlotPeriodField12(multicast.version) ? 0 : mg.getClassBPingSlotPeriodicity(),
+        ...(field12 === undefined ? {} : { classBPingSlotPeriod: field12 }),
       });
       const response = new multicastPb.CreateMulticastGroupResponse();
       response.setId(id);
@@ -65,6 +76,31 @@ export function multicastGroupHandlers(multicast: SimChirpstackMulticast) {
       return response;
     },
 
+    /** api/multicast.rs list (v4.19): optional application / device filters, each parsed when set. */
+    list(request: ListMulticastGroupsRequest) {
+      const applicationId = optionalUuid(request.getApplicationId());
+      const devEui = request.getDevEui() === '' ? undefined : parseFixedHex(request.getDevEui(), 8);
+      const search = request.getSearch();
+      const { totalCount, groups } = multicast.list({
+        ...(applicationId === undefined ? {} : { applicationId }), ...(search === '' ? {} : { search }), ...(devEui === undefined ? {} : { devEui }),
+        limit: request.getLimit(), offset: request.getOffset(),
+      });
+      const response = new multicastPb.ListMulticastGroupsResponse();
+      response.setTotalCount(totalCount);
+      for (const group of groups) {
+        const item = new multicastPb.MulticastGroupListItem();
+        item.setId(group.id);
+        item.setCreatedAt(timestamp(group.createdAtMs));
+        item.setUpdatedAt(timestamp(group.createdAtMs));
+        item.setName(group.name);
+        item.setRegion(group.region as never);
+        item.setGroupType(group.groupType === 'B' ? multicastPb.MulticastGroupType.CLASS_B : multicastPb.MulticastGroupType.CLASS_C);
+        item.setApplicationId(group.applicationId);
+        response.addResult(item);
+      }
+      return response;
+    },
+
     delete(request: DeleteMulticastGroupRequest) {
       multicast.delete(parseUuid(request.getId()));
       return empty();
@@ -87,11 +123,19 @@ export function multicastGroupHandlers(multicast: SimChirpstackMulticast) {
       if (!item) throw invalidArgument('queue_item is missing');
       const id = parseUuid(item.getMulticastGroupId());
       const expiresAt = item.getExpiresAt();
-      const fCnt = multicast.enqueue(id, {
-        fPort: item.getFPort(),
-        data: item.getData_asU8(),
-        ...(expiresAt ? { expiresAtMs: expiresAt.toDate().getTime() } : {}),
-      });
+      let fCnt: number;
+      try {
+        fCnt = multicast.enqueue(id, {
+          fPort: item.getFPort(),
+          data: item.getData_asU8(),
+          ...(expiresAt ? { expiresAtMs: expiresAt.toDate().getTime() } : {}),
+        });
+      } catch (error) {
+        // downlink::multicast::enqueue returns an anyhow error, which api/error.rs maps to
+        // INTERNAL whatever the storage error was (validation, not found, ping_nb).
+        if (error instanceof SimGrpcStatus) throw new SimGrpcStatus(GrpcStatus.INTERNAL, error.message);
+        throw error;
+      }
       const response = new multicastPb.EnqueueMulticastGroupQueueItemResponse();
       response.setFCnt(fCnt);
       return response;
@@ -111,7 +155,7 @@ export function multicastGroupHandlers(multicast: SimChirpstackMulticast) {
         item.setFCnt(row.fCnt);
         item.setFPort(row.fPort);
         item.setData(row.data);
-        if (row.expiresAtMs !== undefined) item.setExpiresAt(timestampPb.Timestamp.fromDate(new Date(row.expiresAtMs)));
+        if (row.expiresAtMs !== undefined) item.setExpiresAt(timestamp(row.expiresAtMs));
         response.addItems(item);
       }
       return response;

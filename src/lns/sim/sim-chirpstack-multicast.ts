@@ -1,104 +1,103 @@
 import { randomUUID } from 'node:crypto';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { bytesToHex } from '../../core/hex.js';
 import { gpsMsToUnixMs, unixMsToGpsMs } from '../../core/gps-time.js';
-import { nextPingSlotAfterGpsMs } from './sim-chirpstack-class-b.js';
-import { notFound, alreadyExists, checkQueueFPort, validationError } from './sim-chirpstack-status.js';
+import { nextPingSlotAfterGpsMsForPingNb } from './sim-chirpstack-class-b.js';
+import { minimumGatewaySet } from './sim-chirpstack-gateway-set.js';
+import type { SimChirpstackGateways } from './sim-chirpstack-gateways.js';
+import { DEFAULT_SCHEDULER_INTERVAL_MS, SimMulticastScheduler } from './sim-chirpstack-multicast-scheduler.js';
+import type { SimMulticastEmission, SimMulticastGroup, SimQueueRow } from './sim-chirpstack-multicast-types.js';
+import { checkQueueFPort, notFound, SimGrpcStatus, validationError } from './sim-chirpstack-status.js';
+import { classBPingNb, DEFAULT_SIM_CHIRPSTACK_VERSION, hasMulticastExpiry, parseSimChirpstackVersion, type SimChirpstackVersion } from './sim-chirpstack-version.js';
 import type { SimClock } from './sim-clock.js';
 import type { SimNetworkServer } from './sim-network-server.js';
 
+export type { SimMulticastEmission, SimMulticastGroup, SimMulticastOutcome, SimQueueRow } from './sim-chirpstack-multicast-types.js';
+
 // ChirpStack v4's multicast groups and their queue (storage/multicast.rs, downlink/multicast.rs),
-// on top of a SimNetworkServer that carries the frames to the simulated devices:
-//   - enqueue writes one queue row per gateway (the group's gateways; without any, ChirpStack
-//     computes a minimal set from the devices' last uplinks: here every gateway of the sim) and
-//     returns the group's f_cnt, then increments it (also when no row was written);
-//   - class C: the rows run at max(run-after of the group's rows still queued) + margin, or now
-//     when none is queued; DELAY adds one margin per gateway, GPS_TIME adds one margin and gives
-//     all gateways that emit time. ChirpStack keeps a sent row until the gateway acks it (and
-//     pushes its run-after 2 scheduler intervals on when it picks it), so an item enqueued just
-//     after the previous one went out still waits a margin: the sim remembers the group's last
-//     run time instead (never earlier than last run + margin);
-//   - class B: the next ping slot of McAddr after the latest queued emit time, or after
-//     now + class B margin;
-//   - a row leaves the queue when it is sent (ChirpStack: when the gateway acks, success or not);
-//     an expired row is dropped unsent; the group gets no integration events;
-//   - delete removes the group at once; its queued rows go with it (ON DELETE CASCADE), unsent;
-//   - an emission reaches the members of that moment through a one-off SimNetworkServer group;
-//     with DELAY, a device in range of two gateways hears the frame twice, as on air (a device
-//     drops the repeat by FCnt; SimDevice does not check FCnt).
-// Not emulated: the scheduler's 1 s polling, payload-size and duty-cycle rejections by gateways,
-// the device/gateway-in-same-tenant checks, Update/List/Remove*.
-
-export interface SimMulticastGroup {
-  id: string;
-  name: string;
-  applicationId: string;
-  /** common.Region enum value, as received. */
-  region: number;
-  mcAddr: number;
-  mcNwkSKeyHex: string;
-  mcAppSKeyHex: string;
-  /** f_cnt of the next item. */
-  fCnt: number;
-  groupType: 'C' | 'B';
-  dr: number;
-  frequencyHz: number;
-  classCSchedulingType: 'DELAY' | 'GPS_TIME';
-  classBPingSlotPeriodicity: number;
-  devEuis: Set<string>;
-  gatewayIds: Set<string>;
-  queue: SimQueueRow[];
-  /** When the group's last row went out (or was dropped as expired). */
-  lastRunAtMs?: number;
-}
-
-export interface SimQueueRow {
-  fCnt: number;
-  fPort: number;
-  data: Uint8Array;
-  gatewayId: string;
-  /** When it goes out (ChirpStack's scheduler_run_after; for class B and GPS_TIME, the emit time). */
-  runAtMs: number;
-  emitAtGpsMs?: number;
-  expiresAtMs?: number;
-  cancel: () => void;
-}
-
-/** One emission, kept for tests: what went out (or was dropped) when. */
-export interface SimMulticastEmission {
-  groupId: string;
-  fCnt: number;
-  gatewayIds: string[];
-  atMs: number;
-  outcome: 'sent' | 'expired';
-}
+// on top of a SimNetworkServer that carries the frames to the simulated devices. Enqueue writes
+// one queue row per gateway and returns the group's f_cnt, then increments it (also when no row
+// was written) (storage/multicast.rs enqueue):
+//   - the gateways: the group's own; without any, the minimum set covering the members' last
+//     uplinks (sim-chirpstack-gateway-set.ts); members that never sent an uplink: no row at all;
+//   - class C: run-after = max(run-after of the group's rows still queued) + margin, or now when
+//     none; DELAY adds one margin per further gateway, GPS_TIME adds one margin and gives all
+//     gateways that time as emit time;
+//   - class B: the next ping slot of McAddr after the latest queued emit time, or after now +
+//     class B margin; run-after = emit time − 2 scheduler intervals;
+//   - delete removes the group at once; its queued rows go with it (ON DELETE CASCADE), unsent.
+// What happens to a row then is the scheduler's (sim-chirpstack-multicast-scheduler.ts). The
+// group gets no integration events. Not emulated: the device/gateway-in-same-tenant checks,
+// Update, Remove*.
 
 export interface SimMulticastOptions {
   network: SimNetworkServer;
   clock: SimClock;
-  /** Gateway ids (EUI-64 hex) known to the sim; also the gateway names of SimNetworkServer.addDevice. */
-  gateways: readonly string[];
+  gateways: SimChirpstackGateways;
   /** Known application ids; when given, others are NOT_FOUND. */
   applicationIds?: readonly string[];
   /** ChirpStack's `network.scheduler.multicast_class_c_margin` (default 5 s). */
   classCMarginMs: number;
   /** ChirpStack's `multicast_class_b_margin` (default 5 s). */
   classBMarginMs: number;
+  /** ChirpStack's `network.scheduler.interval` (default 1 s). */
+  schedulerIntervalMs?: number;
+  /** Default 4.19.0. */
+  version?: SimChirpstackVersion;
 }
 
-export type NewMulticastGroup = Omit<SimMulticastGroup, 'id' | 'devEuis' | 'gatewayIds' | 'queue' | 'lastRunAtMs'>;
+/** Create's input: the group as received (field 12 only from a v4.0–4.7 client). */
+export type NewMulticastGroup = Omit<SimMulticastGroup, 'id' | 'createdAtMs' | 'classBPingNb' | 'devEuis' | 'gatewayIds' | 'queue'>;
+
+export interface SimMulticastListFilter {
+  applicationId?: string;
+  /** Case-insensitive substring of the name (ilike %search%). */
+  search?: string;
+  /** Only groups this device is a member of (v4.19 ListMulticastGroupsRequest.dev_eui). */
+  devEui?: string;
+  limit: number;
+  offset: number;
+}
+
+type RowBase = Omit<SimQueueRow, 'gatewayId' | 'runAfterMs' | 'state'>;
+
+/** A repeated member: the insert hits the table's primary key (Postgres' words). */
+function duplicateKey(table: string): SimGrpcStatus {
+  return new SimGrpcStatus(GrpcStatus.INTERNAL, `duplicate key value violates unique constraint "${table}_pkey"`);
+}
 
 export class SimChirpstackMulticast {
   readonly emissions: SimMulticastEmission[] = [];
+  /** ChirpStack's server-side log lines about rows it drops or cannot schedule. */
+  readonly serverLog: string[] = [];
+  readonly version: SimChirpstackVersion;
   private readonly groups = new Map<string, SimMulticastGroup>();
-  private transientSeq = 0;
+  private readonly scheduler: SimMulticastScheduler;
+  private readonly intervalMs: number;
 
-  constructor(private readonly options: SimMulticastOptions) {}
+  constructor(private readonly options: SimMulticastOptions) {
+    this.version = options.version ?? parseSimChirpstackVersion(DEFAULT_SIM_CHIRPSTACK_VERSION);
+    this.intervalMs = options.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS;
+    this.scheduler = new SimMulticastScheduler({
+      ...options, version: this.version, schedulerIntervalMs: this.intervalMs, groups: () => this.groups.values(), emissions: this.emissions, serverLog: this.serverLog,
+    });
+  }
+
+  get gateways(): SimChirpstackGateways {
+    return this.options.gateways;
+  }
+
+  /** A test's hand on a gateway (sim-chirpstack-gateways.ts); back online, its due rows are picked at once. */
+  setGatewayOnline(gatewayId: string, online: boolean): void {
+    this.options.gateways.setOnline(gatewayId, online);
+  }
 
   create(spec: NewMulticastGroup): string {
     if (spec.name === '') throw validationError('name is not set');
     if (this.options.applicationIds && !this.options.applicationIds.includes(spec.applicationId)) throw notFound(spec.applicationId);
     const id = randomUUID();
-    this.groups.set(id, { ...spec, id, devEuis: new Set(), gatewayIds: new Set(), queue: [] });
+    const classBPingNbOfGroup = classBPingNb(this.version, spec.classBPingSlotPeriodicity, spec.classBPingSlotPeriod);
+    this.groups.set(id, { ...spec, id, createdAtMs: this.options.clock.now(), classBPingNb: classBPingNbOfGroup, devEuis: new Set(), gatewayIds: new Set(), queue: [] });
     return id;
   }
 
@@ -112,38 +111,45 @@ export class SimChirpstackMulticast {
     return this.groups.has(id);
   }
 
+  /** storage/multicast.rs get_count + list: filtered, ordered by name, then limit/offset. */
+  list(filter: SimMulticastListFilter): { totalCount: number; groups: SimMulticastGroup[] } {
+    const search = filter.search?.toLowerCase();
+    const matching = [...this.groups.values()]
+      .filter((g) => filter.applicationId === undefined || g.applicationId === filter.applicationId)
+      .filter((g) => search === undefined || g.name.toLowerCase().includes(search))
+      .filter((g) => filter.devEui === undefined || g.devEuis.has(filter.devEui))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { totalCount: matching.length, groups: matching.slice(filter.offset, filter.offset + filter.limit) };
+  }
+
+  /** A repeat is INTERNAL: storage/multicast.rs 317-325 inserts, api/error.rs 46 maps the diesel error. */
   addDevice(id: string, devEui: string): void {
     if (!this.options.network.device(devEui)) throw notFound(devEui);
     const group = this.get(id);
-    if (group.devEuis.has(devEui)) throw alreadyExists('');
+    if (group.devEuis.has(devEui)) throw duplicateKey('multicast_group_device');
     group.devEuis.add(devEui);
   }
 
+  /** A repeat is INTERNAL: storage/multicast.rs 387-395, api/error.rs 46. */
   addGateway(id: string, gatewayId: string): void {
-    if (!this.options.gateways.includes(gatewayId)) throw notFound(gatewayId);
+    if (!this.options.gateways.has(gatewayId)) throw notFound(gatewayId);
     const group = this.get(id);
-    if (group.gatewayIds.has(gatewayId)) throw alreadyExists('');
+    if (group.gatewayIds.has(gatewayId)) throw duplicateKey('multicast_group_gateway');
     group.gatewayIds.add(gatewayId);
   }
 
-  /** Returns the item's f_cnt. */
+  /** Returns the item's f_cnt. Errors are ChirpStack's storage errors; the API layer makes them INTERNAL. */
   enqueue(id: string, item: { fPort: number; data: Uint8Array; expiresAtMs?: number }): number {
     checkQueueFPort(item.fPort);
     const group = this.get(id);
-    const fCnt = group.fCnt;
+    const gatewayIds = group.gatewayIds.size > 0 ? [...group.gatewayIds] : minimumGatewaySet(this.heardBy(group));
+    const expires = item.expiresAtMs !== undefined && hasMulticastExpiry(this.version) ? { expiresAtMs: item.expiresAtMs } : {};
+    const base: RowBase = { fCnt: group.fCnt, fPort: item.fPort, data: item.data, ...expires };
+    const rows = group.groupType === 'B' ? this.classBRows(group, gatewayIds, base) : this.classCRows(group, gatewayIds, base);
     group.fCnt = (group.fCnt + 1) % 2 ** 32;
-    const gatewayIds = group.gatewayIds.size > 0 ? [...group.gatewayIds] : [...this.options.gateways];
-    const base = { fCnt, fPort: item.fPort, data: item.data, ...(item.expiresAtMs !== undefined ? { expiresAtMs: item.expiresAtMs } : {}) };
-    const rows: SimQueueRow[] = group.groupType === 'B' ? this.classBRows(group, gatewayIds, base) : this.classCRows(group, gatewayIds, base);
     group.queue.push(...rows);
-    // Rows that go out at the same instant are one emission (GPS_TIME, class B).
-    const byTime = new Map<number, SimQueueRow[]>();
-    for (const row of rows) byTime.set(row.runAtMs, [...(byTime.get(row.runAtMs) ?? []), row]);
-    for (const [atMs, batch] of byTime) {
-      const cancel = this.options.clock.at(atMs, () => this.emit(group, batch));
-      for (const row of batch) row.cancel = cancel;
-    }
-    return fCnt;
+    this.scheduler.watch(group, rows);
+    return base.fCnt;
   }
 
   /** Rows still queued, one per f_cnt (ChirpStack's ListQueue deduplicates the per-gateway rows). */
@@ -154,7 +160,7 @@ export class SimChirpstackMulticast {
 
   flushQueue(id: string): void {
     const group = this.get(id);
-    for (const row of group.queue) row.cancel();
+    this.scheduler.forget(group);
     group.queue = [];
   }
 
@@ -164,62 +170,40 @@ export class SimChirpstackMulticast {
     this.groups.delete(id);
   }
 
-  private classCRows(group: SimMulticastGroup, gatewayIds: string[], base: Omit<SimQueueRow, 'gatewayId' | 'runAtMs' | 'cancel'>): SimQueueRow[] {
+  /** device_gateway rx info of the members that sent an uplink through a gateway ChirpStack knows. */
+  private heardBy(group: SimMulticastGroup): Map<string, string[]> {
+    const heardBy = new Map<string, string[]>();
+    for (const devEui of group.devEuis) {
+      const gateways = this.options.network.lastUplinkGateways(devEui)?.filter((g) => this.options.gateways.has(g));
+      if (gateways && gateways.length > 0) heardBy.set(devEui, gateways);
+    }
+    return heardBy;
+  }
+
+  private classCRows(group: SimMulticastGroup, gatewayIds: string[], base: RowBase): SimQueueRow[] {
     const margin = this.options.classCMarginMs;
-    const now = this.options.clock.now();
-    let runAtMs = group.queue.length > 0 ? Math.max(...group.queue.map((r) => r.runAtMs)) + margin : Math.max(now, (group.lastRunAtMs ?? -Infinity) + margin);
+    const queued = group.queue.map((r) => this.scheduler.runAfterMs(r));
+    let runAfterMs = queued.length > 0 ? Math.max(...queued) + margin : this.options.clock.now();
     if (group.classCSchedulingType === 'GPS_TIME') {
-      // ChirpStack adds a margin: asking the gateway to send "now" would be too late.
-      runAtMs += margin;
-      const emitAtGpsMs = unixMsToGpsMs(runAtMs);
-      return gatewayIds.map((gatewayId) => ({ ...base, gatewayId, runAtMs, emitAtGpsMs, cancel: noop }));
+      // ChirpStack adds a margin, "as requesting the gateway to send the downlink 'now' will
+      // result in a too late error", yet keeps run-after = emit time: the rows end TOO_LATE.
+      runAfterMs += margin;
+      const emitAtGpsMs = unixMsToGpsMs(runAfterMs);
+      return gatewayIds.map((gatewayId) => ({ ...base, gatewayId, runAfterMs, emitAtGpsMs, state: 'queued' }));
     }
-    return gatewayIds.map((gatewayId, i) => ({ ...base, gatewayId, runAtMs: runAtMs + i * margin, cancel: noop }));
+    return gatewayIds.map((gatewayId, i) => ({ ...base, gatewayId, runAfterMs: runAfterMs + i * margin, state: 'queued' }));
   }
 
-  private classBRows(group: SimMulticastGroup, gatewayIds: string[], base: Omit<SimQueueRow, 'gatewayId' | 'runAtMs' | 'cancel'>): SimQueueRow[] {
-    const queued = group.queue.map((r) => r.emitAtGpsMs ?? unixMsToGpsMs(r.runAtMs));
+  private classBRows(group: SimMulticastGroup, gatewayIds: string[], base: RowBase): SimQueueRow[] {
+    // Raised before any row is written, so the f_cnt is not consumed (the transaction rolls back).
+    if (group.classBPingNb === 0) throw new SimGrpcStatus(GrpcStatus.INTERNAL, 'ping_nb must be > 0');
+    const queued = group.queue.flatMap((r) => (r.emitAtGpsMs === undefined ? [] : [r.emitAtGpsMs]));
     const afterGpsMs = queued.length > 0 ? Math.max(...queued) : unixMsToGpsMs(this.options.clock.now() + this.options.classBMarginMs);
-    const emitAtGpsMs = nextPingSlotAfterGpsMs(afterGpsMs, group.mcAddr, group.classBPingSlotPeriodicity);
-    const runAtMs = gpsMsToUnixMs(emitAtGpsMs);
-    return gatewayIds.map((gatewayId) => ({ ...base, gatewayId, runAtMs, emitAtGpsMs, cancel: noop }));
-  }
-
-  /** The gateways transmit: the rows leave the queue and the simulated network carries the frame. */
-  private emit(group: SimMulticastGroup, rows: SimQueueRow[]): void {
-    group.queue = group.queue.filter((row) => !rows.includes(row));
-    const { clock, network } = this.options;
-    const first = rows[0]!;
-    const gatewayIds = rows.map((r) => r.gatewayId);
-    const atMs = clock.now();
-    group.lastRunAtMs = atMs;
-    if (first.expiresAtMs !== undefined && first.expiresAtMs < atMs) {
-      this.emissions.push({ groupId: group.id, fCnt: first.fCnt, gatewayIds, atMs, outcome: 'expired' });
-      return;
-    }
-    // A one-off SimNetworkServer group per emission: the members and gateways of this moment.
-    const name = `chirpstack:${group.id}:${first.fCnt}:${this.transientSeq++}`;
-    void network.createMulticastGroup({
-      type: 'create-multicast-group',
-      groupName: name,
-      mcAddr: group.mcAddr,
-      mcAppSKeyHex: group.mcAppSKeyHex,
-      mcNwkSKeyHex: group.mcNwkSKeyHex,
-      deviceClass: group.groupType,
-      dr: group.dr,
-      frequencyHz: group.frequencyHz,
-      periodicity: group.classBPingSlotPeriodicity,
-      devEuis: [...group.devEuis],
-      gateways: gatewayIds,
-    });
-    // On air with the group's own counter (MulticastGroupQueueItem.f_cnt).
-    void network.sendMulticast({ id: `${group.id}:${first.fCnt}`, groupName: name, fPort: first.fPort, payload: first.data, atMs, fCnt: first.fCnt });
-    void network.deleteMulticastGroup(name);
-    this.emissions.push({ groupId: group.id, fCnt: first.fCnt, gatewayIds, atMs, outcome: 'sent' });
+    const emitAtGpsMs = nextPingSlotAfterGpsMsForPingNb(afterGpsMs, group.mcAddr, group.classBPingNb);
+    const runAfterMs = gpsMsToUnixMs(emitAtGpsMs) - 2 * this.intervalMs;
+    return gatewayIds.map((gatewayId) => ({ ...base, gatewayId, runAfterMs, emitAtGpsMs, state: 'queued' }));
   }
 }
-
-function noop(): void {}
 
 /** McAddr as ChirpStack shows it (DevAddr Display: hex, MSB first). */
 export function mcAddrHex(group: SimMulticastGroup): string {

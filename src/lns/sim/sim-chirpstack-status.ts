@@ -4,6 +4,8 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 //   storage::error::Error  NotFound  → NOT_FOUND        "Object does not exist (id: …)"
 //                          AlreadyExists → ALREADY_EXISTS "Object already exists (id: …)"
 //                          Validation → INVALID_ARGUMENT "Validation error: …"
+//                          Diesel (e.g. a duplicate primary key) → INTERNAL (Postgres' message)
+//   anyhow::Error (what downlink::multicast::enqueue returns) → INTERNAL, whatever it wraps
 //   uuid::Error                      → INVALID_ARGUMENT (the uuid crate's message)
 //   lrwn::Error (hex of DevAddr, EUI64, AES128Key) → INTERNAL (the hex crate's message)
 // (chirpstack/src/api/error.rs, storage/error.rs, lrwn's FromStr impls.)
@@ -21,10 +23,6 @@ export class SimGrpcStatus extends Error {
 
 export function notFound(id: string): SimGrpcStatus {
   return new SimGrpcStatus(GrpcStatus.NOT_FOUND, `Object does not exist (id: ${id})`);
-}
-
-export function alreadyExists(id: string): SimGrpcStatus {
-  return new SimGrpcStatus(GrpcStatus.ALREADY_EXISTS, `Object already exists (id: ${id})`);
 }
 
 export function validationError(message: string): SimGrpcStatus {
@@ -50,6 +48,11 @@ export function parseUuid(text: string): string {
     throw invalidArgument(`invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${text[bad]}\` at ${bad + 1}`);
   }
   throw invalidArgument(`invalid length: expected length 32 for simple format, found ${text.replace(/-/g, '').length}`);
+}
+
+/** An optional id field of a List request: empty means no filter, anything else must parse. */
+export function optionalUuid(text: string): string | undefined {
+  return text === '' ? undefined : parseUuid(text);
 }
 
 /** hex::decode_to_slice into a fixed array, as lrwn parses DevAddr (4), EUI64 (8), AES128Key (16). */

@@ -90,7 +90,7 @@ test('Create without multicast_group, Enqueue without queue_item: INVALID_ARGUME
   t.deepEqual(await raw(multicast, multicast.enqueue as Raw, new multicastPb.EnqueueMulticastGroupQueueItemRequest()), ['INVALID_ARGUMENT', 'queue_item is missing']);
 });
 
-test('AddDevice / AddGateway: unknown ones NOT_FOUND, twice ALREADY_EXISTS, bad EUI INTERNAL', async (t) => {
+test('AddDevice / AddGateway: unknown ones NOT_FOUND, twice INTERNAL (a duplicate primary key, never ALREADY_EXISTS), bad EUI INTERNAL', async (t) => {
   const id = await newGroup();
   const addDevice = (devEui: string) => {
     const request = new multicastPb.AddDeviceToMulticastGroupRequest();
@@ -105,22 +105,32 @@ test('AddDevice / AddGateway: unknown ones NOT_FOUND, twice ALREADY_EXISTS, bad 
     return raw(multicast, multicast.addGateway as Raw, request);
   };
   t.is((await addDevice(DEV_EUIS[0]!))[0], 'OK');
-  t.deepEqual(await addDevice(DEV_EUIS[0]!), ['ALREADY_EXISTS', 'Object already exists (id: )']);
+  t.deepEqual(await addDevice(DEV_EUIS[0]!), ['INTERNAL', 'duplicate key value violates unique constraint "multicast_group_device_pkey"']);
   t.deepEqual(await addDevice('0000000000000099'), ['NOT_FOUND', 'Object does not exist (id: 0000000000000099)']);
   t.deepEqual(await addDevice('01020304'), ['INTERNAL', 'Invalid string length']);
   t.is((await addGateway(FAR_GATEWAY))[0], 'OK');
+  t.deepEqual(await addGateway(FAR_GATEWAY), ['INTERNAL', 'duplicate key value violates unique constraint "multicast_group_gateway_pkey"']);
   t.deepEqual(await addGateway('00000000000000aa'), ['NOT_FOUND', 'Object does not exist (id: 00000000000000aa)']);
 });
 
-test('Enqueue with FPort 0: the queue item validation error', async (t) => {
-  const id = await newGroup();
+function enqueueRequest(groupId: string, fPort: number) {
   const item = new multicastPb.MulticastGroupQueueItem();
-  item.setMulticastGroupId(id);
-  item.setFPort(0);
+  item.setMulticastGroupId(groupId);
+  item.setFPort(fPort);
   item.setData(Uint8Array.of(1));
   const request = new multicastPb.EnqueueMulticastGroupQueueItemRequest();
   request.setQueueItem(item);
-  t.deepEqual(await raw(multicast, multicast.enqueue as Raw, request), ['INVALID_ARGUMENT', 'Validation error: FPort must be between 1 - 255']);
+  return request;
+}
+
+test('Enqueue errors past the id parse are INTERNAL (anyhow in downlink::multicast::enqueue): FPort 0 / 256, an unknown group', async (t) => {
+  const id = await newGroup();
+  const enqueue = (groupId: string, fPort: number) => raw(multicast, multicast.enqueue as Raw, enqueueRequest(groupId, fPort));
+  t.deepEqual(await enqueue(id, 0), ['INTERNAL', 'Validation error: FPort must be between 1 - 255']);
+  t.deepEqual(await enqueue(id, 256), ['INTERNAL', 'Validation error: FPort must be between 1 - 255']);
+  t.deepEqual(await enqueue('11111111-2222-4333-8444-555555555555', 1), ['INTERNAL', 'Object does not exist (id: 11111111-2222-4333-8444-555555555555)']);
+  t.deepEqual(await enqueue('nope', 1), ['INVALID_ARGUMENT', 'invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1']);
+  t.is(world.server.multicast.get(id).fCnt, 0, 'no f_cnt taken');
 });
 
 test('methods outside the subset answer UNIMPLEMENTED', async (t) => {
@@ -128,17 +138,32 @@ test('methods outside the subset answer UNIMPLEMENTED', async (t) => {
   t.is((await raw(device, device.get as Raw, new devicePb.GetDeviceRequest()))[0], 'UNIMPLEMENTED');
 });
 
-test('DeviceService.Enqueue: unknown device NOT_FOUND, FPort 0 refused, nothing queued', async (t) => {
-  const enqueue = (devEui: string, fPort: number) => {
-    const item = new devicePb.DeviceQueueItem();
-    item.setDevEui(devEui);
-    item.setFPort(fPort);
-    item.setData(Uint8Array.of(1));
-    const request = new devicePb.EnqueueDeviceQueueItemRequest();
-    request.setQueueItem(item);
-    return raw(device, device.enqueue as Raw, request);
-  };
-  t.deepEqual(await enqueue('0000000000000099', 200), ['NOT_FOUND', 'Object does not exist (id: 0000000000000099)']);
-  t.deepEqual(await enqueue(DEV_EUIS[0]!, 0), ['INVALID_ARGUMENT', 'Validation error: FPort must be between 1 - 255']);
+function deviceEnqueue(devEui: string, fPort: number, id = '') {
+  const item = new devicePb.DeviceQueueItem();
+  item.setDevEui(devEui);
+  item.setFPort(fPort);
+  item.setData(Uint8Array.of(1));
+  item.setId(id);
+  const request = new devicePb.EnqueueDeviceQueueItemRequest();
+  request.setQueueItem(item);
+  return raw(device, device.enqueue as Raw, request);
+}
+
+test.serial('DeviceService.Enqueue: unknown device NOT_FOUND, FPort 0 refused, nothing queued', async (t) => {
+  t.deepEqual(await deviceEnqueue('0000000000000099', 200), ['NOT_FOUND', 'Object does not exist (id: 0000000000000099)']);
+  t.deepEqual(await deviceEnqueue(DEV_EUIS[0]!, 0), ['INVALID_ARGUMENT', 'Validation error: FPort must be between 1 - 255']);
   t.is(world.network.stats.unicastQueued, 0);
+});
+
+test.serial('DeviceService.Enqueue ignores the caller\'s id: a new v4 UUID each time, returned and queued', async (t) => {
+  const mine = '6f2c1a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
+  const [code, response] = await deviceEnqueue(DEV_EUIS[1]!, 200, mine);
+  t.is(code, 'OK');
+  const id = response.getId();
+  t.regex(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  t.not(id, mine);
+  t.true(world.network.hasQueuedUnicast(DEV_EUIS[1]!, id));
+  t.false(world.network.hasQueuedUnicast(DEV_EUIS[1]!, mine));
+  t.not((await deviceEnqueue(DEV_EUIS[1]!, 200, mine))[1].getId(), id);
+  t.deepEqual((await deviceEnqueue(DEV_EUIS[1]!, 200, 'not-a-uuid'))[0], 'OK', 'not even parsed');
 });

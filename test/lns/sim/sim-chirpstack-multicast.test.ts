@@ -3,35 +3,16 @@ import test from 'ava';
 import { unixMsToGpsMs } from '../../../src/core/gps-time.js';
 import { BEACON_PERIOD_US, BEACON_RESERVED_US, PING_SLOT_US, pingPeriodSlots } from '../../../src/radio/class-b-timing.js';
 import { nextPingSlotAfterGpsMs, pingOffsetSlots } from '../../../src/lns/sim/sim-chirpstack-class-b.js';
-import { SimChirpstackMulticast, type NewMulticastGroup } from '../../../src/lns/sim/sim-chirpstack-multicast.js';
+import { MULTICAST_TX_ACK_LATENCY_MS } from '../../../src/lns/sim/sim-chirpstack-multicast-scheduler.js';
 import { SimGrpcStatus } from '../../../src/lns/sim/sim-chirpstack-status.js';
-import { SimClock } from '../../../src/lns/sim/sim-clock.js';
-import { APPLICATION_ID, DEV_EUIS, GATEWAY_1, GATEWAY_2, simNetwork } from './sim-chirpstack-world.js';
+import { DEV_EUIS, GATEWAY_1, GATEWAY_2, INTERVAL_MS, MARGIN_MS, setupMulticast as setup, simGroup as group, simItem as item, T0 } from './sim-chirpstack-world.js';
 
 // The multicast queue of the simulated ChirpStack in simulated time (no sockets): ChirpStack's
-// scheduling rules from storage/multicast.rs enqueue.
-
-const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
-const MARGIN_MS = 1_000;
-
-function setup(gateways: readonly string[] = [GATEWAY_1, GATEWAY_2]) {
-  const clock = new SimClock(T0);
-  const { network, devices } = simNetwork(clock);
-  const multicast = new SimChirpstackMulticast({ network, clock, gateways, classCMarginMs: MARGIN_MS, classBMarginMs: 5_000 });
-  return { clock, network, devices, multicast, run: (untilMs: number) => clock.run({ untilMs }) };
-}
-
-function group(overrides: Partial<NewMulticastGroup> = {}): NewMulticastGroup {
-  return {
-    name: 'g', applicationId: APPLICATION_ID, region: 0, mcAddr: 0x01abcdef, mcNwkSKeyHex: '00'.repeat(16), mcAppSKeyHex: '11'.repeat(16),
-    fCnt: 0, groupType: 'C', dr: 5, frequencyHz: 869_525_000, classCSchedulingType: 'DELAY', classBPingSlotPeriodicity: 0, ...overrides,
-  };
-}
-
-const item = (byte: number) => ({ fPort: 201, data: Uint8Array.of(byte) });
+// enqueue timing (storage/multicast.rs enqueue) and what its scheduler and the gateways make of
+// the rows (sources in sim-chirpstack-multicast.ts and -multicast-scheduler.ts).
 
 test('class C DELAY: one row per gateway, a margin apart; the next item after the last queued row', async (t) => {
-  const { multicast, devices, run, clock } = setup();
+  const { multicast, devices, run } = setup();
   const id = multicast.create(group());
   multicast.addDevice(id, DEV_EUIS[0]!); // near gateway 1
   multicast.addDevice(id, DEV_EUIS[2]!); // near gateway 2
@@ -42,7 +23,6 @@ test('class C DELAY: one row per gateway, a margin apart; the next item after th
   t.deepEqual(multicast.listQueue(id).map((r) => r.fCnt), [0, 1], 'one entry per f_cnt, not per gateway');
   await run(T0 + 1_500);
   t.deepEqual(multicast.listQueue(id).map((r) => r.fCnt), [1]);
-  clock.at(T0 + 10_000, () => {}); // SimClock.run stops at its last event: land on T0 + 10 s
   await run(T0 + 10_000);
   t.deepEqual(multicast.emissions.map((e) => [e.fCnt, e.gatewayIds, e.atMs - T0, e.outcome]), [
     [0, [GATEWAY_1], 0, 'sent'],
@@ -53,27 +33,30 @@ test('class C DELAY: one row per gateway, a margin apart; the next item after th
   t.deepEqual(devices[0]!.heard.map((f) => [f.payload[0], f.atMs - T0]), [[0xa, 0], [0xb, 2_000]]);
   t.deepEqual(devices[2]!.heard.map((f) => [f.payload[0], f.atMs - T0]), [[0xa, 1_000], [0xb, 3_000]]);
   t.deepEqual(devices[1]!.heard, [], 'near gateway 1 but not in the group');
-  // The queue is empty and the last row went out more than a margin ago: the next item goes now.
+  // The queue is empty (every row acked): the next item goes now.
   multicast.enqueue(id, item(0xc));
-  t.is(multicast.listQueue(id)[0]!.runAtMs, T0 + 10_000);
+  t.is(multicast.listQueue(id)[0]!.runAfterMs, T0 + 10_000);
 });
 
-test('class C: an item enqueued just after the previous one went out still waits a margin', async (t) => {
-  const { multicast, devices, run, clock } = setup();
+test('a sent row stays until the gateway acks it, its run-after 2 scheduler intervals on: an item enqueued meanwhile waits behind it', async (t) => {
+  const { multicast, devices, run } = setup();
   const id = multicast.create(group());
   multicast.addDevice(id, DEV_EUIS[0]!);
   multicast.addGateway(id, GATEWAY_1);
   multicast.enqueue(id, item(1));
-  clock.at(T0 + 200, () => {});
-  await run(T0 + 200);
-  t.deepEqual(multicast.listQueue(id), [], 'the first one went out at T0');
+  await run(T0 + MULTICAST_TX_ACK_LATENCY_MS / 2);
+  t.deepEqual(devices[0]!.heard.map((f) => f.atMs - T0), [0], 'on air at once');
+  t.deepEqual(multicast.listQueue(id).map((r) => [r.fCnt, r.state, r.runAfterMs - T0]), [[0, 'sent', 2 * INTERVAL_MS]], 'still listed: not acked yet');
   multicast.enqueue(id, item(2));
-  t.is(multicast.listQueue(id)[0]!.runAtMs, T0 + MARGIN_MS);
+  t.is(multicast.listQueue(id)[1]!.runAfterMs, T0 + 2 * INTERVAL_MS + MARGIN_MS);
   await run(T0 + 5_000);
-  t.deepEqual(devices[0]!.heard.map((f) => f.atMs - T0), [0, MARGIN_MS]);
+  t.deepEqual(devices[0]!.heard.map((f) => f.atMs - T0), [0, 2 * INTERVAL_MS + MARGIN_MS]);
+  t.deepEqual(multicast.listQueue(id), [], 'both acked');
+  multicast.enqueue(id, item(3));
+  t.is(multicast.listQueue(id)[0]!.runAfterMs, T0 + 5_000, 'after the ack, the next item goes now');
 });
 
-test('class C GPS_TIME: all gateways at one emit time, a margin from now', async (t) => {
+test('class C GPS_TIME: run-after equals the emit time, so every gateway answers TOO_LATE: nothing on air, the rows deleted at the ack', async (t) => {
   const { multicast, devices, run } = setup();
   const id = multicast.create(group({ classCSchedulingType: 'GPS_TIME' }));
   for (const devEui of DEV_EUIS) multicast.addDevice(id, devEui);
@@ -81,14 +64,17 @@ test('class C GPS_TIME: all gateways at one emit time, a margin from now', async
   multicast.addGateway(id, GATEWAY_2);
   multicast.enqueue(id, item(1));
   const [row] = multicast.listQueue(id);
-  t.is(row!.runAtMs, T0 + MARGIN_MS);
+  t.is(row!.runAfterMs, T0 + MARGIN_MS);
   t.is(row!.emitAtGpsMs, unixMsToGpsMs(T0 + MARGIN_MS));
+  await run(T0 + MARGIN_MS + MULTICAST_TX_ACK_LATENCY_MS / 2);
+  t.is(multicast.listQueue(id).length, 1, 'handed to the gateways, not acked yet');
   await run(T0 + 5_000);
-  t.deepEqual(multicast.emissions.map((e) => [e.gatewayIds, e.atMs - T0]), [[[GATEWAY_1, GATEWAY_2], MARGIN_MS]]);
-  t.deepEqual(devices.map((d) => d.heard.length), [1, 1, 1]);
+  t.deepEqual(multicast.emissions.map((e) => [e.gatewayIds, e.atMs - T0, e.outcome]), [[[GATEWAY_1, GATEWAY_2], MARGIN_MS, 'too-late']]);
+  t.deepEqual(devices.map((d) => d.heard.length), [0, 0, 0]);
+  t.deepEqual(multicast.listQueue(id), []);
 });
 
-test('class B: items go out in ping slots of McAddr, after now + class B margin', async (t) => {
+test('class B: items go out in ping slots of McAddr, after now + class B margin; run-after 2 scheduler intervals before', async (t) => {
   const { multicast, devices, run } = setup();
   const periodicity = 2;
   const id = multicast.create(group({ groupType: 'B', classBPingSlotPeriodicity: periodicity }));
@@ -96,9 +82,11 @@ test('class B: items go out in ping slots of McAddr, after now + class B margin'
   multicast.addGateway(id, GATEWAY_1);
   multicast.enqueue(id, item(1));
   multicast.enqueue(id, item(2));
-  const emits = multicast.listQueue(id).map((r) => r.emitAtGpsMs!);
-  t.true(emits[0]! > unixMsToGpsMs(T0 + 5_000));
-  t.true(emits[1]! > emits[0]!);
+  const rows = multicast.listQueue(id);
+  const emits = rows.map((r) => r.emitAtGpsMs!);
+  t.is(emits[0], nextPingSlotAfterGpsMs(unixMsToGpsMs(T0 + 5_000), 0x01abcdef, periodicity));
+  t.is(emits[1], nextPingSlotAfterGpsMs(emits[0]!, 0x01abcdef, periodicity));
+  for (const row of rows) t.is(unixMsToGpsMs(row.runAfterMs + 2 * INTERVAL_MS), row.emitAtGpsMs!);
   for (const gpsMs of emits) {
     const us = gpsMs * 1000;
     const beaconUs = Math.floor(us / BEACON_PERIOD_US) * BEACON_PERIOD_US;
@@ -108,26 +96,40 @@ test('class B: items go out in ping slots of McAddr, after now + class B margin'
   }
   await run(T0 + 300_000);
   t.deepEqual(devices[0]!.heard.map((f) => unixMsToGpsMs(f.atMs)), emits);
+  t.deepEqual(multicast.emissions.map((e) => e.outcome), ['sent', 'sent']);
 });
 
-test('expired items are dropped unsent; FlushQueue and Delete drop queued items', async (t) => {
+test('class B with no ping_nb (v4.7, field 12 unset): INTERNAL "ping_nb must be > 0", no row, f_cnt not consumed', (t) => {
+  const { multicast } = setup({ version: '4.7.0' });
+  const id = multicast.create(group({ groupType: 'B', classBPingSlotPeriodicity: 0, fCnt: 4 }));
+  multicast.addGateway(id, GATEWAY_1);
+  const error = t.throws(() => multicast.enqueue(id, item(1)), { instanceOf: SimGrpcStatus });
+  t.like(error, { code: GrpcStatus.INTERNAL, message: 'ping_nb must be > 0' });
+  t.is(multicast.get(id).fCnt, 4);
+  const withPeriod = multicast.create(group({ groupType: 'B', classBPingSlotPeriodicity: 0, classBPingSlotPeriod: 1024 }));
+  multicast.addGateway(withPeriod, GATEWAY_1);
+  multicast.enqueue(withPeriod, item(1));
+  t.is(multicast.listQueue(withPeriod)[0]!.emitAtGpsMs, nextPingSlotAfterGpsMs(unixMsToGpsMs(T0 + 5_000), 0x01abcdef, 5), 'period 1024 slots: ping_nb 4, k 5');
+});
+
+test('expired items are dropped unsent at scheduling; FlushQueue and Delete drop queued items', async (t) => {
   const { multicast, devices, run, clock } = setup();
   const id = multicast.create(group());
   multicast.addDevice(id, DEV_EUIS[0]!);
   multicast.addGateway(id, GATEWAY_1);
   multicast.enqueue(id, item(1));
   multicast.enqueue(id, { ...item(2), expiresAtMs: T0 + 500 });
+  t.is(multicast.listQueue(id)[1]!.expiresAtMs, T0 + 500);
   await run(T0 + 5_000);
-  t.deepEqual(multicast.emissions.map((e) => [e.fCnt, e.outcome]), [[0, 'sent'], [1, 'expired']]);
+  t.deepEqual(multicast.emissions.map((e) => [e.fCnt, e.atMs - T0, e.outcome]), [[0, 0, 'sent'], [1, MARGIN_MS, 'expired']]);
+  t.true(multicast.serverLog.some((line) => line.startsWith('Discarding multicast-group queue item because it has expired')));
 
-  clock.at(T0 + 5_000, () => {}); // land on T0 + 5 s, well past the last run + margin
-  await run(T0 + 5_000);
   multicast.enqueue(id, item(3));
   multicast.enqueue(id, item(4));
   multicast.flushQueue(id);
   t.deepEqual(multicast.listQueue(id), []);
   multicast.enqueue(id, item(5));
-  t.is(multicast.listQueue(id)[0]!.runAtMs, clock.now(), 'after a flush the next item goes now');
+  t.is(multicast.listQueue(id)[0]!.runAfterMs, clock.now(), 'after a flush the next item goes now');
   multicast.enqueue(id, item(6));
   multicast.delete(id);
   await run(T0 + 20_000);
@@ -136,33 +138,24 @@ test('expired items are dropped unsent; FlushQueue and Delete drop queued items'
   t.is(error?.code, GrpcStatus.NOT_FOUND);
 });
 
-test('without added gateways every sim gateway is used; with none at all nothing is queued but f_cnt moves', async (t) => {
-  const world = setup();
-  const id = world.multicast.create(group({ fCnt: 7 }));
-  world.multicast.addDevice(id, DEV_EUIS[2]!);
-  world.multicast.enqueue(id, item(1));
-  await world.run(T0 + 5_000);
-  t.deepEqual(world.multicast.emissions.map((e) => e.gatewayIds), [[GATEWAY_1], [GATEWAY_2]]);
-  t.is(world.devices[2]!.heard.length, 1);
-
-  const bare = setup([]);
-  const bareId = bare.multicast.create(group({ fCnt: 7 }));
-  t.is(bare.multicast.enqueue(bareId, item(1)), 7);
-  t.is(bare.multicast.enqueue(bareId, item(2)), 8);
-  t.deepEqual(bare.multicast.listQueue(bareId), []);
-  t.is(bare.multicast.get(bareId).fCnt, 9);
+test('before v4.10 there is no expires_at: the row has none and goes out late', async (t) => {
+  const { multicast, devices, run } = setup({ version: '4.9.0' });
+  const id = multicast.create(group());
+  multicast.addDevice(id, DEV_EUIS[0]!);
+  multicast.addGateway(id, GATEWAY_1);
+  multicast.enqueue(id, item(1));
+  multicast.enqueue(id, { ...item(2), expiresAtMs: T0 + 500 });
+  t.is(multicast.listQueue(id)[1]!.expiresAtMs, undefined);
+  await run(T0 + 5_000);
+  t.deepEqual(multicast.emissions.map((e) => e.outcome), ['sent', 'sent']);
+  t.deepEqual(devices[0]!.heard.map((f) => f.payload[0]), [1, 2]);
 });
 
-test('next ping slot: the vectors of ChirpStack\'s classb.rs test_get_next_ping_slot_after', (t) => {
-  // [after (GPS ms), ping_nb = 2^(7−k) → k, expected (GPS ms)], DevAddr 00000000.
-  const vectors: Array<[number, number, number]> = [
-    [0, 7, 74_300],
-    [120_000, 7, 185_620],
-    [0, 6, 12_860],
-    [13_000, 6, 74_300],
-    [124_000, 0, 124_220],
-  ];
-  for (const [afterGpsMs, periodicity, expectedGpsMs] of vectors) {
-    t.is(nextPingSlotAfterGpsMs(afterGpsMs, 0, periodicity), expectedGpsMs, `after ${afterGpsMs}, k ${periodicity}`);
-  }
+test('repeated AddDevice / AddGateway: INTERNAL with Postgres\' duplicate-key message', (t) => {
+  const { multicast } = setup();
+  const id = multicast.create(group());
+  multicast.addDevice(id, DEV_EUIS[0]!);
+  multicast.addGateway(id, GATEWAY_1);
+  t.like(t.throws(() => multicast.addDevice(id, DEV_EUIS[0]!)), { code: GrpcStatus.INTERNAL, message: 'duplicate key value violates unique constraint "multicast_group_device_pkey"' });
+  t.like(t.throws(() => multicast.addGateway(id, GATEWAY_1)), { code: GrpcStatus.INTERNAL, message: 'duplicate key value violates unique constraint "multicast_group_gateway_pkey"' });
 });

@@ -2,7 +2,10 @@ import { ChirpstackGrpcClient } from '../../../src/lns/chirpstack/grpc-client.js
 import type { MulticastGroupSpec } from '../../../src/lns/chirpstack/grpc-multicast-group.js';
 import { Random } from '../../../src/lns/sim/random.js';
 import { RealTimeDriver } from '../../../src/lns/sim/real-time-driver.js';
+import { SimChirpstackGateways, type SimGatewaysOptions } from '../../../src/lns/sim/sim-chirpstack-gateways.js';
 import { SimChirpstackGrpc, type SimChirpstackGrpcOptions } from '../../../src/lns/sim/sim-chirpstack-grpc.js';
+import { SimChirpstackMulticast, type NewMulticastGroup } from '../../../src/lns/sim/sim-chirpstack-multicast.js';
+import { parseSimChirpstackVersion } from '../../../src/lns/sim/sim-chirpstack-version.js';
 import { SimClock } from '../../../src/lns/sim/sim-clock.js';
 import type { SimDeviceConfig } from '../../../src/lns/sim/sim-device-config.js';
 import { SimDevice } from '../../../src/lns/sim/sim-device.js';
@@ -146,3 +149,40 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   }
   return check();
 }
+
+// The simulated ChirpStack's multicast store and scheduler in simulated time (no sockets), for
+// the multicast tests: two gateways online in eu868 unless told otherwise.
+
+export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
+export const MARGIN_MS = 1_000;
+/** ChirpStack's default scheduler interval: a picked row's run-after moves 2 of them on. */
+export const INTERVAL_MS = 1_000;
+
+export interface MulticastSetupOptions extends Partial<Omit<SimGatewaysOptions, 'clock'>> {
+  version?: string;
+}
+
+export function setupMulticast(options: MulticastSetupOptions = {}) {
+  const clock = new SimClock(T0);
+  const { network, devices } = simNetwork(clock);
+  const gateways = new SimChirpstackGateways({ ids: [GATEWAY_1, GATEWAY_2], ...options, clock });
+  const multicast = new SimChirpstackMulticast({
+    network, clock, gateways, classCMarginMs: MARGIN_MS, classBMarginMs: 5_000, schedulerIntervalMs: INTERVAL_MS,
+    version: parseSimChirpstackVersion(options.version ?? '4.19.0'),
+  });
+  /** Runs the clock to exactly `untilMs` (SimClock.run alone stops at its last event). */
+  const run = (untilMs: number) => {
+    clock.at(untilMs, () => {});
+    return clock.run({ untilMs });
+  };
+  return { clock, network, devices, multicast, gateways, run };
+}
+
+export function simGroup(overrides: Partial<NewMulticastGroup> = {}): NewMulticastGroup {
+  return {
+    name: 'g', applicationId: APPLICATION_ID, region: 0, mcAddr: 0x01abcdef, mcNwkSKeyHex: '00'.repeat(16), mcAppSKeyHex: '11'.repeat(16),
+    fCnt: 0, groupType: 'C', dr: 5, frequencyHz: 869_525_000, classCSchedulingType: 'DELAY', classBPingSlotPeriodicity: 0, ...overrides,
+  };
+}
+
+export const simItem = (byte: number, bytes = 1) => ({ fPort: 201, data: new Uint8Array(bytes).fill(byte) });
