@@ -21,7 +21,7 @@ export interface SimDownlinkCommand {
   fPort: number;
   data: Uint8Array;
   object?: Record<string, unknown>;
-  /** expires_at (ChirpStack v4.14+); the simulated queue does not expire items. */
+  /** expires_at (ChirpStack v4.14+; older ones ignore it). */
   expiresAtMs?: number;
 }
 
@@ -34,6 +34,8 @@ export interface SimQueueItem {
   confirmed: boolean;
   fPort: number;
   data: Uint8Array;
+  /** As sent; whether it counts is the version's matter (sim-chirpstack-mqtt.ts). */
+  expiresAtMs?: number;
 }
 
 /** A command ChirpStack would refuse (and only log). */
@@ -64,5 +66,6 @@ export function queueItemOf(topicDevEui: string, command: SimDownlinkCommand): S
     confirmed: command.confirmed,
     fPort: command.fPort,
     data: command.object === undefined ? command.data : new Uint8Array(0),
+    ...(command.expiresAtMs === undefined ? {} : { expiresAtMs: command.expiresAtMs }),
   };
 }

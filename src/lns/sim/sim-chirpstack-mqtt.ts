@@ -2,28 +2,31 @@ import { randomUUID } from 'node:crypto';
 import type { UnicastCommand } from '../../campaign/commands.js';
 import type { Uplink } from '../../campaign/ports.js';
 import { isEui64 } from '../../core/eui.js';
-import { bytesToHex } from '../../core/hex.js';
 import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
 import type { RealTimeDriver } from './real-time-driver.js';
 import { queueItemOf, SimCommandError, type SimDownlinkCommand, type SimQueueItem } from './sim-chirpstack-command.js';
-import type { SimChirpstackEncoding, SimChirpstackEvent, SimTxAckEvent, SimUpEvent } from './sim-chirpstack-events.js';
+import { SimChirpstackDeviceQueue, type SimQueueLog, type SimTxAckRefusal } from './sim-chirpstack-device-queue.js';
+import type { SimChirpstackEncoding, SimChirpstackEvent, SimLogEvent, SimTxAckEvent, SimUpEvent } from './sim-chirpstack-events.js';
 import { DEFAULT_TENANCY, integrationMessage, type SimChirpstackTenancy } from './sim-chirpstack-integration.js';
 import { readJsonDownlinkCommand, writeJsonEvent } from './sim-chirpstack-json.js';
 import { readProtobufDownlinkCommand, writeProtobufEvent } from './sim-chirpstack-protobuf.js';
 import { SimChirpstackTopics, type SimTopicTemplates } from './sim-chirpstack-topics.js';
+import { DEFAULT_SIM_CHIRPSTACK_VERSION, parseSimChirpstackVersion, type SimChirpstackVersion } from './sim-chirpstack-version.js';
 import type { SimNetworkServer } from './sim-network-server.js';
 
 // The MQTT side of a simulated ChirpStack v4 (chirpstack/src/integration/mqtt.rs), over a
 // SimNetworkServer run in real time: a client of a real broker that
 //   - publishes `event/up` for every simulated uplink (JSON or Protobuf, as `[integration.mqtt] json`);
 //   - takes `command/down` (subscribed with "+" in every variable, as ChirpStack does) onto the
-//     device's class A queue with the command's id as queue item id (empty id: ChirpStack picks one);
+//     device's class A queue with the command's id as queue item id (empty id: ChirpStack picks
+//     one), under ChirpStack's queue rules (sim-chirpstack-device-queue.ts: a duplicate id is
+//     dropped, a gateway refusal (rejectNextDownlink, a test's hand) and, v4.14+, an expired
+//     item each publish a `log` event);
 //   - publishes `event/txack` with that id when the downlink goes on air (SimNetworkServer's
 //     onUnicastSent hook);
 //   - like ChirpStack, answers a command for an unknown device or another application with
 //     nothing at all (only counted here), and emits no event for multicast.
-// Log events (gateway rejections, expiry) are not produced by the network: tests publish them
-// with publishEvent.
+// Other log events are not produced by the network: tests publish them with publishEvent.
 // It builds its messages and reads commands on its own (sim-chirpstack-integration.ts, -json.ts,
 // -protobuf.ts, -topics.ts, -command.ts), never with the adapter's codec (src/lns/chirpstack/):
 // the two implementations meet on the wire, so a bug on either side shows.
@@ -42,6 +45,8 @@ export interface SimChirpstackMqttOptions {
   driver?: RealTimeDriver;
   /** Gateway named in rxInfo and txack (EUI-64); default none. */
   gatewayId?: string;
+  /** The ChirpStack release played, "4.minor.patch" (unicast expiry from 4.14); default 4.19.0. */
+  version?: string;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -53,14 +58,22 @@ export interface SimChirpstackMqttStats {
   commandsIgnored: number;
   txAcksPublished: number;
   txAcksMuted: number;
+  /** Class A downlinks a gateway refused (rejectNextDownlink). */
+  downlinksRefused: number;
+  /** Items dropped as expired at an uplink (v4.14+). */
+  itemsExpired: number;
 }
 
+export type { SimTxAckRefusal } from './sim-chirpstack-device-queue.js';
+
 export class SimChirpstackMqtt {
-  readonly stats: SimChirpstackMqttStats = { upPublished: 0, commandsReceived: 0, commandsIgnored: 0, txAcksPublished: 0, txAcksMuted: 0 };
+  readonly stats: SimChirpstackMqttStats = { upPublished: 0, commandsReceived: 0, commandsIgnored: 0, txAcksPublished: 0, txAcksMuted: 0, downlinksRefused: 0, itemsExpired: 0 };
   /** Devices whose txacks are never published (a gateway that never acks): for timeout tests. */
   readonly muteTxAck = new Set<string>();
+  readonly version: SimChirpstackVersion;
   private readonly topics: SimChirpstackTopics;
   private readonly tenancy: SimChirpstackTenancy;
+  private readonly queue: SimChirpstackDeviceQueue;
   private readonly fCntUp = new Map<string, number>();
   private readonly fCntDown = new Map<string, number>();
   private stopped = false;
@@ -68,6 +81,12 @@ export class SimChirpstackMqtt {
   private constructor(private readonly options: SimChirpstackMqttOptions) {
     this.topics = new SimChirpstackTopics(options.topics);
     this.tenancy = { ...DEFAULT_TENANCY, ...options.tenancy };
+    this.version = parseSimChirpstackVersion(options.version ?? DEFAULT_SIM_CHIRPSTACK_VERSION);
+    this.queue = new SimChirpstackDeviceQueue(options.network, this.version, (downlink, kind, log) => {
+      if (kind === 'refused') this.stats.downlinksRefused++;
+      else this.stats.itemsExpired++;
+      this.publishLog(downlink, log);
+    });
   }
 
   static async start(options: SimChirpstackMqttOptions): Promise<SimChirpstackMqtt> {
@@ -77,7 +96,13 @@ export class SimChirpstackMqtt {
     await options.mqtt.subscribe(sim.topics.commandSubscription(), 1);
     options.network.onUplink = (uplink) => sim.publishUp(uplink);
     options.network.onUnicastSent = (downlink) => sim.publishTxAck(downlink);
+    sim.queue.attach();
     return sim;
+  }
+
+  /** The gateway refuses the device's next class A downlink with `status` (once per call): log DOWNLINK_GATEWAY, the item stays queued. */
+  rejectNextDownlink(devEui: string, status: SimTxAckRefusal): void {
+    this.queue.rejectNextDownlink(devEui, status);
   }
 
   /** Publishes any event as ChirpStack would (e.g. a log event with DUTY_CYCLE_OVERFLOW). */
@@ -92,6 +117,7 @@ export class SimChirpstackMqtt {
     this.stopped = true;
     this.options.network.onUplink = () => {};
     this.options.network.onUnicastSent = () => {};
+    this.queue.detach();
     await this.options.mqtt.close();
   }
 
@@ -127,6 +153,12 @@ export class SimChirpstackMqtt {
     this.publishEvent(event).catch((error: unknown) => this.options.onError?.(error, `event/txack of ${downlink.devEui}`));
   }
 
+  private publishLog(downlink: UnicastCommand, log: SimQueueLog): void {
+    if (this.stopped || !isEui64(downlink.devEui)) return;
+    const event: SimLogEvent = { kind: 'log', applicationId: this.options.applicationId, devEui: downlink.devEui, timeMs: this.options.network.now(), ...log };
+    this.publishEvent(event).catch((error: unknown) => this.options.onError?.(error, `event/log of ${downlink.devEui}`));
+  }
+
   private onCommand(message: ReceivedMessage): void {
     // Subscribed to every application's commands (as ChirpStack): other simulated ChirpStacks
     // on the same broker have theirs, possibly in the other encoding.
@@ -151,6 +183,9 @@ export class SimChirpstackMqtt {
       return;
     }
     this.options.driver?.catchUp();
-    void this.options.network.sendUnicast({ type: 'unicast', id: item.id, devEui: item.devEui, fPort: item.fPort, payloadHex: bytesToHex(item.data) });
+    if (!this.queue.enqueue(item)) {
+      this.stats.commandsIgnored++;
+      this.options.onError?.(new SimCommandError(`id ${item.id}: duplicate key value violates unique constraint "device_queue_item_pkey"`), `command on ${message.topic}`);
+    }
   }
 }

@@ -35,6 +35,7 @@ async function start(encoding: SimChirpstackEncoding = 'json') {
     now: () => Date.UTC(2025, 0, 1),
     device: (devEui: string) => (devEui === DEV ? {} : undefined),
     sendUnicast: async (command: UnicastCommand) => void sent.push(command),
+    hasQueuedUnicast: (devEui: string, id: string) => sent.some((c) => c.devEui === devEui && c.id === id),
   };
   const errors: string[] = [];
   const sim = await SimChirpstackMqtt.start({
