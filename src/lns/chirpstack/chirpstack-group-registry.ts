@@ -2,17 +2,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PeerError } from '../../core/errors.js';
 
-// groupName → ChirpStack multicast group id, kept across restarts. ChirpStack names are not
-// unique and our gRPC client has no MulticastGroupService.List, so the id ChirpStack gave at
-// Create is the only way back to the group: a repeated createMulticastGroup (the engine's outbox
-// after a crash) finds it here instead of creating a second group, and a deletion that was
-// accepted but not finished (`deleting`) is resumed at start. A crash between Create and
-// `set` still leaves one orphan group in ChirpStack (limitation: needs List by name).
+// groupName → ChirpStack multicast group id, kept across restarts: a repeated
+// createMulticastGroup (the engine's outbox after a crash) finds the group here instead of
+// creating a second one, and a deletion that was accepted but not finished (`deleting`) is
+// resumed at start. A crash between Create and `set` is covered by MulticastGroupService.List
+// by name (chirpstack-multicast.ts).
 
 export interface GroupEntry {
   id: string;
   /** deleteMulticastGroup was accepted: drain the queue, then Delete (also after a restart). */
   deleting?: boolean;
+  /** Every item enqueued has expired by then: stop waiting for the queue, Delete (unix ms). */
+  drainDeadlineMs?: number;
+  /** Largest FRMPayload the group's DR carries (RP002); larger frames are never enqueued. */
+  maxPayloadBytes?: number;
+}
+
+function entryOf(raw: Partial<GroupEntry> & { id: string }): GroupEntry {
+  const entry: GroupEntry = { id: raw.id };
+  if (raw.deleting === true) entry.deleting = true;
+  if (typeof raw.drainDeadlineMs === 'number') entry.drainDeadlineMs = raw.drainDeadlineMs;
+  if (typeof raw.maxPayloadBytes === 'number') entry.maxPayloadBytes = raw.maxPayloadBytes;
+  return entry;
 }
 
 export interface GroupRegistry {
@@ -30,7 +41,7 @@ export class MemoryGroupRegistry implements GroupRegistry {
   }
 
   set(groupName: string, entry: GroupEntry): void {
-    this.map.set(groupName, { ...entry });
+    this.map.set(groupName, entryOf(entry));
     this.changed();
   }
 
@@ -67,7 +78,7 @@ export class FileGroupRegistry extends MemoryGroupRegistry {
     }
     for (const [name, entry] of Object.entries(parsed as Record<string, Partial<GroupEntry>>)) {
       if (typeof entry?.id !== 'string') throw new PeerError('CHIRPSTACK_GROUP_REGISTRY_INVALID', `ChirpStack group registry ${file}: group ${JSON.stringify(name)}: expected an id string, got ${JSON.stringify(entry)}`);
-      this.map.set(name, entry.deleting ? { id: entry.id, deleting: true } : { id: entry.id });
+      this.map.set(name, entryOf({ ...entry, id: entry.id }));
     }
   }
 

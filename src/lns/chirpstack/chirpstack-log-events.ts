@@ -4,11 +4,13 @@ import type { LogCode, LogEvent } from './event-types.js';
 // gateway errors only as log events (network-servers.md):
 //   - DOWNLINK_GATEWAY: the gateway refused the frame; the description is its TxAckStatus name
 //     (chirpstack/src/downlink/tx_ack.rs: TOO_LATE, DUTY_CYCLE_OVERFLOW, …); ChirpStack enforces
-//     no duty cycle itself, so DUTY_CYCLE_OVERFLOW only ever shows up here;
+//     no duty cycle itself, so DUTY_CYCLE_OVERFLOW only ever shows up here. It is a rejection,
+//     not a failure: ChirpStack keeps the unicast item queued and sends it after the device's
+//     next uplink, whose txack settles it (failing it would make the engine ask twice);
 //   - EXPIRED, DOWNLINK_PAYLOAD_SIZE, F_CNT_DOWN, DOWNLINK_CODEC: the queue item was dropped
 //     (chirpstack/src/downlink/data.rs puts its id in context `queue_item_id`).
 
-const DOWNLINK_FAILURE_CODES: ReadonlySet<LogCode> = new Set(['DOWNLINK_GATEWAY', 'EXPIRED', 'DOWNLINK_PAYLOAD_SIZE', 'F_CNT_DOWN', 'DOWNLINK_CODEC']);
+const DOWNLINK_FAILURE_CODES: ReadonlySet<LogCode> = new Set(['EXPIRED', 'DOWNLINK_PAYLOAD_SIZE', 'F_CNT_DOWN', 'DOWNLINK_CODEC']);
 
 /** gw.TxAckStatus names other than OK and IGNORED (chirpstack-api 4.19 gw.proto). */
 const GATEWAY_REJECTIONS: ReadonlySet<string> = new Set([
@@ -48,7 +50,8 @@ function describe(event: LogEvent): string {
 /** The downlink failure a log event reports, if it reports one. */
 export function downlinkFailureOf(event: LogEvent): DownlinkFailure | undefined {
   const queueItemId = queueItemIdOf(event);
-  const failure = DOWNLINK_FAILURE_CODES.has(event.code) || GATEWAY_REJECTIONS.has(event.description) || (event.level === 'ERROR' && queueItemId !== undefined);
+  if (event.code === 'DOWNLINK_GATEWAY' || GATEWAY_REJECTIONS.has(event.description.trim())) return undefined; // still queued: see above
+  const failure = DOWNLINK_FAILURE_CODES.has(event.code) || (event.level === 'ERROR' && queueItemId !== undefined);
   if (!failure) return undefined;
   return queueItemId === undefined ? { reason: describe(event) } : { queueItemId, reason: describe(event) };
 }

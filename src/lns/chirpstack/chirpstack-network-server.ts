@@ -8,6 +8,7 @@ import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js
 import { FileGroupRegistry, MemoryGroupRegistry, type GroupRegistry } from './chirpstack-group-registry.js';
 import { downlinkFailureOf, gatewayRejectionOf, type GatewayRejection } from './chirpstack-log-events.js';
 import { ChirpstackMulticast, type MulticastGrpc } from './chirpstack-multicast.js';
+import { classBPingSlotField, parseChirpstackVersion, supportsUnicastExpiry, type ChirpstackVersion, type ClassBPingSlotField } from './chirpstack-version.js';
 import { UnicastTracker } from './chirpstack-unicast-tracker.js';
 import { wallClock } from './chirpstack-wall-clock.js';
 import { toUplink, type LogEvent } from './events.js';
@@ -23,8 +24,14 @@ import { ChirpstackTopics, type TopicTemplates } from './topics.js';
 export interface ChirpstackNetworkServerOptions {
   /** Not yet connected: start() connects it (register-before-connect, for the persistent session). */
   mqtt: MqttConnection;
-  /** The caller owns it (close() does not close it). */
-  grpc: MulticastGrpc;
+  /** The caller owns it (close() does not close it). getVersion, when there, detects the server's version. */
+  grpc: MulticastGrpc & { getVersion?: () => Promise<string> };
+  /**
+   * The ChirpStack version (e.g. "4.16.1"). Without it, InternalService.GetVersion is asked once
+   * started; class B is refused while the version is unknown (its field changed meaning at v4.8
+   * and v4.13), and unicast expiry defaults on only for a known v4.14+.
+   */
+  version?: string;
   /** The ChirpStack application (UUID) of the devices and of the multicast groups. */
   applicationId: string;
   /** `[integration.mqtt] json`: true → 'json' (ChirpStack's default), false → 'protobuf'. */
@@ -34,8 +41,10 @@ export interface ChirpstackNetworkServerOptions {
   region?: ChirpstackRegion;
   /** Gateways (EUI-64) added to every group; default: the command's gateways. */
   gatewayIds?: readonly string[];
-  /** Default DELAY (ChirpStack's default). */
+  /** Default DELAY (ChirpStack's default). GPS_TIME is refused: no ChirpStack release sends such a frame in time (chirpstack-version.ts). */
   classCSchedulingType?: ClassCSchedulingType;
+  /** expires_at of a multicast item = its planned time + this (ChirpStack v4.10+ drops it unsent then). Default 5 min. */
+  multicastExpiresAfterMs?: number;
   /** A class A downlink waits for the device's next uplink: must exceed the uplink interval. Default 30 min. */
   txAckTimeoutMs?: number;
   /** ListQueue period while waiting to delete a group. Default 5 s. */
@@ -44,7 +53,7 @@ export interface ChirpstackNetworkServerOptions {
   enqueueRetryMs?: number;
   /** Default 60 s. */
   enqueueMaxLateMs?: number;
-  /** ChirpStack v4.14+ drops a unicast not sent by then (log EXPIRED → onDownlinkFailed). Default: none. */
+  /** ChirpStack v4.14+ drops a unicast not sent by then (log EXPIRED → onDownlinkFailed). Default: txAckTimeoutMs on a known v4.14+, else none. */
   unicastExpiresAfterMs?: number;
   /** groupName → ChirpStack id; a file path for a JSON file, or a registry. Default: in memory (lost on restart). */
   registry?: GroupRegistry | string;
@@ -101,14 +110,25 @@ export class ChirpstackNetworkServer implements NetworkServer {
    * updated by uplinks without payload (their event is not decoded), so it may be one uplink old.
    */
   private readonly heardBy = new Map<string, string[]>();
+  private version: ChirpstackVersion | undefined;
+  private versionDetection: Promise<ChirpstackVersion | undefined> | undefined;
+  private readonly txAckTimeoutMs: number;
 
   constructor(private readonly options: ChirpstackNetworkServerOptions) {
     this.topics = new ChirpstackTopics(options.topics);
     // Checks the application id now rather than at the first publish.
     this.topics.eventSubscription(options.applicationId);
     this.clock = options.clock ?? wallClock;
+    if (options.version !== undefined) this.version = parseChirpstackVersion(options.version);
+    if (options.classCSchedulingType === 'GPS_TIME') {
+      throw new CallerError(
+        'CHIRPSTACK_GPS_TIME_UNSUPPORTED',
+        'ChirpstackNetworkServer classCSchedulingType: expected DELAY, got GPS_TIME (ChirpStack schedules a GPS_TIME row at its own emit time, so every gateway answers TOO_LATE and the frame is dropped unreported)',
+      );
+    }
+    this.txAckTimeoutMs = positive(options.txAckTimeoutMs ?? 30 * 60_000, 'txAckTimeoutMs');
     const registry = typeof options.registry === 'string' ? new FileGroupRegistry(options.registry) : (options.registry ?? new MemoryGroupRegistry());
-    this.unicast = new UnicastTracker(this.clock, positive(options.txAckTimeoutMs ?? 30 * 60_000, 'txAckTimeoutMs'), (devEui, reason) => this.downlinkFailed(devEui, reason));
+    this.unicast = new UnicastTracker(this.clock, this.txAckTimeoutMs, (devEui, reason) => this.downlinkFailed(devEui, reason));
     this.multicast = new ChirpstackMulticast({
       grpc: options.grpc,
       clock: this.clock,
@@ -116,6 +136,9 @@ export class ChirpstackNetworkServer implements NetworkServer {
       applicationId: options.applicationId,
       region: options.region ?? 'EU868',
       gatewayIds: options.gatewayIds ?? [],
+      gatewaysHeard: (devEui) => this.heardBy.get(devEui) ?? [],
+      classBPingSlotField: () => this.classBPingSlotField(),
+      expiresAfterMs: positive(options.multicastExpiresAfterMs ?? 5 * 60_000, 'multicastExpiresAfterMs'),
       classCSchedulingType: options.classCSchedulingType ?? 'DELAY',
       queuePollMs: positive(options.queuePollMs ?? 5_000, 'queuePollMs'),
       enqueueRetryMs: positive(options.enqueueRetryMs ?? 2_000, 'enqueueRetryMs'),
@@ -134,6 +157,38 @@ export class ChirpstackNetworkServer implements NetworkServer {
     await this.options.mqtt.connect();
     await this.options.mqtt.subscribe(this.topics.eventSubscription(this.options.applicationId), 1);
     this.multicast.resume();
+    // In the background: known before most campaigns need it (unicast expiry, class B).
+    if (this.version === undefined) void this.detectVersion();
+  }
+
+  /** The server's version, configured or detected; undefined while unknown. */
+  get serverVersion(): string | undefined {
+    return this.version?.text;
+  }
+
+  private detectVersion(): Promise<ChirpstackVersion | undefined> {
+    const { getVersion } = this.options.grpc;
+    if (getVersion === undefined) return Promise.resolve(undefined);
+    this.versionDetection ??= getVersion
+      .call(this.options.grpc)
+      .then((text) => (this.version = parseChirpstackVersion(text, 'InternalService.GetVersion')))
+      .catch((error: unknown) => {
+        this.versionDetection = undefined; // asked again next time
+        this.report(error, 'ChirpStack version detection (InternalService.GetVersion) failed: class B refused until networkServer.version is set');
+        return undefined;
+      });
+    return this.versionDetection;
+  }
+
+  private async classBPingSlotField(): Promise<ClassBPingSlotField> {
+    const version = this.version ?? (await this.detectVersion());
+    if (version === undefined) {
+      throw new CallerError(
+        'CHIRPSTACK_CLASS_B_UNSUPPORTED',
+        'class B multicast: networkServer.version: expected the ChirpStack version (its class B field changed meaning at v4.8 and v4.13), got none configured and none detected (InternalService.GetVersion)',
+      );
+    }
+    return classBPingSlotField(version);
   }
 
   /** Stops timers (pending txacks, held frames, deletion polls) and closes the MQTT connection. */
@@ -158,7 +213,7 @@ export class ChirpstackNetworkServer implements NetworkServer {
   async sendUnicast(downlink: UnicastCommand): Promise<void> {
     this.requireStarted('sendUnicast');
     const id = queueItemIdOf(downlink.id);
-    const expires = this.options.unicastExpiresAfterMs;
+    const expires = this.options.unicastExpiresAfterMs ?? (this.version !== undefined && supportsUnicastExpiry(this.version) ? this.txAckTimeoutMs : undefined);
     const command = {
       id,
       devEui: parseEui64(downlink.devEui, 'devEui'),

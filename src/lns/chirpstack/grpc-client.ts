@@ -1,13 +1,20 @@
 import type { Client } from '@grpc/grpc-js';
+import { ApplicationServiceClient } from '@chirpstack/chirpstack-api/api/application_grpc_pb.js';
+import applicationPb from '@chirpstack/chirpstack-api/api/application_pb.js';
 import { DeviceServiceClient } from '@chirpstack/chirpstack-api/api/device_grpc_pb.js';
+import { GatewayServiceClient } from '@chirpstack/chirpstack-api/api/gateway_grpc_pb.js';
+import gatewayPb from '@chirpstack/chirpstack-api/api/gateway_pb.js';
+import { InternalServiceClient } from '@chirpstack/chirpstack-api/api/internal_grpc_pb.js';
 import devicePb from '@chirpstack/chirpstack-api/api/device_pb.js';
 import { MulticastGroupServiceClient } from '@chirpstack/chirpstack-api/api/multicast_group_grpc_pb.js';
 import multicastPb from '@chirpstack/chirpstack-api/api/multicast_group_pb.js';
+import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import { parseEui64 } from '../../core/eui.js';
 import { PeerError } from '../../core/errors.js';
 import { callUnary, type UnaryMethod } from './grpc-call.js';
 import { deviceKeysFromProto, unicastItemToProto, type DeviceKeysInfo, type UnicastEnqueueItem } from './grpc-device.js';
 import {
+  createMulticastGroupBytes,
   multicastGroupFromProto,
   multicastGroupToProto,
   queueItemFromProto,
@@ -18,6 +25,16 @@ import {
   type MulticastQueueItem,
 } from './grpc-multicast-group.js';
 import { channelCredentials, checkOptions, DEFAULT_DEADLINE_MS, type ChirpstackGrpcOptions } from './grpc-options.js';
+
+/** A MulticastGroupService.List row: what finds a group again by name. */
+export interface MulticastGroupListing {
+  id: string;
+  name: string;
+  createdAtMs: number;
+}
+
+/** Rows per List page (ChirpStack applies limit/offset as given). */
+const LIST_PAGE = 250;
 
 /** Per-call overrides. */
 export interface CallOverrides {
@@ -33,6 +50,9 @@ export interface CallOverrides {
 export class ChirpstackGrpcClient {
   private readonly multicast: MulticastGroupServiceClient;
   private readonly device: DeviceServiceClient;
+  private readonly gateway: GatewayServiceClient;
+  private readonly application: ApplicationServiceClient;
+  private readonly internal: InternalServiceClient;
   private readonly deadlineMs: number;
 
   constructor(private readonly options: ChirpstackGrpcOptions) {
@@ -42,6 +62,9 @@ export class ChirpstackGrpcClient {
     this.multicast = new MulticastGroupServiceClient(options.address, credentials);
     // Same target and options: grpc-js shares the subchannel (one TCP connection).
     this.device = new DeviceServiceClient(options.address, credentials);
+    this.gateway = new GatewayServiceClient(options.address, credentials);
+    this.application = new ApplicationServiceClient(options.address, credentials);
+    this.internal = new InternalServiceClient(options.address, credentials);
   }
 
   get address(): string {
@@ -52,6 +75,9 @@ export class ChirpstackGrpcClient {
   async createMulticastGroup(spec: MulticastGroupSpec, call?: CallOverrides): Promise<string> {
     const request = new multicastPb.CreateMulticastGroupRequest();
     request.setMulticastGroup(multicastGroupToProto(spec));
+    // The generated serializer calls serializeBinary(): older servers' field 12 rides in these bytes.
+    const bytes = createMulticastGroupBytes(spec);
+    request.serializeBinary = () => bytes;
     const response = await this.call(this.multicast, 'MulticastGroupService.Create', this.multicast.create, request, call);
     return response.getId();
   }
@@ -125,9 +151,78 @@ export class ChirpstackGrpcClient {
     return response.getId();
   }
 
+  /** The server's version, e.g. "4.16.1" (InternalService.GetVersion). */
+  async getVersion(call?: CallOverrides): Promise<string> {
+    const response = await this.call(this.internal, 'InternalService.GetVersion', this.internal.getVersion, new emptyPb.Empty(), call);
+    return response.getVersion();
+  }
+
+  /** The tenant owning an application (GatewayService.List wants it for a tenant API key). */
+  async getApplicationTenantId(applicationId: string, call?: CallOverrides): Promise<string> {
+    const request = new applicationPb.GetApplicationRequest();
+    request.setId(applicationId);
+    const response = await this.call(this.application, 'ApplicationService.Get', this.application.get, request, call);
+    const application = response.getApplication();
+    if (!application) throw new PeerError('CHIRPSTACK_FIELD_MISSING', `ApplicationService.Get at ${this.address}: expected application in the response, got none`);
+    return application.getTenantId();
+  }
+
+  /** Groups of the application whose name contains `search` (ChirpStack: ilike, so callers compare names exactly). */
+  async listMulticastGroups(applicationId: string, search: string, call?: CallOverrides): Promise<MulticastGroupListing[]> {
+    return this.listAll(async (offset) => {
+      const request = new multicastPb.ListMulticastGroupsRequest();
+      request.setApplicationId(applicationId);
+      request.setSearch(search);
+      request.setLimit(LIST_PAGE);
+      request.setOffset(offset);
+      const response = await this.call(this.multicast, 'MulticastGroupService.List', this.multicast.list, request, call);
+      const rows = response.getResultList().map((row) => ({ id: row.getId(), name: row.getName(), createdAtMs: row.getCreatedAt()?.toDate().getTime() ?? 0 }));
+      return { rows, total: response.getTotalCount() };
+    });
+  }
+
+  /** DevEUIs in a multicast group (DeviceService.List filtered by multicast_group_id). */
+  async listMulticastGroupDevEuis(applicationId: string, groupId: string, call?: CallOverrides): Promise<string[]> {
+    return this.listAll(async (offset) => {
+      const request = new devicePb.ListDevicesRequest();
+      request.setApplicationId(applicationId);
+      request.setMulticastGroupId(groupId);
+      request.setLimit(LIST_PAGE);
+      request.setOffset(offset);
+      const response = await this.call(this.device, 'DeviceService.List', this.device.list, request, call);
+      return { rows: response.getResultList().map((row) => row.getDevEui().toLowerCase()), total: response.getTotalCount() };
+    });
+  }
+
+  /** Gateway ids in a multicast group (GatewayService.List filtered by multicast_group_id). */
+  async listMulticastGroupGatewayIds(tenantId: string, groupId: string, call?: CallOverrides): Promise<string[]> {
+    return this.listAll(async (offset) => {
+      const request = new gatewayPb.ListGatewaysRequest();
+      request.setTenantId(tenantId);
+      request.setMulticastGroupId(groupId);
+      request.setLimit(LIST_PAGE);
+      request.setOffset(offset);
+      const response = await this.call(this.gateway, 'GatewayService.List', this.gateway.list, request, call);
+      return { rows: response.getResultList().map((row) => row.getGatewayId().toLowerCase()), total: response.getTotalCount() };
+    });
+  }
+
   close(): void {
     this.multicast.close();
     this.device.close();
+    this.gateway.close();
+    this.application.close();
+    this.internal.close();
+  }
+
+  /** Pages through a List call until total_count rows came (or a page came back empty). */
+  private async listAll<T>(page: (offset: number) => Promise<{ rows: T[]; total: number }>): Promise<T[]> {
+    const all: T[] = [];
+    for (;;) {
+      const { rows, total } = await page(all.length);
+      all.push(...rows);
+      if (rows.length === 0 || all.length >= total) return all;
+    }
   }
 
   private call<Req, Res>(client: Client, method: string, fn: UnaryMethod<Req, Res>, request: Req, call: CallOverrides | undefined): Promise<Res> {

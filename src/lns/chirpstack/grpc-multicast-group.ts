@@ -6,6 +6,7 @@ import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import { checkRange } from '../../core/byte-writer.js';
 import { PeerError, ValueError } from '../../core/errors.js';
 import { bytesToHex, hexToFixedBytes } from '../../core/hex.js';
+import { classBPingSlotValue, type ClassBPingSlotField } from './chirpstack-version.js';
 
 // ChirpStack v4 multicast groups as plain objects, and their api/multicast_group.proto messages
 // (npm @chirpstack/chirpstack-api 4.19). Fields are checked here, before a call, because
@@ -32,8 +33,10 @@ export interface MulticastGroupSpec {
   dr: number;
   frequencyHz: number;
   classCSchedulingType: ClassCSchedulingType;
-  /** Class B ping-slot periodicity k (0..7; ping every 2^k s), ChirpStack v4.13+. */
+  /** Class B ping-slot periodicity k (0..7; ping every 2^k s), as LoRaWAN defines it. */
   classBPingSlotPeriodicity: number;
+  /** How the server's version carries it (chirpstack-version.ts); default v4.13+'s field 14. */
+  classBPingSlotField?: ClassBPingSlotField;
 }
 
 export interface MulticastGroupInfo extends MulticastGroupSpec {
@@ -85,8 +88,38 @@ export function multicastGroupToProto(spec: MulticastGroupSpec): MulticastGroupP
   pb.setDr(checkRange(spec.dr, 0, 15, 'dr'));
   pb.setFrequency(checkRange(spec.frequencyHz, 1, 0xffff_ffff, 'frequencyHz'));
   pb.setClassCSchedulingType(scheduling);
-  pb.setClassBPingSlotPeriodicity(checkRange(spec.classBPingSlotPeriodicity, 0, 7, 'classBPingSlotPeriodicity'));
+  const periodicity = checkRange(spec.classBPingSlotPeriodicity, 0, 7, 'classBPingSlotPeriodicity');
+  const field = spec.classBPingSlotField ?? 'periodicity-field-14';
+  // Field 12 is gone from the 4.19 classes: createMulticastGroupBytes appends it.
+  if (field !== 'period-field-12') pb.setClassBPingSlotPeriodicity(classBPingSlotValue(field, periodicity));
   return pb;
+}
+
+/** Protobuf varint (LEB128) of a non-negative integer below 2^53. */
+function varint(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+
+/**
+ * CreateMulticastGroupRequest as bytes. For ChirpStack v4.0–4.7 the class B setting is field 12
+ * `class_b_ping_slot_period` (uint32), which the 4.19 classes no longer know: it is appended to
+ * the MulticastGroup's bytes (a protobuf message is the concatenation of its fields).
+ */
+export function createMulticastGroupBytes(spec: MulticastGroupSpec): Uint8Array {
+  const group = multicastGroupToProto(spec);
+  const request = new multicastPb.CreateMulticastGroupRequest();
+  request.setMulticastGroup(group);
+  if ((spec.classBPingSlotField ?? 'periodicity-field-14') !== 'period-field-12') return request.serializeBinary();
+  const period = classBPingSlotValue('period-field-12', spec.classBPingSlotPeriodicity);
+  const groupBytes = [...group.serializeBinary(), ...varint((12 << 3) | 0), ...varint(period)];
+  return Uint8Array.from([...varint((1 << 3) | 2), ...varint(groupBytes.length), ...groupBytes]);
 }
 
 function nameOf<K extends string>(table: Record<K, number>, value: number, field: string): K {

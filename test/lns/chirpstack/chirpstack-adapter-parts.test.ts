@@ -19,10 +19,12 @@ function log(overrides: Partial<LogEvent>): LogEvent {
   return { kind: 'log', applicationId: 'app', devEui: DEV_EUI, level: 'ERROR', code: 'UNKNOWN', description: '', context: {}, ...overrides };
 }
 
-test('log events: dropped queue items and gateway refusals are failures; DUTY_CYCLE_OVERFLOW is a rejection; codec info is neither', (t) => {
+test('log events: dropped queue items are failures; gateway refusals are rejections only (ChirpStack keeps the item queued); codec info is neither', (t) => {
   const id = '0b0e2f3c-7a1d-4b5e-9c8f-1a2b3c4d5e6f';
   t.deepEqual(downlinkFailureOf(log({ code: 'EXPIRED', description: 'expired', context: { queue_item_id: id.toUpperCase() } })), { queueItemId: id, reason: 'ChirpStack log ERROR EXPIRED: expired' });
-  t.like(downlinkFailureOf(log({ code: 'DOWNLINK_GATEWAY', description: 'TOO_LATE' })), { reason: 'ChirpStack log ERROR DOWNLINK_GATEWAY: TOO_LATE' });
+  t.is(downlinkFailureOf(log({ code: 'DOWNLINK_GATEWAY', description: 'TOO_LATE' })), undefined);
+  t.is(downlinkFailureOf(log({ code: 'UNKNOWN', description: 'DUTY_CYCLE_OVERFLOW', context: { queue_item_id: id } })), undefined);
+  t.like(downlinkFailureOf(log({ code: 'DOWNLINK_PAYLOAD_SIZE', description: 'too big', context: { queue_item_id: id } })), { queueItemId: id });
   t.deepEqual(gatewayRejectionOf(log({ code: 'DOWNLINK_GATEWAY', description: 'DUTY_CYCLE_OVERFLOW', timeMs: 5 }), ['0016c001ff10b001']), {
     devEui: DEV_EUI, status: 'DUTY_CYCLE_OVERFLOW', code: 'DOWNLINK_GATEWAY', gatewayIds: ['0016c001ff10b001'], atMs: 5,
   });

@@ -46,15 +46,17 @@ test("each group is created in its campaign's region; a command stored without o
       created.push(spec);
       return `id-${created.length}`;
     },
+    listMulticastGroups: async () => [],
     addDeviceToMulticastGroup: async () => undefined,
     addGatewayToMulticastGroup: async () => undefined,
   } as unknown as MulticastGrpc;
   const multicast = new ChirpstackMulticast({
     grpc, clock: new SimClock(0), registry: new MemoryGroupRegistry(), applicationId: '00000000-0000-4000-8000-000000000001', region: 'EU868', gatewayIds: [],
+    gatewaysHeard: () => [], classBPingSlotField: async () => 'periodicity-field-14', expiresAfterMs: 60_000,
     classCSchedulingType: 'DELAY', queuePollMs: 1_000, enqueueRetryMs: 1_000, enqueueMaxLateMs: 1_000, onError: () => {}, onGroupDeleted: () => {},
   });
   const command = (groupName: string, region?: string): CreateMulticastGroupCommand => ({
-    type: 'create-multicast-group', groupName, mcAddr: 1, mcAppSKeyHex: '11'.repeat(16), mcNwkSKeyHex: '22'.repeat(16), deviceClass: 'C', dr: 8, frequencyHz: 923_300_000,
+    type: 'create-multicast-group', groupName, mcAddr: 1, mcAppSKeyHex: '11'.repeat(16), mcNwkSKeyHex: '22'.repeat(16), deviceClass: 'C', dr: region === 'US915' ? 8 : 5, frequencyHz: 923_300_000,
     periodicity: 0, devEuis: [], gateways: [], ...(region === undefined ? {} : { region }),
   });
   await multicast.create(command('us', 'US915'));
