@@ -136,7 +136,8 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
     name: 'simulated fleet update',
     firmware: { version: TARGET_VERSION },
     devices: fleet.targets,
-    multicast: { mcKey, gateways: fleet.gateways },
+    // On the wire, the simulated ChirpStack spaces class C items as ChirpStack does: plan with it.
+    multicast: { mcKey, gateways: fleet.gateways, ...(options.transport === 'wire' ? { classCMarginMs: DEMO_CLASS_C_MARGIN_MS } : {}) },
     ...options.spec,
   };
   const base = { clock, fleet, store, spec, block: built.bytes, startMs, sizes: { oldImageBytes: oldImage.length, newImageBytes: newImage.length, packageBytes: built.bytes.length } };
@@ -162,6 +163,8 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
 
 const DEMO_APPLICATION_ID = '00000000-0000-4000-8000-00000000f0a7';
 const DEMO_API_TOKEN = 'demo-api-token';
+/** ChirpStack's default multicast_class_c_margin (config.rs 236). */
+const DEMO_CLASS_C_MARGIN_MS = 5_000;
 /** Real time allowed for one simulated instant's messages to cross the wire. */
 const WIRE_SETTLE_TIMEOUT_MS = 30_000;
 
@@ -191,7 +194,7 @@ async function wireSimulatedFleet(options: {
   const broker = await EmbeddedBroker.start();
   cleanups.push(() => broker.close());
   try {
-    const grpcServer = await SimChirpstackGrpc.start({ network: fleet.network, clock, apiToken: DEMO_API_TOKEN, gateways: fleet.gateways, applicationIds: [DEMO_APPLICATION_ID] });
+    const grpcServer = await SimChirpstackGrpc.start({ network: fleet.network, clock, apiToken: DEMO_API_TOKEN, gateways: fleet.gateways, applicationIds: [DEMO_APPLICATION_ID], multicastClassCMarginMs: DEMO_CLASS_C_MARGIN_MS });
     cleanups.push(() => grpcServer.stop());
     const chirpstack = await SimChirpstackMqtt.start({ network: fleet.network, mqtt: connection('chirpstack'), applicationId: DEMO_APPLICATION_ID, encoding, ...(fleet.gateways[0] ? { gatewayId: fleet.gateways[0] } : {}) });
     cleanups.push(() => chirpstack.stop());
@@ -324,6 +327,8 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     ...(ns.gateways.length > 0 ? { gatewayIds: ns.gateways } : {}),
     txAckTimeoutMs: ns.txAckTimeoutMs,
     queuePollMs: ns.multicastQueuePollMs,
+    multicastExpiresAfterMs: ns.multicastExpiresAfterMs,
+    ...(ns.version === undefined ? {} : { version: ns.version }),
     // Beside the store, so that a restart finds the groups it must still delete.
     registry: config.store.path === ':memory:' ? new MemoryGroupRegistry() : `${config.store.path}.groups.json`,
     clock: wallClock,
@@ -356,7 +361,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     },
     onCommandError: (campaignId, command, error) => log.error({ err: error, campaignId, command: command.type }, 'campaign command failed (kept in the outbox, retried)'),
   });
-  const intake = config.campaigns.directory === undefined ? undefined : new CampaignIntake(config.campaigns.directory, { ...config.campaigns.defaults, gateways: ns.gateways }, engine, log, options.intakeIntervalMs ?? DEFAULT_INTAKE_INTERVAL_MS, new ChirpstackRootKeySource(grpc));
+  const intake = config.campaigns.directory === undefined ? undefined : new CampaignIntake(config.campaigns.directory, { ...config.campaigns.defaults, gateways: ns.gateways, classCMarginMs: ns.multicastClassCMarginMs }, engine, log, options.intakeIntervalMs ?? DEFAULT_INTAKE_INTERVAL_MS, new ChirpstackRootKeySource(grpc));
   const theEngine = engine;
   let started = false;
   let stopped: Promise<void> | undefined;

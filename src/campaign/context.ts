@@ -55,6 +55,8 @@ export function campaignContext(spec: CampaignSpec, block: Uint8Array): Campaign
     gateways,
     budgetShare: spec.budgetShare,
     frequencyHz,
+    // The network server's class C spacing (fragment-scheduler.ts plans with the same rule).
+    frameSpacingUs: mc.class === 'C' ? mc.classCMarginMs * 1000 * gateways.length : 0,
   };
   // First the layout (M and the fragment size), then the plan with the most coded fragments allowed.
   const uncodedPlan = planFragmentSends({ ...request, redundancy: 0 });

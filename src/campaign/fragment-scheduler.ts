@@ -40,6 +40,17 @@ function earliestStartMs(ledger: DutyCycleLedger, ctx: CampaignContext, airtimeU
   return Math.ceil(startUs / 1000);
 }
 
+/**
+ * Earliest start the network server's own pacing allows after the previous frame: ChirpStack
+ * runs a class C item at (previous item's last row + margin), one row per gateway each a margin
+ * apart (storage/multicast.rs enqueue, DELAY), so a frame planned sooner would only queue up.
+ */
+function serverPacedMs(ctx: CampaignContext, lastAtMs: number | undefined): number {
+  const marginMs = ctx.spec.multicast.classCMarginMs;
+  if (ctx.spec.multicast.class !== 'C' || marginMs === 0 || lastAtMs === undefined) return 0;
+  return lastAtMs + marginMs * ctx.gateways.length;
+}
+
 /** What the campaign's multicast occupies: its DR's bandwidth. */
 export function multicastBandwidthHz(ctx: CampaignContext): number {
   return occupiedBandwidthHz(dataRate(ctx.region, ctx.spec.multicast.dr));
@@ -71,7 +82,7 @@ export function scheduleFragments(draft: Draft, ctx: CampaignContext, sessions: 
   for (const session of sessions) {
     while (session.nextN <= session.targetN) {
       ledger ??= openLedger(draft, ctx);
-      const notBefore = Math.max(session.nextAtMs ?? draft.nowMs, wave.lastMulticastEndMs ?? 0, draft.nowMs);
+      const notBefore = Math.max(session.nextAtMs ?? draft.nowMs, wave.lastMulticastEndMs ?? 0, draft.nowMs, serverPacedMs(ctx, wave.lastMulticastAtMs));
       const atMs = earliestStartMs(ledger, ctx, airtimeUs, notBefore);
       // Never past the session: devices have left class C/B by then (the status round decides).
       if (wave.sessionEndMs !== undefined && atMs + airtimeUs / 1000 > wave.sessionEndMs) {
@@ -90,6 +101,7 @@ export function scheduleFragments(draft: Draft, ctx: CampaignContext, sessions: 
       session.nextN += 1;
       session.nextAtMs = atMs + airtimeUs / 1000;
       wave.lastMulticastEndMs = atMs + Math.ceil(airtimeUs / 1000);
+      wave.lastMulticastAtMs = atMs;
     }
     // One sub-session at a time: the next starts when this one has sent its round.
     if (session.nextN <= session.targetN) break;
@@ -103,11 +115,12 @@ export function scheduleMulticastFrame(draft: Draft, ctx: CampaignContext, group
   const wave = draft.campaign.wave!;
   const ledger = openLedger(draft, ctx);
   const airtimeUs = downlinkAirtimeUs(ctx.region, ctx.spec.multicast.dr, frame.payload.length);
-  const atMs = earliestStartMs(ledger, ctx, airtimeUs, Math.max(draft.nowMs, wave.lastMulticastEndMs ?? 0));
+  const atMs = earliestStartMs(ledger, ctx, airtimeUs, Math.max(draft.nowMs, wave.lastMulticastEndMs ?? 0, serverPacedMs(ctx, wave.lastMulticastAtMs)));
   record(ledger, ctx, atMs, airtimeUs);
   saveLedger(draft, ledger);
   draft.emit({ type: 'multicast', id: draft.nextId(), groupName, fPort: frame.fPort, payloadHex: bytesToHex(frame.payload), atMs });
   draft.campaign.airtime.airtimeMs += airtimeUs / 1000;
   wave.lastMulticastEndMs = atMs + Math.ceil(airtimeUs / 1000);
+  wave.lastMulticastAtMs = atMs;
   return atMs;
 }

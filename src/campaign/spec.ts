@@ -107,6 +107,12 @@ export const campaignSpecSchema = z.object({
       /** Class B ping-slot periodicity (0..7). */
       periodicity: z.number().int().min(0).max(7).default(0),
       gateways: z.array(z.string()).default([]),
+      /**
+       * The network server's spacing of class C multicast items per gateway (ChirpStack's
+       * `multicast_class_c_margin`, DELAY scheduling: config.rs 236). Frames are planned at least
+       * this × the gateway count apart, so the server's queue never lags the plan. 0 = none.
+       */
+      classCMarginMs: z.number().int().min(0).max(600_000).default(0),
     }),
   fragmentation: z
     .object({

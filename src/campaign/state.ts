@@ -141,6 +141,8 @@ export interface WaveState {
   subSessions: SubSession[];
   /** When the last multicast frame scheduled so far ends on air. */
   lastMulticastEndMs?: number;
+  /** When the last multicast frame scheduled so far starts (the network server's class C margin counts from it). */
+  lastMulticastAtMs?: number;
   statusRound: number;
   statusDeadlineMs?: number;
   /** When the latest extra fragments were decided (status answers before it are older than them). */

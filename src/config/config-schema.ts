@@ -128,6 +128,18 @@ const chirpstackSchema = z.strictObject({
   txAckTimeoutMs: positiveMs(60_000),
   /** How often to read a multicast group's queue (ChirpStack emits no events for multicast). */
   multicastQueuePollMs: positiveMs(10_000),
+  /**
+   * The ChirpStack version (e.g. "4.16.1"); unset = asked with InternalService.GetVersion. Class B
+   * needs it (the field changed meaning at v4.8 and v4.13); v4.14+ turns on unicast expiry.
+   */
+  version: z
+    .string({ error: 'expected a ChirpStack version like 4.16.1' })
+    .regex(/^v?4\.\d+(\.\d+)?([-+].*)?$/, 'expected a ChirpStack v4 version like 4.16.1')
+    .optional(),
+  /** ChirpStack's `[network.scheduler] multicast_class_c_margin` (default 5s): campaigns plan class C frames with it. */
+  multicastClassCMarginMs: z.number({ error: 'expected a number of ms' }).int('expected a whole number of ms').min(0, 'expected a number of ms ≥ 0').max(600_000, 'expected at most 600000 ms').default(5_000),
+  /** A multicast item not sent this long after its planned time is dropped (ChirpStack v4.10+ expires_at). */
+  multicastExpiresAfterMs: positiveMs(5 * 60_000),
 });
 
 export const configSchema = z.strictObject({

@@ -118,8 +118,11 @@ function campaignFileOf(value: unknown, name: string): CampaignFile {
   return object as CampaignFile;
 }
 
-/** campaigns.defaults, and networkServer.gateways for multicast.gateways (the ledger then budgets each of them). */
-export type IntakeDefaults = FuotaConfig['campaigns']['defaults'] & { gateways?: readonly string[] };
+/**
+ * campaigns.defaults, networkServer.gateways for multicast.gateways (the ledger then budgets each
+ * of them) and networkServer.multicastClassCMarginMs for multicast.classCMarginMs.
+ */
+export type IntakeDefaults = FuotaConfig['campaigns']['defaults'] & { gateways?: readonly string[]; classCMarginMs?: number };
 
 /** The defaults where the spec leaves them out; a random McKey when it gives none. */
 function withDefaults(spec: Record<string, unknown>, defaults: IntakeDefaults): Record<string, unknown> {
@@ -134,6 +137,7 @@ function withDefaults(spec: Record<string, unknown>, defaults: IntakeDefaults): 
       region: multicast['region'] ?? defaults.region,
       dr: multicast['dr'] ?? defaults.dr,
       mcKey: multicast['mcKey'] ?? bytesToHex(randomBytes(16)),
+      ...(multicast['classCMarginMs'] === undefined && defaults.classCMarginMs !== undefined ? { classCMarginMs: defaults.classCMarginMs } : {}),
       ...(multicast['gateways'] === undefined && defaults.gateways !== undefined && defaults.gateways.length > 0 ? { gateways: [...defaults.gateways] } : {}),
     },
   };

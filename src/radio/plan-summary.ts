@@ -28,6 +28,7 @@ function ms(us: number): string {
 const BINDING_TEXT: Record<SendPlan['bindingConstraint'], string> = {
   'duty-cycle': 'duty cycle',
   'ping-slots': 'ping slots',
+  'server-spacing': "the network server's own spacing of multicast frames",
   airtime: 'airtime (fragments go back to back)',
 };
 
@@ -60,7 +61,10 @@ export function formatPlanSummary(plan: SendPlan): string {
   lines.push(['gateways', `${plan.gateways.length} (${plan.gateways.map((g) => g.gatewayId).join(', ')})`]);
   lines.push(['airtime', `${formatDurationUs(plan.airtimePerGatewayUs)} per gateway`]);
   lines.push(['duration', `${formatDurationUs(plan.durationUs)} (airtime / allowed share = ${formatDurationUs(plan.minimumDurationUs)})`]);
-  const waited = plan.bindingConstraint === 'airtime' ? '' : ` (waits: duty cycle ${formatDurationUs(plan.waitsUs.dutyCycle)}${plan.deviceClass === 'B' ? `, ping slots ${formatDurationUs(plan.waitsUs.pingSlots)}` : ''})`;
+  const waited =
+    plan.bindingConstraint === 'airtime'
+      ? ''
+      : ` (waits: duty cycle ${formatDurationUs(plan.waitsUs.dutyCycle)}${plan.deviceClass === 'B' ? `, ping slots ${formatDurationUs(plan.waitsUs.pingSlots)}` : ''}${plan.waitsUs.serverSpacing > 0 ? `, server spacing ${formatDurationUs(plan.waitsUs.serverSpacing)}` : ''})`;
   lines.push(['binding', `${BINDING_TEXT[plan.bindingConstraint]}${waited}`]);
   const st = plan.sessionTimeout;
   const field = plan.deviceClass === 'C' ? 'SessionTimeOut' : 'TimeOut';
@@ -84,7 +88,7 @@ export function planToJson(plan: SendPlan): Record<string, unknown> {
       gatewayId: g.gatewayId,
       airtimeMs: g.airtimeUs / 1000,
       endMs: g.endUs / 1000,
-      waitsMs: { dutyCycle: g.waitsUs.dutyCycle / 1000, pingSlots: g.waitsUs.pingSlots / 1000 },
+      waitsMs: { dutyCycle: g.waitsUs.dutyCycle / 1000, pingSlots: g.waitsUs.pingSlots / 1000, serverSpacing: g.waitsUs.serverSpacing / 1000 },
       sends: g.sends.map((s) => ({ fragmentIndex: s.fragmentIndex, startMs: s.startUs / 1000, endMs: s.endUs / 1000 })),
     })),
   };

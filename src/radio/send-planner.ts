@@ -27,7 +27,7 @@ import { fskTimeOnAirUs, loraTimeOnAirUs, phyPayloadBytesFor } from './time-on-a
 //   ledger also accepts.
 
 export type RedundancySpec = number | { percent: number };
-export type BindingConstraint = 'duty-cycle' | 'ping-slots' | 'airtime';
+export type BindingConstraint = 'duty-cycle' | 'ping-slots' | 'server-spacing' | 'airtime';
 export type FragmentSizeLimit = 'requested' | 'max-payload' | 'dwell-time';
 
 export interface PlanRequest {
@@ -57,6 +57,11 @@ export interface PlanRequest {
   startUs?: number;
   /** Airtime already used (not changed; the plan works on a copy). */
   ledger?: DutyCycleLedger;
+  /**
+   * Least time between two frame starts that the network server imposes itself (ChirpStack class
+   * C, DELAY: multicast_class_c_margin × gateways, storage/multicast.rs enqueue). Default 0.
+   */
+  frameSpacingUs?: number;
 }
 
 export interface FragmentSend {
@@ -69,6 +74,8 @@ export interface FragmentSend {
 export interface WaitsUs {
   dutyCycle: number;
   pingSlots: number;
+  /** Waiting for the network server's own spacing (frameSpacingUs). */
+  serverSpacing: number;
 }
 
 export interface GatewayPlan {
@@ -229,6 +236,8 @@ export function planFragmentSends(request: PlanRequest): SendPlan {
   const pingOffsetSlots = request.pingOffsetSlots ?? 0;
   const startUs = request.startUs ?? 0;
   if (!Number.isSafeInteger(startUs) || startUs < 0) throw new ValueError('startUs', 'a non-negative integer number of µs', startUs);
+  const frameSpacingUs = request.frameSpacingUs ?? 0;
+  if (!Number.isSafeInteger(frameSpacingUs) || frameSpacingUs < 0) throw new ValueError('frameSpacingUs', 'a non-negative integer number of µs', frameSpacingUs);
 
   let ledger: DutyCycleLedger;
   if (request.ledger !== undefined) {
@@ -246,11 +255,15 @@ export function planFragmentSends(request: PlanRequest): SendPlan {
   const gateways: GatewayPlan[] = gatewayIds(request.gateways).map((gatewayId) => {
     const tx = { gatewayId, frequencyHz, bandwidthHz, airtimeUs, kind: 'fuota' as const };
     const sends: FragmentSend[] = [];
-    const waitsUs: WaitsUs = { dutyCycle: 0, pingSlots: 0 };
+    const waitsUs: WaitsUs = { dutyCycle: 0, pingSlots: 0, serverSpacing: 0 };
     let previousEnd = startUs;
+    let previousStart: number | undefined;
     for (let i = 0; i < totalFragments; i++) {
       const paced = startUs + Math.ceil(((i + 1) * airtimeUs) / allowedFraction) - airtimeUs;
-      const notBefore = Math.max(previousEnd, paced);
+      const spaced = previousStart === undefined ? startUs : previousStart + frameSpacingUs;
+      const ownNotBefore = Math.max(previousEnd, paced);
+      const notBefore = Math.max(ownNotBefore, spaced);
+      waitsUs.serverSpacing += notBefore - ownNotBefore;
       const dutyCycleStart = ledger.earliestStartUs({ ...tx, notBeforeUs: notBefore });
       let start = dutyCycleStart;
       if (periodicity !== null) {
@@ -259,11 +272,12 @@ export function planFragmentSends(request: PlanRequest): SendPlan {
           start = nextPingSlotUs(ledger.earliestStartUs({ ...tx, notBeforeUs: start + 1 }), periodicity, pingOffsetSlots);
         }
       }
-      waitsUs.dutyCycle += dutyCycleStart - previousEnd;
+      waitsUs.dutyCycle += dutyCycleStart - notBefore + (ownNotBefore - previousEnd);
       waitsUs.pingSlots += start - dutyCycleStart;
       ledger.record({ ...tx, startUs: start });
       sends.push({ fragmentIndex: i + 1, startUs: start, endUs: start + airtimeUs });
       previousEnd = start + airtimeUs;
+      previousStart = start;
     }
     return { gatewayId, sends, airtimeUs: totalFragments * airtimeUs, endUs: previousEnd, waitsUs };
   });
@@ -273,8 +287,11 @@ export function planFragmentSends(request: PlanRequest): SendPlan {
   const waitsUs: WaitsUs = {
     dutyCycle: Math.max(...gateways.map((g) => g.waitsUs.dutyCycle)),
     pingSlots: Math.max(...gateways.map((g) => g.waitsUs.pingSlots)),
+    serverSpacing: Math.max(...gateways.map((g) => g.waitsUs.serverSpacing)),
   };
-  const bindingConstraint: BindingConstraint = waitsUs.dutyCycle === 0 && waitsUs.pingSlots === 0 ? 'airtime' : waitsUs.pingSlots > waitsUs.dutyCycle ? 'ping-slots' : 'duty-cycle';
+  const largestWait = Math.max(waitsUs.dutyCycle, waitsUs.pingSlots, waitsUs.serverSpacing);
+  const bindingConstraint: BindingConstraint =
+    largestWait === 0 ? 'airtime' : largestWait === waitsUs.dutyCycle ? 'duty-cycle' : largestWait === waitsUs.pingSlots ? 'ping-slots' : 'server-spacing';
   const sessionTimeout = sessionTimeoutFor(deviceClass, durationUs);
   if (!sessionTimeout.covers) {
     warnings.push(`the campaign takes longer than the longest class ${deviceClass} session (${sessionTimeout.seconds} s): split it into several sessions`);

@@ -35,6 +35,7 @@ export function register(program: Command): void {
     .option('--class <C|B>', 'multicast device class', 'C')
     .option('--periodicity <k>', 'class B ping-slot periodicity 0..7 (a slot every 0.96·2^k s)', '0')
     .option('--gateways <n>', 'gateways covering the group', '1')
+    .option('--class-c-margin-ms <ms>', "the network server's class C spacing per gateway (ChirpStack multicast_class_c_margin; 0 = none)", '0')
     .option('--budget-share <share>', 'share (0, 1] of each sub-band’s duty cycle FUOTA may use', '0.5')
     .option('--frequency <hz>', 'downlink frequency in Hz (default: RX2 for class C, ping slot for class B)')
     .option('--repeater-compatible', 'use RP002’s repeater-compatible payload sizes')
@@ -59,6 +60,7 @@ export function register(program: Command): void {
         frequencyHz: options['frequency'] === undefined ? undefined : integer(String(options['frequency']), '--frequency', 1),
         repeaterCompatible: options['repeaterCompatible'] === true,
         dwellTimeLimited: dwell === undefined ? undefined : dwell === 'on',
+        frameSpacingUs: deviceClass === 'C' ? integer(String(options['classCMarginMs']), '--class-c-margin-ms') * 1000 * integer(String(options['gateways']), '--gateways', 1) : 0,
       });
       process.stdout.write(options['json'] === true ? `${JSON.stringify(planToJson(plan), null, 2)}\n` : formatPlanSummary(plan));
     });
