@@ -9,7 +9,9 @@ import type { SimNetworkServer } from './sim-network-server.js';
 
 // ChirpStack's multicast scheduler over the simulated queue rows (downlink/scheduler.rs →
 // storage/multicast.rs get_schedulable_queue_items → downlink/multicast.rs
-// handle_schedule_queue_item), one pass at each row's run-after instead of a poll every interval:
+// handle_schedule_queue_item). ChirpStack's scheduler loop runs a batch, then sleeps one
+// interval: modelled as passes on the interval's ticks from the sim's start, the first tick at or
+// after a row's run-after (no pass while nothing is due):
 //   - a row is picked when its run-after has come AND its gateway was seen recently
 //     (storage/multicast.rs 694-703 post-4.19); a row of an offline gateway is not picked, so it
 //     is neither sent nor checked for expiry: it waits in the queue (ListQueue shows it) until the
@@ -49,8 +51,11 @@ export interface SimMulticastSchedulerOptions {
 export class SimMulticastScheduler {
   private readonly passes = new Map<string, Map<number, () => void>>();
   private transientSeq = 0;
+  /** The scheduler loop's phase: its ticks are firstTickMs + n × interval. */
+  private readonly firstTickMs: number;
 
   constructor(private readonly options: SimMulticastSchedulerOptions) {
+    this.firstTickMs = options.clock.now();
     options.gateways.onOnline(() => {
       for (const group of options.groups()) this.passAt(group, options.clock.now());
     });
@@ -75,7 +80,9 @@ export class SimMulticastScheduler {
   private passAt(group: SimMulticastGroup, atMs: number): void {
     const passes = this.passes.get(group.id) ?? new Map<number, () => void>();
     this.passes.set(group.id, passes);
-    const at = Math.max(atMs, this.options.clock.now());
+    const intervalMs = this.options.schedulerIntervalMs;
+    const from = Math.max(atMs, this.options.clock.now());
+    const at = this.firstTickMs + Math.ceil((from - this.firstTickMs) / intervalMs) * intervalMs;
     if (passes.has(at)) return;
     passes.set(at, this.options.clock.at(at, () => {
       passes.delete(at);

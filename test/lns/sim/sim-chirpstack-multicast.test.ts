@@ -56,6 +56,19 @@ test('a sent row stays until the gateway acks it, its run-after 2 scheduler inte
   t.is(multicast.listQueue(id)[0]!.runAfterMs, T0 + 5_000, 'after the ack, the next item goes now');
 });
 
+test('the scheduler picks due rows on its interval ticks: items enqueued between two ticks queue behind each other and go at the ticks', async (t) => {
+  const { multicast, devices, run } = setup();
+  const id = multicast.create(group());
+  multicast.addDevice(id, DEV_EUIS[0]!);
+  multicast.addGateway(id, GATEWAY_1);
+  await run(T0 + 300);
+  multicast.enqueue(id, item(1));
+  multicast.enqueue(id, item(2));
+  t.deepEqual(multicast.listQueue(id).map((r) => [r.state, r.runAfterMs - T0]), [['queued', 300], ['queued', 300 + MARGIN_MS]], 'not picked before the next tick');
+  await run(T0 + 5_000);
+  t.deepEqual(devices[0]!.heard.map((f) => [f.payload[0], f.atMs - T0]), [[1, INTERVAL_MS], [2, 2 * INTERVAL_MS]]);
+});
+
 test('class C GPS_TIME: run-after equals the emit time, so every gateway answers TOO_LATE: nothing on air, the rows deleted at the ack', async (t) => {
   const { multicast, devices, run } = setup();
   const id = multicast.create(group({ classCSchedulingType: 'GPS_TIME' }));
