@@ -101,6 +101,6 @@ export function decodeDownlinkCommand(payload: Uint8Array, encoding: PayloadEnco
     confirmed: msg.getConfirmed(),
     fPort: checkCommandFPort(context, msg.getFPort()),
     data: msg.getData_asU8(),
-    ...(expiresAt === undefined ? {} : { expiresAtMs: msOfTimestamp(expiresAt) }),
+    ...(expiresAt === undefined ? {} : { expiresAtMs: msOfTimestamp(expiresAt, context, 'expiresAt') }),
   };
 }

@@ -37,9 +37,9 @@ function deviceRef(context: string, msg: EventMessage): { applicationId: string;
   };
 }
 
-function timeMs(msg: EventMessage): { timeMs?: number } {
+function timeMs(context: string, msg: EventMessage): { timeMs?: number } {
   const ts = msg.getTime();
-  return ts === undefined ? {} : { timeMs: msOfTimestamp(ts) };
+  return ts === undefined ? {} : { timeMs: msOfTimestamp(ts, context, 'time') };
 }
 
 export function decodeProtobufEvent(event: DecodedEventName, payload: Uint8Array): ChirpstackEvent {
@@ -52,7 +52,7 @@ export function decodeProtobufEvent(event: DecodedEventName, payload: Uint8Array
       if (time === undefined) throw new ChirpstackPayloadError('CHIRPSTACK_FIELD_MISSING', context, 'time', 'a google.protobuf.Timestamp', 'nothing');
       const fPort = checkFPort(context, 'fPort', msg.getFPort());
       const data = msg.getData_asU8();
-      const common = { ...ref, deduplicationId: msg.getDeduplicationId(), timeMs: msOfTimestamp(time), fCnt: msg.getFCnt() };
+      const common = { ...ref, deduplicationId: msg.getDeduplicationId(), timeMs: msOfTimestamp(time, context, 'time'), fCnt: msg.getFCnt() };
       if (fPort === 0) return { kind: 'up-without-payload', ...common, reason: noPayloadReason(data) };
       const gatewayIds = msg.getRxInfoList().map((rx) => rx.getGatewayId()).filter((id) => id !== '');
       // google.protobuf.Struct, as the JSON object it stands for.
@@ -69,7 +69,7 @@ export function decodeProtobufEvent(event: DecodedEventName, payload: Uint8Array
         downlinkId: msg.getDownlinkId(),
         fCntDown: msg.getFCntDown(),
         ...(gatewayId === '' ? {} : { gatewayId }),
-        ...timeMs(msg),
+        ...timeMs(context, msg),
       };
     }
     case 'ack': {
@@ -80,7 +80,7 @@ export function decodeProtobufEvent(event: DecodedEventName, payload: Uint8Array
         queueItemId: checkUuid(context, 'queueItemId', msg.getQueueItemId()),
         acknowledged: msg.getAcknowledged(),
         fCntDown: msg.getFCntDown(),
-        ...timeMs(msg),
+        ...timeMs(context, msg),
       };
     }
     case 'log': {
@@ -97,7 +97,7 @@ export function decodeProtobufEvent(event: DecodedEventName, payload: Uint8Array
         code: LOG_CODES[msg.getCode()] ?? 'UNKNOWN',
         description: msg.getDescription(),
         context: context_,
-        ...timeMs(msg),
+        ...timeMs(context, msg),
       };
     }
   }

@@ -5,6 +5,7 @@
 import integration from '@chirpstack/chirpstack-api/integration/integration_pb.js';
 import timestamp from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import struct from 'google-protobuf/google/protobuf/struct_pb.js';
+import { ChirpstackPayloadError } from './payload-error.js';
 
 export const pb = integration;
 export const { Timestamp } = timestamp;
@@ -22,6 +23,11 @@ export function structOf(object: Record<string, unknown>): InstanceType<typeof s
   return struct.Struct.fromJavaScript(object as Parameters<typeof struct.Struct.fromJavaScript>[0]);
 }
 
-export function msOfTimestamp(ts: Timestamp): number {
-  return ts.getSeconds() * 1000 + Math.floor(ts.getNanos() / 1_000_000);
+/** A Timestamp's ms; nanos outside 0..999 999 999 are invalid (google/protobuf/timestamp.proto). */
+export function msOfTimestamp(ts: Timestamp, context: string, field: string): number {
+  const nanos = ts.getNanos();
+  if (!Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {
+    throw new ChirpstackPayloadError('CHIRPSTACK_FIELD_INVALID', context, `${field}.nanos`, 'nanoseconds 0..999999999', String(nanos));
+  }
+  return ts.getSeconds() * 1000 + Math.floor(nanos / 1_000_000);
 }

@@ -9,14 +9,18 @@ export function parseRfc3339Ms(text: string): number | undefined {
   const m = RFC3339.exec(text);
   if (m === null) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  // Day within its month (RFC 3339 §5.7: 28-31 by month and leap year).
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) return undefined;
   const fraction = m[7] ?? '';
   const ms = Number((fraction + '000').slice(0, 3));
   const zone = m[8] as string;
   let offsetMinutes = 0;
   if (zone !== 'Z' && zone !== 'z') {
     const sign = zone.startsWith('-') ? -1 : 1;
-    offsetMinutes = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+    const [offsetHours, offsetMins] = [Number(zone.slice(1, 3)), Number(zone.slice(4, 6))];
+    if (offsetHours > 23 || offsetMins > 59) return undefined; // time-numoffset (RFC 3339 §5.6)
+    offsetMinutes = sign * (offsetHours * 60 + offsetMins);
   }
   return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
 }

@@ -284,6 +284,13 @@ test('Protobuf fields that proto3 cannot mark missing are caught by meaning', (t
   const noTime = protobufUp();
   noTime.clearTime();
   t.throws(() => decodeEvent('up', noTime.serializeBinary(), 'protobuf'), { code: 'CHIRPSTACK_FIELD_MISSING', message: /time: expected a google.protobuf.Timestamp/ });
+  // Nanos outside 0..999 999 999 (google/protobuf/timestamp.proto) would move the time by seconds.
+  const badNanos = protobufUp();
+  badNanos.getTime()!.setNanos(2_000_000_000);
+  t.throws(() => decodeEvent('up', badNanos.serializeBinary(), 'protobuf'), { code: 'CHIRPSTACK_FIELD_INVALID', message: /time\.nanos: expected nanoseconds 0\.\.999999999, got 2000000000/ });
+  const negativeNanos = protobufUp();
+  negativeNanos.getTime()!.setNanos(-1);
+  t.throws(() => decodeEvent('up', negativeNanos.serializeBinary(), 'protobuf'), { code: 'CHIRPSTACK_FIELD_INVALID' });
   const noEui = protobufUp();
   noEui.getDeviceInfo()?.setDevEui('');
   t.throws(() => decodeEvent('up', noEui.serializeBinary(), 'protobuf'), { code: 'CHIRPSTACK_FIELD_MISSING', message: /deviceInfo.devEui: expected 16 hex digits, got nothing/ });
