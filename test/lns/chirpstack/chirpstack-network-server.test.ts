@@ -46,6 +46,37 @@ function group(name: string, devEuis: string[]): CreateMulticastGroupCommand {
   };
 }
 
+/** A gateway ChirpStack knows but has not seen lately (storage/multicast.rs 694-703: its rows are never scheduled). */
+const OFFLINE_GATEWAY = '0016c001ff10b0ff';
+
+test('a gateway that never comes online: its rows never go out, the drain ends when the items expired, and the group is deleted', async (t) => {
+  const expiresAfterMs = 3_000;
+  const w = await startWireWorld({
+    broker, encoding: 'json', seed: 9, devices: DEV_EUIS.map((devEui) => wireDeviceConfig(devEui)),
+    grpc: { gateways: [GATEWAY, OFFLINE_GATEWAY], offlineGateways: [OFFLINE_GATEWAY] },
+    server: { gatewayIds: [GATEWAY, OFFLINE_GATEWAY], multicastExpiresAfterMs: expiresAfterMs },
+  });
+  t.teardown(() => w.close());
+  await w.server.createMulticastGroup({ ...group('camp-off', DEV_EUIS), gateways: [GATEWAY, OFFLINE_GATEWAY] });
+  const id = w.registry.get('camp-off')!.id;
+  const t0 = Date.now();
+  const atMs = [t0 + 500, t0 + 1_500];
+  for (const [i, at] of atMs.entries()) await w.server.sendMulticast({ id: `off-${i}`, groupName: 'camp-off', fPort: 201, payload: Uint8Array.of(0x08, i, 0, 0xbb), atMs: at });
+  await w.server.deleteMulticastGroup('camp-off');
+  t.is(w.registry.get('camp-off')!.drainDeadlineMs, atMs[1]! + expiresAfterMs);
+
+  await eventually(() => w.deleted.includes('camp-off'), 30_000, () => `the group deleted; queue ${w.grpcServer.multicast.has(id) ? w.grpcServer.multicast.listQueue(id).length : 'gone'}`);
+  t.true(Date.now() >= atMs[1]! + expiresAfterMs, 'not before the last item expired');
+  t.false(w.grpcServer.multicast.has(id), 'deleted in ChirpStack, its stale rows with it');
+  // The online gateway sent both frames; the offline one never sent anything.
+  const emissions = w.grpcServer.multicast.emissions.filter((e) => e.groupId === id);
+  t.deepEqual(emissions.map((e) => [e.fCnt, e.outcome, e.gatewayIds]), [[0, 'sent', [GATEWAY]], [1, 'sent', [GATEWAY]]]);
+  for (const device of w.devices) t.is(device.heard.filter((h) => h.mcAddr === 0x01abcd00).length, 2);
+  const unsent = w.errors.filter((e) => (e.error as { code?: string }).code === 'CHIRPSTACK_MULTICAST_UNSENT');
+  t.is(unsent.length, 1);
+  t.regex((unsent[0]!.error as Error).message, /2 item\(s\) still queued after they expired \(f_cnt 0, 1\)/);
+});
+
 function noErrors(w: WireWorld): string {
   return w.errors.map((e) => `${e.context}: ${(e.error as Error).message}`).join('\n');
 }
@@ -165,7 +196,7 @@ for (const encoding of ['json', 'protobuf'] as const) {
     const cmd = group('camp-w0', DEV_EUIS);
     await w.server.createMulticastGroup(cmd);
     const id = w.registry.get('camp-w0')!.id;
-    // A repeat (the outbox replayed after a crash): same group, AddDevice's ALREADY_EXISTS is success.
+    // A repeat (the outbox replayed after a crash): same group; ChirpStack's INTERNAL for the members already in is checked with List, then success.
     await w.server.createMulticastGroup(cmd);
     t.is(w.registry.get('camp-w0')!.id, id);
     const simGroup = w.grpcServer.multicast.get(id);
@@ -268,7 +299,7 @@ test('restart: an accepted deletion is finished by the next start; a repeated cr
   await second.start();
   await eventually(() => deleted.includes('camp-r'), 5_000, () => 'the resumed deletion');
   t.false(w.grpcServer.multicast.has(r!.id));
-  // The outbox replays a create after the restart: the same group, members already in (ALREADY_EXISTS).
+  // The outbox replays a create after the restart: the same group, members already in (INTERNAL, checked with List).
   await second.createMulticastGroup({ ...group('camp-s', DEV_EUIS), mcAddr: 0x01abcd01 });
   t.deepEqual(ids(), { 'camp-s': { id: s!.id } });
   t.true(w.grpcServer.multicast.has(s!.id));

@@ -8,7 +8,7 @@ import type { PayloadEncoding } from '../../../src/lns/chirpstack/payload-encodi
 import { MqttConnection } from '../../../src/lns/mqtt/mqtt-connection.js';
 import { Random } from '../../../src/lns/sim/random.js';
 import { RealTimeDriver } from '../../../src/lns/sim/real-time-driver.js';
-import { SimChirpstackGrpc } from '../../../src/lns/sim/sim-chirpstack-grpc.js';
+import { SimChirpstackGrpc, type SimChirpstackGrpcOptions } from '../../../src/lns/sim/sim-chirpstack-grpc.js';
 import { SimChirpstackMqtt } from '../../../src/lns/sim/sim-chirpstack-mqtt.js';
 import { SimClock } from '../../../src/lns/sim/sim-clock.js';
 import type { ImageVerifier, SimDeviceConfig } from '../../../src/lns/sim/sim-device-config.js';
@@ -99,6 +99,8 @@ export interface WireWorldOptions {
   /** One device per config; all near GATEWAY. */
   devices: SimDeviceConfig[];
   server?: Partial<ChirpstackNetworkServerOptions>;
+  /** Simulated ChirpStack gRPC options (more gateways, offline ones, another version). */
+  grpc?: Partial<SimChirpstackGrpcOptions>;
   seed?: number;
 }
 
@@ -118,7 +120,7 @@ export async function startWireWorld(options: WireWorldOptions): Promise<WireWor
   try {
     driver.start();
     cleanups.push(() => driver.stop());
-    const grpcServer = await SimChirpstackGrpc.start({ network, clock, driver, apiToken: API_TOKEN, gateways: [GATEWAY], applicationIds: [applicationId], multicastClassCMarginMs: CLASS_C_MARGIN_MS });
+    const grpcServer = await SimChirpstackGrpc.start({ network, clock, driver, apiToken: API_TOKEN, gateways: [GATEWAY], applicationIds: [applicationId], multicastClassCMarginMs: CLASS_C_MARGIN_MS, ...options.grpc });
     cleanups.push(() => grpcServer.stop());
     const errors: WireWorld['errors'] = [];
     const simMqtt = await SimChirpstackMqtt.start({
