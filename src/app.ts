@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_CAMPAIGN_STATUS_TOPIC, DEFAULT_DEVICE_STATUS_TOPIC, mqttProtocolLevel } from './config/config-schema.js';
 import type { FuotaConfig } from './config/load-config.js';
 import { CallerError } from './core/errors.js';
-import { MemoryGroupRegistry } from './lns/chirpstack/chirpstack-group-registry.js';
+import { MemoryGroupRegistry, type GroupRegistry } from './lns/chirpstack/chirpstack-group-registry.js';
 import { ChirpstackNetworkServer } from './lns/chirpstack/chirpstack-network-server.js';
 import { wallClock } from './lns/chirpstack/chirpstack-wall-clock.js';
 import { ChirpstackGrpcClient } from './lns/chirpstack/grpc-client.js';
@@ -53,6 +53,10 @@ export interface SimulatedWorld {
   wire?: WireSummary;
   /** The simulated ChirpStack's MQTT side (transport 'wire' only): tests publish log events through it. */
   chirpstack?: SimChirpstackMqtt;
+  /** The simulated ChirpStack's gRPC side (transport 'wire' only): its groups, queue and gateways. */
+  chirpstackApi?: SimChirpstackGrpc;
+  /** Our ChirpStack adapter and its group registry (transport 'wire' only): for fault injection. */
+  adapter?: { network: ChirpstackNetworkServer; registry: GroupRegistry };
   /** Stops the engine and everything the world started (broker, servers, connections, store). */
   close(): Promise<void>;
 }
@@ -181,7 +185,7 @@ async function wireSimulatedFleet(options: {
   encoding: PayloadEncoding;
   uplinkIntervalMs: number;
   engine: Partial<Pick<EngineOptions, 'onTransition' | 'onCommandError' | 'onError'>>;
-}): Promise<Pick<SimulatedWorld, 'engine' | 'settle' | 'wire' | 'chirpstack' | 'close'>> {
+}): Promise<Pick<SimulatedWorld, 'engine' | 'settle' | 'wire' | 'chirpstack' | 'chirpstackApi' | 'adapter' | 'close'>> {
   const { clock, fleet, store, encoding } = options;
   const traffic = new WireTraffic();
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
@@ -202,13 +206,14 @@ async function wireSimulatedFleet(options: {
     cleanups.push(() => grpcClient.close());
     let engine: CampaignEngine | undefined;
     const fuotaMqtt = connection('fuota');
+    const registry = new MemoryGroupRegistry();
     const network = new ChirpstackNetworkServer({
       mqtt: fuotaMqtt,
       grpc: traffic.trackCalls(grpcClient),
       applicationId: DEMO_APPLICATION_ID,
       encoding,
       gatewayIds: fleet.gateways,
-      registry: new MemoryGroupRegistry(),
+      registry,
       clock,
       // A class A downlink waits for the next uplink: give it three uplink intervals.
       txAckTimeoutMs: 3 * options.uplinkIntervalMs,
@@ -264,7 +269,7 @@ async function wireSimulatedFleet(options: {
       chirpstack: chirpstack.stats,
       statusEvents,
     };
-    return { engine, settle, wire, chirpstack, close };
+    return { engine, settle, wire, chirpstack, chirpstackApi: grpcServer, adapter: { network, registry }, close };
   } catch (error) {
     await close();
     throw error;
