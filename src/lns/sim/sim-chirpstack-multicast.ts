@@ -28,7 +28,9 @@ export type { SimMulticastEmission, SimMulticastGroup, SimMulticastOutcome, SimQ
 //   - delete removes the group at once; its queued rows go with it (ON DELETE CASCADE), unsent.
 // What happens to a row then is the scheduler's (sim-chirpstack-multicast-scheduler.ts). The
 // group gets no integration events. Not emulated: the device/gateway-in-same-tenant checks,
-// Update, Remove*.
+// Update, Remove*, and the gateway's own refusals of an in-time frame (duty cycle, overlapping
+// immediate downlinks: with a class C margin below the scheduler interval, rows due in one
+// interval all go out at its tick, all heard).
 
 export interface SimMulticastOptions {
   network: SimNetworkServer;
