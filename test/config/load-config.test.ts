@@ -63,7 +63,7 @@ test('defaults fill in a minimal file', async (t) => {
       format: 'json',
     },
   );
-  t.like(config.networkServer, { gateways: [], txAckTimeoutMs: 60_000, multicastQueuePollMs: 10_000, api: { address: 'localhost:8080', token: 't' } });
+  t.like(config.networkServer, { gateways: [], txAckTimeoutMs: 60_000, multicastQueuePollMs: 10_000, multicastClassCMarginMs: 5_000, multicastExpiresAfterMs: 300_000, api: { address: 'localhost:8080', token: 't' } });
   t.like(config, {
     statusEvents: { enabled: true, format: 'json', retain: true, campaignTopic: 'fuota/campaigns/{campaign_id}/status' },
     logging: { level: 'info' },
@@ -120,6 +120,9 @@ const BAD: Array<[string, string, string]> = [
   ['  gateways: [0016c001ff10d3f6, xyz]\n', 'networkServer.gateways[1]', 'expected a gateway id (16 hex digits), got "xyz"'],
   ['  txAckTimeoutMs: -1\n', 'networkServer.txAckTimeoutMs', 'expected a duration > 0 ms, got -1'],
   ['  multicastQueuePollMs: 1.5\n', 'networkServer.multicastQueuePollMs', 'expected whole milliseconds, got 1.5'],
+  ['  version: latest\n', 'networkServer.version', 'expected a ChirpStack v4 version like 4.16.1, got "latest"'],
+  ['  multicastClassCMarginMs: -5\n', 'networkServer.multicastClassCMarginMs', 'expected a number of ms ≥ 0, got -5'],
+  ['  multicastExpiresAfterMs: 0\n', 'networkServer.multicastExpiresAfterMs', 'expected a duration > 0 ms, got 0'],
   ['statusEvents:\n  deviceTopic: "fuota/{campaign_id}/status"\n', 'statusEvents.deviceTopic', 'expected a topic with {campaign_id} and {dev_eui} (missing {dev_eui})'],
   ['statusEvents:\n  campaignTopic: "fuota/{campaign}/status"\n', 'statusEvents.campaignTopic', 'expected a topic with {campaign_id} only, not {campaign}'],
   ['statusEvents:\n  format: xml\n', 'statusEvents.format', 'expected json or protobuf, got "xml"'],
