@@ -79,6 +79,8 @@ function writeConfig(dir: string, sim: SimChirpstack, password: string): string 
     `  gateways: ["${GATEWAY}"]`,
     '  txAckTimeoutMs: 8000',
     '  multicastQueuePollMs: 250',
+    // The simulated ChirpStack's multicast_class_c_margin (shortened, as in the wire world).
+    `  multicastClassCMarginMs: ${CLASS_C_MARGIN_MS}`,
     '  mqtt:',
     `    url: ${broker.tlsUrl}`,
     `    clientId: fuota-serve-${process.pid}-${path.basename(dir)}`,

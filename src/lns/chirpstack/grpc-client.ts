@@ -143,7 +143,7 @@ export class ChirpstackGrpcClient {
     return deviceKeysFromProto(keys);
   }
 
-  /** Queues a class A downlink; returns the queue item id. */
+  /** Queues a class A downlink; returns the queue item id ChirpStack generated (it ignores item.id). */
   async enqueueUnicast(item: UnicastEnqueueItem, call?: CallOverrides): Promise<string> {
     const request = new devicePb.EnqueueDeviceQueueItemRequest();
     request.setQueueItem(unicastItemToProto(item, parseEui64(item.devEui, 'devEui')));

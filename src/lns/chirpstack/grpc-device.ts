@@ -26,7 +26,11 @@ export interface UnicastEnqueueItem {
   fPort: number;
   payload: Uint8Array;
   confirmed?: boolean;
-  /** Queue item id (a UUID) to use, so that txack/ack events can be matched; ChirpStack picks one if omitted. */
+  /**
+   * Sent as DeviceQueueItem.id, but ChirpStack's DeviceService.Enqueue generates its own id and
+   * ignores this one (api/device.rs; the proto says the id is generated): match txack/ack events
+   * by the returned id. MQTT `command/down` is the path that keeps the caller's id.
+   */
   id?: string;
   expiresAtMs?: number;
 }

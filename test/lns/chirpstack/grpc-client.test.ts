@@ -29,8 +29,11 @@ async function failure(promise: Promise<unknown>): Promise<FuotaError> {
   throw new Error('expected the call to fail');
 }
 
+/** ChirpStack's scheduler loop period (default 1 s), shortened below the margin so that items do not share a pass. */
+const SCHEDULER_INTERVAL_MS = 50;
+
 test.serial('class C group: create, fill, enqueue 3, queue drains as the devices hear them, delete when empty', async (t) => {
-  const w = await world();
+  const w = await world({ schedulerIntervalMs: SCHEDULER_INTERVAL_MS });
   const spec = classCGroup();
   const groupId = await w.client.createMulticastGroup(spec);
   t.regex(groupId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -59,9 +62,12 @@ test.serial('class C group: create, fill, enqueue 3, queue drains as the devices
 
   for (const device of w.devices.slice(0, 2)) {
     t.deepEqual(device.heard.map((f) => [f.mcAddr, f.fPort, [...f.payload]]), payloads.map((p) => [0x01abcdef, 201, [...p]]));
-    // ChirpStack spaces the items of a group by multicast_class_c_margin.
+    // ChirpStack spaces the items of a group by multicast_class_c_margin; its scheduler picks a
+    // row on the first pass at or after that (storage/multicast.rs get_schedulable_queue_items).
     const times = device.heard.map((f) => f.atMs);
-    t.deepEqual([times[1]! - times[0]!, times[2]! - times[1]!], [CLASS_C_MARGIN_MS, CLASS_C_MARGIN_MS]);
+    for (const gap of [times[1]! - times[0]!, times[2]! - times[1]!]) {
+      t.true(gap >= CLASS_C_MARGIN_MS && gap <= CLASS_C_MARGIN_MS + SCHEDULER_INTERVAL_MS, `gap ${gap} ms`);
+    }
   }
   t.deepEqual(w.devices[2]!.heard, [], 'not in the group');
   t.is((await w.client.getMulticastGroup(groupId)).fCnt, 13);
@@ -85,7 +91,7 @@ test.serial('wrong API token: CallerError CHIRPSTACK_UNAUTHENTICATED "API token 
   }
 });
 
-test.serial('unknown group id: CHIRPSTACK_NOT_FOUND with ChirpStack\'s message, for every group method', async (t) => {
+test.serial('unknown group id: CHIRPSTACK_NOT_FOUND with ChirpStack\'s message, for every group method (Enqueue: INTERNAL)', async (t) => {
   const w = await world();
   const unknown = '00000000-0000-4000-8000-000000000000';
   const calls: Array<[string, Promise<unknown>]> = [
@@ -99,8 +105,9 @@ test.serial('unknown group id: CHIRPSTACK_NOT_FOUND with ChirpStack\'s message, 
   ];
   for (const [method, call] of calls) {
     const error = await failure(call);
-    t.is(error.code, 'CHIRPSTACK_NOT_FOUND', method);
-    t.is(error.fault, 'caller', method);
+    // api/multicast.rs enqueue turns every error of the enqueue into Status::internal (api/error.rs).
+    t.is(error.code, method === 'Enqueue' ? 'CHIRPSTACK_INTERNAL' : 'CHIRPSTACK_NOT_FOUND', method);
+    t.is(error.fault, method === 'Enqueue' ? 'peer' : 'caller', method);
     t.true(error.message.includes(`Object does not exist (id: ${unknown})`), error.message);
     t.true(error.message.includes(`MulticastGroupService.${method}`), error.message);
   }
@@ -145,8 +152,11 @@ test.serial('device keys for McRootKey and the unicast fallback', async (t) => {
   const missing = await failure(w.client.getDeviceKeys(DEV_EUIS[1]!));
   t.is(missing.code, 'CHIRPSTACK_NOT_FOUND');
 
+  // ChirpStack generates the queue item id (api/device.rs enqueue); the caller's is not kept.
   const id = '3f1e2d3c-4b5a-4697-8887-a9b8c7d6e5f4';
-  t.is(await w.client.enqueueUnicast({ devEui: DEV_EUIS[0]!, fPort: 200, payload: Uint8Array.of(0x00), id }), id);
+  const given = await w.client.enqueueUnicast({ devEui: DEV_EUIS[0]!, fPort: 200, payload: Uint8Array.of(0x00), id });
+  t.regex(given, /^[0-9a-f-]{36}$/);
+  t.not(given, id);
   t.regex(await w.client.enqueueUnicast({ devEui: DEV_EUIS[1]!, fPort: 200, payload: Uint8Array.of(0x00) }), /^[0-9a-f-]{36}$/);
   t.is(w.network.stats.unicastQueued, 2);
   const unknown = await failure(w.client.enqueueUnicast({ devEui: 'aaaaaaaaaaaaaaaa', fPort: 200, payload: Uint8Array.of(0) }));
