@@ -77,6 +77,25 @@ test('a gateway that never comes online: its rows never go out, the drain ends w
   t.regex((unsent[0]!.error as Error).message, /2 item\(s\) still queued after they expired \(f_cnt 0, 1\)/);
 });
 
+test('a gateway refuses a class A downlink: a rejection, not a failure; ChirpStack sends the kept item at the next uplink, and the device gets the request once', async (t) => {
+  const w = await world(t, 'json', 10);
+  const devEui = DEV_EUIS[1]! as Eui64;
+  // downlink/tx_ack.rs: the gateway's refusal is logged (DOWNLINK_GATEWAY) and the item stays queued.
+  w.simMqtt.rejectNextDownlink(devEui, 'DUTY_CYCLE_OVERFLOW');
+  await w.server.sendUnicast({ type: 'unicast', id: 'camp-rej', devEui, fPort: TS004.fPort, payloadHex: packageVersionReq() });
+  await eventually(() => w.rejections.length >= 1, 15_000, () => 'the refusal');
+  t.like(w.rejections[0], { devEui, status: 'DUTY_CYCLE_OVERFLOW', code: 'DOWNLINK_GATEWAY' });
+  t.deepEqual(w.failures, [], 'not a failure: the engine must not ask again');
+  t.is(w.server.pendingUnicasts, 1, 'still waiting for its txack');
+  // The next uplink takes the kept item down; its txack settles it and the device answers once.
+  await eventually(() => w.server.pendingUnicasts === 0, 15_000, () => 'the txack of the kept item');
+  await eventually(() => w.uplinks.some((u) => u.devEui === devEui && u.fPort === TS004.fPort), 15_000, () => 'the PackageVersionAns');
+  t.is(w.simMqtt.stats.downlinksRefused, 1);
+  t.is(w.simMqtt.stats.commandsReceived, 1, 'one command/down: nothing sent twice');
+  t.is(w.uplinks.filter((u) => u.devEui === devEui && u.fPort === TS004.fPort).length, 1);
+  t.deepEqual(w.failures, []);
+});
+
 function noErrors(w: WireWorld): string {
   return w.errors.map((e) => `${e.context}: ${(e.error as Error).message}`).join('\n');
 }
