@@ -27,33 +27,29 @@ export class GroupMembers {
     private readonly applicationId: string,
   ) {}
 
-  async addDevices(groupId: string, devEuis: readonly string[]): Promise<void> {
+  addDevices(groupId: string, devEuis: readonly string[]): Promise<void> {
+    return this.addAll(devEuis, (devEui) => this.grpc.addDeviceToMulticastGroup(groupId, devEui), () => this.grpc.listMulticastGroupDevEuis(this.applicationId, groupId));
+  }
+
+  addGateways(groupId: string, gatewayIds: readonly string[]): Promise<void> {
+    return this.addAll(gatewayIds, (gatewayId) => this.grpc.addGatewayToMulticastGroup(groupId, gatewayId), async () => {
+      // GatewayService.List needs the tenant for a tenant API key: the application's.
+      this.tenantId ??= await this.grpc.getApplicationTenantId(this.applicationId);
+      return this.grpc.listMulticastGroupGatewayIds(this.tenantId, groupId);
+    });
+  }
+
+  private async addAll(euis: readonly string[], add: (eui: string) => Promise<void>, listMembers: () => Promise<string[]>): Promise<void> {
     let members: Set<string> | undefined;
-    for (const devEui of devEuis) {
-      if (members?.has(devEui.toLowerCase())) continue;
+    for (const eui of euis) {
+      if (members?.has(eui.toLowerCase())) continue;
       try {
-        await this.grpc.addDeviceToMulticastGroup(groupId, devEui);
+        await add(eui);
       } catch (error) {
         if (!maybeDuplicate(error)) throw error;
         // One List for the whole group, read at the first refusal: a replay refuses them all.
-        members ??= new Set(await this.grpc.listMulticastGroupDevEuis(this.applicationId, groupId));
-        if (!members.has(devEui.toLowerCase())) throw error;
-      }
-    }
-  }
-
-  async addGateways(groupId: string, gatewayIds: readonly string[]): Promise<void> {
-    let members: Set<string> | undefined;
-    for (const gatewayId of gatewayIds) {
-      if (members?.has(gatewayId.toLowerCase())) continue;
-      try {
-        await this.grpc.addGatewayToMulticastGroup(groupId, gatewayId);
-      } catch (error) {
-        if (!maybeDuplicate(error)) throw error;
-        // GatewayService.List needs the tenant for a tenant API key: the application's.
-        this.tenantId ??= await this.grpc.getApplicationTenantId(this.applicationId);
-        members ??= new Set(await this.grpc.listMulticastGroupGatewayIds(this.tenantId, groupId));
-        if (!members.has(gatewayId.toLowerCase())) throw error;
+        members ??= new Set(await listMembers());
+        if (!members.has(eui.toLowerCase())) throw error;
       }
     }
   }
