@@ -1,8 +1,11 @@
+import { CallerError } from '../core/errors.js';
 import { hexToBytes } from '../core/hex.js';
 import { region as regionByName } from '../radio/regions.js';
 import type { RegionSpec } from '../radio/region-types.js';
 import { planFragmentSends, type SendPlan } from '../radio/send-planner.js';
 import { sessionTimeoutFor, type SessionTimeout } from '../radio/session-timeout.js';
+import { scheduleStartMs } from './schedule-spec.js';
+import { minutesOfDay } from './schedule-windows.js';
 import { descriptorOf, type CampaignSpec, type DeviceTarget } from './spec.js';
 
 /** Fragment numbering shared by every sub-session of the campaign. */
@@ -33,6 +36,8 @@ export interface CampaignContext {
   readonly sessionTimeout: SessionTimeout;
   /** How long devices may take to answer FragSessionStatusReq (TS004: up to 2^(BlockAckDelay+4) s), plus a margin. */
   readonly statusWaitMs: number;
+  /** Nothing is sent before this (spec schedule.startAt). */
+  readonly startAtMs: number | undefined;
 }
 
 const STATUS_MARGIN_MS = 60_000;
@@ -65,6 +70,7 @@ export function campaignContext(spec: CampaignSpec, block: Uint8Array): Campaign
   const worstCasePlan = planFragmentSends({ ...request, redundancy: maxN - nbFrag });
   const layout: FragmentLayout = { nbFrag, fragmentSizeBytes: uncodedPlan.fragmentSizeBytes, paddingBytes: uncodedPlan.paddingBytes, maxN };
   const statusWaitMs = 2 ** (fr.blockAckDelay + 4) * 1000 + STATUS_MARGIN_MS;
+  checkWindowLengths(spec, 2 * statusWaitMs);
   const sessionUs = worstCasePlan.durationUs + fr.maxStatusRounds * statusWaitMs * 1000;
   return {
     spec,
@@ -79,5 +85,19 @@ export function campaignContext(spec: CampaignSpec, block: Uint8Array): Campaign
     worstCasePlan,
     sessionTimeout: sessionTimeoutFor(mc.class, sessionUs),
     statusWaitMs,
+    startAtMs: scheduleStartMs(spec.schedule),
   };
+}
+
+/**
+ * A send window must hold a session: a status round at least (session-slot.ts minSessionMs).
+ * Known only here, where the status wait follows from the fragmentation settings.
+ */
+function checkWindowLengths(spec: CampaignSpec, minMs: number): void {
+  (spec.schedule.windows ?? []).forEach((w, i) => {
+    const lengthMs = ((((minutesOfDay(w.end)! - minutesOfDay(w.start)!) % 1440) + 1440) % 1440) * 60_000;
+    if (lengthMs < minMs) {
+      throw new CallerError('INVALID_CAMPAIGN_SPEC', `campaign spec schedule.windows.${i}: expected at least ${Math.ceil(minMs / 60_000)} min from start to end (two status waits of fragmentation.blockAckDelay), got ${w.start}–${w.end}`);
+    }
+  });
 }

@@ -79,6 +79,9 @@ export function scheduleFragments(draft: Draft, ctx: CampaignContext, sessions: 
   const horizonMs = draft.nowMs + LOOKAHEAD_MS;
   let ledger: DutyCycleLedger | undefined;
   let remaining = false;
+  const onAir = () => (wave.lastMulticastEndMs ?? 0) > draft.nowMs;
+  // The send window closed on this run: what is on air ends, then the next window's session.
+  if (wave.windowClosed) return onAir();
   for (const session of sessions) {
     while (session.nextN <= session.targetN) {
       ledger ??= openLedger(draft, ctx);
@@ -86,7 +89,10 @@ export function scheduleFragments(draft: Draft, ctx: CampaignContext, sessions: 
       const atMs = earliestStartMs(ledger, ctx, airtimeUs, notBefore);
       // Never past the session: devices have left class C/B by then (the status round decides).
       if (wave.sessionEndMs !== undefined && atMs + airtimeUs / 1000 > wave.sessionEndMs) {
-        session.targetN = session.nextN - 1;
+        // In a send window the session ends with the window: the run stops here and goes on in
+        // the next window (wave-stages.ts renewSession), N where it stopped.
+        if (ctx.spec.schedule.windows) wave.windowClosed = true;
+        else session.targetN = session.nextN - 1;
         break;
       }
       if (atMs > horizonMs) {
@@ -107,7 +113,28 @@ export function scheduleFragments(draft: Draft, ctx: CampaignContext, sessions: 
     if (session.nextN <= session.targetN) break;
   }
   if (ledger) saveLedger(draft, ledger);
-  return remaining || sessions.some((s) => s.nextN <= s.targetN) || (wave.lastMulticastEndMs ?? 0) > draft.nowMs;
+  if (wave.windowClosed) return onAir();
+  return remaining || sessions.some((s) => s.nextN <= s.targetN) || onAir();
+}
+
+/**
+ * Whether multicast frames of these sizes, one after the other from now, would all end by
+ * `byMs` within the duty-cycle budget (nothing is recorded: a dry run of scheduleMulticastFrame).
+ */
+export function multicastFramesFit(draft: Draft, ctx: CampaignContext, payloadBytes: readonly number[], byMs: number): boolean {
+  const wave = draft.campaign.wave!;
+  const ledger = openLedger(draft, ctx);
+  let lastEndMs = wave.lastMulticastEndMs ?? 0;
+  let lastAtMs = wave.lastMulticastAtMs;
+  for (const bytes of payloadBytes) {
+    const airtimeUs = downlinkAirtimeUs(ctx.region, ctx.spec.multicast.dr, bytes);
+    const atMs = earliestStartMs(ledger, ctx, airtimeUs, Math.max(draft.nowMs, lastEndMs, serverPacedMs(ctx, lastAtMs)));
+    if (atMs + airtimeUs / 1000 > byMs) return false;
+    record(ledger, ctx, atMs, airtimeUs);
+    lastEndMs = atMs + Math.ceil(airtimeUs / 1000);
+    lastAtMs = atMs;
+  }
+  return true;
 }
 
 /** Schedules one other multicast frame (FragSessionStatusReq); returns its start time. */

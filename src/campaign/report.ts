@@ -5,6 +5,8 @@ export interface CampaignReport {
   id: string;
   phase: CampaignState['phase'];
   haltReason?: string;
+  /** Waiting for schedule.startAt or the next send window (ISO time in the status events). */
+  scheduleWait?: CampaignState['scheduleWait'];
   devices: number;
   outcomes: Partial<Record<DeviceOutcome | 'open', number>>;
   /** Why devices did not confirm, most frequent first. */
@@ -29,6 +31,7 @@ export function campaignReport(campaign: CampaignState, devices: Iterable<Device
     id: campaign.id,
     phase: campaign.phase,
     ...(campaign.haltReason ? { haltReason: campaign.haltReason } : {}),
+    ...(campaign.scheduleWait ? { scheduleWait: campaign.scheduleWait } : {}),
     devices: count,
     outcomes,
     reasons: [...reasons].map(([reason, n]) => ({ reason, devices: n })).sort((a, b) => b.devices - a.devices || a.reason.localeCompare(b.reason)),

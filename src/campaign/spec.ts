@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CallerError } from '../core/errors.js';
 import { selectTargets } from './target-selection.js';
 import { DEVICE_STACKS, type DeviceStack } from './device-stack.js';
+import { scheduleSchema } from './schedule-spec.js';
 
 // What an operator asks for: which devices, which image, how to send it. Validated once, with
 // defaults, so that the state machine only ever sees a complete, consistent spec.
@@ -91,6 +92,8 @@ export const campaignSpecSchema = z.object({
       canaryFraction: z.number().min(0).max(1).default(0.1),
       /** Halt after a wave whose failure rate passes this (0..1). */
       haltFailureRate: z.number().min(0).max(1).default(0.2),
+      /** Share (0..1) of a wave's devices that must end confirmed or delivered for the next wave to start (Actility-style); none by default. */
+      successThreshold: z.number().min(0).max(1).optional(),
     })
     .prefault({}),
   multicast: z
@@ -144,6 +147,8 @@ export const campaignSpecSchema = z.object({
     .prefault({}),
   /** Share (0..1] of each sub-band's duty-cycle allowance FUOTA may use. */
   budgetShare: z.number().gt(0).max(1).default(0.5),
+  /** Start time and daily send windows (schedule-spec.ts). */
+  schedule: scheduleSchema.prefault({}),
 });
 
 export type CampaignSpecInput = z.input<typeof campaignSpecSchema>;

@@ -149,6 +149,8 @@ export interface WaveState {
   extraDecidedAtMs?: number;
   rebootAtMs?: number;
   upgradeDeadlineMs?: number;
+  /** The send window (spec schedule.windows) closed before the run ended: the rest goes in the next window's session. */
+  windowClosed?: boolean;
   /** A follow-up wave: devices of wave `followUpOf` served again with the other TS004 v2 seed. */
   followUpOf?: number;
 }
@@ -177,6 +179,8 @@ export interface CampaignState {
   /** Wave indices that are follow-ups (another v2 seed) of the wave before them. */
   followUpWaves?: number[];
   haltReason?: string;
+  /** Waiting for schedule.startAt, or for the next send window's session start (schedule.windows). */
+  scheduleWait?: { reason: 'start' | 'window'; untilMs: number };
   /** When the operator paused it (deadlines move on by the pause on resume). */
   pausedAtMs?: number;
   downlinkSeq: number;

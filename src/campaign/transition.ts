@@ -7,7 +7,7 @@ import { Draft, type CampaignSnapshot, type TransitionResult } from './draft.js'
 import type { CampaignEvent } from './events.js';
 import type { CampaignSpec } from './spec.js';
 import type { CampaignState, DeviceState } from './state.js';
-import { enterSession, enterTeardown, progressWave, startWave } from './wave-stages.js';
+import { enterTeardown, progressWave, renewSession, startWave } from './wave-stages.js';
 import { chargeGatewayOverflow } from './gateway-overflow.js';
 import { LOOKAHEAD_MS } from './fragment-scheduler.js';
 
@@ -71,8 +71,10 @@ export function transition(snapshot: CampaignSnapshot, event: CampaignEvent, ctx
     case 'start':
     case 'tick':
       if (running) {
-        if (campaign.waveIndex < 0) startWave(draft, 0, ctx);
-        else if (campaign.wave) progressWave(draft, ctx);
+        // Before schedule.startAt nothing happens: the engine wakes at it (nextWakeMs).
+        if (campaign.waveIndex < 0) {
+          if (draft.nowMs >= (ctx.startAtMs ?? -Infinity)) startWave(draft, 0, ctx);
+        } else if (campaign.wave) progressWave(draft, ctx);
         fullCheck = true;
       }
       break;
@@ -119,6 +121,7 @@ export function transition(snapshot: CampaignSnapshot, event: CampaignEvent, ctx
   }
   finishWaves(draft, ctx);
   campaign.nextWakeMs = nextWakeMs(draft, ctx, fullCheck);
+  noteScheduleWait(draft, ctx);
   return draft.result();
 }
 
@@ -137,11 +140,7 @@ function resumeWave(draft: Draft, ctx: CampaignContext, pausedMs: number): void 
   const sessionLost =
     (wave.stage === 'session' && draft.nowMs >= wave.sessionStartMs! - ctx.spec.timing.answerTimeoutMs) ||
     ((wave.stage === 'fragments' || wave.stage === 'status') && wave.sessionEndMs! - draft.nowMs <= ctx.statusWaitMs * 2);
-  if (!sessionLost) return;
-  for (const view of draft.inWave(wave.index)) {
-    if (view.phase === 'receiving' || view.phase === 'session') draft.device(view.devEui).phase = 'setup-done';
-  }
-  enterSession(draft, ctx);
+  if (sessionLost) renewSession(draft, ctx);
 }
 
 function cancel(draft: Draft, ctx: CampaignContext): void {
@@ -173,12 +172,18 @@ function finishWaves(draft: Draft, ctx: CampaignContext): void {
     const result = judgedResult(campaign.waveResults);
     const failureRate = result.participants > 0 ? result.failed / result.participants : 0;
     const tooManyFailed = failureRate > ctx.spec.rollout.haltFailureRate;
+    // Actility-style success threshold: too few devices got there, whatever the reason (absent ones count).
+    const threshold = ctx.spec.rollout.successThreshold;
+    const successShare = result.participants > 0 ? result.succeeded / result.participants : 0;
+    const tooFewSucceeded = threshold !== undefined && successShare < threshold;
     // A canary that proved nothing (every device absent) is no reason to go on either.
-    if (more && (tooManyFailed || result.succeeded === 0)) {
+    if (more && (tooManyFailed || tooFewSucceeded || result.succeeded === 0)) {
       campaign.phase = 'halted';
       campaign.haltReason = tooManyFailed
         ? `wave ${result.index}: ${result.failed} of ${result.participants} devices failed (${(failureRate * 100).toFixed(1)} % > ${(ctx.spec.rollout.haltFailureRate * 100).toFixed(1)} %)`
-        : `wave ${result.index}: no device confirmed the new version`;
+        : tooFewSucceeded
+          ? `wave ${result.index}: ${result.succeeded} of ${result.participants} devices confirmed or delivered (${(successShare * 100).toFixed(1)} % < rollout.successThreshold ${(threshold * 100).toFixed(1)} %)`
+          : `wave ${result.index}: no device confirmed the new version`;
       for (const view of draft.all()) if (!view.outcome) finishDevice(draft, draft.device(view.devEui), 'halted', campaign.haltReason);
       return;
     }
@@ -209,6 +214,8 @@ function judgedResult(results: CampaignState['waveResults']): { index: number; p
 function nextWakeMs(draft: Draft, ctx: CampaignContext, fullCheck: boolean): number | undefined {
   const campaign = draft.campaign;
   const wave = campaign.wave;
+  // Not started: schedule.startAt has not come (a start would have made a wave).
+  if (campaign.phase === 'running' && campaign.waveIndex < 0) return Math.max(ctx.startAtMs ?? draft.nowMs, draft.nowMs + 1);
   if (campaign.phase !== 'running' || !wave) return undefined;
   const now = draft.nowMs;
   const step = progressCheckMs(ctx);
@@ -231,7 +238,8 @@ function nextWakeMs(draft: Draft, ctx: CampaignContext, fullCheck: boolean): num
       consider(wave.sessionStartMs);
       break;
     case 'fragments':
-      for (const s of wave.subSessions) if (s.nextN <= s.targetN) consider((s.nextAtMs ?? now) - LOOKAHEAD_MS);
+      // Window closed on the run: only what is on air still matters, then the next window's session.
+      if (!wave.windowClosed) for (const s of wave.subSessions) if (s.nextN <= s.targetN) consider((s.nextAtMs ?? now) - LOOKAHEAD_MS);
       if ((wave.lastMulticastEndMs ?? 0) > now) consider(wave.lastMulticastEndMs);
       break;
     case 'status':
@@ -248,4 +256,17 @@ function nextWakeMs(draft: Draft, ctx: CampaignContext, fullCheck: boolean): num
     for (const view of draft.inWave(wave.index)) if (view.pending && !view.outcome) onGrid(view.pending.retryAtMs);
   }
   return Number.isFinite(wake) ? wake : undefined;
+}
+
+/**
+ * What the campaign waits for, for status events and the report: schedule.startAt, or the
+ * session start in the next send window. Cleared once neither holds.
+ */
+function noteScheduleWait(draft: Draft, ctx: CampaignContext): void {
+  const campaign = draft.campaign;
+  const now = draft.nowMs;
+  let wait: CampaignState['scheduleWait'];
+  if (campaign.phase === 'running' && campaign.waveIndex < 0 && ctx.startAtMs !== undefined && now < ctx.startAtMs) wait = { reason: 'start', untilMs: ctx.startAtMs };
+  else if (campaign.phase === 'running' && ctx.spec.schedule.windows && campaign.wave?.stage === 'session' && now < campaign.wave.sessionStartMs!) wait = { reason: 'window', untilMs: campaign.wave.sessionStartMs! };
+  if (wait?.untilMs !== campaign.scheduleWait?.untilMs || wait?.reason !== campaign.scheduleWait?.reason) campaign.scheduleWait = wait;
 }

@@ -1,5 +1,4 @@
 import { bytesToHex } from '../core/hex.js';
-import { gpsMsToUnixMs, unixMsToGpsMs } from '../core/gps-time.js';
 import { encodeCommands, type AppCommand } from '../lorawan/app-layer.js';
 import { deriveMcSessionKeys } from '../lorawan/keys.js';
 import { TS004 } from '../lorawan/ts004-fragmentation.js';
@@ -11,7 +10,8 @@ import { insertFollowUpWave } from './follow-up-wave.js';
 import { sessionLossShare } from './frag-status-reading.js';
 import { versionUplinkPlace } from './version-uplink.js';
 import type { Draft } from './draft.js';
-import { scheduleFragments, scheduleMulticastFrame } from './fragment-scheduler.js';
+import { multicastFramesFit, scheduleFragments, scheduleMulticastFrame } from './fragment-scheduler.js';
+import { sessionSlot } from './session-slot.js';
 import type { DeviceState, SubSession, WaveState } from './state.js';
 
 // The stages of a wave: setup → session → fragments ⇄ status → upgrade → teardown → done.
@@ -126,7 +126,7 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
       return;
     }
     case 'fragments': {
-      if (!scheduleFragments(draft, ctx, activeSubSessions(draft, wave))) enterStatus(draft, ctx);
+      if (!scheduleFragments(draft, ctx, activeSubSessions(draft, wave))) afterFragments(draft, ctx);
       return;
     }
     case 'status':
@@ -164,16 +164,24 @@ function countPhase(draft: Draft, wave: number, phase: DeviceState['phase']): nu
   return count;
 }
 
+/**
+ * The devices still in the session (or about to be) get a new one: after a pause that outlasted
+ * it, or when the send window closed before the run ended. Their fragmentation sessions keep
+ * what they received, so the run goes on where it stopped.
+ */
+export function renewSession(draft: Draft, ctx: CampaignContext): void {
+  const wave = draft.campaign.wave!;
+  for (const view of draft.inWave(wave.index)) {
+    if (view.phase === 'receiving' || view.phase === 'session') draft.device(view.devEui).phase = 'setup-done';
+  }
+  enterSession(draft, ctx);
+}
+
 /** Session start far enough ahead for every class A device to get its McClassC/BSessionReq. */
 export function enterSession(draft: Draft, ctx: CampaignContext): void {
   const wave = draft.campaign.wave!;
-  const mc = ctx.spec.multicast;
-  let startMs = Math.ceil((draft.nowMs + ctx.spec.timing.sessionLeadMs) / 1000) * 1000;
-  if (mc.class === 'B') {
-    // TS005 §4.6: a class B session starts at a beacon period boundary (GPS time multiple of 128 s).
-    const gpsS = Math.ceil(unixMsToGpsMs(startMs) / 1000 / 128) * 128;
-    startMs = gpsMsToUnixMs(gpsS * 1000);
-  }
+  // Lead time, beacon boundary (class B) and send windows: session-slot.ts.
+  const slot = sessionSlot(ctx, draft.nowMs);
   // No stray multicast data: a device that set up the group but will not take part (its
   // fragmentation setup failed, it was dropped) deletes it now, before the session starts.
   // LoRaMac-node would otherwise parse fragments of a session it lacks as commands.
@@ -181,9 +189,10 @@ export function enterSession(draft: Draft, ctx: CampaignContext): void {
     if (view.outcome && view.outcome !== 'confirmed' && view.done.mcGroupSetup && !view.released) releaseDevice(draft, draft.device(view.devEui), ctx);
   }
   wave.stage = 'session';
-  wave.sessionStartMs = startMs;
-  wave.sessionTimeOut = ctx.sessionTimeout.field;
-  wave.sessionEndMs = startMs + ctx.sessionTimeout.seconds * 1000;
+  wave.sessionStartMs = slot.startMs;
+  wave.sessionTimeOut = slot.timeOutField;
+  wave.sessionEndMs = slot.endMs;
+  wave.windowClosed = undefined;
   let members = 0;
   for (const view of draft.inWave(wave.index)) {
     if (view.phase !== 'setup-done' && view.phase !== 'session') continue;
@@ -216,22 +225,40 @@ function enterFragments(draft: Draft, ctx: CampaignContext, target: number): voi
     session.targetN = Math.max(session.targetN, Math.min(session.maxN, target));
     session.nextAtMs = Math.max(draft.nowMs, wave.sessionStartMs!);
   }
-  if (!scheduleFragments(draft, ctx, activeSubSessions(draft, wave))) enterStatus(draft, ctx);
+  if (!scheduleFragments(draft, ctx, activeSubSessions(draft, wave))) afterFragments(draft, ctx);
+}
+
+/** The run is on air: the status round, or (the send window closed first) the rest in the next window's session. */
+function afterFragments(draft: Draft, ctx: CampaignContext): void {
+  if (draft.campaign.wave!.windowClosed) renewSession(draft, ctx);
+  else enterStatus(draft, ctx);
 }
 
 /** TS004 §3.2: FragSessionStatusReq with Participants = 1, so every device answers. */
 function enterStatus(draft: Draft, ctx: CampaignContext): void {
   const wave = draft.campaign.wave!;
+  const requests = activeSubSessions(draft, wave).map((session) => statusRequest(session));
+  // In a send window, the request must reach the devices inside it (and their session): if it
+  // cannot, it is the first frame of the next window's session instead.
+  if (ctx.spec.schedule.windows && !multicastFramesFit(draft, ctx, requests.map((r) => r.payload.length), wave.sessionEndMs!)) {
+    wave.windowClosed = true;
+    renewSession(draft, ctx);
+    return;
+  }
   wave.stage = 'status';
   wave.statusRound += 1;
   let lastAtMs = draft.nowMs;
   for (const session of activeSubSessions(draft, wave)) {
     session.statusSentN = session.nextN - 1;
-    const payload = encodeCommands(TS004, 1, 'downlink', [{ command: 'FragSessionStatusReq', participants: true, fragIndex: session.fragIndex } as AppCommand]);
+    const { payload } = statusRequest(session);
     const atMs = scheduleMulticastFrame(draft, ctx, session.groupName, { fPort: TS004.fPort, payload });
     lastAtMs = Math.max(lastAtMs, atMs);
   }
   wave.statusDeadlineMs = lastAtMs + ctx.statusWaitMs;
+}
+
+function statusRequest(session: SubSession): { fPort: number; payload: Uint8Array } {
+  return { fPort: TS004.fPort, payload: encodeCommands(TS004, 1, 'downlink', [{ command: 'FragSessionStatusReq', participants: true, fragIndex: session.fragIndex } as AppCommand]) };
 }
 
 /**
@@ -251,7 +278,9 @@ function evaluateStatus(draft: Draft, ctx: CampaignContext): void {
   for (const session of sessions) {
     const incomplete = draft.inWave(wave.index).filter((d) => d.phase === 'receiving' && d.fragIndex === session.fragIndex);
     const sent = session.nextN - 1;
-    const exhausted = wave.statusRound >= fr.maxStatusRounds || session.nextN > session.maxN || timeLeftMs < ctx.statusWaitMs;
+    // With send windows a session that ends is no end: the next round goes in the next window.
+    const outOfTime = !ctx.spec.schedule.windows && timeLeftMs < ctx.statusWaitMs;
+    const exhausted = wave.statusRound >= fr.maxStatusRounds || session.nextN > session.maxN || outOfTime;
     if (exhausted) {
       // Devices whose last answer was lost may well have the block (v1 has no
       // FragDataBlockReceivedReq): DevUpgradeImageAns will say, so they go on to the upgrade.
