@@ -111,7 +111,11 @@ export class CampaignService {
     if (retried.size === 0) throw new CallerError('NOTHING_TO_RETRY', `campaign ${id}: expected devices that ended failed, absent, halted or cancelled, got none`);
     const newId = options.newId ?? (await this.freeRetryId(id));
     const { select: _select, ...spec } = loaded.spec;
-    const next = { ...spec, id: newId, devices: loaded.spec.devices.filter((d) => retried.has(d.devEui)) };
+    // TS004 devices refuse a FragSessionSetupReq whose SessionCnt is not above the last one they
+    // took (SessionCntReplay): the retry counts on from the highest the campaign used.
+    const usedCnt = Math.max(spec.fragmentation.sessionCnt, ...[...loaded.devices.values()].map((d) => d.sessionCnt ?? 0));
+    const fragmentation = { ...spec.fragmentation, sessionCnt: (usedCnt + 1) & 0xffff };
+    const next = { ...spec, id: newId, fragmentation, devices: loaded.spec.devices.filter((d) => retried.has(d.devEui)) };
     await this.options.engine.create(next, loaded.block);
     return this.get(newId);
   }

@@ -1,0 +1,42 @@
+import { createSimulatedWorld, type SimulatedWorld } from '../../src/app.js';
+import { CampaignEventHub } from '../../src/api/campaign-event-hub.js';
+import { CampaignService, passThroughAdmit } from '../../src/api/campaign-service.js';
+import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
+
+// A campaign service over a small simulated fleet (in-process transport, memory store), for
+// the API tests. Simulated time moves only when a test runs the clock.
+
+export interface ServiceWorld extends SimulatedWorld {
+  service: CampaignService;
+  hub: CampaignEventHub;
+  /** Runs simulated time until `done` or the limit (default: a week). */
+  runUntil(done: () => boolean, limitMs?: number): Promise<void>;
+  phase(id?: string): string | undefined;
+}
+
+export async function serviceWorld(options: { devices?: number; seed?: number; absentShare?: number } = {}): Promise<ServiceWorld> {
+  const hub = new CampaignEventHub();
+  const world = await createSimulatedWorld({
+    scenario: { ...DEFAULT_SCENARIO, devices: options.devices ?? 8, seed: options.seed ?? 7, absentShare: options.absentShare ?? 0 },
+    storePath: 'memory',
+    firmwareBytes: 8 * 1024,
+    spec: { rollout: { canaryFraction: 0 } },
+    engine: { onTransition: hub.onTransition },
+  });
+  const service = new CampaignService({
+    engine: world.engine,
+    store: world.store,
+    events: hub,
+    clock: world.clock,
+    admit: passThroughAdmit(async () => {
+      throw new Error('no package files in these tests');
+    }),
+  });
+  return {
+    ...world,
+    service,
+    hub,
+    phase: (id = 'demo') => world.engine.view(id)?.campaign.phase,
+    runUntil: (done, limitMs = 7 * 86_400_000) => world.clock.run({ untilMs: world.clock.now() + limitMs, settle: () => world.settle(), done }),
+  };
+}
