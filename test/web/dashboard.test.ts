@@ -9,10 +9,12 @@ import { createSimulatedWorld, type SimulatedWorld } from '../../src/app.js';
 import { CampaignEventHub } from '../../src/api/campaign-event-hub.js';
 import { CampaignService, passThroughAdmit } from '../../src/api/campaign-service.js';
 import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
-import { startStubApi } from './dashboard-stub-server.js';
+import { createMetrics } from '../../src/api/metrics/fuota-metrics.js';
+import { startRestApi } from '../../src/api/rest/rest-server.js';
+import { DigestTokenVerifier, sha256Hex } from '../../src/api/token-verifier.js';
 
 // The dashboard in a real headless Chromium (Debian's, driven by playwright-core; no browser
-// download) against the API over a simulated campaign. Simulated time moves only when the test
+// download) against the service's REST API (src/api/rest/) over a simulated campaign. Simulated time moves only when the test
 // steps the clock, so "the page updates while it runs" is: the page showed 0 fragments, the test
 // ran the campaign into its fragment stage, the page (still open, never reloaded) shows more.
 // Every wait is for a condition, with a limit far above what a busy 2-core machine needs.
@@ -70,7 +72,14 @@ test('the dashboard lists the demo campaign, follows it live, and its Pause butt
     engine: { onTransition: events.onTransition },
   });
   const service = new CampaignService({ engine: world.engine, store: world.store, events, admit: passThroughAdmit(async () => world.block), clock: world.clock });
-  const api = await startStubApi(service, TOKEN);
+  const api = await startRestApi({
+    service,
+    verifier: new DigestTokenVerifier([{ name: 'operator', scope: 'admin', tokenSha256: sha256Hex(TOKEN) }]),
+    metrics: createMetrics(service),
+    ready: () => ({ store: true }),
+    bodyLimitBytes: 1 << 20,
+    listen: '127.0.0.1:0',
+  });
   const browser = await launch();
   t.teardown(async () => {
     await browser.close();
