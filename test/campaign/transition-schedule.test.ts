@@ -1,0 +1,173 @@
+// Scheduling (spec schedule, rollout.successThreshold) through transition() in simulated time:
+// nothing before startAt, multicast only inside the send windows (setup any time), runs that
+// continue night after night, and the success threshold's halt.
+
+import test from 'ava';
+import { openWindow } from '../../src/campaign/schedule-windows.js';
+import type { CampaignSpecInput } from '../../src/campaign/spec.js';
+import { gpsSecondsToUnixMs } from '../../src/core/gps-time.js';
+import { hexToBytes } from '../../src/core/hex.js';
+import { downlinkAirtimeUs } from '../../src/radio/send-planner.js';
+import { A, B, MINUTE, Script, T0, specInput, type SpecOptions } from './script.js';
+
+const HOUR = 60 * MINUTE;
+const PARIS_NIGHT = [{ start: '01:00', end: '05:00' }];
+
+function scheduled(options: SpecOptions, extra: Partial<CampaignSpecInput>, block?: Uint8Array): Script {
+  const base = specInput(options);
+  return new Script({ ...base, ...extra, rollout: { ...base.rollout, ...extra.rollout } } as CampaignSpecInput, block);
+}
+
+/**
+ * A healthy fleet, except the `silent` devices: every pending request is answered at once, a
+ * device in a status round reports its block complete. Runs the engine's wakes until the
+ * campaign ends (bounded by `untilMs`).
+ */
+function runHealthy(s: Script, untilMs: number, silent: ReadonlySet<string> = new Set()): void {
+  const reported = new Set<string>();
+  for (let guard = 0; s.campaign.phase === 'running'; guard++) {
+    if (guard > 50_000) throw new Error('runHealthy: no end');
+    for (const d of s.inWave()) {
+      if (silent.has(d.devEui) || d.outcome) continue;
+      const key = `${d.devEui}/${s.campaign.wave?.statusRound}`;
+      if (d.phase === 'receiving' && s.campaign.wave?.stage === 'status' && !reported.has(key)) {
+        reported.add(key);
+        s.reportComplete(d.devEui);
+      } else if (d.pending && !d.pending.waitOnly) s.answerPending(d.devEui);
+    }
+    const wake = s.campaign.nextWakeMs;
+    if (wake === undefined || wake > untilMs) break;
+    s.advanceTo(wake);
+  }
+}
+
+test('startAt in the future: nothing is sent until then, the engine is woken at it, then setup begins', (t) => {
+  const startAt = T0 + 3 * HOUR;
+  const s = scheduled({}, { schedule: { startAt: new Date(startAt).toISOString().replace('Z', '+00:00') } });
+  s.start();
+  t.is(s.commands.length, 0);
+  t.is(s.campaign.nextWakeMs, startAt);
+  t.deepEqual(s.campaign.scheduleWait, { reason: 'start', untilMs: startAt });
+  t.is(s.campaign.waveIndex, -1);
+  // Uplinks before the start change nothing either.
+  s.advanceTo(startAt - 1);
+  t.is(s.commands.length, 0);
+  s.advanceTo(startAt);
+  t.true(s.commands.length > 0);
+  t.true(s.unicasts.every((u) => u.sentAtMs >= startAt));
+  t.is(s.campaign.waveIndex, 0);
+  t.is(s.campaign.scheduleWait, undefined);
+});
+
+test('startAt with an offset: +01:00 is an hour before the same clock time in UTC', (t) => {
+  const s = scheduled({}, { schedule: { startAt: '2026-01-05T14:00:00+01:00' } });
+  s.start();
+  t.is(s.campaign.nextWakeMs, Date.UTC(2026, 0, 5, 13));
+});
+
+test('startAt already past: the campaign starts at once', (t) => {
+  const s = scheduled({}, { schedule: { startAt: '2026-01-05T11:00:00Z' } });
+  s.start();
+  t.true(s.unicasts.length > 0);
+});
+
+/** 4 000 bytes at DR0 with a tenth of the duty cycle: about three nights of 01:00–05:00. */
+const BIG_BLOCK = Uint8Array.from({ length: 4000 }, (_, i) => (i * 31 + 7) & 0xff);
+
+function nightly(): Script {
+  return scheduled({ fragmentation: { fragmentSizeBytes: 40 } }, {
+    schedule: { windows: PARIS_NIGHT, timeZone: 'Europe/Paris' },
+    multicast: { ...specInput().multicast, dr: 0 },
+    budgetShare: 0.1,
+  }, BIG_BLOCK);
+}
+
+test('windows 01:00–05:00 Europe/Paris: every multicast frame lies inside a window and inside the session the devices were told of; setup ran outside; the block takes several nights and the campaign completes', (t) => {
+  const s = nightly();
+  s.start();
+  runHealthy(s, T0 + 14 * 24 * HOUR);
+  t.is(s.campaign.phase, 'completed');
+  t.is(s.device(A).outcome, 'confirmed');
+  t.is(s.device(B).outcome, 'confirmed');
+
+  const { ctx } = s;
+  const fragmentMs = ctx.worstCasePlan.airtimePerFragmentUs / 1000;
+  const frames = [
+    ...s.fragments().map((f) => ({ atMs: f.atMs, endMs: f.atMs + fragmentMs })),
+    ...s.commandsOf('multicast').map((m) => ({ atMs: m.atMs, endMs: m.atMs + downlinkAirtimeUs(ctx.region, ctx.spec.multicast.dr, hexToBytes(m.payloadHex).length) / 1000 })),
+  ];
+  t.true(frames.length > ctx.layout.nbFrag);
+  const nights = new Set<number>();
+  for (const frame of frames) {
+    const window = openWindow(frame.atMs, PARIS_NIGHT, 'Europe/Paris');
+    t.truthy(window, `frame at ${new Date(frame.atMs).toISOString()} inside a window`);
+    if (window) {
+      t.true(frame.endMs <= window.endMs, `frame at ${new Date(frame.atMs).toISOString()} ends by the window's end`);
+      nights.add(window.startMs);
+    }
+  }
+  t.true(nights.size >= 2, `the run took ${nights.size} nights`);
+  t.log(`nights ${nights.size}, frames ${frames.length}, nbFrag ${ctx.layout.nbFrag}, session requests ${s.unicastsTo(A).filter((u) => u.command === "McClassCSessionReq").length}, rounds ${s.campaign.waveResults.length}`);
+
+  // TS005: each McClassCSessionReq starts its session inside a window; the frames after it
+  // (until the next request) lie within that session's 2^SessionTimeOut s.
+  const sessionReqs = s.unicastsTo(A).filter((u) => u.command === 'McClassCSessionReq');
+  t.true(sessionReqs.length >= nights.size);
+  for (const req of sessionReqs) {
+    const startMs = gpsSecondsToUnixMs(req.sessionTime);
+    t.truthy(openWindow(startMs, PARIS_NIGHT, 'Europe/Paris'), `session start ${new Date(startMs).toISOString()} inside a window`);
+  }
+  for (const frame of frames) {
+    const req = sessionReqs.filter((r) => r.sentAtMs <= frame.atMs).at(-1)!;
+    const startMs = gpsSecondsToUnixMs(req.sessionTime);
+    t.true(frame.atMs >= startMs && frame.endMs <= startMs + 2 ** req.sessionTimeOut * 1000, `frame at ${new Date(frame.atMs).toISOString()} in its session`);
+  }
+
+  // Setup (unicast) is not confined: T0 is 13:00 in Paris.
+  t.falsy(openWindow(s.unicasts[0]!.sentAtMs, PARIS_NIGHT, 'Europe/Paris'));
+  // Fragment numbers go on across nights: each N once per device session, ascending.
+  const ns = s.fragments().map((f) => f.n);
+  t.deepEqual(ns, [...ns].sort((x, y) => x - y));
+  t.is(new Set(ns).size, ns.length);
+});
+
+test('while it waits for the next window the state says so', (t) => {
+  const s = nightly();
+  s.start();
+  runHealthy(s, T0 + 6 * HOUR);
+  t.is(s.campaign.wave?.stage, 'session');
+  t.is(s.campaign.scheduleWait?.reason, 'window');
+  t.is(s.campaign.scheduleWait?.untilMs, s.campaign.wave?.sessionStartMs);
+  t.truthy(openWindow(s.campaign.scheduleWait!.untilMs, PARIS_NIGHT, 'Europe/Paris'));
+});
+
+test('without windows the same block runs in one session, through the day', (t) => {
+  const s = scheduled({ fragmentation: { fragmentSizeBytes: 40 } }, { multicast: { ...specInput().multicast, dr: 0 }, budgetShare: 0.1 }, BIG_BLOCK);
+  s.start();
+  runHealthy(s, T0 + 14 * 24 * HOUR);
+  t.is(s.campaign.phase, 'completed');
+  t.is(s.unicastsTo(A).filter((u) => u.command === 'McClassCSessionReq').length, 1);
+  t.true(s.fragments().some((f) => !openWindow(f.atMs, PARIS_NIGHT, 'Europe/Paris')));
+});
+
+test('success threshold: a canary wave below it halts the campaign, naming the threshold and the share', (t) => {
+  // A answers, B never does (absent: not a failure, so the failure rule alone goes on).
+  const run = (successThreshold?: number) => {
+    const s = scheduled({ devices: 4, canaryFraction: 0.5, haltFailureRate: 1 }, successThreshold === undefined ? {} : { rollout: { successThreshold } });
+    s.start();
+    runHealthy(s, T0 + 2 * 24 * HOUR, new Set([B]));
+    return s;
+  };
+  const halted = run(0.8);
+  t.is(halted.campaign.phase, 'halted');
+  t.is(halted.campaign.haltReason, 'wave 0: 1 of 2 devices confirmed or delivered (50.0 % < rollout.successThreshold 80.0 %)');
+  t.is(halted.campaign.waveIndex, 0);
+  t.is(halted.device(A).outcome, 'confirmed');
+  t.is(halted.device(B).outcome, 'absent');
+  // The control: the same run without the threshold goes on to the second wave.
+  const control = run(undefined);
+  t.not(control.campaign.phase, 'halted');
+  t.is(control.campaign.waveIndex, 1);
+  // At the threshold exactly it goes on too (below, not at, halts).
+  t.is(run(0.5).campaign.waveIndex, 1);
+});
