@@ -142,6 +142,29 @@ const chirpstackSchema = z.strictObject({
   multicastExpiresAfterMs: positiveMs(5 * 60_000),
 });
 
+const apiTokenSchema = z.union(
+  [
+    z.strictObject({ name: nonEmpty('a token name'), scope: z.enum(['read', 'admin'], { error: 'expected scope read or admin' }), tokenSha256: z.string({ error: 'expected 64 hex digits' }).regex(/^[0-9a-fA-F]{64}$/, 'expected the SHA-256 of the token, 64 hex digits') }),
+    /** `token: env:NAME` (resolved by load-config.ts): the digest is taken at start, the token is never kept. */
+    z.strictObject({ name: nonEmpty('a token name'), scope: z.enum(['read', 'admin'], { error: 'expected scope read or admin' }), token: nonEmpty('env:NAME holding the token') }),
+  ],
+  { error: 'expected { name, scope: read|admin, tokenSha256 } or { name, scope, token: env:NAME }' },
+);
+
+/** The operator API (REST, dashboard, metrics: docs/api.md). */
+const operatorApiSchema = z.strictObject({
+  /** host:port to serve on; unset = no API. */
+  listen: grpcAddress.optional(),
+  /** Bearer tokens; `read` may GET, `admin` may do everything. */
+  tokens: z.array(apiTokenSchema, { error: 'expected a list of tokens' }).default([]),
+  /** Without tokens the API only starts on a loopback address, unless this is true. */
+  allowAnonymous: z.boolean({ error: 'expected true or false' }).default(false),
+  /** HTTPS with these PEM files (both). */
+  tls: z.strictObject({ certFile: filePath, keyFile: filePath }).optional(),
+  /** Largest request body (a base64 package is 4/3 of its size). */
+  bodyLimitBytes: z.number({ error: 'expected a number of bytes' }).int('expected whole bytes').min(1024, 'expected at least 1024 bytes').max(256 * 1024 * 1024, 'expected at most 268435456 bytes').default(16 * 1024 * 1024),
+});
+
 export const configSchema = z.strictObject({
   /** Where campaigns, device states, logs and the command outbox are kept. */
   store: z
@@ -193,12 +216,15 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** The operator API: REST under /api/v1, the dashboard, /metrics (docs/api.md). */
+  api: operatorApiSchema.prefault({}),
 });
 
 /** The file as validated, defaults filled in, secrets not yet resolved. */
 export type ConfigFile = z.output<typeof configSchema>;
 export type ConfigFileInput = z.input<typeof configSchema>;
 export type TlsFiles = z.output<typeof tlsFiles>;
+export type OperatorApiConfig = z.output<typeof operatorApiSchema>;
 
 /** MQTT protocol level for mqtt.js (`protocolVersion` option): 3.1.1 is level 4. */
 export function mqttProtocolLevel(version: MqttProtocolVersion): 4 | 5 {
