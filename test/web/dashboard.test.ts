@@ -128,6 +128,18 @@ test('the dashboard lists the demo campaign, follows it live, and its Pause butt
   await mkdir(DOCS, { recursive: true });
   await page.screenshot({ path: join(DOCS, 'dashboard-campaign.png'), fullPage: true });
 
+  // Filter by state and text, sort by a column.
+  const confirmed = [...world.engine.view(id)!.devices.values()].filter((d) => d.outcome === 'confirmed').length;
+  await page.getByLabel('State').selectOption('confirmed');
+  await until('confirmed rows', () => page.locator('tr[data-dev-eui]').count(), (n) => n === confirmed);
+  await page.getByLabel('State').selectOption('');
+  const last = world.spec.devices.at(-1)!.devEui;
+  await page.getByLabel('Filter').fill(last.slice(-6));
+  await until('rows matching the text', () => page.locator('tr[data-dev-eui]').count(), (n) => n === 1);
+  await page.getByLabel('Filter').fill('');
+  await page.locator('th[data-key="devEui"] button').click();
+  await until('first row after sorting DevEUI descending', () => page.locator('tr[data-dev-eui]').first().getAttribute('data-dev-eui'), (eui) => eui === [...world.spec.devices.map((d) => d.devEui)].sort().at(-1));
+
   await page.getByRole('button', { name: 'Pause' }).click();
   const phase = await until(
     'campaign phase by the API',

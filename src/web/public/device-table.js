@@ -26,6 +26,7 @@ export function createDeviceTable(campaignId) {
   const devices = new Map();
   let sort = { key: 'devEui', dir: 1 };
   let frame = 0;
+  let knownStates = '';
   const filter = el('input', { id: 'device-filter', type: 'search', placeholder: 'DevEUI, state, error…' });
   const stateSelect = el('select', { id: 'device-state' }, el('option', { value: '', text: 'all states' }));
   const shown = el('p', { class: 'muted', role: 'status' });
@@ -46,7 +47,11 @@ export function createDeviceTable(campaignId) {
     headRow.replaceChildren(...COLUMNS.map(header));
     const states = [...new Set([...devices.values()].map(stateOf))].sort();
     const chosen = stateSelect.value;
-    stateSelect.replaceChildren(el('option', { value: '', text: 'all states' }), ...states.map((s) => el('option', { value: s, text: s, selected: s === chosen })));
+    // Rebuilt only when the states present change: a list the operator has open must not flicker.
+    if (states.join() !== knownStates) {
+      knownStates = states.join();
+      stateSelect.replaceChildren(el('option', { value: '', text: 'all states' }), ...[...new Set([...states, chosen].filter(Boolean))].sort().map((s) => el('option', { value: s, text: s, selected: s === chosen })));
+    }
     const text = filter.value.trim().toLowerCase();
     const column = COLUMNS.find((c) => c.key === sort.key);
     const rows = [...devices.values()]
@@ -64,8 +69,10 @@ export function createDeviceTable(campaignId) {
     button.addEventListener('click', () => {
       sort = { key: c.key, dir: active ? -sort.dir : 1 };
       draw();
+      // The header was redrawn: give the keyboard focus back to the same column's button.
+      headRow.querySelector(`[data-key="${c.key}"] button`)?.focus();
     });
-    return el('th', { scope: 'col', 'aria-sort': active ? (sort.dir > 0 ? 'ascending' : 'descending') : 'none', class: c.num ? 'num' : undefined }, button);
+    return el('th', { scope: 'col', 'data-key': c.key, 'aria-sort': active ? (sort.dir > 0 ? 'ascending' : 'descending') : 'none', class: c.num ? 'num' : undefined }, button);
   };
   const row = (d) =>
     el(
