@@ -156,7 +156,7 @@ test('an unknown key is reported with the keys that exist there', async (t) => {
   t.regex(error.message, /^config networkServer\.mqtt\.urll: expected a known key \(url, clientId, protocolVersion, /);
   t.regex(error.message, /got an unknown key$/);
   const top = await configError(t, write(`${MINIMAL}statusEvent:\n  enabled: false\n`));
-  t.is(top.message, 'config statusEvent: expected a known key (store, networkServer, statusEvents, logging, campaigns), got an unknown key');
+  t.is(top.message, 'config statusEvent: expected a known key (store, networkServer, statusEvents, logging, campaigns, api), got an unknown key');
 });
 
 test('several problems come in one error', async (t) => {
