@@ -8,7 +8,7 @@ import type { CampaignSpecInput } from '../../src/campaign/spec.js';
 import { gpsSecondsToUnixMs } from '../../src/core/gps-time.js';
 import { hexToBytes } from '../../src/core/hex.js';
 import { downlinkAirtimeUs } from '../../src/radio/send-planner.js';
-import { A, B, MINUTE, Script, T0, specInput, type SpecOptions } from './script.js';
+import { A, B, MINUTE, Script, T0, TIMING, specInput, type SpecOptions } from './script.js';
 
 const HOUR = 60 * MINUTE;
 const PARIS_NIGHT = [{ start: '01:00', end: '05:00' }];
@@ -170,4 +170,38 @@ test('success threshold: a canary wave below it halts the campaign, naming the t
   t.is(control.campaign.waveIndex, 1);
   // At the threshold exactly it goes on too (below, not at, halts).
   t.is(run(0.5).campaign.waveIndex, 1);
+});
+
+test('a status request that cannot go out before the session (the window) ends goes first in a new session inside a window', (t) => {
+  const s = scheduled({}, { schedule: { windows: PARIS_NIGHT, timeZone: 'Europe/Paris' } });
+  s.start();
+  // To the first night's fragments, all of the round scheduled.
+  for (let guard = 0; ; guard++) {
+    if (guard > 5000) throw new Error('never scheduled the round');
+    const wave = s.campaign.wave;
+    if (wave?.stage === 'fragments' && wave.subSessions.every((x) => x.nextN > x.targetN)) break;
+    for (const d of s.inWave()) if (d.pending && !d.pending.waitOnly) s.answerPending(d.devEui);
+    s.advanceTo(s.campaign.nextWakeMs!);
+  }
+  const firstNight = openWindow(s.nowMs, PARIS_NIGHT, 'Europe/Paris')!;
+  t.truthy(firstNight);
+  // The session ends right after the last fragment, as when the window closes then: no room
+  // for the request. (The window itself goes on, so the new session may be in the same night.)
+  const wave = s.campaign.wave!;
+  s.campaign = { ...s.campaign, wave: { ...wave, sessionEndMs: wave.lastMulticastEndMs! + 1 } };
+  const mark = s.mark();
+  s.advanceTo(wave.lastMulticastEndMs! + 1);
+  t.is(s.multicasts(mark).length, 0, 'no FragSessionStatusReq in the closing window');
+  t.is(s.campaign.wave?.stage, 'session');
+  t.deepEqual(s.namesTo(A, mark), ['McClassCSessionReq']);
+  const nextStart = s.campaign.wave!.sessionStartMs!;
+  t.true(nextStart >= s.nowMs + TIMING.sessionLeadMs);
+  t.truthy(openWindow(nextStart, PARIS_NIGHT, 'Europe/Paris'));
+  // The new session: the request goes first, inside the window, and the campaign completes.
+  runHealthy(s, s.nowMs + 7 * 24 * HOUR);
+  const requests = s.multicasts(mark);
+  t.is(requests[0]?.command, 'FragSessionStatusReq');
+  t.true(requests[0]!.atMs >= nextStart);
+  t.is(s.fragments(mark).length, 0, 'no fragment sent again');
+  t.is(s.campaign.phase, 'completed');
 });
