@@ -42,12 +42,14 @@ export class DigestTokenVerifier implements TokenVerifier {
   }
 }
 
-/** Resolves `token: env:NAME` entries to digests; a variable that is unset or empty is an error naming the entry. */
+/** Token entries as digests (`token: env:NAME` resolved); a variable that is unset or empty is an error naming the entry. */
 export function digestEntries(entries: readonly TokenEntry[], env: NodeJS.ProcessEnv = process.env): Array<TokenIdentity & { tokenSha256: string }> {
   return entries.map((entry, i) => {
     if ('tokenSha256' in entry) return { name: entry.name, scope: entry.scope, tokenSha256: entry.tokenSha256 };
+    // load-config.ts has already replaced `env:NAME` by the variable's value; a caller that did
+    // not (tests, other front ends) gets the same resolution here.
     const match = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(entry.token);
-    if (!match) throw new CallerError('INVALID_CONFIG', `api.tokens.${i}.token: expected env:NAME (a token is never written in the config), got a literal`);
+    if (!match) return { name: entry.name, scope: entry.scope, tokenSha256: sha256Hex(entry.token) };
     const value = env[match[1]!];
     if (!value) throw new CallerError('INVALID_CONFIG', `api.tokens.${i}.token: expected environment variable ${match[1]} to hold the token of ${JSON.stringify(entry.name)}, got it unset or empty`);
     return { name: entry.name, scope: entry.scope, tokenSha256: sha256Hex(value) };

@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { CampaignEngine } from '../campaign/engine.js';
+import type { CampaignStore } from '../campaign/ports.js';
+import type { OperatorApiConfig } from '../config/config-schema.js';
+import { CallerError } from '../core/errors.js';
+import type { CampaignEventHub } from './campaign-event-hub.js';
+import type { Admit } from './campaign-service-types.js';
+import { CampaignService } from './campaign-service.js';
+import { createMetrics, type FuotaMetrics } from './metrics/fuota-metrics.js';
+import { startRestApi } from './rest/rest-server.js';
+import { anyOf, DigestTokenVerifier, digestEntries, type TokenVerifier } from './token-verifier.js';
+
+// The operator's surface as one unit for the composition root (src/app.ts): the campaign service,
+// its metrics and the REST server, from the config's `api` section. `fuota serve` and
+// `fuota demo --api` both start it this way.
+
+export interface OperatorApiOptions {
+  config: OperatorApiConfig & { listen: string };
+  engine: CampaignEngine;
+  store: CampaignStore;
+  events: CampaignEventHub;
+  admit: Admit;
+  clock: { now(): number };
+  ready: () => Promise<Record<string, boolean>> | Record<string, boolean>;
+  /** Verifiers besides the config's tokens (the token store of `fuota token`). */
+  verifiers?: readonly TokenVerifier[];
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface OperatorApi {
+  service: CampaignService;
+  metrics: FuotaMetrics;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startOperatorApi(options: OperatorApiOptions): Promise<OperatorApi> {
+  const { config } = options;
+  const service = new CampaignService({ engine: options.engine, store: options.store, events: options.events, admit: options.admit, clock: options.clock });
+  const metrics = createMetrics(service);
+  const verifiers: TokenVerifier[] = [...(options.verifiers ?? [])];
+  if (config.tokens.length > 0) verifiers.unshift(new DigestTokenVerifier(digestEntries(config.tokens, options.env)));
+  const tls = config.tls && { cert: await pemFile(config.tls.certFile, 'api.tls.certFile'), key: await pemFile(config.tls.keyFile, 'api.tls.keyFile') };
+  const running = await startRestApi({
+    listen: config.listen,
+    allowAnonymous: config.allowAnonymous,
+    service,
+    metrics,
+    ready: options.ready,
+    bodyLimitBytes: config.bodyLimitBytes,
+    ...(verifiers.length > 0 ? { verifier: anyOf(verifiers) } : {}),
+    ...(tls ? { tls } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  options.logger?.info({ url: running.url, tokens: config.tokens.map((t) => ({ name: t.name, scope: t.scope })), anonymous: verifiers.length === 0 }, 'operator API listening');
+  return { service, metrics, url: running.url, close: running.close };
+}
+
+async function pemFile(path: string, field: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new CallerError('INVALID_CONFIG', `${field}: expected a readable PEM file, got ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+}
