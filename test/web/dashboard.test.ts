@@ -119,6 +119,16 @@ test('the dashboard lists the demo campaign, follows it live, and its Pause butt
   const used = await until('budget used on the page', () => text(page, '.duty-card[data-sub-band] .used-text'), (u) => u !== null && !/^used 0\.0 s/.test(u));
   t.regex(used ?? '', /^used \d+\.\d s/);
 
+  // Every row as the engine has it (stream updates replace a row; no field of an older status stays).
+  const expectedRows = () =>
+    [...world.engine.view(id)!.devices.values()].map((d) => `${d.devEui} ${d.outcome ?? d.phase} ${d.pending ? d.pending.step : '–'}`).sort();
+  const rows = await until(
+    'device rows as the engine has them',
+    () => page.$$eval('tr[data-dev-eui]', (trs) => trs.map((tr) => `${tr.getAttribute('data-dev-eui')} ${tr.children[2]!.textContent} ${tr.children[6]!.textContent!.split(' ')[0]}`).sort()),
+    (got) => JSON.stringify(got) === JSON.stringify(expectedRows()),
+  );
+  t.deepEqual(rows, expectedRows());
+
   // A device's log on click.
   const devEui = world.spec.devices[0]!.devEui;
   await page.getByRole('button', { name: `Show the log of ${devEui}` }).click();

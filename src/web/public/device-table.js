@@ -100,15 +100,22 @@ export function createDeviceTable(campaignId) {
   return {
     root,
     setAll(list) {
+      // A list read while stream events arrived may be older than some of them: keep the newest.
+      const previous = new Map(devices);
       devices.clear();
-      for (const d of list) devices.set(d.devEui, d);
+      for (const d of list) devices.set(d.devEui, newer(previous.get(d.devEui), d));
       schedule();
     },
     update(device) {
-      devices.set(device.devEui, { ...devices.get(device.devEui), ...device });
+      // A DeviceStatus is whole and unset fields are absent: replace, or a cleared field would stay.
+      devices.set(device.devEui, newer(devices.get(device.devEui), device));
       schedule();
     },
   };
+}
+
+function newer(old, next) {
+  return old && old.updatedAtMs > next.updatedAtMs ? old : next;
 }
 
 function searchText(d) {
