@@ -3,6 +3,7 @@
 // continue night after night, and the success threshold's halt.
 
 import test from 'ava';
+import fc from 'fast-check';
 import { openWindow } from '../../src/campaign/schedule-windows.js';
 import type { CampaignSpecInput } from '../../src/campaign/spec.js';
 import { gpsSecondsToUnixMs } from '../../src/core/gps-time.js';
@@ -204,4 +205,35 @@ test('a status request that cannot go out before the session (the window) ends g
   t.true(requests[0]!.atMs >= nextStart);
   t.is(s.fragments(mark).length, 0, 'no fragment sent again');
   t.is(s.campaign.phase, 'completed');
+});
+
+test('property: any windows and zone - every multicast frame inside a window, and the campaign completes', (t) => {
+  const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  // Windows on a 5-minute grid, 30 min to 20 h long; starts spread over the year (DST changes included).
+  const windowArb = fc.tuple(fc.integer({ min: 0, max: 287 }), fc.integer({ min: 6, max: 240 })).map(([s, len]) => ({ start: hhmm(s * 5), end: hhmm(((s + len) % 288) * 5) }));
+  fc.assert(
+    fc.property(
+      fc.array(windowArb, { minLength: 1, maxLength: 2 }),
+      fc.constantFrom('UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata'),
+      fc.integer({ min: 0, max: 364 }),
+      (windows, timeZone, day) => {
+        const base = specInput({ fragmentation: { fragmentSizeBytes: 40 } });
+        const s = new Script({ ...base, schedule: { windows, timeZone }, multicast: { ...base.multicast, dr: 0 }, budgetShare: 0.1 } as CampaignSpecInput, BIG_BLOCK.subarray(0, 1500), T0 + day * 24 * HOUR);
+        s.start();
+        runHealthy(s, s.nowMs + 30 * 24 * HOUR);
+        const fragmentMs = s.ctx.worstCasePlan.airtimePerFragmentUs / 1000;
+        const inside = (atMs: number, endMs: number) => {
+          const w = openWindow(atMs, windows, timeZone);
+          return w !== undefined && endMs <= w.endMs;
+        };
+        return (
+          s.campaign.phase === 'completed' &&
+          s.fragments().every((f) => inside(f.atMs, f.atMs + fragmentMs)) &&
+          s.commandsOf('multicast').every((m) => inside(m.atMs, m.atMs + 1))
+        );
+      },
+    ),
+    { numRuns: 25 },
+  );
+  t.pass();
 });
