@@ -1,5 +1,5 @@
 // The composition root: the only place that wires concrete adapters to the campaign engine.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DEFAULT_CAMPAIGN_STATUS_TOPIC, DEFAULT_DEVICE_STATUS_TOPIC, mqttProtocolLevel } from './config/config-schema.js';
 import type { FuotaConfig } from './config/load-config.js';
@@ -22,16 +22,14 @@ import { bytesToHex } from './core/hex.js';
 import { CampaignEngine, type EngineOptions } from './campaign/engine.js';
 import type { CampaignStore } from './campaign/ports.js';
 import type { CampaignSpecInput } from './campaign/spec.js';
-import { demoFirmwarePair } from './demo/demo-firmware.js';
-import { packageVerifier } from './demo/device-verifier.js';
-import { reedSolomonReady } from './fec/rs-engine.js';
+import { buildDemoPackage, DEMO_TARGET_VERSION } from './demo/demo-package.js';
+import { simCampaign, type SimCampaign } from './demo/sim-campaign.js';
+import type { SigningKey } from './manifest/keys.js';
+import { RealTimeDriver } from './lns/sim/real-time-driver.js';
+import { startSimChirpstack } from './lns/sim/sim-chirpstack.js';
 import { Random } from './lns/sim/random.js';
 import { SimClock } from './lns/sim/sim-clock.js';
-import { buildSimFleet, type FleetScenario, type SimFleet } from './lns/sim/sim-fleet.js';
-import { buildPackage } from './manifest/build.js';
-import { JOJO_DELTA } from './manifest/jojo-delta.js';
-import { verifyingKeyOf, type SigningKey } from './manifest/keys.js';
-import { NAMESPACE_URL, uuidV5 } from './manifest/uuid5.js';
+import { buildSimFleet, DEFAULT_SCENARIO, type FleetScenario, type SimFleet } from './lns/sim/sim-fleet.js';
 import { MemoryCampaignStore } from './store/memory-campaign-store.js';
 import { SqliteCampaignStore } from './store/sqlite-campaign-store.js';
 
@@ -91,12 +89,6 @@ export interface SimulationOptions {
   encoding?: PayloadEncoding;
 }
 
-const TARGET_VERSION = 0x01010000;
-
-function generateSigningKey(): SigningKey {
-  return { algorithm: 'es256', privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey };
-}
-
 export function openStore(path: string): CampaignStore {
   return path === 'memory' ? new MemoryCampaignStore() : SqliteCampaignStore.open(path);
 }
@@ -110,16 +102,8 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
   const startMs = options.startMs ?? Date.UTC(2026, 10, 21, 8, 0, 0);
   const clock = new SimClock(startMs);
   const scenario = options.scenario;
-  const { oldImage, newImage } = demoFirmwarePair(options.firmwareBytes ?? 64 * 1024, scenario.seed);
-  const vendorId = uuidV5(NAMESPACE_URL, 'example.com');
-  const classId = uuidV5(NAMESPACE_URL, 'sensor-node-v1');
-  const trustedKey = generateSigningKey();
-  const signingKey = options.badSignature ? generateSigningKey() : trustedKey;
-  const built = buildPackage({ newImage, oldImage, delta: JOJO_DELTA, signingKey, vendorId, classId, firmwareVersion: TARGET_VERSION, format: 'compact' });
-  const verify = packageVerifier({ verifyingKey: verifyingKeyOf(trustedKey), vendorId, classId, rankOnlyVersion: TARGET_VERSION });
-  const otherVendor = packageVerifier({ verifyingKey: verifyingKeyOf(generateSigningKey()), vendorId, classId, rankOnlyVersion: TARGET_VERSION });
-  const rejectImage = (block: Uint8Array | null, current: { image: Uint8Array; firmwareVersion: number }) =>
-    block === null ? ({ status: 'corrupt', reason: 'simulated rejection' } as const) : otherVendor(block, current);
+  const demoPackage = buildDemoPackage({ firmwareBytes: options.firmwareBytes ?? 64 * 1024, seed: scenario.seed, badSignature: Boolean(options.badSignature) });
+  const { oldImage, newImage, verifyImage: verify, rejectImage } = demoPackage;
   const rsEngine = scenario.payloadMode === 'full' ? await reedSolomonReady() : undefined;
   const fleet = buildSimFleet({
     scenario: { ...scenario, firmwareVersion: scenario.firmwareVersion },
@@ -138,13 +122,13 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
   const spec: CampaignSpecInput = {
     id: options.campaignId ?? 'demo',
     name: 'simulated fleet update',
-    firmware: { version: TARGET_VERSION },
+    firmware: { version: DEMO_TARGET_VERSION },
     devices: fleet.targets,
     // On the wire, the simulated ChirpStack spaces class C items as ChirpStack does: plan with it.
     multicast: { mcKey, gateways: fleet.gateways, ...(options.transport === 'wire' ? { classCMarginMs: DEMO_CLASS_C_MARGIN_MS } : {}) },
     ...options.spec,
   };
-  const base = { clock, fleet, store, spec, block: built.bytes, startMs, sizes: { oldImageBytes: oldImage.length, newImageBytes: newImage.length, packageBytes: built.bytes.length } };
+  const base = { clock, fleet, store, spec, block: demoPackage.bytes, startMs, sizes: { oldImageBytes: oldImage.length, newImageBytes: newImage.length, packageBytes: demoPackage.bytes.length } };
   if (options.transport === 'wire') {
     const wired = await wireSimulatedFleet({ clock, fleet, store, encoding: options.encoding ?? 'json', uplinkIntervalMs: scenario.uplinkIntervalMs, engine: options.engine ?? {} });
     for (const member of fleet.members) member.device.boot();
@@ -408,4 +392,104 @@ function statusPublisher(config: FuotaConfig, mqtt: MqttConnection, log: Logger)
     format: events.format,
     onError: (error, topic) => log.warn({ err: error, topic }, 'status event not built'),
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// `fuota sim chirpstack`: a simulated ChirpStack (MQTT integration + gRPC API) and fleet in real
+// time, configured from the same file as `fuota serve`, so that the service can be tried alone.
+
+export interface SimulatedChirpstackOptions {
+  devices: number;
+  seed: number;
+  uplinkIntervalMs: number;
+  /** Mean downlink loss per device (0..1). */
+  loss: number;
+  /** Run an aedes broker on the config's MQTT URL (127.0.0.1, its port) instead of using a broker there. */
+  embeddedBroker: boolean;
+  /** The vendor key the package is signed with and the simulated devices trust. */
+  signingKey: SigningKey;
+  onError?: (error: unknown, context: string) => void;
+}
+
+export interface SimulatedChirpstack {
+  /** What it serves, one line each. */
+  endpoints: string[];
+  fleet: SimFleet;
+  /** The campaign file content for the fleet, with the signed package. */
+  campaign(id: string): SimCampaign;
+  /** Stops the MQTT client, the gRPC server, the broker (when embedded) and the clock. */
+  stop(): Promise<void>;
+}
+
+/** The simulated devices' gateway when the config names none. */
+const SIM_GATEWAY = '0016c001ff10b001';
+
+export async function startSimulatedChirpstack(config: FuotaConfig, options: SimulatedChirpstackOptions): Promise<SimulatedChirpstack> {
+  const ns = config.networkServer;
+  const mqttConfig = ns.mqtt;
+  if (ns.api.tls) throw new CallerError('SIM_CONFIG_UNSUPPORTED', 'networkServer.api.tls: expected unset (the simulated ChirpStack serves plaintext gRPC), got a TLS section');
+  const brokerUrl = new URL(mqttConfig.url);
+  if (options.embeddedBroker) {
+    if (mqttConfig.protocolVersion !== '3.1.1') throw new CallerError('SIM_CONFIG_UNSUPPORTED', `networkServer.mqtt.protocolVersion: expected "3.1.1" with --embedded-broker (aedes speaks MQTT 3.1.1 only), got ${mqttConfig.protocolVersion}`);
+    if (brokerUrl.protocol !== 'mqtt:' || mqttConfig.tls) throw new CallerError('SIM_CONFIG_UNSUPPORTED', `networkServer.mqtt.url: expected mqtt:// without tls with --embedded-broker (plain TCP), got ${brokerUrl.protocol}//`);
+    if (!['localhost', '127.0.0.1'].includes(brokerUrl.hostname) || brokerUrl.port === '') throw new CallerError('SIM_CONFIG_UNSUPPORTED', `networkServer.mqtt.url: expected mqtt://127.0.0.1:PORT or mqtt://localhost:PORT with --embedded-broker, got ${mqttConfig.url}`);
+  }
+  const gateways = ns.gateways.length > 0 ? [...ns.gateways] : [SIM_GATEWAY];
+  const demoPackage = buildDemoPackage({ firmwareBytes: 4 * 1024, seed: options.seed, signingKey: options.signingKey });
+  const clock = new SimClock(Date.now());
+  const scenario: FleetScenario = { ...DEFAULT_SCENARIO, devices: options.devices, seed: options.seed, uplinkIntervalMs: options.uplinkIntervalMs, loss: options.loss, gateways: gateways.length };
+  const fleet = buildSimFleet({
+    scenario, clock, image: demoPackage.oldImage, verifyImage: demoPackage.verifyImage, rejectImage: demoPackage.rejectImage,
+    maxNbFrag: 2000, smallMaxNbFrag: 4, rsEngine: await reedSolomonReady(), gatewayId: (i) => gateways[i]!,
+  });
+  // ChirpStack keeps a LoRaWAN 1.0.x device's AppKey in nwk_key and its GenAppKey (our root) apart.
+  const keyRandom = new Random(options.seed).fork('nwk-keys');
+  const deviceKeys = new Map(fleet.targets.map((t) => [t.devEui, { nwkKeyHex: bytesToHex(keyRandom.bytes(16)), genAppKeyHex: t.rootKey }]));
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stop = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    const broker = options.embeddedBroker ? await EmbeddedBroker.start({ port: Number(brokerUrl.port) }) : undefined;
+    if (broker) cleanups.push(() => broker.close());
+    const driver = new RealTimeDriver(clock, { tickMs: 10 });
+    driver.start();
+    cleanups.push(() => driver.stop());
+    const mqtt = new MqttConnection({
+      url: broker?.url ?? mqttConfig.url,
+      clientId: `chirpstack-sim-${process.pid}`,
+      clean: true,
+      protocolVersion: mqttProtocolLevel(mqttConfig.protocolVersion),
+      keepaliveS: mqttConfig.keepaliveS,
+      ...(mqttConfig.username === undefined ? {} : { username: mqttConfig.username }),
+      ...(mqttConfig.password === undefined ? {} : { password: mqttConfig.password }),
+      ...(mqttConfig.tls ? { tls: mqttConfig.tls } : {}),
+    });
+    const sim = await startSimChirpstack({
+      network: fleet.network, clock, driver, mqtt, applicationId: ns.applicationId, apiToken: ns.api.token, gateways,
+      encoding: mqttConfig.format, topics: { event: mqttConfig.eventTopic, command: mqttConfig.commandTopic },
+      grpcBindAddress: ns.api.address, deviceKeys, multicastClassCMarginMs: ns.multicastClassCMarginMs,
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    cleanups.push(() => sim.stop());
+    for (const member of fleet.members) member.device.boot();
+    const first = fleet.targets[0]!.devEui;
+    const last = fleet.targets[fleet.targets.length - 1]!.devEui;
+    const endpoints = [
+      broker ? `MQTT broker: ${broker.url} (embedded aedes, MQTT 3.1.1 only)` : `MQTT broker: ${mqttConfig.url} (the config's; MQTT ${mqttConfig.protocolVersion})`,
+      `ChirpStack MQTT integration: application ${ns.applicationId}, ${mqttConfig.format} events on ${mqttConfig.eventTopic}, commands on ${mqttConfig.commandTopic}`,
+      `ChirpStack gRPC API: ${sim.grpcAddress} (plaintext; bearer token networkServer.api.token)`,
+      `fleet: ${fleet.targets.length} devices ${first}..${last} at firmware ${fleet.targets[0]!.firmwareVersion.toString(16).padStart(8, '0')}, an uplink every ${options.uplinkIntervalMs} ms, gateways ${gateways.join(', ')}`,
+    ];
+    return {
+      endpoints,
+      fleet,
+      campaign: (id) => simCampaign({ id, fleet, targetVersion: demoPackage.targetVersion, packageBytes: demoPackage.bytes, uplinkIntervalMs: options.uplinkIntervalMs }),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

@@ -96,6 +96,9 @@ export interface CampaignStatus {
   airtime: { fragmentsSent: number; airtimeMs: number; unicastSent: number; gatewayOverflows: number };
   createdAtMs: number;
   updatedAtMs: number;
+  /** Waiting for schedule.startAt ('start') or the next send window ('window'), until scheduleWaitUntilMs. */
+  scheduleWait?: 'start' | 'window';
+  scheduleWaitUntilMs?: number;
 }
 
 /** Copies only the keys whose value is defined (unset fields stay unset on the wire). */
@@ -147,6 +150,7 @@ export function campaignStatus(campaign: CampaignState, counts: { devices: numbe
     airtime: { fragmentsSent: campaign.airtime.fragmentsSent, airtimeMs: campaign.airtime.airtimeMs, unicastSent: campaign.airtime.unicastSent, gatewayOverflows: campaign.airtime.gatewayOverflows ?? 0 },
     createdAtMs: campaign.createdAtMs,
     updatedAtMs: campaign.updatedAtMs,
+    ...defined({ scheduleWait: campaign.scheduleWait?.reason, scheduleWaitUntilMs: campaign.scheduleWait?.untilMs }),
   };
 }
 

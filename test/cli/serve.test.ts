@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { Random } from '../../src/lns/sim/random.js';
 import { RealTimeDriver } from '../../src/lns/sim/real-time-driver.js';
-import { SimChirpstackGrpc } from '../../src/lns/sim/sim-chirpstack-grpc.js';
-import { SimChirpstackMqtt } from '../../src/lns/sim/sim-chirpstack-mqtt.js';
+import { startSimChirpstack as startSimulator } from '../../src/lns/sim/sim-chirpstack.js';
 import { SimClock } from '../../src/lns/sim/sim-clock.js';
 import { SimNetworkServer } from '../../src/lns/sim/sim-network-server.js';
 import { API_TOKEN, CLASS_C_MARGIN_MS, eventually, GATEWAY, mqttConnection, WireDevice, wireDeviceConfig, WIRE_BLOCK, WIRE_TARGET_VERSION, wireCampaignSpec, wireVerifyImage } from '../lns/chirpstack/chirpstack-wire-world.js';
@@ -41,7 +40,7 @@ interface SimChirpstack {
   close(): Promise<void>;
 }
 
-/** The simulated ChirpStack of chirpstack-wire-world.ts, without our side. */
+/** The simulated ChirpStack of chirpstack-wire-world.ts (src/lns/sim/sim-chirpstack.ts), without our side. */
 async function startSimChirpstack(devEuis: readonly string[]): Promise<SimChirpstack> {
   const applicationId = randomUUID();
   const clock = new SimClock(Date.now());
@@ -53,17 +52,15 @@ async function startSimChirpstack(devEuis: readonly string[]): Promise<SimChirps
   driver.start();
   // ChirpStack keeps a 1.0.x device's AppKey in nwk_key; TS005 roots at its GenAppKey (the devices' 07…07).
   const deviceKeys = new Map(devEuis.map((devEui) => [devEui, { nwkKeyHex: '5a'.repeat(16), genAppKeyHex: '07'.repeat(16) }]));
-  const grpcServer = await SimChirpstackGrpc.start({ network, clock, driver, apiToken: API_TOKEN, gateways: [GATEWAY], applicationIds: [applicationId], multicastClassCMarginMs: CLASS_C_MARGIN_MS, deviceKeys });
-  const simMqtt = await SimChirpstackMqtt.start({ network, mqtt: mqttConnection(broker, 'sim'), applicationId, encoding: 'json', driver, gatewayId: GATEWAY });
+  const chirpstack = await startSimulator({ network, clock, driver, mqtt: mqttConnection(broker, 'sim'), applicationId, apiToken: API_TOKEN, gateways: [GATEWAY], encoding: 'json', deviceKeys, multicastClassCMarginMs: CLASS_C_MARGIN_MS });
   for (const device of devices) device.boot();
   return {
     applicationId,
-    grpcAddress: grpcServer.address,
+    grpcAddress: chirpstack.grpcAddress,
     devices,
     close: async () => {
-      await simMqtt.stop();
-      await grpcServer.stop();
-      driver.stop();
+      await chirpstack.stop();
+      await driver.stop();
     },
   };
 }

@@ -140,3 +140,15 @@ test('every enum name we map to exists in the .proto (and the reverse)', (t) => 
   t.deepEqual(Object.values(CAMPAIGN_PHASE_NAMES).sort(), names(CampaignStatusType, 'Phase'));
   t.deepEqual(Object.values(WAVE_STAGE_NAMES).sort(), names(CampaignStatusType, 'Stage'));
 });
+
+test('CampaignStatus says what a scheduled campaign waits for, and it survives both wire forms', (t) => {
+  const untilMs = 1_763_780_400_000;
+  const state: CampaignState = { ...campaign(), phase: 'running', haltReason: undefined, scheduleWait: { reason: 'window', untilMs } };
+  const status = campaignStatus(state, { devices: 10, outcomes: {} });
+  t.is(status.scheduleWait, 'window');
+  t.is(status.scheduleWaitUntilMs, untilMs);
+  const wire = onWire(CampaignStatusType, status);
+  t.deepEqual(asObject(CampaignStatusType, encodeCampaignStatus(status, 'protobuf')), wire);
+  t.deepEqual(fromJson(CampaignStatusType, encodeCampaignStatus(status, 'json')).decoded, wire);
+  t.false('scheduleWait' in campaignStatus(campaign(), { devices: 10, outcomes: {} }));
+});

@@ -12,6 +12,7 @@ import { register as packageCommand } from './package.js';
 import { register as patch } from './patch.js';
 import { register as plan } from './plan.js';
 import { register as serve } from './serve.js';
+import { register as sim } from './sim.js';
 
 /** Each command lives in its own file and exports `register(program)`; listed here in help order. */
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -28,6 +29,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   diff,
   patch,
   serve,
+  sim,
 ];
 
 export function registerCommands(program: Command): void {

@@ -12,6 +12,7 @@ import { internalHandlers } from './sim-chirpstack-internal-service.js';
 import { SimChirpstackMulticast } from './sim-chirpstack-multicast.js';
 import { multicastGroupHandlers } from './sim-chirpstack-multicast-service.js';
 import { keepingRawRequest, type RawRequests } from './sim-chirpstack-raw-request.js';
+import { PeerError } from '../../core/errors.js';
 import { SimGrpcStatus, unauthenticated } from './sim-chirpstack-status.js';
 import { DEFAULT_SIM_CHIRPSTACK_VERSION, parseSimChirpstackVersion } from './sim-chirpstack-version.js';
 import type { RealTimeDriver } from './real-time-driver.js';
@@ -49,6 +50,8 @@ export interface SimChirpstackGrpcOptions {
   multicastClassBMarginMs?: number;
   /** PEM key and certificate to serve TLS; plain TCP otherwise. */
   tls?: { keyPem: string | Uint8Array; certPem: string | Uint8Array };
+  /** host:port to listen on; default 127.0.0.1 on a port the system picks. */
+  bindAddress?: string;
 }
 
 /**
@@ -63,6 +66,7 @@ export class SimChirpstackGrpc {
     private readonly server: Server,
     readonly port: number,
     readonly multicast: SimChirpstackMulticast,
+    private readonly bindAddress?: string,
   ) {}
 
   static async start(options: SimChirpstackGrpcOptions): Promise<SimChirpstackGrpc> {
@@ -103,13 +107,18 @@ export class SimChirpstackGrpc {
       ? ServerCredentials.createSsl(null, [{ private_key: Buffer.from(options.tls.keyPem), cert_chain: Buffer.from(options.tls.certPem) }])
       : ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync('127.0.0.1:0', credentials, (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
+      server.bindAsync(options.bindAddress ?? '127.0.0.1:0', credentials, (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
+    }).catch((error: unknown) => {
+      server.forceShutdown();
+      throw new PeerError('SIM_GRPC_NOT_STARTED', `simulated ChirpStack gRPC API: expected to listen on ${options.bindAddress ?? '127.0.0.1:0'}, got ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
-    return new SimChirpstackGrpc(server, port, multicast);
+    return new SimChirpstackGrpc(server, port, multicast, options.bindAddress);
   }
 
+  /** host:port for clients: the bind host (0.0.0.0 and :: as 127.0.0.1) and the bound port. */
   get address(): string {
-    return `127.0.0.1:${this.port}`;
+    const host = this.bindAddress?.replace(/:\d+$/, '') ?? '127.0.0.1';
+    return `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${this.port}`;
   }
 
   /** Stops at once: calls in flight end with UNAVAILABLE/CANCELLED. */

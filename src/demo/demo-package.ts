@@ -1,0 +1,55 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { ImageVerifier } from '../lns/sim/sim-device-config.js';
+import { buildPackage } from '../manifest/build.js';
+import { JOJO_DELTA } from '../manifest/jojo-delta.js';
+import { verifyingKeyOf, type SigningKey, type VerifyingKey } from '../manifest/keys.js';
+import { NAMESPACE_URL, uuidV5 } from '../manifest/uuid5.js';
+import { demoFirmwarePair } from './demo-firmware.js';
+import { packageVerifier } from './device-verifier.js';
+
+// The package every simulated campaign sends (`fuota demo`, `fuota sim chirpstack`): a signed
+// compact delta for a synthetic firmware pair, and the bootloader checks of the devices that
+// trust its key and of those that do not.
+
+/** The firmware version the demo package carries (1.1.0 as major.minor.patch.build bytes). */
+export const DEMO_TARGET_VERSION = 0x01010000;
+
+export interface DemoPackage {
+  oldImage: Uint8Array;
+  newImage: Uint8Array;
+  /** The signed package (what the campaign sends). */
+  bytes: Uint8Array;
+  targetVersion: number;
+  /** The vendor's public key the devices trust. */
+  verifyingKey: VerifyingKey;
+  /** The bootloader of a device that trusts the vendor key. */
+  verifyImage: ImageVerifier;
+  /** The bootloader of a device that trusts another key: rejects this package. */
+  rejectImage: ImageVerifier;
+}
+
+export function generateSigningKey(): SigningKey {
+  return { algorithm: 'es256', privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey };
+}
+
+export function buildDemoPackage(options: {
+  firmwareBytes: number;
+  seed: number;
+  /** The vendor key the devices trust and the package is signed with; default: a new P-256 key. */
+  signingKey?: SigningKey;
+  /** Sign with another key than the trusted one (every device must reject the package). */
+  badSignature?: boolean;
+}): DemoPackage {
+  const { oldImage, newImage } = demoFirmwarePair(options.firmwareBytes, options.seed);
+  const vendorId = uuidV5(NAMESPACE_URL, 'example.com');
+  const classId = uuidV5(NAMESPACE_URL, 'sensor-node-v1');
+  const trustedKey = options.signingKey ?? generateSigningKey();
+  const signingKey = options.badSignature ? generateSigningKey() : trustedKey;
+  const built = buildPackage({ newImage, oldImage, delta: JOJO_DELTA, signingKey, vendorId, classId, firmwareVersion: DEMO_TARGET_VERSION, format: 'compact' });
+  const verifyingKey = verifyingKeyOf(trustedKey);
+  const verifyImage = packageVerifier({ verifyingKey, vendorId, classId, rankOnlyVersion: DEMO_TARGET_VERSION });
+  const otherVendor = packageVerifier({ verifyingKey: verifyingKeyOf(generateSigningKey()), vendorId, classId, rankOnlyVersion: DEMO_TARGET_VERSION });
+  const rejectImage: ImageVerifier = (block, current) =>
+    block === null ? { status: 'corrupt', reason: 'simulated rejection' } : otherVendor(block, current);
+  return { oldImage, newImage, bytes: built.bytes, targetVersion: DEMO_TARGET_VERSION, verifyingKey, verifyImage, rejectImage };
+}

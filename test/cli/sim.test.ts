@@ -1,0 +1,178 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import { configSchema } from '../../src/config/config-schema.js';
+
+// `fuota sim chirpstack` then `fuota serve` with the same config, as a new user would try the
+// service: both as child processes, an embedded broker, free ports. The written campaign file is
+// dropped into the campaigns directory; the campaign must pass the fragment stage and complete
+// with every device confirmed (serve's JSON log says so), and SIGTERM must stop both cleanly.
+// Limits are generous (a busy 2-core machine): a run takes about 2-3 minutes.
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DEVICES = 3;
+
+interface Child {
+  exitedWith?: { code: number | null; signal: NodeJS.Signals | null };
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+  stderr(): string;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function fuota(args: readonly string[]): Child {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/fuota.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const result: Child = { exited: Promise.resolve({ code: null, signal: null }), stdout: () => out, stderr: () => err, kill: (signal) => void child.kill(signal) };
+  result.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+    process.off('exit', killOnExit);
+    result.exitedWith = { code, signal };
+    resolve({ code, signal });
+  }));
+  return result;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Polls `check` until it holds; fails with `what` after `timeoutMs`, or at once when a child has exited. */
+async function eventually(check: () => boolean, timeoutMs: number, what: () => string, children: readonly Child[] = []): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    const gone = children.find((child) => child.exitedWith !== undefined);
+    if (gone) throw new Error(`a child exited (${JSON.stringify(gone.exitedWith)}) while waiting for ${what()}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function stopped(child: Child, limitMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'hung'> {
+  child.kill('SIGTERM');
+  return Promise.race([child.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), limitMs))]);
+}
+
+function tail(text: string, lines = 30): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Campaign vendor keys, once the config has them (admission): the sim's public key beside the config. */
+const VENDOR_KEYS = configSchema.safeParse({ networkServer: { kind: 'chirpstack', applicationId: 'a' }, campaigns: { vendorKeys: [] } }).success
+  ? ['  vendorKeys:', '    - vendor: example.com', '      publicKey: ./sim-update-pub.pem']
+  : [];
+
+function writeConfig(dir: string, mqttPort: number, grpcPort: number): string {
+  const file = path.join(dir, 'fuota.yaml');
+  fs.writeFileSync(file, [
+    'store:',
+    '  path: ./fuota.sqlite',
+    'networkServer:',
+    '  kind: chirpstack',
+    '  applicationId: 0c6a1f7e-5a0b-4c1d-9e2f-3a4b5c6d7e8f',
+    '  txAckTimeoutMs: 8000',
+    '  multicastQueuePollMs: 250',
+    '  multicastClassCMarginMs: 1000',
+    '  mqtt:',
+    `    url: mqtt://127.0.0.1:${mqttPort}`,
+    '    protocolVersion: "3.1.1"',
+    `    clientId: fuota-sim-test-${process.pid}`,
+    '  api:',
+    `    address: 127.0.0.1:${grpcPort}`,
+    '    token: sim-test-token',
+    'campaigns:',
+    '  directory: ./campaigns',
+    ...VENDOR_KEYS,
+    '',
+  ].join('\n'));
+  fs.mkdirSync(path.join(dir, 'campaigns'));
+  return file;
+}
+
+function logLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout.trim().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+test('fuota serve runs the campaign file fuota sim chirpstack wrote against its simulated ChirpStack and fleet', async (t) => {
+  t.timeout(540_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuota-sim-'));
+  const configFile = writeConfig(dir, await freePort(), await freePort());
+  const campaigns = path.join(dir, 'campaigns');
+  let sim: Child | undefined;
+  let serve: Child | undefined;
+  t.teardown(() => {
+    serve?.kill('SIGKILL');
+    sim?.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Written elsewhere first, so that the service's intake only meets the file once it is whole.
+  const staging = path.join(dir, 'staging');
+  sim = fuota(['sim', 'chirpstack', '--config', configFile, '--embedded-broker', '--devices', String(DEVICES), '--uplink-interval-ms', '1000', '--write-campaign', staging]);
+  const simChild = sim;
+  await eventually(() => simChild.stdout().includes('ready: '), 60_000, () => `the simulator ready; stdout:\n${simChild.stdout()}\nstderr:\n${simChild.stderr()}`, [simChild]);
+  const printed = simChild.stdout();
+  t.regex(printed, /^MQTT broker: mqtt:\/\/127\.0\.0\.1:\d+ \(embedded/m);
+  t.regex(printed, /^ChirpStack gRPC API: 127\.0\.0\.1:\d+ /m);
+  t.regex(printed, /^ChirpStack MQTT integration: application 0c6a1f7e-5a0b-4c1d-9e2f-3a4b5c6d7e8f, json events/m);
+  t.regex(printed, new RegExp(`^fleet: ${DEVICES} devices `, 'm'));
+  t.true(fs.existsSync(path.join(dir, 'sim-update-pub.pem')), printed);
+
+  const written = fs.readdirSync(staging);
+  const campaignName = written.find((name) => name.endsWith('.json'));
+  t.truthy(campaignName, written.join(', '));
+  const campaignFile = JSON.parse(fs.readFileSync(path.join(staging, campaignName!), 'utf8')) as { spec: { id: string; devices: Array<{ devEui: string; rootKey?: string }> }; package: string };
+  const campaignId = campaignFile.spec.id;
+  t.is(campaignFile.spec.devices.length, DEVICES);
+  t.true(campaignFile.spec.devices.every((d) => d.rootKey === undefined), 'root keys come from the simulated ChirpStack');
+  t.true(fs.statSync(path.join(staging, campaignFile.package)).size > 0);
+
+  const startedAt = Date.now();
+  serve = fuota(['serve', '--config', configFile]);
+  const serveChild = serve;
+  await eventually(() => serveChild.stdout().includes('fuota service started'), 60_000, () => `the service started; stdout:\n${tail(serveChild.stdout())}\nstderr:\n${serveChild.stderr()}`, [simChild, serveChild]);
+  fs.copyFileSync(path.join(staging, campaignFile.package), path.join(campaigns, campaignFile.package));
+  fs.copyFileSync(path.join(staging, campaignName!), path.join(campaigns, `${campaignName}.part`));
+  fs.renameSync(path.join(campaigns, `${campaignName}.part`), path.join(campaigns, campaignName!));
+
+  const progress = () => logLines(serveChild.stdout()).filter((line) => line['msg'] === 'campaign progress' && line['campaignId'] === campaignId);
+  const why = () => `serve stdout:\n${tail(serveChild.stdout())}\nserve stderr:\n${serveChild.stderr()}\nsim stderr:\n${simChild.stderr()}`;
+  await eventually(() => fs.existsSync(path.join(campaigns, `${campaignName}.accepted`)), 60_000, () => `the campaign file accepted; files: ${fs.readdirSync(campaigns).join(', ')}; ${why()}`, [simChild, serveChild]);
+  await eventually(() => progress().some((line) => line['stage'] === 'fragments'), 240_000, () => `the fragment stage; ${why()}`, [simChild, serveChild]);
+  const fragmentsAfterMs = Date.now() - startedAt;
+  await eventually(() => progress().some((line) => line['phase'] !== 'running'), 360_000, () => `the campaign finished; ${why()}`, [simChild, serveChild]);
+  t.log(`fragments ${(fragmentsAfterMs / 1000).toFixed(0)} s, finished ${((Date.now() - startedAt) / 1000).toFixed(0)} s after fuota serve was spawned`);
+  const last = progress().at(-1)!;
+  t.is(last['phase'], 'completed', JSON.stringify(last));
+
+  t.deepEqual(await stopped(serveChild, 30_000), { code: 0, signal: null }, why());
+  t.deepEqual(await stopped(simChild, 30_000), { code: 0, signal: null }, `sim stderr:\n${simChild.stderr()}`);
+  t.is(serveChild.stderr(), '');
+  t.is(simChild.stderr(), '');
+  t.regex(simChild.stdout(), /stopped\n$/);
+});
+
+test('fuota sim chirpstack --embedded-broker refuses an MQTT 5 config with one line naming the field', async (t) => {
+  t.timeout(60_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuota-sim-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const configFile = writeConfig(dir, await freePort(), await freePort());
+  fs.writeFileSync(configFile, fs.readFileSync(configFile, 'utf8').replace('    protocolVersion: "3.1.1"\n', ''));
+  const child = fuota(['sim', 'chirpstack', '--config', configFile, '--embedded-broker']);
+  const exit = await Promise.race([child.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 45_000))]);
+  if (exit === 'hung') child.kill('SIGKILL');
+  t.deepEqual(exit, { code: 1, signal: null }, child.stderr());
+  t.regex(child.stderr(), /^fuota: networkServer\.mqtt\.protocolVersion: expected "3\.1\.1" with --embedded-broker .*, got 5\n$/);
+});
