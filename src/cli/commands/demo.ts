@@ -8,6 +8,9 @@ import { DEFAULT_STACK_MIX, formatStackMix, parseStackMix } from '../../demo/sta
 import { expectedOutcomes } from '../../demo/expectations.js';
 import { ProgressBar } from '../progress-bar.js';
 import { campaignReport } from '../../campaign/report.js';
+import { CampaignEventHub } from '../../api/campaign-event-hub.js';
+import { parseListen } from '../../api/rest/rest-server.js';
+import { linger, startDemoApi } from '../demo-api.js';
 
 const SIMULATED_LIMIT_MS = 14 * 86_400_000;
 
@@ -47,6 +50,9 @@ export function register(program: Command): void {
     .addOption(new Option('--transport <kind>', 'wire: embedded MQTT broker + simulated ChirpStack (MQTT + gRPC) + our ChirpStack adapter; in-process: the engine calls the simulated network directly (faster for large fleets)').choices(['wire', 'in-process']).default('wire'))
     .addOption(new Option('--encoding <format>', "ChirpStack integration encoding on the wire (its [integration.mqtt] json setting)").choices(['json', 'protobuf']).default('json'))
     .option('--json', 'print the result as JSON instead of tables')
+    .option('--api <host:port>', 'serve the operator API, dashboard and metrics during the demo (docs/api.md)', (text: string) => (parseListen(text, '--api'), text))
+    .option('--api-token <token>', 'require this bearer token (admin scope) on the API')
+    .option('--linger <seconds>', 'keep the API up this long after the demo ends', count('linger', 0, 7 * 86_400), 0)
     .action(async (options) => {
       const scenario: FleetScenario = {
         ...DEFAULT_SCENARIO,
@@ -62,6 +68,8 @@ export function register(program: Command): void {
         payloadMode: options.devices > 2000 ? 'rank-only' : 'full',
       };
       const bar = new ProgressBar();
+      if (options.apiToken !== undefined && options.api === undefined) throw new CallerError('INVALID_ARGUMENT', '--api-token: expected --api HOST:PORT with it, got no --api');
+      const hub = new CampaignEventHub();
       const world = await createSimulatedWorld({
         scenario,
         storePath: options.store,
@@ -70,6 +78,11 @@ export function register(program: Command): void {
         spec: { rollout: { canaryFraction: options.canary } },
         transport: options.transport,
         encoding: options.encoding,
+        engine: { onTransition: hub.onTransition },
+      });
+      const api = options.api === undefined ? undefined : await startDemoApi(world, hub, { listen: options.api, ...(options.apiToken === undefined ? {} : { token: options.apiToken }) }).catch(async (error: unknown) => {
+        await world.close();
+        throw error;
       });
       const { engine, clock, fleet, startMs } = world;
       const spec = parseCampaignSpec(world.spec);
@@ -91,7 +104,8 @@ export function register(program: Command): void {
         },
       });
       bar.finish();
-      await world.close();
+      // With --api the store stays open for the API until the linger is over.
+      if (!api) await world.close();
       const view = engine.view(id)!;
       const devices = [...view.devices.values()];
       const expected = expectedOutcomes(fleet.members, spec, Boolean(options.badSignature));
@@ -123,5 +137,10 @@ export function register(program: Command): void {
         out.write(mismatches.length === 0 ? 'outcome as the scenario expects\n' : `${mismatches.length} devices did not end as the scenario expects: ${mismatches.slice(0, 5).map((d) => `${d.devEui} ${d.outcome ?? d.phase} (expected ${expected.get(d.devEui)})`).join(', ')}\n`);
       }
       process.exitCode = mismatches.length === 0 ? 0 : 1;
+      if (api) {
+        await linger(options.linger);
+        await api.close();
+        await world.close();
+      }
     });
 }
