@@ -22,3 +22,12 @@ test('the report counts outcomes and groups the reasons, most frequent first', (
   t.is(report.durationMs, 60_000);
   t.is(campaignReport(campaign, states).outcomes.open, 5);
 });
+
+test('the report of a campaign waiting for its start says until when; a finished one says nothing of it', (t) => {
+  const devices = [{ devEui: '0000000000000001', rootKey: '11'.repeat(16) }];
+  const spec = parseCampaignSpec({ id: 'r', firmware: { version: 2 }, devices, multicast: { mcKey: '00'.repeat(16) }, schedule: { startAt: '2026-01-05T02:00:00+01:00' } });
+  const { campaign, devices: states } = initialState(spec, 1_000);
+  const waiting = { ...campaign, scheduleWait: { reason: 'start' as const, untilMs: Date.UTC(2026, 0, 5, 1) } };
+  t.deepEqual(campaignReport(waiting, states).scheduleWait, { reason: 'start', untilMs: Date.UTC(2026, 0, 5, 1) });
+  t.false('scheduleWait' in campaignReport(campaign, states));
+});
