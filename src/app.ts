@@ -22,6 +22,7 @@ import { bytesToHex } from './core/hex.js';
 import { CampaignEngine, type EngineOptions } from './campaign/engine.js';
 import type { CampaignStore } from './campaign/ports.js';
 import type { CampaignSpecInput } from './campaign/spec.js';
+import { reedSolomonReady } from './fec/rs-engine.js';
 import { buildDemoPackage, DEMO_TARGET_VERSION } from './demo/demo-package.js';
 import { simCampaign, type SimCampaign } from './demo/sim-campaign.js';
 import type { SigningKey } from './manifest/keys.js';
