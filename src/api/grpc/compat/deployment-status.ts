@@ -19,7 +19,11 @@ const ANSWERS: Record<Step, RegExp> = {
   fragStatus: /\bFragSessionStatusAns\b/,
 };
 
-/** When each step completed for a device: its answer in the log (first; the last status answer), else the status's timestamps. */
+/**
+ * When each step completed for a device: its answer in the log (the first; the last status
+ * answer), else the status's timestamps (setup done; fragments status, else block complete, for a
+ * device that said so with FragDataBlockReceivedReq rather than a status answer).
+ */
 export function deviceSteps(device: DeviceStatus, log: readonly DeviceLogEntry[]): Partial<Record<Step, number>> {
   const up = log.filter((e) => e.direction === 'up');
   const first = (step: Step) => up.find((e) => ANSWERS[step].test(e.text))?.atMs;
@@ -29,7 +33,7 @@ export function deviceSteps(device: DeviceStatus, log: readonly DeviceLogEntry[]
     mcGroupSetup: first('mcGroupSetup') ?? setupDone,
     mcSession: first('mcSession'),
     fragSessionSetup: first('fragSessionSetup') ?? setupDone,
-    fragStatus: last('fragStatus') ?? device.fragmentsStatusAtMs,
+    fragStatus: last('fragStatus') ?? device.fragmentsStatusAtMs ?? device.timestamps.completeAtMs,
   };
   return Object.fromEntries(Object.entries(steps).filter(([, v]) => v !== undefined));
 }
@@ -54,7 +58,8 @@ function stepFields(steps: Partial<Record<Step, number>>): Record<string, { seco
 
 /**
  * GetDeploymentStatusResponse. `logs` holds each device's log (oldest first); enqueue completed =
- * the first FragSessionStatusReq sent (we ask once the last fragment went out).
+ * the first FragSessionStatusReq sent to a device (we ask once the last fragment went out), else
+ * the first fragment-status answer or block completion of any device (an upper bound).
  */
 export function deploymentStatus(campaign: CampaignStatus, devices: readonly DeviceStatus[], logs: ReadonlyMap<string, readonly DeviceLogEntry[]>): object {
   const rows = devices.map((status) => ({ status, steps: deviceSteps(status, logs.get(status.devEui) ?? []) }));
@@ -64,6 +69,8 @@ export function deploymentStatus(campaign: CampaignStatus, devices: readonly Dev
     if (at !== undefined) deployment[step] = at;
   }
   const statusRequests = [...logs.values()].flatMap((log) => log.filter((e) => e.direction === 'down' && /\bFragSessionStatusReq\b/.test(e.text)).map((e) => e.atMs));
+  // Asked by multicast (no unicast request in any log): the first device's answer bounds it.
+  if (statusRequests.length === 0) statusRequests.push(...rows.flatMap((r) => (r.steps.fragStatus === undefined ? [] : [r.steps.fragStatus])));
   return {
     createdAt: timestamp(campaign.createdAtMs),
     updatedAt: timestamp(campaign.updatedAtMs),
