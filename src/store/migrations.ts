@@ -78,6 +78,20 @@ export const MIGRATIONS: readonly Migration[] = [
     // Partial: finished campaigns have no wake time and stay out of the index.
     sql: `CREATE INDEX campaign_states_by_next_wake_ms ON campaign_states (next_wake_ms) WHERE next_wake_ms IS NOT NULL;`,
   },
+  {
+    version: 3,
+    name: 'API tokens',
+    // `fuota token`: only the SHA-256 of a token is kept (hex, as api.tokens[].tokenSha256 in the
+    // config); revoking deletes the row. Few rows: the verifier reads them all and compares each.
+    sql: `
+      CREATE TABLE api_tokens (
+        name          TEXT PRIMARY KEY,
+        scope         TEXT NOT NULL CHECK (scope IN ('read', 'admin')),
+        token_sha256  TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export interface SchemaVersion {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 // One import per command file (keep this list sorted by file name).
 import { register as airtime } from './airtime.js';
+import { register as campaign } from './campaign.js';
 import { register as decode } from './decode.js';
 import { register as demo } from './demo.js';
 import { register as defragment } from './defragment.js';
@@ -13,6 +14,7 @@ import { register as patch } from './patch.js';
 import { register as plan } from './plan.js';
 import { register as serve } from './serve.js';
 import { register as sim } from './sim.js';
+import { register as token } from './token.js';
 
 /** Each command lives in its own file and exports `register(program)`; listed here in help order. */
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -30,6 +32,8 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   patch,
   serve,
   sim,
+  campaign,
+  token,
 ];
 
 export function registerCommands(program: Command): void {

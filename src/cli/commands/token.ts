@@ -1,0 +1,62 @@
+import { Command, Option } from 'commander';
+import { checkTokenScope, SqliteTokenStore } from '../../store/sqlite-token-store.js';
+import { formatTable } from '../campaign/text-table.js';
+import { tokenStorePath } from '../token/token-store-path.js';
+
+// `fuota token create|list|revoke`: API bearer tokens kept (as SHA-256 digests) in the service's
+// SQLite store, read by `fuota serve` at every request. The token itself is printed once, by
+// create, on stdout alone (so that `TOKEN=$(fuota token create ...)` works) and never again.
+
+interface StoreFlags {
+  config?: string;
+  store?: string;
+  json?: boolean;
+}
+
+function storeOptions(command: Command): Command {
+  return command
+    .option('--config <file>', "the service's configuration file: tokens go to its store.path (default store /var/lib/fuota/fuota.sqlite)")
+    .option('--store <file>', 'the SQLite store file itself, instead of --config')
+    .option('--json', 'machine-readable output');
+}
+
+async function withStore<T>(flags: StoreFlags, action: (store: SqliteTokenStore) => T): Promise<T> {
+  const store = SqliteTokenStore.open(await tokenStorePath(flags));
+  flags.store = store.file;
+  try {
+    return action(store);
+  } finally {
+    store.close();
+  }
+}
+
+export function register(program: Command): void {
+  const group = program.command('token').description('API bearer tokens of fuota serve (stored hashed in its SQLite store)');
+  storeOptions(
+    group
+      .command('create')
+      .description('create a token and print it once (only its SHA-256 is kept)')
+      .requiredOption('--name <name>', 'a unique name (letters, digits, . _ -)')
+      .addOption(new Option('--scope <scope>', 'read: every GET; admin: everything').choices(['read', 'admin']).makeOptionMandatory()),
+  ).action(async (flags: StoreFlags & { name: string; scope: string }) => {
+    const created = await withStore(flags, (store) => store.create(flags.name, checkTokenScope(flags.scope)));
+    if (flags.json) process.stdout.write(`${JSON.stringify(created)}\n`);
+    else {
+      process.stdout.write(`${created.token}\n`);
+      process.stderr.write(`token ${created.name} (scope ${created.scope}) created in ${flags.store}; it is shown only now\n`);
+    }
+  });
+  storeOptions(group.command('list').description('names, scopes and creation times of the stored tokens (never the tokens)')).action(async (flags: StoreFlags) => {
+    const tokens = await withStore(flags, (store) => store.list());
+    if (flags.json) process.stdout.write(`${JSON.stringify(tokens)}\n`);
+    else if (tokens.length === 0) process.stdout.write('no tokens\n');
+    else process.stdout.write(formatTable(['NAME', 'SCOPE', 'CREATED'], tokens.map((t) => [t.name, t.scope, new Date(t.createdAtMs).toISOString()])));
+  });
+  storeOptions(group.command('revoke').description('delete a token: it is refused from the next request on').argument('<name>', 'the token name')).action(
+    async (name: string, flags: StoreFlags) => {
+      await withStore(flags, (store) => store.revoke(name));
+      if (flags.json) process.stdout.write(`${JSON.stringify({ revoked: name })}\n`);
+      else process.stdout.write(`token ${name} revoked\n`);
+    },
+  );
+}
