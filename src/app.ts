@@ -9,7 +9,6 @@ import { ChirpstackNetworkServer } from './lns/chirpstack/chirpstack-network-ser
 import { wallClock } from './lns/chirpstack/chirpstack-wall-clock.js';
 import { ChirpstackGrpcClient } from './lns/chirpstack/grpc-client.js';
 import { chirpstackRegionOf } from './lns/chirpstack/chirpstack-region.js';
-import { ChirpstackRootKeySource } from './lns/chirpstack/chirpstack-root-keys.js';
 import { MqttConnection } from './lns/mqtt/mqtt-connection.js';
 import { StatusPublisher } from './status/status-publisher.js';
 import { EmbeddedBroker } from './lns/mqtt/embedded-broker.js';
@@ -18,6 +17,7 @@ import { SimChirpstackGrpc } from './lns/sim/sim-chirpstack-grpc.js';
 import { SimChirpstackMqtt, type SimChirpstackMqttStats } from './lns/sim/sim-chirpstack-mqtt.js';
 import { WireTraffic, type WireTrafficStats } from './lns/sim/wire-traffic.js';
 import { CampaignIntake } from './intake/campaign-directory-intake.js';
+import { createAdmission, type Admission } from './admission/create-admission.js';
 import { bytesToHex } from './core/hex.js';
 import { CampaignEngine, type EngineOptions } from './campaign/engine.js';
 import type { CampaignStore } from './campaign/ports.js';
@@ -272,6 +272,8 @@ export interface ServiceOptions {
 
 export interface Service {
   readonly engine: CampaignEngine;
+  /** Admission (src/admission/): what the campaign API calls before it creates a campaign. */
+  readonly admit: Admission;
   /** Connects, subscribes, resumes stored campaigns, starts the campaign intake. */
   start(): Promise<void>;
   /** Graceful: stops the intake, lets the engine finish queued work, then closes network, MQTT and store. */
@@ -339,6 +341,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     store,
     network,
     clock: wallClock,
+    maxUplinkSkewMs: ns.maxUplinkSkewMs,
     onTransition: (campaignId, result, live) => {
       // Never awaited: the transition may run inside an MQTT message handler (awaiting a publish there deadlocks).
       if (status) void status.onTransition(campaignId, result, live);
@@ -351,12 +354,15 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     },
     onCommandError: (campaignId, command, error) => log.error({ err: error, campaignId, command: command.type }, 'campaign command failed (kept in the outbox, retried)'),
   });
-  const intake = config.campaigns.directory === undefined ? undefined : new CampaignIntake(config.campaigns.directory, { ...config.campaigns.defaults, gateways: ns.gateways, classCMarginMs: ns.multicastClassCMarginMs }, engine, log, options.intakeIntervalMs ?? DEFAULT_INTAKE_INTERVAL_MS, new ChirpstackRootKeySource(grpc));
+  // One admission for every way in (campaign files, REST, gRPC): docs/package-format.md "Admission".
+  const admit = createAdmission(config, grpc, store);
+  const intake = config.campaigns.directory === undefined ? undefined : new CampaignIntake(config.campaigns.directory, admit, engine, log, options.intakeIntervalMs ?? DEFAULT_INTAKE_INTERVAL_MS);
   const theEngine = engine;
   let started = false;
   let stopped: Promise<void> | undefined;
   return {
     engine: theEngine,
+    admit,
     async start() {
       if (started) throw new CallerError('SERVICE_ALREADY_STARTED', 'service.start: expected a service not yet started, got a started one');
       started = true;

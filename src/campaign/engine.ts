@@ -16,6 +16,7 @@ import type { Clock, CampaignStore, NetworkServer, OutboxItem, Uplink } from './
 import { parseCampaignSpec, type CampaignSpec } from './spec.js';
 import type { CampaignState, DeviceState } from './state.js';
 import { initialState, transition } from './transition.js';
+import { DEFAULT_MAX_UPLINK_SKEW_MS, uplinkTime, UplinkTimeCounters } from './uplink-time.js';
 
 // Drives campaigns: feeds events to the pure state machine one at a time, commits each result
 // (state + commands in an outbox) before carrying the commands out, and wakes campaigns at the
@@ -42,6 +43,10 @@ export interface EngineOptions {
   onCommandError?: (campaignId: string, command: CampaignCommand, error: unknown) => void;
   /** Called when a timed wake-up of a campaign failed (it is tried again shortly). */
   onError?: (campaignId: string, error: unknown) => void;
+  /** An uplink time further than this behind our clock, or ahead of it, is replaced by ours (uplink-time.ts); default 5 min. */
+  maxUplinkSkewMs?: number;
+  /** Counts uplink times taken and replaced by reason (for metrics); the engine keeps its own when none is given. */
+  uplinkTimes?: UplinkTimeCounters;
 }
 
 const TERMINAL: ReadonlySet<CampaignState['phase']> = new Set(['completed', 'halted', 'cancelled']);
@@ -57,7 +62,12 @@ export class CampaignEngine {
   private rsEngine?: ReedSolomonEngine;
   private closed = false;
 
-  constructor(private readonly options: EngineOptions) {}
+  /** Uplink times taken from the network server and replaced by our clock, by reason. */
+  readonly uplinkTimes: UplinkTimeCounters;
+
+  constructor(private readonly options: EngineOptions) {
+    this.uplinkTimes = options.uplinkTimes ?? new UplinkTimeCounters();
+  }
 
   /** Validates and stores a new campaign, then starts it. */
   create(specInput: unknown, block: Uint8Array): Promise<string> {
@@ -102,7 +112,10 @@ export class CampaignEngine {
     return this.serial(async () => {
       const id = this.deviceIndex.get(uplink.devEui);
       if (!id) return; // not a device of any running campaign: the application's business
-      await this.apply(id, { type: 'uplink', atMs: uplink.atMs, devEui: uplink.devEui, fPort: uplink.fPort, payload: uplink.payload, ...(uplink.object !== undefined ? { object: uplink.object } : {}) });
+      const time = uplinkTime(uplink.atMs, this.options.clock.now(), this.options.maxUplinkSkewMs ?? DEFAULT_MAX_UPLINK_SKEW_MS);
+      if (time.rejected) this.uplinkTimes.replaced[time.rejected]++;
+      else this.uplinkTimes.taken++;
+      await this.apply(id, { type: 'uplink', atMs: time.atMs, devEui: uplink.devEui, fPort: uplink.fPort, payload: uplink.payload, ...(uplink.object !== undefined ? { object: uplink.object } : {}) });
     });
   }
 

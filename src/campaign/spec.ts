@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CallerError } from '../core/errors.js';
+import { parseFirmwareVersion } from '../manifest/firmware-version.js';
 import { selectTargets } from './target-selection.js';
 import { DEVICE_STACKS, type DeviceStack } from './device-stack.js';
 import { scheduleSchema } from './schedule-spec.js';
@@ -10,6 +11,21 @@ import { scheduleSchema } from './schedule-spec.js';
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `${bytes} bytes as hex`).transform((s) => s.toLowerCase());
 const eui = z.string().regex(/^[0-9a-fA-F]{16}$/, '16 hex digits').transform((s) => s.toLowerCase());
 const version = z.union([z.literal(1), z.literal(2)]);
+/**
+ * A firmware version as manifests carry it (u32): an integer, or "major.minor.patch" as every
+ * CLI command takes it, packed as manifest/firmware-version.ts does (so both forms compare).
+ */
+const firmwareVersion = z.union([
+  z.number().int().min(0).max(0xffffffff),
+  z.string().regex(/^\d+\.\d+\.\d+$/, 'major.minor.patch').transform((text, ctx) => {
+    try {
+      return parseFirmwareVersion(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'major.minor.patch with major, minor <= 255 and patch <= 65535' });
+      return z.NEVER;
+    }
+  }),
+]);
 
 const packageVersionsSchema = z.strictObject({ ts003: version.optional(), ts004: version.optional(), ts005: version.optional() });
 
@@ -24,7 +40,7 @@ export const deviceProfileSchema = z.strictObject({
   v2Seed: z.enum(['N', 'N-M']).optional(),
 });
 
-export const deviceTargetSchema = z.object({
+export const deviceTargetSchema = z.strictObject({
   devEui: eui,
   /** GenAppKey (LoRaWAN 1.0.x) or AppKey (1.1): the root of McKEKey and DataBlockIntKey. */
   rootKey: hex(16),
@@ -40,18 +56,21 @@ export const deviceTargetSchema = z.object({
   reedSolomon: z.boolean().optional(),
   /** TS004 v2 PRBS seed: 'N' (v2.0.0 text) or 'N-M' (LoRa Basics Modem). Default: 'N-M' for lbm, else 'N'. */
   v2Seed: z.enum(['N', 'N-M']).optional(),
-  firmwareVersion: z.number().int().min(0).max(0xffffffff).optional(),
+  firmwareVersion: firmwareVersion.optional(),
+  /** SHA-256 of the image the device runs, when the inventory knows it: a delta's precursor must match (admission). */
+  firmwareSha256: hex(32).optional(),
   /** The device model (the manifest's device class), for selection. */
   deviceClass: z.string().optional(),
   tags: z.record(z.string(), z.string()).default({}),
 });
 
-export const campaignSpecSchema = z.object({
+// Strict objects throughout: a misspelt key ("rolout") is an error, not a silently ignored setting (as in the config).
+export const campaignSpecSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1..64)'),
   name: z.string().default(''),
-  firmware: z.object({
-    /** The version the devices must report after the reboot (TS006 DevVersionAns FWversion). */
-    version: z.number().int().min(0).max(0xffffffff),
+  firmware: z.strictObject({
+    /** The version the devices must report after the reboot (TS006 DevVersionAns FWversion); admission fills it from the manifest. */
+    version: firmwareVersion,
     /** FragSessionSetupReq Descriptor; default: the version, little-endian. Never silently zero. */
     descriptor: hex(4).optional(),
     /**
@@ -80,14 +99,14 @@ export const campaignSpecSchema = z.object({
   devices: z.array(deviceTargetSchema).min(1),
   /** Update only the devices that match (tags, device class, current firmware version). */
   select: z
-    .object({
+    .strictObject({
       tags: z.record(z.string(), z.string()).optional(),
       deviceClass: z.string().optional(),
-      firmwareVersion: z.number().int().min(0).max(0xffffffff).optional(),
+      firmwareVersion: firmwareVersion.optional(),
     })
     .optional(),
   rollout: z
-    .object({
+    .strictObject({
       /** Share of the devices updated first; 0 = one wave. */
       canaryFraction: z.number().min(0).max(1).default(0.1),
       /** Halt after a wave whose failure rate passes this (0..1). */
@@ -97,7 +116,7 @@ export const campaignSpecSchema = z.object({
     })
     .prefault({}),
   multicast: z
-    .object({
+    .strictObject({
       mcAddr: z.number().int().min(0).max(0xffffffff).default(0x01fffff0),
       /** McKey (16 bytes hex); the composition root draws one at random when omitted. */
       mcKey: hex(16),
@@ -118,7 +137,7 @@ export const campaignSpecSchema = z.object({
       classCMarginMs: z.number().int().min(0).max(600_000).default(0),
     }),
   fragmentation: z
-    .object({
+    .strictObject({
       fragIndex: z.number().int().min(0).max(3).default(0),
       /** Bytes per fragment; 0 = the largest the DR allows. */
       fragmentSizeBytes: z.number().int().min(0).max(255).default(0),
@@ -133,7 +152,7 @@ export const campaignSpecSchema = z.object({
     })
     .prefault({}),
   timing: z
-    .object({
+    .strictObject({
       /** How long to wait for a class A device's answer before asking again. */
       answerTimeoutMs: z.number().int().positive().default(20 * 60_000),
       maxAttempts: z.number().int().min(1).max(100).default(6),
@@ -205,6 +224,10 @@ export function parseCampaignSpec(input: unknown): CampaignSpec {
   const result = campaignSpecSchema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      const path = [...issue.path, issue.keys[0]!].join('.');
+      throw new CallerError('UNKNOWN_CAMPAIGN_SPEC_KEY', `campaign spec ${path}: expected no such key (unknown keys are errors; see docs/campaign.md), got ${JSON.stringify(issue.keys[0])}`);
+    }
     const path = issue.path.length ? issue.path.join('.') : '(root)';
     throw new CallerError('INVALID_CAMPAIGN_SPEC', `campaign spec ${path}: ${issue.message}`);
   }

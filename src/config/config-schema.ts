@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRawPublicKeyHex, parsePublicKeyText } from '../manifest/public-key-text.js';
 import { isRegionName, regionNames } from '../radio/regions.js';
 import { statusTopicProblem } from '../status/status-topic.js';
 
@@ -140,6 +141,32 @@ const chirpstackSchema = z.strictObject({
   multicastClassCMarginMs: z.number({ error: 'expected a number of ms' }).int('expected a whole number of ms').min(0, 'expected a number of ms ≥ 0').max(600_000, 'expected at most 600000 ms').default(5_000),
   /** A multicast item not sent this long after its planned time is dropped (ChirpStack v4.10+ expires_at). */
   multicastExpiresAfterMs: positiveMs(5 * 60_000),
+  /**
+   * An uplink's `time` is only a hint: older than this by our clock, or in the future, and the
+   * engine times it by our clock instead (counted by reason; src/campaign/uplink-time.ts).
+   */
+  maxUplinkSkewMs: positiveMs(5 * 60_000),
+});
+
+/**
+ * A vendor's manifest-signing public key (docs/package-format.md, "Admission"): a package is
+ * only admitted when its manifest verifies with a key of its vendor. A raw hex key is checked
+ * here; a PEM file is read and checked by load-config.ts.
+ */
+const vendorKeySchema = z.strictObject({
+  /** The vendor domain the manifest's vendor ID is derived from (UUIDv5, `example.com`), or that UUID. */
+  vendor: nonEmpty('a vendor domain or UUID'),
+  /** A PEM file path (SPKI), or the raw key as hex (130/128 digits P-256, 64 Ed25519). */
+  publicKey: nonEmpty('a PEM file path or a raw public key in hex').superRefine((text, ctx) => {
+    if (!isRawPublicKeyHex(text)) return;
+    try {
+      parsePublicKeyText(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `expected a valid public key (${(error as Error).message})` });
+    }
+  }),
+  /** Device-class names (or UUIDs) this key may sign for; unset = any class of the vendor. */
+  deviceClasses: z.array(nonEmpty('a device class name or UUID'), { error: 'expected a list of device class names' }).min(1, 'expected at least one device class (or leave the key out)').optional(),
 });
 
 const apiTokenSchema = z.union(
@@ -155,6 +182,8 @@ const apiTokenSchema = z.union(
 const operatorApiSchema = z.strictObject({
   /** host:port to serve on; unset = no API. */
   listen: grpcAddress.optional(),
+  /** host:port for the gRPC API (proto/fuota_api.proto and chirpstack-fuota-server's service: docs/api.md "gRPC"); unset = no gRPC. */
+  grpcListen: grpcAddress.optional(),
   /** Bearer tokens; `read` may GET, `admin` may do everything. */
   tokens: z.array(apiTokenSchema, { error: 'expected a list of tokens' }).default([]),
   /** Without tokens the API only starts on a loopback address, unless this is true. */
@@ -200,6 +229,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Campaign spec files (JSON/YAML) to create on start; unset = campaigns come only through the CLI. */
       directory: filePath.optional(),
+      /** Keys packages must verify with; none = every package is refused (docs/package-format.md, "Admission"). */
+      vendorKeys: z.array(vendorKeySchema, { error: 'expected a list of { vendor, publicKey }' }).default([]),
       /** Filled into a campaign spec that does not say them. */
       defaults: z
         .strictObject({

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { CallerError } from '../core/errors.js';
 import { configIssues, ConfigError, expectedMessages, pathText, redactUrl, type ConfigIssue } from './config-issues.js';
 import { API_TOKEN_ENV, configSchema, MQTT_PASSWORD_ENV, type ConfigFile, type TlsFiles } from './config-schema.js';
+import { isRawPublicKeyHex, parsePublicKeyText } from '../manifest/public-key-text.js';
 
 // Reads config/fuota.yaml-style files: the only place of the config module that touches the
 // file system or the environment. Order: YAML → `env:NAME` strings replaced (anywhere, so that
@@ -28,7 +29,11 @@ export type ApiConfig = Omit<ApiFile, 'token' | 'tokenFile' | 'tls'> & { token: 
 export type NetworkServerConfig = Omit<NetworkServerFile, 'mqtt' | 'api'> & { mqtt: MqttConfig; api: ApiConfig };
 
 /** The validated configuration, secrets resolved, paths absolute. */
-export type FuotaConfig = Omit<ConfigFile, 'networkServer'> & { networkServer: NetworkServerConfig };
+export type FuotaConfig = Omit<ConfigFile, 'networkServer'> & {
+  networkServer: NetworkServerConfig;
+  /** The file it was loaded from (absolute): admission never takes it as a package. */
+  configFile?: string;
+};
 
 export interface LoadConfigOptions {
   /** Default process.env (tests pass their own). */
@@ -63,7 +68,7 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   // Carry on after an env: problem on an optional key, so that file problems are reported with it.
   const config = await resolveFiles(absolutePaths(parsed.data, dirname(resolve(file))), env, issues);
   if (issues.length > 0) throw new ConfigError(issues, file);
-  return config;
+  return { ...config, configFile: resolve(file) };
 }
 
 function substituteEnv(node: unknown, path: PropertyKey[], env: LoadConfigOptions['env'] & object, issues: ConfigIssue[]): unknown {
@@ -95,7 +100,11 @@ function absolutePaths(config: ConfigFile, base: string): ConfigFile {
       mqtt: { ...mqtt, passwordFile: absOpt(mqtt.passwordFile), tls: tls(mqtt.tls) },
       api: { ...api, tokenFile: absOpt(api.tokenFile), tls: tls(api.tls) },
     },
-    campaigns: { ...config.campaigns, directory: absOpt(config.campaigns.directory) },
+    campaigns: {
+      ...config.campaigns,
+      directory: absOpt(config.campaigns.directory),
+      vendorKeys: config.campaigns.vendorKeys.map((k) => (isRawPublicKeyHex(k.publicKey) ? k : { ...k, publicKey: abs(k.publicKey) })),
+    },
   };
 }
 
@@ -108,7 +117,29 @@ async function resolveFiles(config: ConfigFile, env: LoadConfigOptions['env'] & 
   if (mqttTls && !mqtt.url.startsWith('mqtts:')) issues.push({ path: 'networkServer.mqtt.url', expected: 'an mqtts:// URL when mqtt.tls is set', actual: JSON.stringify(redactUrl(mqtt.url)) });
   const resolvedMqtt = { ...mqttRest, ...(password === undefined ? {} : { password }), ...(mqttTls ? { tls: await pemFiles(mqttTls, 'networkServer.mqtt.tls', issues) } : {}) };
   const resolvedApi = { ...apiRest, token, ...(apiTls ? { tls: await pemFiles(apiTls, 'networkServer.api.tls', issues) } : {}) };
-  return { ...config, networkServer: { ...config.networkServer, mqtt: resolvedMqtt, api: resolvedApi } };
+  const vendorKeys = await vendorKeyTexts(config.campaigns.vendorKeys, issues);
+  return { ...config, campaigns: { ...config.campaigns, vendorKeys }, networkServer: { ...config.networkServer, mqtt: resolvedMqtt, api: resolvedApi } };
+}
+
+/** campaigns.vendorKeys with each PEM file read and checked: publicKey then holds PEM text or raw hex. */
+async function vendorKeyTexts(keys: ConfigFile['campaigns']['vendorKeys'], issues: ConfigIssue[]): Promise<ConfigFile['campaigns']['vendorKeys']> {
+  const out: ConfigFile['campaigns']['vendorKeys'] = [];
+  for (const [i, key] of keys.entries()) {
+    if (isRawPublicKeyHex(key.publicKey)) {
+      out.push(key);
+      continue;
+    }
+    const path = `campaigns.vendorKeys.${i}.publicKey`;
+    const text = await readText(key.publicKey, path, issues);
+    if (text === undefined) continue;
+    try {
+      parsePublicKeyText(text, path);
+      out.push({ ...key, publicKey: text });
+    } catch (error) {
+      issues.push({ path, expected: `a PEM public key (P-256 or Ed25519) in ${JSON.stringify(key.publicKey)}`, actual: (error as Error).message.replace(/^.*?: expected .*?, got /, '') });
+    }
+  }
+  return out;
 }
 
 interface SecretSource {

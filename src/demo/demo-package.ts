@@ -13,6 +13,9 @@ import { packageVerifier } from './device-verifier.js';
 
 /** The firmware version the demo package carries (1.1.0 as major.minor.patch.build bytes). */
 export const DEMO_TARGET_VERSION = 0x01010000;
+/** The vendor and device class names the manifest's ids derive from (UUIDv5 of the URL namespace). */
+export const DEMO_VENDOR = 'example.com';
+export const DEMO_DEVICE_CLASS = 'sensor-node-v1';
 
 export interface DemoPackage {
   oldImage: Uint8Array;
@@ -41,8 +44,8 @@ export function buildDemoPackage(options: {
   badSignature?: boolean;
 }): DemoPackage {
   const { oldImage, newImage } = demoFirmwarePair(options.firmwareBytes, options.seed);
-  const vendorId = uuidV5(NAMESPACE_URL, 'example.com');
-  const classId = uuidV5(NAMESPACE_URL, 'sensor-node-v1');
+  const vendorId = uuidV5(NAMESPACE_URL, DEMO_VENDOR);
+  const classId = uuidV5(NAMESPACE_URL, DEMO_DEVICE_CLASS);
   const trustedKey = options.signingKey ?? generateSigningKey();
   const signingKey = options.badSignature ? generateSigningKey() : trustedKey;
   const built = buildPackage({ newImage, oldImage, delta: JOJO_DELTA, signingKey, vendorId, classId, firmwareVersion: DEMO_TARGET_VERSION, format: 'compact' });

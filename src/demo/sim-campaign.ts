@@ -20,13 +20,13 @@ export interface SimCampaign {
   package: Uint8Array;
 }
 
-export function simCampaign(options: { id: string; fleet: SimFleet; targetVersion: number; packageBytes: Uint8Array; uplinkIntervalMs: number }): SimCampaign {
+export function simCampaign(options: { id: string; fleet: SimFleet; targetVersion: number; deviceClass: string; packageBytes: Uint8Array; uplinkIntervalMs: number }): SimCampaign {
   const u = options.uplinkIntervalMs;
   const spec: CampaignFileSpec = {
     id: options.id,
     name: `simulated fleet of ${options.fleet.targets.length} devices`,
     firmware: { version: options.targetVersion },
-    devices: options.fleet.targets.map(({ devEui, lorawanVersion, firmwareVersion, stack }) => ({ devEui, lorawanVersion, firmwareVersion, stack })),
+    devices: options.fleet.targets.map(({ devEui, lorawanVersion, firmwareVersion, stack }) => ({ devEui, lorawanVersion, firmwareVersion, stack, deviceClass: options.deviceClass })),
     // One wave: a trial run should end in minutes (a real rollout keeps the canary).
     rollout: { canaryFraction: 0 },
     // A class A downlink waits for the device's next uplink: every wait counts uplinks.

@@ -1,20 +1,18 @@
 // campaigns.directory: operators drop a campaign file (a spec and the path of its signed
-// package) and the service creates the campaign once, leaving a trace beside the file.
-import { randomBytes } from 'node:crypto';
+// package) and the service creates the campaign once, leaving a trace beside the file. Every
+// file passes admission first (src/admission/): the same checks as REST and gRPC.
 import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
+import type { AdmissionRequest, Admitted } from '../admission/admit-campaign.js';
 import type { CampaignEngine } from '../campaign/engine.js';
-import type { FuotaConfig } from '../config/load-config.js';
 import { CallerError } from '../core/errors.js';
-import { bytesToHex } from '../core/hex.js';
-import { withRootKeys, type RootKeySource } from './root-key-source.js';
 
 /** A campaign file in campaigns.directory: a spec and the signed package it sends. */
 interface CampaignFile {
   spec: Record<string, unknown>;
-  /** Path of the package (block) file, relative to the campaign file's directory. */
+  /** Path of the package file, relative to campaigns.directory (or absolute inside it). */
   package: string;
 }
 
@@ -24,9 +22,9 @@ const INTAKE_SETTLE_MS = 500;
 
 /**
  * Creates the campaigns dropped into a directory, each once: `x.json` becomes `x.json.accepted`,
- * or `x.json.rejected` with `x.json.error.txt` holding the one-line reason. With a RootKeySource,
- * devices listed without `rootKey` get it from the network server first; without one, a missing
- * rootKey fails the spec's validation.
+ * or `x.json.rejected` with `x.json.error.txt` holding the one-line reason. `admit` checks the
+ * file's spec and package and fills in what the network server and the config know (root keys,
+ * defaults, the version); nothing reaches the engine unless it agreed.
  */
 export class CampaignIntake {
   private timer: NodeJS.Timeout | undefined;
@@ -35,11 +33,10 @@ export class CampaignIntake {
 
   constructor(
     private readonly directory: string,
-    private readonly defaults: IntakeDefaults,
+    private readonly admit: (request: AdmissionRequest) => Promise<Admitted>,
     private readonly engine: Pick<CampaignEngine, 'create'>,
     private readonly log: Logger,
     private readonly intervalMs: number,
-    private readonly rootKeys?: RootKeySource,
   ) {}
 
   start(): void {
@@ -90,20 +87,10 @@ export class CampaignIntake {
       throw new CallerError('CAMPAIGN_FILE_SYNTAX', `campaign file ${basename(file)}: expected ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}, got ${(error as Error).message}`);
     }
     const campaign = campaignFileOf(parsed, basename(file));
-    const packagePath = resolve(dirname(file), campaign.package);
-    let block: Uint8Array;
-    try {
-      block = await readFile(packagePath);
-    } catch (error) {
-      throw new CallerError('CAMPAIGN_PACKAGE_UNREADABLE', `campaign file ${basename(file)} package: expected a readable file ${JSON.stringify(packagePath)}, got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    let spec = campaign.spec;
-    if (this.rootKeys) {
-      const filled = await withRootKeys(spec, this.rootKeys);
-      if (filled.read > 0) this.log.info({ file, devices: filled.read }, 'campaign intake: root keys read from the network server');
-      spec = filled.spec;
-    }
-    return this.engine.create(withDefaults(spec, this.defaults), block);
+    const admitted = await this.admit({ spec: campaign.spec, packagePath: campaign.package });
+    if (admitted.rootKeysRead > 0) this.log.info({ file, devices: admitted.rootKeysRead }, 'campaign intake: root keys read from the network server');
+    if (admitted.unchecked.length > 0) this.log.info({ file, unchecked: admitted.unchecked }, 'campaign intake: admitted with checks not made');
+    return this.engine.create(admitted.spec, admitted.block);
   }
 }
 
@@ -112,33 +99,10 @@ function campaignFileOf(value: unknown, name: string): CampaignFile {
   if (object === null || typeof object !== 'object' || typeof object.spec !== 'object' || object.spec === null || Array.isArray(object.spec)) {
     throw new CallerError('CAMPAIGN_FILE_INVALID', `campaign file ${name}: expected an object with "spec" (an object) and "package" (a path), got ${object === null || typeof object !== 'object' ? typeof object : `keys ${Object.keys(object).join(', ') || 'none'}`}`);
   }
+  const unknown = Object.keys(object).filter((key) => key !== 'spec' && key !== 'package');
+  if (unknown.length > 0) throw new CallerError('CAMPAIGN_FILE_INVALID', `campaign file ${name} ${unknown[0]}: expected only "spec" and "package" (unknown keys are errors), got ${JSON.stringify(unknown[0])}`);
   if (typeof object.package !== 'string' || object.package === '') {
     throw new CallerError('CAMPAIGN_FILE_INVALID', `campaign file ${name} package: expected a path to the package file, got ${JSON.stringify(object.package)}`);
   }
   return object as CampaignFile;
-}
-
-/**
- * campaigns.defaults, networkServer.gateways for multicast.gateways (the ledger then budgets each
- * of them) and networkServer.multicastClassCMarginMs for multicast.classCMarginMs.
- */
-export type IntakeDefaults = FuotaConfig['campaigns']['defaults'] & { gateways?: readonly string[]; classCMarginMs?: number };
-
-/** The defaults where the spec leaves them out; a random McKey when it gives none. */
-function withDefaults(spec: Record<string, unknown>, defaults: IntakeDefaults): Record<string, unknown> {
-  const given = spec['multicast'];
-  const multicast = given !== null && typeof given === 'object' && !Array.isArray(given) ? (given as Record<string, unknown>) : {};
-  if (given !== undefined && multicast !== given) return spec; // let the spec's own validation name the problem
-  return {
-    ...spec,
-    budgetShare: spec['budgetShare'] ?? defaults.budgetShare,
-    multicast: {
-      ...multicast,
-      region: multicast['region'] ?? defaults.region,
-      dr: multicast['dr'] ?? defaults.dr,
-      mcKey: multicast['mcKey'] ?? bytesToHex(randomBytes(16)),
-      ...(multicast['classCMarginMs'] === undefined && defaults.classCMarginMs !== undefined ? { classCMarginMs: defaults.classCMarginMs } : {}),
-      ...(multicast['gateways'] === undefined && defaults.gateways !== undefined && defaults.gateways.length > 0 ? { gateways: [...defaults.gateways] } : {}),
-    },
-  };
 }

@@ -43,7 +43,8 @@ test('the shipped config/fuota.yaml loads and validates', async (t) => {
 test('every default of the shipped file equals the schema default', async (t) => {
   const shipped = await loadConfig(DEFAULT_FILE, { env: ENV });
   const minimal = await loadConfig(write(MINIMAL), { env: ENV });
-  t.deepEqual(minimal, shipped);
+  // configFile names where each was loaded from.
+  t.deepEqual({ ...minimal, configFile: undefined }, { ...shipped, configFile: undefined });
 });
 
 test('defaults fill in a minimal file', async (t) => {

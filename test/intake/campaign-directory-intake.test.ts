@@ -1,33 +1,18 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { pino } from 'pino';
-import { parseCampaignSpec, type CampaignSpec } from '../../src/campaign/spec.js';
+import { admitCampaign, type AdmissionDeps } from '../../src/admission/admit-campaign.js';
 import { CallerError } from '../../src/core/errors.js';
 import { CampaignIntake } from '../../src/intake/campaign-directory-intake.js';
 import type { RootKeySource } from '../../src/intake/root-key-source.js';
+import { build, DEV_1, DEV_2, signingKey, spec, world, type World } from '../admission/admission-world.js';
 
-// A campaign file whose devices leave rootKey out: the intake fills it from a RootKeySource
-// before the engine sees the spec, or rejects the file with the source's one-line reason.
+// The campaigns directory: every file passes admission (test/admission/) before the engine sees
+// it. Accepted: `x.json.accepted` and a stored campaign; refused: `x.json.rejected` and
+// `x.json.error.txt` with the one-line reason, and nothing stored.
 
-const DEFAULTS = { region: 'EU868' as const, dr: 5, budgetShare: 0.5 };
-const DEV_1 = '70b3d57ed0000001';
-const DEV_2 = '70b3d57ed0000002';
 const KEYS: Record<string, string> = { [DEV_1]: '000102030405060708090a0b0c0d0e0f', [DEV_2]: '101112131415161718191a1b1c1d1e1f' };
-
-/** Validates like CampaignEngine.create (the same parser) and keeps what it was given. */
-function fakeEngine() {
-  const created: CampaignSpec[] = [];
-  return {
-    created,
-    async create(specInput: unknown, _block: Uint8Array): Promise<string> {
-      const spec = parseCampaignSpec(specInput);
-      created.push(spec);
-      return spec.id;
-    },
-  };
-}
 
 const source: RootKeySource = {
   async rootKey(devEui, lorawanVersion) {
@@ -38,44 +23,72 @@ const source: RootKeySource = {
 };
 
 /** Drops `update.json` (settled: older than the intake's settle time) and runs one intake until it is handled. */
-async function intake(t: ExecutionContext, devices: unknown[], rootKeys?: RootKeySource): Promise<{ file: string; engine: ReturnType<typeof fakeEngine> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'fuota-intake-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'block.bin'), Uint8Array.of(1, 2, 3, 4));
-  const file = join(dir, 'update.json');
-  writeFileSync(file, JSON.stringify({ spec: { id: 'fw-2', firmware: { version: 2 }, devices }, package: 'block.bin' }));
+async function intake(t: ExecutionContext, file: unknown, options: { rootKeys?: RootKeySource; known?: string[]; prepare?: (w: World) => void } = {}): Promise<{ path: string; w: World; reason?: string }> {
+  const w = world(t, options.known ? { known: options.known } : {});
+  options.prepare?.(w);
+  const path = join(w.dir, 'update.json');
+  writeFileSync(path, typeof file === 'string' ? file : JSON.stringify(file));
   const past = new Date(Date.now() - 10_000);
-  utimesSync(file, past, past);
-  const engine = fakeEngine();
-  const running = new CampaignIntake(dir, DEFAULTS, engine, pino({ level: 'silent' }), 10, rootKeys);
+  utimesSync(path, past, past);
+  const deps: AdmissionDeps = { ...w.deps, ...(options.rootKeys ? { rootKeys: options.rootKeys } : {}) };
+  const running = new CampaignIntake(w.dir, (request) => admitCampaign(request, deps), w.engine, pino({ level: 'silent' }), 10);
   running.start();
-  const until = Date.now() + 5_000;
-  while (!existsSync(`${file}.accepted`) && !existsSync(`${file}.rejected`) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  // Ends when the file is handled; the test's own timeout bounds a hang.
+  while (!existsSync(`${path}.accepted`) && !existsSync(`${path}.rejected`)) await new Promise((r) => setTimeout(r, 10));
   await running.stop();
-  return { file, engine };
+  return { path, w, ...(existsSync(`${path}.error.txt`) ? { reason: readFileSync(`${path}.error.txt`, 'utf8') } : {}) };
+}
+
+test('a signed package and a spec without a version: accepted, the version from the manifest', async (t) => {
+  const { path, w } = await intake(t, { spec: spec(), package: 'update.fpkg' }, { prepare: (w) => w.put('update.fpkg', build()) });
+  t.true(existsSync(`${path}.accepted`));
+  t.deepEqual((await w.store.list()).map((c) => c.id), ['fw-1-1-0']);
+  t.is(w.engine.view('fw-1-1-0')!.spec.firmware.version, 0x01010000);
+});
+
+const refused: Array<{ name: string; file: unknown; prepare?: (w: World) => void; reason: RegExp }> = [
+  { name: 'a package whose signature fails', file: { spec: spec(), package: 'evil.fpkg' }, prepare: (w) => w.put('evil.fpkg', build({ signingKey: signingKey() })), reason: /^package manifest signature \(es256, compact\): expected it to verify with a key of vendor example\.com in campaigns\.vendorKeys, got a signature that does not\n$/ },
+  { name: 'random bytes', file: { spec: spec(), package: 'random.bin' }, prepare: (w) => w.put('random.bin', Uint8Array.of(9, 9, 9, 9)), reason: /^package: expected a package as fuota package build writes it/ },
+  { name: 'the config file as the package', file: { spec: spec(), package: 'fuota.yaml' }, reason: /^package path "fuota\.yaml": expected a package file, got the service's own configuration or store\n$/ },
+  { name: 'a package outside the directory', file: { spec: spec(), package: '../update.fpkg' }, reason: /^package path "\.\.\/update\.fpkg": expected a path inside campaigns\.directory without "\.\."/ },
+  { name: 'an absolute path outside the directory', file: { spec: spec(), package: '/etc/passwd' }, reason: /^package path "\/etc\/passwd": expected a file inside campaigns\.directory .*, got "\/etc\/passwd", outside it\n$/ },
+  { name: 'an unknown spec key', file: { spec: spec({ rolout: { canaryFraction: 0 } }), package: 'update.fpkg' }, prepare: (w) => w.put('update.fpkg', build()), reason: /^campaign spec rolout: expected no such key/ },
+  { name: 'an unknown campaign file key', file: { spec: spec(), package: 'update.fpkg', pakage: 'x' }, reason: /^campaign file update\.json pakage: expected only "spec" and "package"/ },
+  { name: 'a version mismatch', file: { spec: spec({ firmware: { version: '2.0.0' } }), package: 'update.fpkg' }, prepare: (w) => w.put('update.fpkg', build()), reason: /^campaign spec firmware\.version: expected the package's .*, got "2\.0\.0"\n$/ },
+];
+
+for (const row of refused) {
+  test(`refused with its one-line reason, nothing stored: ${row.name}`, async (t) => {
+    const { path, w, reason } = await intake(t, row.file, row.prepare ? { prepare: row.prepare } : {});
+    t.true(existsSync(`${path}.rejected`), readdirSync(w.dir).join(', '));
+    t.regex(reason ?? '', row.reason);
+    t.is(reason!.trimEnd().split('\n').length, 1);
+    t.deepEqual(await w.store.list(), []);
+    t.deepEqual(w.sent, []);
+  });
 }
 
 test('devices without rootKey get it from the source; given keys are kept', async (t) => {
   const given = 'ff'.repeat(16);
-  const { file, engine } = await intake(t, [{ devEui: DEV_1 }, { devEui: '70B3D57ED0000003', rootKey: given }, { devEui: DEV_2 }], source);
-  t.true(existsSync(`${file}.accepted`));
-  t.is(engine.created.length, 1);
+  const devices = [{ devEui: DEV_1 }, { devEui: '70B3D57ED0000003', rootKey: given }, { devEui: DEV_2 }];
+  const { path, w } = await intake(t, { spec: spec({ devices }), package: 'update.fpkg' }, { rootKeys: source, known: [DEV_1, DEV_2, '70b3d57ed0000003'], prepare: (w) => w.put('update.fpkg', build()) });
+  t.true(existsSync(`${path}.accepted`));
   t.deepEqual(
-    engine.created[0]!.devices.map((d) => [d.devEui, d.rootKey]),
+    w.engine.view('fw-1-1-0')!.spec.devices.map((d) => [d.devEui, d.rootKey]),
     [[DEV_1, KEYS[DEV_1]], ['70b3d57ed0000003', given], [DEV_2, KEYS[DEV_2]]],
   );
 });
 
 test('a device the source has no key for rejects the whole file with its one-line reason', async (t) => {
-  const { file, engine } = await intake(t, [{ devEui: DEV_1 }, { devEui: '70b3d57ed00000ff' }], source);
-  t.true(existsSync(`${file}.rejected`));
-  t.is(readFileSync(`${file}.error.txt`, 'utf8'), 'device 70b3d57ed00000ff: ChirpStack has no GenAppKey (LoRaWAN 1.0.x devices need one for TS005)\n');
-  t.is(engine.created.length, 0, 'no partial campaign');
+  const devices = [{ devEui: DEV_1 }, { devEui: '70b3d57ed00000ff' }];
+  const { path, w, reason } = await intake(t, { spec: spec({ devices }), package: 'update.fpkg' }, { rootKeys: source, known: [DEV_1, '70b3d57ed00000ff'], prepare: (w) => w.put('update.fpkg', build()) });
+  t.true(existsSync(`${path}.rejected`));
+  t.is(reason, 'device 70b3d57ed00000ff: ChirpStack has no GenAppKey (LoRaWAN 1.0.x devices need one for TS005)\n');
+  t.deepEqual(await w.store.list(), [], 'no partial campaign');
 });
 
 test('without a source, a missing rootKey still fails the spec validation', async (t) => {
-  const { file, engine } = await intake(t, [{ devEui: DEV_1 }]);
-  t.true(existsSync(`${file}.rejected`));
-  t.regex(readFileSync(`${file}.error.txt`, 'utf8'), /^campaign spec devices\.0\.rootKey: /);
-  t.is(engine.created.length, 0);
+  const { path, reason } = await intake(t, { spec: spec({ devices: [{ devEui: DEV_1 }] }), package: 'update.fpkg' }, { prepare: (w) => w.put('update.fpkg', build()) });
+  t.true(existsSync(`${path}.rejected`));
+  t.regex(reason ?? '', /^campaign spec devices\.0\.rootKey: /);
 });

@@ -12,7 +12,7 @@ import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import { parseEui64 } from '../../core/eui.js';
 import { PeerError } from '../../core/errors.js';
 import { callUnary, type UnaryMethod } from './grpc-call.js';
-import { deviceKeysFromProto, unicastItemToProto, type DeviceKeysInfo, type UnicastEnqueueItem } from './grpc-device.js';
+import { deviceFromProto, deviceKeysFromProto, unicastItemToProto, type DeviceInfo, type DeviceKeysInfo, type UnicastEnqueueItem } from './grpc-device.js';
 import {
   createMulticastGroupBytes,
   multicastGroupFromProto,
@@ -43,8 +43,8 @@ export interface CallOverrides {
 
 /**
  * The part of ChirpStack v4's gRPC API that the FUOTA service uses: MulticastGroupService
- * (create, fill, enqueue, watch the queue drain, delete) and DeviceService (root keys, unicast
- * queue). Every method resolves with plain values or rejects with a FuotaError (grpc-errors.ts);
+ * (create, fill, enqueue, watch the queue drain, delete) and DeviceService (the device, root
+ * keys, unicast queue). Every method resolves with plain values or rejects with a FuotaError (grpc-errors.ts);
  * arguments are checked before anything is sent (ValueError, a CallerError).
  */
 export class ChirpstackGrpcClient {
@@ -132,6 +132,16 @@ export class ChirpstackGrpcClient {
     const request = new multicastPb.DeleteMulticastGroupRequest();
     request.setId(groupId);
     await this.call(this.multicast, 'MulticastGroupService.Delete', this.multicast.delete, request, call);
+  }
+
+  /** The device (DeviceService.Get); rejects with CHIRPSTACK_NOT_FOUND for a DevEUI ChirpStack does not know. */
+  async getDevice(devEui: string, call?: CallOverrides): Promise<DeviceInfo> {
+    const request = new devicePb.GetDeviceRequest();
+    request.setDevEui(parseEui64(devEui, 'devEui'));
+    const response = await this.call(this.device, 'DeviceService.Get', this.device.get, request, call);
+    const device = deviceFromProto(response);
+    if (!device) throw new PeerError('CHIRPSTACK_FIELD_MISSING', `DeviceService.Get at ${this.address}: expected device in the response, got none`);
+    return device;
   }
 
   async getDeviceKeys(devEui: string, call?: CallOverrides): Promise<DeviceKeysInfo> {

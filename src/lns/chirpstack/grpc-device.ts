@@ -1,13 +1,35 @@
 import devicePb from '@chirpstack/chirpstack-api/api/device_pb.js';
-import type { DeviceKeys as DeviceKeysPb, DeviceQueueItem as DeviceQueueItemPb } from '@chirpstack/chirpstack-api/api/device_pb.js';
+import type { DeviceKeys as DeviceKeysPb, DeviceQueueItem as DeviceQueueItemPb, GetDeviceResponse as GetDeviceResponsePb } from '@chirpstack/chirpstack-api/api/device_pb.js';
 import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import { ValueError } from '../../core/errors.js';
 import { hexToBytes } from '../../core/hex.js';
 import type { LorawanVersion, McRootKeyInput } from '../../lorawan/keys.js';
 import { checkFPort } from './grpc-multicast-group.js';
 
-// DeviceService messages of api/device.proto that the FUOTA service uses: the root keys (for
-// McRootKey, TS005) and the unicast queue (class A fallback).
+// DeviceService messages of api/device.proto that the FUOTA service uses: the device itself (is
+// it known: admission), the root keys (for McRootKey, TS005) and the unicast queue (class A fallback).
+
+/** A device as DeviceService.Get answers (api/device.proto GetDeviceResponse), the fields we read. */
+export interface DeviceInfo {
+  devEui: string;
+  name: string;
+  applicationId: string;
+  deviceProfileId: string;
+  lastSeenAtMs?: number;
+}
+
+export function deviceFromProto(response: GetDeviceResponsePb): DeviceInfo | undefined {
+  const device = response.getDevice();
+  if (!device) return undefined;
+  const lastSeen = response.getLastSeenAt();
+  return {
+    devEui: device.getDevEui().toLowerCase(),
+    name: device.getName(),
+    applicationId: device.getApplicationId(),
+    deviceProfileId: device.getDeviceProfileId(),
+    ...(lastSeen ? { lastSeenAtMs: lastSeen.toDate().getTime() } : {}),
+  };
+}
 
 /**
  * A device's root keys as ChirpStack stores them (api/device.proto DeviceKeys). ChirpStack keeps

@@ -30,6 +30,11 @@ export class SimChirpstackApplications {
     return { id, name: DEFAULT_TENANCY.applicationName, tenantId: this.options.applicationTenantIds?.[id] ?? DEFAULT_TENANCY.tenantId };
   }
 
+  /** The application the simulated devices belong to: the first given one ('' without a list). */
+  devicesApplicationId(): string {
+    return this.options.applicationIds?.[0] ?? '';
+  }
+
   /** Whether the simulated devices are this application's. */
   ownsDevices(id: string): boolean {
     const ids = this.options.applicationIds;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import devicePb from '@chirpstack/chirpstack-api/api/device_pb.js';
-import type { EnqueueDeviceQueueItemRequest, GetDeviceKeysRequest, ListDevicesRequest } from '@chirpstack/chirpstack-api/api/device_pb.js';
+import type { EnqueueDeviceQueueItemRequest, GetDeviceKeysRequest, GetDeviceRequest, ListDevicesRequest } from '@chirpstack/chirpstack-api/api/device_pb.js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import { bytesToHex } from '../../core/hex.js';
@@ -10,7 +10,8 @@ import type { SimChirpstackMulticast } from './sim-chirpstack-multicast.js';
 import { checkQueueFPort, invalidArgument, notFound, optionalUuid, parseFixedHex, parseUuid, SimGrpcStatus } from './sim-chirpstack-status.js';
 import type { SimNetworkServer } from './sim-network-server.js';
 
-// DeviceService handlers of the simulated ChirpStack (chirpstack/src/api/device.rs): GetKeys
+// DeviceService handlers of the simulated ChirpStack (chirpstack/src/api/device.rs): Get of a
+// simulated device (NOT_FOUND for any other DevEUI, as storage/device.rs get answers), GetKeys
 // from a key table given at construction, Enqueue onto the SimNetworkServer's class A queue,
 // List of the simulated devices (named by their DevEUI, as the MQTT events name them).
 
@@ -38,6 +39,21 @@ export interface SimDeviceDirectory {
 
 export function deviceHandlers({ network, keys, applications, multicast }: SimDeviceDirectory) {
   return {
+    get(request: GetDeviceRequest) {
+      const devEui = parseFixedHex(request.getDevEui(), 8);
+      if (!network.device(devEui)) throw notFound(devEui);
+      const device = new devicePb.Device();
+      device.setDevEui(devEui);
+      device.setName(devEui);
+      device.setApplicationId(applications.devicesApplicationId());
+      device.setDeviceProfileId(DEFAULT_TENANCY.deviceProfileId);
+      const response = new devicePb.GetDeviceResponse();
+      response.setDevice(device);
+      const lastSeenAtMs = network.lastUplinkAtMs(devEui);
+      if (lastSeenAtMs !== undefined) response.setLastSeenAt(timestampPb.Timestamp.fromDate(new Date(lastSeenAtMs)));
+      return response;
+    },
+
     getKeys(request: GetDeviceKeysRequest) {
       const devEui = parseFixedHex(request.getDevEui(), 8);
       const entry = keys.get(devEui);
