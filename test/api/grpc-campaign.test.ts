@@ -96,3 +96,30 @@ test('refusals: UNAUTHENTICATED without or with an unknown token, PERMISSION_DEN
   const watchError = await new Promise<ServiceError>((resolve) => watch.on('error', resolve));
   t.is(watchError.code, status.UNAUTHENTICATED);
 });
+
+test('create and validate with package bytes, cancel, retry, device log over gRPC', async (t) => {
+  const w = await grpcWorld({ seed: 44 });
+  t.teardown(() => w.close());
+  const request = { specJson: JSON.stringify(w.spec), packageBytes: Buffer.from(w.block) };
+  const dryRun = JSON.parse((await call(w.campaigns, 'ValidateCampaign', request)).resultJson);
+  t.is(dryRun.devices.count, 4);
+  t.true(dryRun.fragments.uncoded > 0);
+  t.deepEqual((await call(w.campaigns, 'ListCampaigns', {}, READ_TOKEN)).campaigns, [], 'validate stores nothing');
+
+  const created = await call(w.campaigns, 'CreateCampaign', request);
+  t.is(created.status.id, 'demo');
+  t.is(created.packageBytes, w.block.length);
+  t.true(created.nextWakeMs > 0);
+  const cancelled = await call(w.campaigns, 'CancelCampaign', { id: 'demo' });
+  t.is(cancelled.status.phase, 'CANCELLED');
+  t.is(cancelled.status.outcomes.cancelled, 4);
+  const retried = await call(w.campaigns, 'RetryCampaign', { id: 'demo', newId: 'demo-again' });
+  t.is(retried.status.id, 'demo-again');
+  t.is(retried.status.devices, 4);
+
+  const devEui = (w.spec.devices as Array<{ devEui: string }>)[0]!.devEui;
+  const log = await call(w.campaigns, 'GetDeviceLog', { campaignId: 'demo', devEui, limit: 3 }, READ_TOKEN);
+  t.true(log.entries.length > 0 && log.entries.length <= 3);
+  t.true(log.entries.every((e: { devEui: string }) => e.devEui === devEui));
+  await refusal(t, call(w.campaigns, 'GetDeviceLog', { campaignId: 'demo', devEui: '0000000000000000' }, READ_TOKEN), status.NOT_FOUND, 'DEVICE_NOT_FOUND');
+});

@@ -79,9 +79,16 @@ function watch(service: CampaignService, ctx: CallContext, call: ServerWritableS
     return;
   }
   const campaignId = String(call.request['campaignId'] ?? '');
+  // A client that reads slower than changes come loses device events while its buffer is full
+  // (never campaign events), as the REST event stream does.
+  let full = false;
+  call.on('drain', () => {
+    full = false;
+  });
   const send = (event: CampaignStreamEvent): void => {
+    if (event.type === 'device' && full) return;
     const message = event.type === 'campaign' ? { campaignId: event.campaignId, campaign: event.campaign } : { campaignId: event.campaignId, device: event.device };
-    call.write(message);
+    if (!call.write(message)) full = true;
   };
   const unsubscribe = service.subscribe(send, campaignId === '' ? {} : { campaignId });
   call.on('cancelled', unsubscribe);
