@@ -23,9 +23,10 @@ import { CampaignEngine, type EngineOptions } from './campaign/engine.js';
 import type { CampaignStore } from './campaign/ports.js';
 import type { CampaignSpecInput } from './campaign/spec.js';
 import { reedSolomonReady } from './fec/rs-engine.js';
-import { buildDemoPackage, DEMO_TARGET_VERSION } from './demo/demo-package.js';
+import { buildDemoPackage, DEMO_DEVICE_CLASS, DEMO_TARGET_VERSION } from './demo/demo-package.js';
 import { simCampaign, type SimCampaign } from './demo/sim-campaign.js';
 import type { SigningKey } from './manifest/keys.js';
+import { formatFirmwareVersion } from './manifest/firmware-version.js';
 import { RealTimeDriver } from './lns/sim/real-time-driver.js';
 import { startSimChirpstack } from './lns/sim/sim-chirpstack.js';
 import { Random } from './lns/sim/random.js';
@@ -487,12 +488,12 @@ export async function startSimulatedChirpstack(config: FuotaConfig, options: Sim
       broker ? `MQTT broker: ${broker.url} (embedded aedes, MQTT 3.1.1 only)` : `MQTT broker: ${mqttConfig.url} (the config's; MQTT ${mqttConfig.protocolVersion})`,
       `ChirpStack MQTT integration: application ${ns.applicationId}, ${mqttConfig.format} events on ${mqttConfig.eventTopic}, commands on ${mqttConfig.commandTopic}`,
       `ChirpStack gRPC API: ${sim.grpcAddress} (plaintext; bearer token networkServer.api.token)`,
-      `fleet: ${fleet.targets.length} devices ${first}..${last} at firmware ${fleet.targets[0]!.firmwareVersion.toString(16).padStart(8, '0')}, an uplink every ${options.uplinkIntervalMs} ms, gateways ${gateways.join(', ')}`,
+      `fleet: ${fleet.targets.length} devices ${first}..${last} at firmware ${formatFirmwareVersion(fleet.targets[0]!.firmwareVersion)}, an uplink every ${options.uplinkIntervalMs} ms, gateways ${gateways.join(', ')}`,
     ];
     return {
       endpoints,
       fleet,
-      campaign: (id) => simCampaign({ id, fleet, targetVersion: demoPackage.targetVersion, packageBytes: demoPackage.bytes, uplinkIntervalMs: options.uplinkIntervalMs }),
+      campaign: (id) => simCampaign({ id, fleet, targetVersion: demoPackage.targetVersion, deviceClass: DEMO_DEVICE_CLASS, packageBytes: demoPackage.bytes, uplinkIntervalMs: options.uplinkIntervalMs }),
       stop,
     };
   } catch (error) {
