@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import test from 'ava';
 import Sqlite from 'better-sqlite3';
-import { SqliteTokenVerifier } from '../../src/api/sqlite-token-verifier.js';
+import { SqliteTokenVerifier, storeTokenVerifiers } from '../../src/api/sqlite-token-verifier.js';
 import { SqliteCampaignStore } from '../../src/store/sqlite-campaign-store.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { SqliteTokenStore } from '../../src/store/sqlite-token-store.js';
@@ -105,4 +105,22 @@ test.serial('token commands find the store through the config (store.path beside
   const missing = await runCli(['token', 'list', '--config', temp.file('nope.yaml')]);
   t.is(missing.code, 1);
   t.regex(missing.stderr, /^fuota: --config .*nope\.yaml: expected a readable YAML file, got .*\n$/);
+});
+
+test.serial('storeTokenVerifiers (fuota serve): none for an in-memory or token-less store, the store verifier once it holds a token', (t) => {
+  const temp = tempDir();
+  t.teardown(temp.remove);
+  const file = temp.file('fuota.sqlite');
+  t.deepEqual(storeTokenVerifiers(':memory:').verifiers, []);
+  const empty = storeTokenVerifiers(file);
+  t.deepEqual(empty.verifiers, [], 'no token yet: the API may stay anonymous on loopback');
+  empty.close();
+  const tokens = SqliteTokenStore.open(file);
+  const { token } = tokens.create('ops', 'admin');
+  tokens.close();
+  const found = storeTokenVerifiers(file);
+  t.teardown(() => found.close());
+  t.is(found.verifiers.length, 1);
+  t.deepEqual(found.verifiers[0]!.verify(token), { name: 'ops', scope: 'admin' });
+  t.is(found.verifiers[0]!.verify('not-a-token'), undefined);
 });

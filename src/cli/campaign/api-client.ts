@@ -4,7 +4,8 @@ import { CallerError, PeerError } from '../../core/errors.js';
 // A refusal becomes an ApiError whose message is `CODE: message` as the server sent it, so the
 // CLI prints `fuota: CODE: message`; a server that cannot be reached is one line naming the URL.
 
-export const DEFAULT_API_URL = 'http://127.0.0.1:8081';
+/** The listen address of docs/api.md and config/fuota.yaml's example (api.listen: 127.0.0.1:8090). */
+export const DEFAULT_API_URL = 'http://127.0.0.1:8090';
 export const API_TOKEN_ENV = 'FUOTA_API_TOKEN';
 
 /** A refusal from the API: `code` is the server's (CAMPAIGN_NOT_FOUND, UNAUTHENTICATED, ...). */
