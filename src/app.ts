@@ -17,6 +17,8 @@ import { SimChirpstackGrpc } from './lns/sim/sim-chirpstack-grpc.js';
 import { SimChirpstackMqtt, type SimChirpstackMqttStats } from './lns/sim/sim-chirpstack-mqtt.js';
 import { WireTraffic, type WireTrafficStats } from './lns/sim/wire-traffic.js';
 import { CampaignIntake } from './intake/campaign-directory-intake.js';
+import { CampaignEventHub } from './api/campaign-event-hub.js';
+import { startOperatorApi, type OperatorApi } from './api/operator-api.js';
 import { createAdmission, type Admission } from './admission/create-admission.js';
 import { bytesToHex } from './core/hex.js';
 import { CampaignEngine, type EngineOptions } from './campaign/engine.js';
@@ -273,6 +275,8 @@ export interface ServiceOptions {
 
 export interface Service {
   readonly engine: CampaignEngine;
+  /** The operator API's base URL (http(s)://host:port) once started; undefined without api.listen. */
+  apiUrl(): string | undefined;
   /** Admission (src/admission/): what the campaign API calls before it creates a campaign. */
   readonly admit: Admission;
   /** Connects, subscribes, resumes stored campaigns, starts the campaign intake. */
@@ -288,6 +292,11 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
   const ns = config.networkServer;
   const { mqtt: mqttConfig, api } = ns;
   const store = openStore(config.store.path);
+  // The operator API (config api.listen): live events from every transition, started with the service.
+  const campaignEvents = new CampaignEventHub();
+  let api: OperatorApi | undefined;
+  let networkStarted = false;
+  let storeOpen = true;
   const mqtt = new MqttConnection({
     url: mqttConfig.url,
     clientId: mqttConfig.clientId,
@@ -300,6 +309,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     ...(mqttConfig.tls ? { tls: mqttConfig.tls } : {}),
   });
   mqtt.onState((change) => {
+    api?.metrics.connection('mqtt', change.state === 'connected');
     if (change.state === 'reconnecting') log.warn({ err: change.error, retryInMs: change.retryInMs }, 'MQTT connection lost, reconnecting');
     else if (change.state === 'connected') log.info({ sessionPresent: change.sessionPresent }, 'MQTT connected');
   });
@@ -346,6 +356,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     onTransition: (campaignId, result, live) => {
       // Never awaited: the transition may run inside an MQTT message handler (awaiting a publish there deadlocks).
       if (status) void status.onTransition(campaignId, result, live);
+      campaignEvents.onTransition(campaignId, result, live);
       const c = result.campaign;
       const phase = `${c.phase}/${c.waveIndex}/${c.wave?.stage ?? ''}`;
       if (phases.get(campaignId) !== phase) {
@@ -353,7 +364,10 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
         log.info({ campaignId, phase: c.phase, wave: c.waveIndex, waveCount: c.waveCount, stage: c.wave?.stage, haltReason: c.haltReason }, 'campaign progress');
       }
     },
-    onCommandError: (campaignId, command, error) => log.error({ err: error, campaignId, command: command.type }, 'campaign command failed (kept in the outbox, retried)'),
+    onCommandError: (campaignId, command, error) => {
+      api?.metrics.commandFailed(command.type);
+      log.error({ err: error, campaignId, command: command.type }, 'campaign command failed (kept in the outbox, retried)');
+    },
   });
   // One admission for every way in (campaign files, REST, gRPC): docs/package-format.md "Admission".
   const admit = createAdmission(config, grpc, store);
@@ -364,20 +378,37 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
   return {
     engine: theEngine,
     admit,
+    apiUrl: () => api?.url,
     async start() {
       if (started) throw new CallerError('SERVICE_ALREADY_STARTED', 'service.start: expected a service not yet started, got a started one');
       started = true;
       await network.start();
+      networkStarted = true;
       const resumed = await theEngine.resumeAll();
       log.info({ resumed, applicationId: ns.applicationId, campaignsDirectory: config.campaigns.directory }, 'fuota service started');
       intake?.start();
+      if (config.api.listen !== undefined) {
+        api = await startOperatorApi({
+          config: { ...config.api, listen: config.api.listen },
+          engine: theEngine,
+          store,
+          events: campaignEvents,
+          admit,
+          clock: wallClock,
+          ready: () => ({ store: storeOpen, networkServer: networkStarted }),
+          logger: log,
+        });
+        api.metrics.connection('mqtt', mqtt.state === 'connected');
+      }
     },
     stop() {
       stopped ??= (async () => {
+        await api?.close();
         await intake?.stop();
         await theEngine.close();
         await network.close();
         grpc.close();
+        storeOpen = false;
         await store.close();
         log.info('fuota service stopped');
       })();
