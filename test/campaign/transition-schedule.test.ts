@@ -237,3 +237,49 @@ test('property: any windows and zone - every multicast frame inside a window, an
   );
   t.pass();
 });
+
+/** Multicast frames (fragments and others) that do not lie wholly inside a window. */
+function framesOutside(s: Script, windows: typeof PARIS_NIGHT, timeZone: string): string[] {
+  const { ctx } = s;
+  const fragmentMs = ctx.worstCasePlan.airtimePerFragmentUs / 1000;
+  const frames = [
+    ...s.fragments().map((f) => ({ atMs: f.atMs, endMs: f.atMs + fragmentMs })),
+    ...s.commandsOf('multicast').map((m) => ({ atMs: m.atMs, endMs: m.atMs + downlinkAirtimeUs(ctx.region, ctx.spec.multicast.dr, hexToBytes(m.payloadHex).length) / 1000 })),
+  ];
+  return frames.filter((f) => !(openWindow(f.atMs, windows, timeZone) && f.endMs <= openWindow(f.atMs, windows, timeZone)!.endMs)).map((f) => new Date(f.atMs).toISOString());
+}
+
+test('class B in windows: sessions start on a beacon boundary inside a window; every frame inside a window; completes', (t) => {
+  const base = specInput({ deviceClass: 'B', fragmentation: { fragmentSizeBytes: 40 } });
+  const s = new Script({ ...base, schedule: { windows: PARIS_NIGHT, timeZone: 'Europe/Paris' } } as CampaignSpecInput, BIG_BLOCK.subarray(0, 1200));
+  s.start();
+  runHealthy(s, T0 + 14 * 24 * HOUR);
+  t.is(s.campaign.phase, 'completed');
+  t.true(s.fragments().length > 0);
+  t.deepEqual(framesOutside(s, PARIS_NIGHT, 'Europe/Paris'), []);
+  for (const req of s.unicastsTo(A).filter((u) => u.command === 'McClassBSessionReq')) {
+    t.is(req.sessionTime % 128, 0, 'a beacon period boundary');
+    t.truthy(openWindow(gpsSecondsToUnixMs(req.sessionTime), PARIS_NIGHT, 'Europe/Paris'));
+  }
+});
+
+test('paused in the night, resumed in the afternoon: the rest goes in a new session in the next window', (t) => {
+  const s = nightly();
+  s.start();
+  // Into the first night's fragments.
+  for (let guard = 0; s.fragments().length < 10; guard++) {
+    if (guard > 5000) throw new Error('no fragments');
+    for (const d of s.inWave()) if (d.pending && !d.pending.waitOnly) s.answerPending(d.devEui);
+    s.advanceTo(s.campaign.nextWakeMs!);
+  }
+  const night = openWindow(s.nowMs, PARIS_NIGHT, 'Europe/Paris')!;
+  s.apply({ type: 'pause', atMs: s.nowMs });
+  const afternoon = night.endMs + 10 * HOUR;
+  s.apply({ type: 'resume', atMs: afternoon });
+  t.is(s.campaign.wave?.stage, 'session');
+  t.true(s.campaign.wave!.sessionStartMs! > afternoon);
+  t.truthy(openWindow(s.campaign.wave!.sessionStartMs!, PARIS_NIGHT, 'Europe/Paris'));
+  runHealthy(s, s.nowMs + 14 * 24 * HOUR);
+  t.is(s.campaign.phase, 'completed');
+  t.deepEqual(framesOutside(s, PARIS_NIGHT, 'Europe/Paris'), []);
+});
