@@ -294,7 +294,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
   const store = openStore(config.store.path);
   // The operator API (config api.listen): live events from every transition, started with the service.
   const campaignEvents = new CampaignEventHub();
-  let api: OperatorApi | undefined;
+  let operatorApi: OperatorApi | undefined;
   let networkStarted = false;
   let storeOpen = true;
   const mqtt = new MqttConnection({
@@ -309,7 +309,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     ...(mqttConfig.tls ? { tls: mqttConfig.tls } : {}),
   });
   mqtt.onState((change) => {
-    api?.metrics.connection('mqtt', change.state === 'connected');
+    operatorApi?.metrics.connection('mqtt', change.state === 'connected');
     if (change.state === 'reconnecting') log.warn({ err: change.error, retryInMs: change.retryInMs }, 'MQTT connection lost, reconnecting');
     else if (change.state === 'connected') log.info({ sessionPresent: change.sessionPresent }, 'MQTT connected');
   });
@@ -365,7 +365,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
       }
     },
     onCommandError: (campaignId, command, error) => {
-      api?.metrics.commandFailed(command.type);
+      operatorApi?.metrics.commandFailed(command.type);
       log.error({ err: error, campaignId, command: command.type }, 'campaign command failed (kept in the outbox, retried)');
     },
   });
@@ -378,7 +378,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
   return {
     engine: theEngine,
     admit,
-    apiUrl: () => api?.url,
+    apiUrl: () => operatorApi?.url,
     async start() {
       if (started) throw new CallerError('SERVICE_ALREADY_STARTED', 'service.start: expected a service not yet started, got a started one');
       started = true;
@@ -388,7 +388,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
       log.info({ resumed, applicationId: ns.applicationId, campaignsDirectory: config.campaigns.directory }, 'fuota service started');
       intake?.start();
       if (config.api.listen !== undefined) {
-        api = await startOperatorApi({
+        operatorApi = await startOperatorApi({
           config: { ...config.api, listen: config.api.listen },
           engine: theEngine,
           store,
@@ -398,12 +398,12 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
           ready: () => ({ store: storeOpen, networkServer: networkStarted }),
           logger: log,
         });
-        api.metrics.connection('mqtt', mqtt.state === 'connected');
+        operatorApi.metrics.connection('mqtt', mqtt.state === 'connected');
       }
     },
     stop() {
       stopped ??= (async () => {
-        await api?.close();
+        await operatorApi?.close();
         await intake?.stop();
         await theEngine.close();
         await network.close();
