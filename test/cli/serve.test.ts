@@ -10,8 +10,13 @@ import { RealTimeDriver } from '../../src/lns/sim/real-time-driver.js';
 import { startSimChirpstack as startSimulator } from '../../src/lns/sim/sim-chirpstack.js';
 import { SimClock } from '../../src/lns/sim/sim-clock.js';
 import { SimNetworkServer } from '../../src/lns/sim/sim-network-server.js';
-import { API_TOKEN, CLASS_C_MARGIN_MS, eventually, GATEWAY, mqttConnection, WireDevice, wireDeviceConfig, WIRE_BLOCK, WIRE_TARGET_VERSION, wireCampaignSpec, wireVerifyImage } from '../lns/chirpstack/chirpstack-wire-world.js';
+import { API_TOKEN, CLASS_C_MARGIN_MS, eventually, GATEWAY, mqttConnection, WireDevice, wireDeviceConfig, WIRE_BLOCK, WIRE_TARGET_VERSION, wireCampaignSpec } from '../lns/chirpstack/chirpstack-wire-world.js';
 import { startBroker, type Broker } from '../lns/mqtt/mosquitto.js';
+import type { ImageVerifier } from '../../src/lns/sim/sim-device-config.js';
+import { buildPackage } from '../../src/manifest/build.js';
+import { publicKeyToPem, verifyingKeyOf } from '../../src/manifest/keys.js';
+import { classIdOf, vendorIdOf } from '../../src/manifest/uuid5.js';
+import { generateKeyPairSync } from 'node:crypto';
 
 // `fuota serve` end to end, as a child process: a real mosquitto (TLS + password), the simulated
 // ChirpStack (gRPC + MQTT) in real time with 5 devices, a config file pointing at both, and a
@@ -21,6 +26,16 @@ import { startBroker, type Broker } from '../lns/mqtt/mosquitto.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DEVICES = 5;
+
+// Admission takes only signed packages: the campaign sends WIRE_BLOCK as the image of a compact
+// package signed with a key the config's campaigns.vendorKeys names.
+const SIGNING_KEY = { algorithm: 'es256' as const, privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey };
+const PACKAGE = buildPackage({ newImage: WIRE_BLOCK, signingKey: SIGNING_KEY, vendorId: vendorIdOf('example.com'), classId: classIdOf('wire-node'), firmwareVersion: WIRE_TARGET_VERSION, format: 'compact' }).bytes;
+/** The devices' bootloader: the reassembled block (padding aside) must be that package. */
+const verifyPackage: ImageVerifier = (block) =>
+  block !== null && Buffer.from(block.subarray(0, PACKAGE.length)).equals(Buffer.from(PACKAGE))
+    ? { status: 'valid', version: WIRE_TARGET_VERSION, image: block.slice(0, PACKAGE.length) }
+    : { status: 'corrupt', reason: 'not the campaign package' };
 
 
 let broker: Broker;
@@ -47,7 +62,7 @@ async function startSimChirpstack(devEuis: readonly string[]): Promise<SimChirps
   const driver = new RealTimeDriver(clock, { tickMs: 5 });
   const random = new Random(31);
   const network = new SimNetworkServer(clock, random.fork('network'));
-  const devices = devEuis.map((devEui) => new WireDevice(wireDeviceConfig(devEui, { uplinkIntervalMs: 2_000, verifyImage: wireVerifyImage }), network, random.fork(devEui)));
+  const devices = devEuis.map((devEui) => new WireDevice(wireDeviceConfig(devEui, { uplinkIntervalMs: 2_000, verifyImage: verifyPackage }), network, random.fork(devEui)));
   for (const device of devices) network.addDevice(device, [GATEWAY]);
   driver.start();
   // ChirpStack keeps a 1.0.x device's AppKey in nwk_key; TS005 roots at its GenAppKey (the devices' 07…07).
@@ -92,9 +107,13 @@ function writeConfig(dir: string, sim: SimChirpstack, password: string): string 
     '  level: debug',
     'campaigns:',
     '  directory: ./campaigns',
+    '  vendorKeys:',
+    '    - vendor: example.com',
+    '      publicKey: ./update-pub.pem',
     '',
   ].join('\n'));
   fs.mkdirSync(path.join(dir, 'campaigns'));
+  fs.writeFileSync(path.join(dir, 'update-pub.pem'), publicKeyToPem(verifyingKeyOf(SIGNING_KEY)));
   return file;
 }
 
@@ -151,7 +170,7 @@ test('fuota serve runs a campaign dropped into the campaigns directory to comple
   const running = child;
   await eventually(() => running.stdout().includes('fuota service started'), 30_000, () => `the service started; stdout:\n${tail(running.stdout())}\nstderr:\n${running.stderr()}`);
 
-  fs.writeFileSync(path.join(dir, 'campaigns', 'block.bin'), WIRE_BLOCK);
+  fs.writeFileSync(path.join(dir, 'campaigns', 'block.bin'), PACKAGE);
   // region, dr and budgetShare come from campaigns.defaults; the root keys of all but the first device from ChirpStack's GetKeys.
   const full = wireCampaignSpec(campaignId, devEuis);
   const spec = { ...full, devices: full.devices.map(({ rootKey, ...device }, i) => (i === 0 ? { rootKey, ...device } : device)) };
@@ -178,7 +197,7 @@ test('fuota serve runs a campaign dropped into the campaigns directory to comple
   const rejected = path.join(dir, 'campaigns', 'broken.json');
   t.true(fs.existsSync(`${rejected}.rejected`));
   const reason = fs.readFileSync(`${rejected}.error.txt`, 'utf8');
-  t.regex(reason, /^campaign file broken\.json package: expected a readable file .*missing\.bin.*\n$/);
+  t.regex(reason, /^package path "missing\.bin": expected a readable file inside campaigns\.directory, got ENOENT\n$/);
 
   running.kill('SIGTERM');
   const exit = await Promise.race([running.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000))]);

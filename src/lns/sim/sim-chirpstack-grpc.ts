@@ -57,7 +57,7 @@ export interface SimChirpstackGrpcOptions {
 /**
  * A simulated ChirpStack v4 gRPC API on 127.0.0.1 (a free port) serving what the FUOTA service
  * uses: MulticastGroupService Create, Get, List, Delete, AddDevice, AddGateway, Enqueue,
- * FlushQueue, ListQueue; DeviceService GetKeys, Enqueue, List; GatewayService List;
+ * FlushQueue, ListQueue; DeviceService Get, GetKeys, Enqueue, List; GatewayService List;
  * ApplicationService Get; InternalService GetVersion (others answer UNIMPLEMENTED). Every call
  * must carry the token; the bearer check comes first (ChirpStack's auth interceptor).
  */
