@@ -19,6 +19,7 @@ import { WireTraffic, type WireTrafficStats } from './lns/sim/wire-traffic.js';
 import { CampaignIntake } from './intake/campaign-directory-intake.js';
 import { CampaignEventHub } from './api/campaign-event-hub.js';
 import { startOperatorApi, type OperatorApi } from './api/operator-api.js';
+import { storeTokenVerifiers } from './api/sqlite-token-verifier.js';
 import { createAdmission, type Admission } from './admission/create-admission.js';
 import { bytesToHex } from './core/hex.js';
 import { CampaignEngine, type EngineOptions } from './campaign/engine.js';
@@ -295,6 +296,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
   // The operator API (config api.listen): live events from every transition, started with the service.
   const campaignEvents = new CampaignEventHub();
   let operatorApi: OperatorApi | undefined;
+  let closeStoreTokens = (): void => {};
   let networkStarted = false;
   let storeOpen = true;
   const mqtt = new MqttConnection({
@@ -388,6 +390,9 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
       log.info({ resumed, applicationId: ns.applicationId, campaignsDirectory: config.campaigns.directory }, 'fuota service started');
       intake?.start();
       if (config.api.listen !== undefined) {
+        // Tokens of `fuota token create` (store.path) beside the config's api.tokens.
+        const storeTokens = storeTokenVerifiers(config.store.path);
+        closeStoreTokens = storeTokens.close;
         operatorApi = await startOperatorApi({
           config: { ...config.api, listen: config.api.listen },
           engine: theEngine,
@@ -396,6 +401,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
           admit,
           clock: wallClock,
           ready: () => ({ store: storeOpen, networkServer: networkStarted }),
+          verifiers: storeTokens.verifiers,
           logger: log,
         });
         operatorApi.metrics.connection('mqtt', mqtt.state === 'connected');
@@ -404,6 +410,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     stop() {
       stopped ??= (async () => {
         await operatorApi?.close();
+        closeStoreTokens();
         await intake?.stop();
         await theEngine.close();
         await network.close();
