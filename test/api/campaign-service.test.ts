@@ -27,6 +27,12 @@ test('create, get, list, devices, log and budget follow a campaign to its end; n
   const devices = await w.service.devices('demo');
   t.is(devices.length, 8);
   t.true(devices.every((d) => d.outcome === 'CONFIRMED' && d.phase === 'DONE' && d.uplinks > 0 && d.lastAnswer !== undefined));
+  // The log holds McGroupSetupReq as sent (McKey encrypted with the device's McKEKey), never the McKey.
+  for (const device of devices) {
+    const entries = JSON.stringify(await w.service.deviceLog('demo', device.devEui, 10_000)).toLowerCase();
+    t.true(entries.includes('mcgroupsetupreq'));
+    t.false(entries.includes(spec.multicast.mcKey.toLowerCase()));
+  }
   const log = await w.service.deviceLog('demo', devices[0]!.devEui.toUpperCase(), 5);
   t.is(log.length, 5);
   t.true(log.every((e) => e.devEui === devices[0]!.devEui));

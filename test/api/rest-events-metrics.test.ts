@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createBody, restWorld } from './rest-world.js';
+import { createBody, restWorld, READ_TOKEN } from './rest-world.js';
 
 // The live event stream (SSE) while a campaign runs, and /metrics after one.
 
@@ -33,6 +33,11 @@ test('GET /api/v1/events streams the current status, then changes while the camp
   t.true(events.some((e) => e.event === 'device' && e.data.campaignId === 'demo' && typeof e.data.devEui === 'string'), 'a device change arrived while the campaign ran');
   t.true(events.every((e) => (e.event === 'campaign' ? e.data.id : e.data.campaignId) === 'demo'));
   t.is(w.hub.listenerCount, 0, 'unsubscribed when the stream ended');
+  // EventSource cannot send headers: the token may come in the query, on this route only.
+  const byQuery = await w.app.inject({ method: 'GET', url: `/api/v1/events?campaign=demo&limit=1&access_token=${READ_TOKEN}` });
+  t.is(byQuery.statusCode, 200);
+  t.is(sseEvents(byQuery.body)[0]!.event, 'campaign');
+  t.is((await w.app.inject({ method: 'GET', url: `/api/v1/campaigns?access_token=${READ_TOKEN}` })).statusCode, 401, 'not taken on other routes');
 });
 
 test('/metrics after a campaign: campaigns by phase, devices, fragments, airtime and the duty-cycle budget per gateway and sub-band', async (t) => {
