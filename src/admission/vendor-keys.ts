@@ -37,7 +37,7 @@ export function vendorKeysFromConfig(entries: readonly VendorKeyConfig[]): Vendo
   return entries.map((entry, i) => {
     let key: VerifyingKey;
     try {
-      key = parsePublicKeyText(entry.publicKey, `campaigns.vendorKeys.${i}.publicKey`);
+      key = parsePublicKeyText(entry.publicKey, `campaigns.vendorKeys[${i}].publicKey`);
     } catch (error) {
       throw new CallerError('INVALID_VENDOR_KEY', (error as Error).message, { cause: error });
     }

@@ -15,17 +15,21 @@ const version = z.union([z.literal(1), z.literal(2)]);
  * A firmware version as manifests carry it (u32): an integer, or "major.minor.patch" as every
  * CLI command takes it, packed as manifest/firmware-version.ts does (so both forms compare).
  */
-const firmwareVersion = z.union([
-  z.number().int().min(0).max(0xffffffff),
-  z.string().regex(/^\d+\.\d+\.\d+$/, 'major.minor.patch').transform((text, ctx) => {
+const VERSION_FORMS = 'an integer in 0..4294967295 or "major.minor.patch"';
+const firmwareVersion = z.union([z.number(), z.string()], { error: VERSION_FORMS }).transform((value, ctx) => {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= 0 && value <= 0xffffffff) return value;
+  } else if (/^\d+\.\d+\.\d+$/.test(value)) {
     try {
-      return parseFirmwareVersion(text);
+      return parseFirmwareVersion(value);
     } catch {
       ctx.addIssue({ code: 'custom', message: 'major.minor.patch with major, minor <= 255 and patch <= 65535' });
       return z.NEVER;
     }
-  }),
-]);
+  }
+  ctx.addIssue({ code: 'custom', message: VERSION_FORMS });
+  return z.NEVER;
+});
 
 const packageVersionsSchema = z.strictObject({ ts003: version.optional(), ts004: version.optional(), ts005: version.optional() });
 

@@ -129,7 +129,7 @@ async function vendorKeyTexts(keys: ConfigFile['campaigns']['vendorKeys'], issue
       out.push(key);
       continue;
     }
-    const path = `campaigns.vendorKeys.${i}.publicKey`;
+    const path = `campaigns.vendorKeys[${i}].publicKey`;
     const text = await readText(key.publicKey, path, issues);
     if (text === undefined) continue;
     try {
