@@ -30,6 +30,7 @@ import { buildDemoPackage, DEMO_DEVICE_CLASS, DEMO_TARGET_VERSION } from './demo
 import { simCampaign, type SimCampaign } from './demo/sim-campaign.js';
 import type { SigningKey } from './manifest/keys.js';
 import { formatFirmwareVersion } from './manifest/firmware-version.js';
+import { sha256 } from './manifest/digest.js';
 import { RealTimeDriver } from './lns/sim/real-time-driver.js';
 import { startSimChirpstack } from './lns/sim/sim-chirpstack.js';
 import { Random } from './lns/sim/random.js';
@@ -531,7 +532,7 @@ export async function startSimulatedChirpstack(config: FuotaConfig, options: Sim
     return {
       endpoints,
       fleet,
-      campaign: (id) => simCampaign({ id, fleet, targetVersion: demoPackage.targetVersion, deviceClass: DEMO_DEVICE_CLASS, packageBytes: demoPackage.bytes, uplinkIntervalMs: options.uplinkIntervalMs }),
+      campaign: (id) => simCampaign({ id, fleet, targetVersion: demoPackage.targetVersion, deviceClass: DEMO_DEVICE_CLASS, runningImageSha256: bytesToHex(sha256(demoPackage.oldImage)), packageBytes: demoPackage.bytes, uplinkIntervalMs: options.uplinkIntervalMs }),
       stop,
     };
   } catch (error) {

@@ -8,7 +8,8 @@ import type { SimFleet } from '../lns/sim/sim-fleet.js';
 // `<id>.json` ({ spec, package }, docs/campaign-file.md) beside `<id>.bin`, the signed package.
 // Root keys are left out (the simulated ChirpStack answers DeviceService.GetKeys, as a real one
 // does), and so are the McKey, region, DR and budget share (`fuota serve` fills them from its
-// config). Timings follow the fleet's uplink interval, so that a campaign takes minutes.
+// config). The devices' class and running image's digest are given, so that admission checks
+// them against the package. Timings follow the fleet's uplink interval: a run takes minutes.
 
 /** A spec as a campaign file may give it: root keys and the multicast section left to `fuota serve`. */
 export type CampaignFileSpec = Omit<CampaignSpecInput, 'devices' | 'multicast'> & { devices: Array<Omit<CampaignSpecInput['devices'][number], 'rootKey'>> };
@@ -20,13 +21,29 @@ export interface SimCampaign {
   package: Uint8Array;
 }
 
-export function simCampaign(options: { id: string; fleet: SimFleet; targetVersion: number; deviceClass: string; packageBytes: Uint8Array; uplinkIntervalMs: number }): SimCampaign {
+/** A packed version (major << 24 | minor << 16 | patch) as "major.minor.patch". */
+function dotted(version: number): string {
+  return `${version >>> 24}.${(version >>> 16) & 0xff}.${version & 0xffff}`;
+}
+
+export function simCampaign(options: {
+  id: string;
+  fleet: SimFleet;
+  targetVersion: number;
+  deviceClass: string;
+  /** SHA-256 (hex) of the image the devices run: the delta's precursor, checked by admission. */
+  runningImageSha256: string;
+  packageBytes: Uint8Array;
+  uplinkIntervalMs: number;
+}): SimCampaign {
   const u = options.uplinkIntervalMs;
   const spec: CampaignFileSpec = {
     id: options.id,
     name: `simulated fleet of ${options.fleet.targets.length} devices`,
-    firmware: { version: options.targetVersion },
-    devices: options.fleet.targets.map(({ devEui, lorawanVersion, firmwareVersion, stack }) => ({ devEui, lorawanVersion, firmwareVersion, stack, deviceClass: options.deviceClass })),
+    firmware: { version: dotted(options.targetVersion) },
+    devices: options.fleet.targets.map(({ devEui, lorawanVersion, firmwareVersion, stack }) => ({
+      devEui, lorawanVersion, stack, firmwareVersion: dotted(firmwareVersion), firmwareSha256: options.runningImageSha256, deviceClass: options.deviceClass,
+    })),
     // One wave: a trial run should end in minutes (a real rollout keeps the canary).
     rollout: { canaryFraction: 0 },
     // A class A downlink waits for the device's next uplink: every wait counts uplinks.

@@ -150,6 +150,8 @@ test('fuota serve runs the campaign file fuota sim chirpstack wrote against its 
   const progress = () => logLines(serveChild.stdout()).filter((line) => line['msg'] === 'campaign progress' && line['campaignId'] === campaignId);
   const why = () => `serve stdout:\n${tail(serveChild.stdout())}\nserve stderr:\n${serveChild.stderr()}\nsim stderr:\n${simChild.stderr()}`;
   await eventually(() => fs.existsSync(path.join(campaigns, `${campaignName}.accepted`)), 60_000, () => `the campaign file accepted; files: ${fs.readdirSync(campaigns).join(', ')}; ${why()}`, [simChild, serveChild]);
+  // The written file says the devices' class and running image: admission checks both.
+  t.false(serveChild.stdout().includes('checks not made'), tail(serveChild.stdout()));
   await eventually(() => progress().some((line) => line['stage'] === 'fragments'), 240_000, () => `the fragment stage; ${why()}`, [simChild, serveChild]);
   const fragmentsAfterMs = Date.now() - startedAt;
   await eventually(() => progress().some((line) => line['phase'] !== 'running'), 360_000, () => `the campaign finished; ${why()}`, [simChild, serveChild]);
