@@ -42,6 +42,8 @@ const DEFAULT_LOG_LIMIT = 200;
 const MAX_LOG_LIMIT = 10_000;
 
 export class CampaignService {
+  private readonly blocks = new Map<string, Uint8Array>();
+
   constructor(private readonly options: CampaignServiceOptions) {}
 
   async create(request: CampaignRequest): Promise<CampaignDetail> {
@@ -134,7 +136,7 @@ export class CampaignService {
   }
 
   async budget(id: string): Promise<BudgetView> {
-    const loaded = await this.load(id);
+    const loaded = await this.load(id, { ledger: true });
     const ctx = campaignContext(loaded.spec, loaded.block);
     const fallback = { region: loaded.spec.multicast.region, budgetShare: loaded.spec.budgetShare, gateways: ctx.gateways, subBandId: ctx.worstCasePlan.subBand.id };
     return budgetView(id, loaded.ledger, fallback, this.options.clock.now());
@@ -154,10 +156,15 @@ export class CampaignService {
     return loaded;
   }
 
-  private async load(id: string): Promise<Loaded> {
+  private async load(id: string, needs: { ledger?: boolean } = {}): Promise<Loaded> {
     const view = this.options.engine.view(id);
+    // A live campaign is read from the engine; the store is read (every device row) only for
+    // what the engine's view lacks: the block once (it never changes), the ledger when asked.
+    const block = this.blocks.get(id);
+    if (view && block && !needs.ledger) return { spec: view.spec, block, campaign: view.campaign, devices: view.devices };
     const stored = await this.options.store.load(id);
     if (!stored) throw new CallerError('CAMPAIGN_NOT_FOUND', `campaign: expected the id of a stored campaign, got ${JSON.stringify(id)}`);
+    this.blocks.set(id, stored.block);
     if (view) return { spec: view.spec, block: stored.block, campaign: view.campaign, devices: view.devices, ...(stored.ledger ? { ledger: stored.ledger } : {}) };
     return { spec: parseCampaignSpec(JSON.parse(stored.specJson)), block: stored.block, campaign: stored.campaign, devices: new Map(stored.devices.map((d) => [d.devEui, d])), ...(stored.ledger ? { ledger: stored.ledger } : {}) };
   }
