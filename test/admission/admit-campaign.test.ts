@@ -149,3 +149,10 @@ test('root keys are read only after every local check passed', async (t) => {
   t.is(admitted.rootKeysRead, 1);
   t.is((admitted.spec['devices'] as Array<{ rootKey: string }>)[0]!.rootKey, '0f'.repeat(16));
 });
+
+test('campaigns stored before admission existed (a raw block) do not count as accepted packages', async (t) => {
+  const w = world(t);
+  await w.engine.create({ ...spec({ id: 'old' }), firmware: { version: 1 } }, Uint8Array.of(1, 2, 3, 4));
+  await w.engine.cancel('old');
+  t.is(await w.submit({ spec: spec({ id: 'new' }), packageBytes: build({ sequenceNumber: 1 }) }), 'new');
+});

@@ -135,7 +135,17 @@ test('Enqueue errors past the id parse are INTERNAL (anyhow in downlink::multica
 
 test('methods outside the subset answer UNIMPLEMENTED', async (t) => {
   t.is((await raw(multicast, multicast.update as Raw, new multicastPb.UpdateMulticastGroupRequest()))[0], 'UNIMPLEMENTED');
-  t.is((await raw(device, device.get as Raw, new devicePb.GetDeviceRequest()))[0], 'UNIMPLEMENTED');
+  t.is((await raw(device, device.delete as Raw, new devicePb.DeleteDeviceRequest()))[0], 'UNIMPLEMENTED');
+});
+
+test('DeviceService.Get: NOT_FOUND for a DevEUI the network does not have, INTERNAL for malformed hex (as ChirpStack)', async (t) => {
+  const get = (devEui: string) => {
+    const request = new devicePb.GetDeviceRequest();
+    request.setDevEui(devEui);
+    return raw(device, device.get as Raw, request);
+  };
+  t.deepEqual(await get('70b3d57ed00000ff'), ['NOT_FOUND', 'Object does not exist (id: 70b3d57ed00000ff)']);
+  t.is((await get('xyz'))[0], 'INTERNAL');
 });
 
 function deviceEnqueue(devEui: string, fPort: number, id = '') {
