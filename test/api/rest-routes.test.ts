@@ -114,3 +114,14 @@ test('the dashboard: / serves index.html, other files by name, 404 for a missing
   t.is((await w.app.inject({ method: 'GET', url: '/../package.json' })).statusCode, 404);
   t.is((await w.app.inject({ method: 'GET', url: '/%2e%2e/package.json' })).statusCode, 404);
 });
+
+test('a package path the admission refuses is 403 naming packagePath; nothing is stored', async (t) => {
+  const w = await restWorld({ seed: 25 });
+  t.teardown(() => w.close());
+  const response = await w.app.inject({ method: 'POST', url: '/api/v1/campaigns', headers: w.admin, payload: { spec: w.spec, packagePath: '../etc/fuota.yaml' } });
+  // service-world's admission reads no files: it refuses every path as admission does outside campaigns.directory.
+  t.is(response.statusCode, 403, response.body);
+  t.is(response.json().error.code, 'PACKAGE_PATH_REFUSED');
+  t.is(response.json().error.field, 'packagePath');
+  t.deepEqual(await w.store.list(), []);
+});

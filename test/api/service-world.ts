@@ -1,4 +1,5 @@
 import { createSimulatedWorld, type SimulatedWorld } from '../../src/app.js';
+import { CallerError } from '../../src/core/errors.js';
 import { CampaignEventHub } from '../../src/api/campaign-event-hub.js';
 import { CampaignService, passThroughAdmit } from '../../src/api/campaign-service.js';
 import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
@@ -28,8 +29,8 @@ export async function serviceWorld(options: { devices?: number; seed?: number; a
     store: world.store,
     events: hub,
     clock: world.clock,
-    admit: passThroughAdmit(async () => {
-      throw new Error('no package files in these tests');
+    admit: passThroughAdmit(async (path) => {
+      throw new CallerError('PACKAGE_PATH_REFUSED', `packagePath: expected no package file in these tests, got ${JSON.stringify(path)}`);
     }),
   });
   return {

@@ -10,8 +10,8 @@ export interface ErrorBody {
 const STATUS_BY_CODE: Record<string, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
-  PACKAGE_PATH_OUTSIDE: 403,
-  PATH_OUTSIDE_DIRECTORY: 403,
+  // Admission (src/admission/package-path.ts): outside campaigns.directory, or a protected file.
+  PACKAGE_PATH_REFUSED: 403,
   CAMPAIGN_NOT_FOUND: 404,
   DEVICE_NOT_FOUND: 404,
   NOT_FOUND: 404,
@@ -30,6 +30,7 @@ function fieldOf(error: FuotaError): string | undefined {
   if (error instanceof ValueError) return error.field;
   const spec = /^campaign spec ([\w.]+):/.exec(error.message);
   if (spec && spec[1] !== '(root)') return `spec.${spec[1]}`;
+  if (error.code.startsWith('PACKAGE_PATH')) return 'packagePath';
   const field = (error as { field?: unknown }).field;
   return typeof field === 'string' ? field : undefined;
 }
