@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CampaignEventHub } from '../api/campaign-event-hub.js';
 import { passThroughAdmit } from '../api/campaign-service.js';
 import { startOperatorApi, type OperatorApi } from '../api/operator-api.js';
+import { isLoopback, parseListen } from '../api/rest/rest-server.js';
 import { sha256Hex } from '../api/token-verifier.js';
 import type { SimulatedWorld } from '../app.js';
 import { CallerError } from '../core/errors.js';
@@ -18,6 +19,9 @@ export interface DemoApiOptions {
 }
 
 export async function startDemoApi(world: SimulatedWorld, hub: CampaignEventHub, options: DemoApiOptions): Promise<OperatorApi> {
+  if (options.token === undefined && !isLoopback(parseListen(options.listen, '--api').host)) {
+    throw new CallerError('API_ANONYMOUS_REFUSED', `--api: expected a loopback address without --api-token, got ${JSON.stringify(options.listen)}`);
+  }
   const api = await startOperatorApi({
     config: {
       listen: options.listen,
