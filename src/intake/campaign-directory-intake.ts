@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import type { AdmissionRequest, Admitted } from '../admission/admit-campaign.js';
 import type { CampaignEngine } from '../campaign/engine.js';
-import { CallerError } from '../core/errors.js';
+import { CallerError, isFuotaError } from '../core/errors.js';
 
 /** A campaign file in campaigns.directory: a spec and the signed package it sends. */
 interface CampaignFile {
@@ -19,6 +19,8 @@ interface CampaignFile {
 const CAMPAIGN_FILE = /\.(json|ya?ml)$/i;
 /** A file modified more recently may still be being written. */
 const INTAKE_SETTLE_MS = 500;
+/** Admission failed for want of an answer from the network server (grpc-errors.ts): not the file's fault. */
+const TRANSIENT: ReadonlySet<string> = new Set(['CHIRPSTACK_UNAVAILABLE', 'CHIRPSTACK_DEADLINE_EXCEEDED']);
 
 /**
  * Creates the campaigns dropped into a directory, each once: `x.json` becomes `x.json.accepted`,
@@ -71,6 +73,11 @@ export class CampaignIntake {
         this.log.info({ campaignId: id, file }, 'campaign accepted');
       } catch (error) {
         const reason = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+        if (isFuotaError(error) && TRANSIENT.has(error.code)) {
+          // The network server could not be asked: the file is fine as far as we know; next scan.
+          this.log.warn({ file, reason }, 'campaign intake: network server unavailable, the file is tried again');
+          continue;
+        }
         await writeFile(`${file}.error.txt`, `${reason}\n`);
         await rename(file, `${file}.rejected`);
         this.log.warn({ file, reason }, 'campaign rejected');

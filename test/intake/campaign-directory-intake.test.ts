@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { pino } from 'pino';
 import { admitCampaign, type AdmissionDeps } from '../../src/admission/admit-campaign.js';
-import { CallerError } from '../../src/core/errors.js';
+import { CallerError, PeerError } from '../../src/core/errors.js';
 import { CampaignIntake } from '../../src/intake/campaign-directory-intake.js';
 import type { RootKeySource } from '../../src/intake/root-key-source.js';
 import { build, DEV_1, DEV_2, signingKey, spec, world, type World } from '../admission/admission-world.js';
@@ -91,4 +91,24 @@ test('without a source, a missing rootKey still fails the spec validation', asyn
   const { path, reason } = await intake(t, { spec: spec({ devices: [{ devEui: DEV_1 }] }), package: 'update.fpkg' }, { prepare: (w) => w.put('update.fpkg', build()) });
   t.true(existsSync(`${path}.rejected`));
   t.regex(reason ?? '', /^campaign spec devices\.0\.rootKey: /);
+});
+
+test('a network server that cannot be asked leaves the file for the next scan; it is accepted once it answers', async (t) => {
+  let calls = 0;
+  const { path, w } = await intake(t, { spec: spec(), package: 'update.fpkg' }, {
+    prepare: (w) => {
+      w.put('update.fpkg', build());
+      w.deps.devices = {
+        deviceExists: async () => {
+          calls++;
+          if (calls <= 2) throw new PeerError('CHIRPSTACK_UNAVAILABLE', 'ChirpStack gRPC API at 127.0.0.1:1 unavailable (DeviceService.Get): expected a server answering, got: connection refused');
+          return true;
+        },
+      };
+    },
+  });
+  t.true(existsSync(`${path}.accepted`));
+  t.false(existsSync(`${path}.error.txt`));
+  t.true(calls > 2, 'asked again on a later scan');
+  t.deepEqual((await w.store.list()).map((c) => c.id), ['fw-1-1-0']);
 });
