@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/run-cli.js';
 
 // The Bar of issue #12: `fuota demo --devices 20 --api 127.0.0.1:PORT --api-token T --linger 60`.
 // During the linger, the API lists the demo campaign with its outcome counts, serves a valid
@@ -97,4 +98,13 @@ test('fuota demo --api serves the campaign, OpenAPI, metrics and the dashboard d
   t.is(((await anonymous.json()) as { error: { code: string } }).error.code, 'UNAUTHENTICATED');
   t.is((await fetch(`${base}/metrics`)).status, 401);
   t.false(stderr.includes(TOKEN) || stdout.includes(TOKEN), 'the token is never printed');
+});
+
+test('fuota demo --api refuses a non-loopback address without --api-token, and --api-token without --api, in one line', async (t) => {
+  const anonymous = await runCli(['demo', '--devices', '2', '--transport', 'in-process', '--api', '0.0.0.0:0']);
+  t.is(anonymous.code, 1);
+  t.is(anonymous.stderr, 'fuota: --api: expected a loopback address without --api-token, got "0.0.0.0:0"\n');
+  const tokenOnly = await runCli(['demo', '--devices', '2', '--transport', 'in-process', '--api-token', 'x']);
+  t.is(tokenOnly.code, 1);
+  t.is(tokenOnly.stderr, 'fuota: --api-token: expected --api HOST:PORT with it, got no --api\n');
 });
