@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import { createServer } from 'node:net';
 import test from 'ava';
 import { runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../store/temp-dir.js';
 import { CAMPAIGN_ID, startCampaignApiWorld, type CampaignApiWorld } from './campaign-api-world.js';
 
 // `fuota campaign ...` as a user runs it, against the real REST API over a simulated demo world
@@ -142,6 +144,52 @@ test.serial('errors are one line "fuota: CODE: message", exit 1: no token (401),
   } finally {
     delete process.env['FUOTA_API_TOKEN'];
   }
+});
+
+test.serial('campaign validate: a dry run of the spec and package files; nothing is stored', async (t) => {
+  const temp = tempDir();
+  t.teardown(temp.remove);
+  const spec = temp.file('spec.yaml');
+  const pkg = temp.file('package.bin');
+  fs.writeFileSync(spec, JSON.stringify({ ...api.world.spec, id: 'dry-run' }));
+  fs.writeFileSync(pkg, api.world.block);
+  const result = await runCli(withAdmin('campaign', 'validate', '--spec', spec, '--package', pkg));
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /^campaign +dry-run \(valid; nothing stored\)\ndevices +6 in 1 wave\(s\): 6\npackage +\d+ bytes\nfragments +\d+ of \d+ bytes/);
+  t.regex(result.stdout, /\nduration +likely [\d.]+ h, worst case [\d.]+ h\n/);
+  t.deepEqual((await api.service.list()).map((c) => c.id), [CAMPAIGN_ID]);
+  const both = await runCli(withAdmin('campaign', 'validate', '--spec', spec, '--package', pkg, '--package-path', 'x.bin'));
+  t.is(both.code, 1);
+  t.is(both.stderr, 'fuota: --package: expected exactly one of --package FILE and --package-path PATH\n');
+});
+
+test.serial('campaign cancel: open devices end CANCELLED; then retry makes a new campaign of them', async (t) => {
+  const cancelled = await runCli(withAdmin('campaign', 'cancel', CAMPAIGN_ID));
+  t.is(cancelled.code, 0, cancelled.stderr);
+  t.is(cancelled.stdout, `campaign ${CAMPAIGN_ID}: CANCELLED\n`);
+  const retried = await runCli(withAdmin('campaign', 'retry', CAMPAIGN_ID, '--json'));
+  t.is(retried.code, 0, retried.stderr);
+  const detail = JSON.parse(retried.stdout) as { status: { id: string; phase: string; devices: number } };
+  t.deepEqual([detail.status.id, detail.status.phase, detail.status.devices], [`${CAMPAIGN_ID}-retry-1`, 'RUNNING', 6]);
+});
+
+test.serial('campaign create: the spec and package files go to the server; a refusal (devices busy) is the API\'s one line', async (t) => {
+  const temp = tempDir();
+  t.teardown(temp.remove);
+  const spec = temp.file('spec.json');
+  const pkg = temp.file('package.bin');
+  fs.writeFileSync(spec, JSON.stringify({ ...api.world.spec, id: 'second' }));
+  fs.writeFileSync(pkg, api.world.block);
+  // Every device is in the running retry campaign.
+  const busy = await runCli(withAdmin('campaign', 'create', '--spec', spec, '--package', pkg));
+  t.is(busy.code, 1);
+  t.regex(busy.stderr, /^fuota: DEVICE_BUSY: .*\n$/);
+  // Once the retry campaign is cancelled, the devices are free: created.
+  await api.service.cancel(`${CAMPAIGN_ID}-retry-1`);
+  const created = await runCli(withAdmin('campaign', 'create', '--spec', spec, '--package', pkg));
+  t.is(created.code, 0, created.stderr);
+  t.regex(created.stdout, /^created\ncampaign +second \(simulated fleet update\)\nphase +RUNNING\n/);
+  t.is(api.world.engine.view('second')?.campaign.phase, 'running');
 });
 
 test.serial('an unreachable server is one line naming the URL, exit 1', async (t) => {
