@@ -129,6 +129,7 @@ test('fuota serve runs the campaign file fuota sim chirpstack wrote against its 
   t.regex(printed, /^ChirpStack MQTT integration: application 0c6a1f7e-5a0b-4c1d-9e2f-3a4b5c6d7e8f, json events/m);
   t.regex(printed, new RegExp(`^fleet: ${DEVICES} devices `, 'm'));
   t.true(fs.existsSync(path.join(dir, 'sim-update-pub.pem')), printed);
+  t.false(printed.includes('note: campaigns.vendorKeys'), 'the config trusts the simulator\'s key');
 
   const written = fs.readdirSync(staging);
   const campaignName = written.find((name) => name.endsWith('.json'));

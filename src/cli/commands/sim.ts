@@ -1,12 +1,14 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { vendorIdOfName } from '../../admission/vendor-keys.js';
 import { startSimulatedChirpstack } from '../../app.js';
 import { loadConfig } from '../../config/load-config.js';
 import { CallerError } from '../../core/errors.js';
-import { generateSigningKey } from '../../demo/demo-package.js';
+import { DEMO_VENDOR, generateSigningKey } from '../../demo/demo-package.js';
 import { writeSimCampaign } from '../../demo/sim-campaign.js';
-import { parsePrivateKeyPem, privateKeyToPem, publicKeyToPem, verifyingKeyOf, type SigningKey } from '../../manifest/keys.js';
+import { parsePrivateKeyPem, privateKeyToPem, publicKeyToPem, rawPublicKey, verifyingKeyOf, type SigningKey } from '../../manifest/keys.js';
+import { parsePublicKeyText } from '../../manifest/public-key-text.js';
 
 // `fuota sim chirpstack --config FILE`: the simulated ChirpStack v4 (MQTT integration + gRPC
 // API) and a simulated fleet in real time, configured from the same file as `fuota serve`, so
@@ -61,7 +63,20 @@ async function signingKeyOf(flags: SimFlags): Promise<{ key: SigningKey; note: s
     await chmod(privatePath, 0o600);
   }
   await writeFile(publicPath, publicKeyToPem(verifyingKeyOf(key)));
-  return { key, note: `vendor signing key: ${privatePath} (${existing === undefined ? 'created' : 'reused'}); public key ${publicPath} (vendor example.com)` };
+  return { key, note: `vendor signing key: ${privatePath} (${existing === undefined ? 'created' : 'reused'}); public key ${publicPath} (vendor ${DEMO_VENDOR})` };
+}
+
+/** Whether a configured vendor key of the demo vendor is the public half of `key`. */
+function trusts(vendorKeys: ReadonlyArray<{ vendor: string; publicKey: string }>, key: SigningKey): boolean {
+  const ours = Buffer.from(rawPublicKey(verifyingKeyOf(key)));
+  const vendorId = Buffer.from(vendorIdOfName(DEMO_VENDOR));
+  return vendorKeys.some((entry) => {
+    try {
+      return vendorId.equals(Buffer.from(vendorIdOfName(entry.vendor))) && ours.equals(Buffer.from(rawPublicKey(parsePublicKeyText(entry.publicKey))));
+    } catch {
+      return false;
+    }
+  });
 }
 
 export function register(program: Command): void {
@@ -98,6 +113,7 @@ export function register(program: Command): void {
         const out = process.stdout;
         for (const line of world.endpoints) out.write(`${line}\n`);
         out.write(`${note}\n`);
+        if (!trusts(config.campaigns.vendorKeys, key)) out.write(`note: campaigns.vendorKeys lists no entry with this public key: fuota serve will refuse the package (add { vendor: ${DEMO_VENDOR}, publicKey: <the public key file> })\n`);
         if (flags.writeCampaign !== undefined) {
           const campaign = world.campaign(`sim-${Date.now().toString(36)}`);
           const written = await writeSimCampaign(flags.writeCampaign, campaign);
