@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../store/temp-dir.js';
@@ -127,6 +129,28 @@ test.serial('campaign watch --json: each event one JSON line', async (t) => {
   t.is(result.code, 0, result.stderr);
   const event = JSON.parse(result.stdout) as { event: string; data: { id: string; phase: string } };
   t.deepEqual([event.event, event.data.id, event.data.phase], ['campaign', CAMPAIGN_ID, 'RUNNING']);
+});
+
+test.serial('campaign watch runs until Ctrl-C (SIGINT), then exits 0', async (t) => {
+  const bin = fileURLToPath(new URL('../../bin/fuota.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, ...withRead('campaign', 'watch', CAMPAIGN_ID)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  // The first line (the current status) says the stream is open; then Ctrl-C.
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (stdout.includes('\n')) resolve();
+    });
+    // Ended before its first line: the assertions below say why.
+    child.on('close', () => resolve());
+  });
+  child.kill('SIGINT');
+  t.is(await exited, 0, stderr);
+  t.is(stderr, '');
+  t.regex(stdout, new RegExp(`^\\S+ campaign ${CAMPAIGN_ID} RUNNING `));
 });
 
 test.serial('errors are one line "fuota: CODE: message", exit 1: no token (401), an unknown campaign (404), FUOTA_API_TOKEN is used', async (t) => {
