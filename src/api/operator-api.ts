@@ -7,6 +7,8 @@ import { CallerError } from '../core/errors.js';
 import type { CampaignEventHub } from './campaign-event-hub.js';
 import type { Admit } from './campaign-service-types.js';
 import { CampaignService } from './campaign-service.js';
+import type { RootKeySource } from '../intake/root-key-source.js';
+import { startConfiguredGrpcApi } from './grpc/grpc-api-config.js';
 import { createMetrics, type FuotaMetrics } from './metrics/fuota-metrics.js';
 import { startRestApi } from './rest/rest-server.js';
 import { anyOf, DigestTokenVerifier, digestEntries, type TokenVerifier } from './token-verifier.js';
@@ -27,12 +29,18 @@ export interface OperatorApiOptions {
   verifiers?: readonly TokenVerifier[];
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** For the gRPC chirpstack-fuota-server compatibility: device keys to check mc_root_key against. */
+  rootKeys?: RootKeySource;
+  /** networkServer.applicationId: a deployment naming another application is refused. */
+  applicationId?: string;
 }
 
 export interface OperatorApi {
   service: CampaignService;
   metrics: FuotaMetrics;
   url: string;
+  /** The gRPC API's address when `api.grpcListen` is set. */
+  grpcAddress?: string;
   close(): Promise<void>;
 }
 
@@ -55,7 +63,31 @@ export async function startOperatorApi(options: OperatorApiOptions): Promise<Ope
     ...(options.logger ? { logger: options.logger } : {}),
   });
   options.logger?.info({ url: running.url, tokens: config.tokens.map((t) => ({ name: t.name, scope: t.scope })), anonymous: verifiers.length === 0 }, 'operator API listening');
-  return { service, metrics, url: running.url, close: running.close };
+  // gRPC beside REST: the same service, tokens, anonymity rule and TLS files.
+  let grpc;
+  try {
+    grpc = await startConfiguredGrpcApi(config, {
+      service,
+      ...(verifiers.length > 0 ? { verifier: anyOf(verifiers) } : {}),
+      ...(tls ? { tls } : {}),
+      ...(options.rootKeys ? { rootKeys: options.rootKeys } : {}),
+      ...(options.applicationId === undefined ? {} : { applicationId: options.applicationId }),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  } catch (error) {
+    await running.close();
+    throw error;
+  }
+  return {
+    service,
+    metrics,
+    url: running.url,
+    ...(grpc ? { grpcAddress: grpc.address } : {}),
+    close: async () => {
+      await grpc?.close();
+      await running.close();
+    },
+  };
 }
 
 async function pemFile(path: string, field: string): Promise<Buffer> {
