@@ -47,7 +47,7 @@ export interface OperatorApi {
 export async function startOperatorApi(options: OperatorApiOptions): Promise<OperatorApi> {
   const { config } = options;
   const service = new CampaignService({ engine: options.engine, store: options.store, events: options.events, admit: options.admit, clock: options.clock });
-  const metrics = createMetrics(service);
+  const metrics = createMetrics(service, options.engine.uplinkTimes);
   const verifiers: TokenVerifier[] = [...(options.verifiers ?? [])];
   if (config.tokens.length > 0) verifiers.unshift(new DigestTokenVerifier(digestEntries(config.tokens, options.env)));
   const tls = config.tls && { cert: await pemFile(config.tls.certFile, 'api.tls.certFile'), key: await pemFile(config.tls.keyFile, 'api.tls.keyFile') };

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { UplinkTimeCounters } from '../../campaign/uplink-time.js';
 import type { CampaignService } from '../campaign-service.js';
 
 // Prometheus metrics. Campaign figures are read from the service when scraped (the campaign
@@ -14,8 +15,21 @@ export interface FuotaMetrics {
   connection(name: string, up: boolean): void;
 }
 
-export function createMetrics(service: CampaignService): FuotaMetrics {
+export function createMetrics(service: CampaignService, uplinkTimes?: UplinkTimeCounters): FuotaMetrics {
   const registry = new Registry();
+  if (uplinkTimes) {
+    // The network server's uplink time is a hint (src/campaign/uplink-time.ts): how often it was taken, and replaced by our clock, by reason.
+    new Gauge({
+      name: 'fuota_uplink_times',
+      help: "Uplink times from the network server: taken, or replaced by our clock (future, stale, invalid)",
+      labelNames: ['verdict'],
+      registers: [registry],
+      collect() {
+        this.set({ verdict: 'taken' }, uplinkTimes.taken);
+        for (const [reason, n] of Object.entries(uplinkTimes.replaced)) this.set({ verdict: reason }, n);
+      },
+    });
+  }
   const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers: [registry] });
   const campaigns = gauge('fuota_campaigns', 'Campaigns by phase', ['phase']);
   const devices = gauge('fuota_devices', 'Devices by campaign, phase and outcome (open: none yet)', ['campaign', 'phase', 'outcome']);
