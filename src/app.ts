@@ -464,6 +464,8 @@ export interface SimulatedChirpstack {
   fleet: SimFleet;
   /** The campaign file content for the fleet, with the signed package. */
   campaign(id: string): SimCampaign;
+  /** What a simulated event threw, when one did: the clock has stopped (the simulation is dead). */
+  failure(): unknown;
   /** Stops the MQTT client, the gRPC server, the broker (when embedded) and the clock. */
   stop(): Promise<void>;
 }
@@ -532,6 +534,7 @@ export async function startSimulatedChirpstack(config: FuotaConfig, options: Sim
     return {
       endpoints,
       fleet,
+      failure: () => driver.failure,
       campaign: (id) => simCampaign({ id, fleet, targetVersion: demoPackage.targetVersion, deviceClass: DEMO_DEVICE_CLASS, runningImageSha256: bytesToHex(sha256(demoPackage.oldImage)), packageBytes: demoPackage.bytes, uplinkIntervalMs: options.uplinkIntervalMs }),
       stop,
     };

@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { vendorIdOfName } from '../../admission/vendor-keys.js';
 import { startSimulatedChirpstack } from '../../app.js';
 import { loadConfig } from '../../config/load-config.js';
-import { CallerError } from '../../core/errors.js';
+import { CallerError, InternalError } from '../../core/errors.js';
 import { DEMO_VENDOR, generateSigningKey } from '../../demo/demo-package.js';
 import { writeSimCampaign } from '../../demo/sim-campaign.js';
 import { parsePrivateKeyPem, privateKeyToPem, publicKeyToPem, rawPublicKey, verifyingKeyOf, type SigningKey } from '../../manifest/keys.js';
@@ -79,6 +79,19 @@ function trusts(vendorKeys: ReadonlyArray<{ vendor: string; publicKey: string }>
   });
 }
 
+/** Resolves with what a simulated event threw (checked every second; the timer does not hold the process). */
+function simulationFailure(failure: () => unknown): Promise<Error> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const error = failure();
+      if (error === undefined) return;
+      clearInterval(timer);
+      resolve(error instanceof Error ? error : new Error(String(error)));
+    }, 1_000);
+    timer.unref();
+  });
+}
+
 export function register(program: Command): void {
   const sim = program.command('sim').description('simulated network servers to try `fuota serve` against');
   sim
@@ -120,8 +133,9 @@ export function register(program: Command): void {
           out.write(`campaign file: ${written.campaignFile} (campaign ${campaign.id}, package ${written.packageFile})\n`);
         }
         out.write(`ready: run \`fuota serve --config ${flags.config}\`; stop with Ctrl-C\n`);
-        const signal = await signalled;
-        out.write(`stopping (${signal})\n`);
+        const ended = await Promise.race([signalled, simulationFailure(world.failure)]);
+        if (typeof ended !== 'string') throw new InternalError('SIMULATION_FAILED', `simulated ChirpStack: expected the simulation to run, got ${ended.message}`, { cause: ended });
+        out.write(`stopping (${ended})\n`);
       } finally {
         await world.stop();
       }
