@@ -19,6 +19,7 @@ import { WireTraffic, type WireTrafficStats } from './lns/sim/wire-traffic.js';
 import { CampaignIntake } from './intake/campaign-directory-intake.js';
 import { CampaignEventHub } from './api/campaign-event-hub.js';
 import { startOperatorApi, type OperatorApi } from './api/operator-api.js';
+import { ChirpstackRootKeySource } from './lns/chirpstack/chirpstack-root-keys.js';
 import { storeTokenVerifiers } from './api/sqlite-token-verifier.js';
 import { createAdmission, type Admission } from './admission/create-admission.js';
 import { bytesToHex } from './core/hex.js';
@@ -404,6 +405,9 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
           ready: () => ({ store: storeOpen, networkServer: networkStarted }),
           verifiers: storeTokens.verifiers,
           logger: log,
+          // gRPC chirpstack-fuota-server compatibility: mc_root_key checked against ChirpStack's keys.
+          rootKeys: new ChirpstackRootKeySource(grpc),
+          applicationId: ns.applicationId,
         });
         operatorApi.metrics.connection('mqtt', mqtt.state === 'connected');
       }
