@@ -1,7 +1,7 @@
 import { z } from 'zod';
 // RFC 3339 read strictly (days past the month's end, offsets past 23:59 refused): the same
 // reader the ChirpStack adapter uses, so a time means one thing throughout.
-import { parseRfc3339Ms } from '../lns/chirpstack/rfc3339.js';
+import { parseRfc3339Ms } from '../core/rfc3339.js';
 import { isTimeZone, minutesOfDay } from './schedule-windows.js';
 
 // When a campaign may act: not before `startAt`, and multicast only inside daily windows of

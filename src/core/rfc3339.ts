@@ -1,6 +1,6 @@
-// google.protobuf.Timestamp in JSON is RFC 3339 (proto3 JSON mapping). ChirpStack's pbjson writes
-// it with chrono's to_rfc3339 ("2025-01-01T00:00:00+00:00", up to nanoseconds); other writers use
-// "Z". We keep milliseconds and drop finer digits.
+// RFC 3339 date-times: google.protobuf.Timestamp in JSON (proto3 JSON mapping) and campaign
+// schedules. ChirpStack's pbjson writes them with chrono's to_rfc3339 ("2025-01-01T00:00:00+00:00",
+// up to nanoseconds); other writers use "Z". We keep milliseconds and drop finer digits.
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
 

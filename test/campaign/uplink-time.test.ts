@@ -2,7 +2,7 @@ import test from 'ava';
 import { CampaignEngine } from '../../src/campaign/engine.js';
 import type { NetworkServer } from '../../src/campaign/ports.js';
 import { DEFAULT_MAX_UPLINK_SKEW_MS, UPLINK_FUTURE_TOLERANCE_MS, uplinkTime } from '../../src/campaign/uplink-time.js';
-import { parseRfc3339Ms } from '../../src/lns/chirpstack/rfc3339.js';
+import { parseRfc3339Ms } from '../../src/core/rfc3339.js';
 import { MemoryCampaignStore } from '../../src/store/memory-campaign-store.js';
 
 // The engine's clock is ours; a network server's uplink time is only a hint (issue #12).

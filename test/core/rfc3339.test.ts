@@ -1,5 +1,5 @@
 import test from 'ava';
-import { formatRfc3339, parseRfc3339Ms } from '../../../src/lns/chirpstack/rfc3339.js';
+import { formatRfc3339, parseRfc3339Ms } from '../../src/core/rfc3339.js';
 
 // chrono's to_rfc3339 (ChirpStack's pbjson) writes "+00:00" and up to nanoseconds; others write "Z".
 

@@ -5,7 +5,7 @@ import type { PayloadEncoding } from './payload-encoding.js';
 import { checkDevEui, checkFPort } from './payload-checks.js';
 import { ChirpstackPayloadError } from './payload-error.js';
 import { parseJsonObject } from './pbjson-fields.js';
-import { formatRfc3339 } from './rfc3339.js';
+import { formatRfc3339 } from '../../core/rfc3339.js';
 
 // `application/{application_id}/device/{dev_eui}/command/down`: integration.DownlinkCommand
 // (api/proto/integration/integration.proto). ChirpStack makes `id` the device queue item id, so

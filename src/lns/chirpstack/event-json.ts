@@ -3,7 +3,7 @@ import type { DecodedEvent, DecodedEventName, LogCode, UpWithoutPayloadEvent } f
 import { LOG_CODES, LOG_LEVELS, type ChirpstackEvent } from './event-types.js';
 import { checkDevEui, checkFPort, checkNonEmpty, checkUuid, noPayloadReason } from './payload-checks.js';
 import { parseJsonObject, type JsonFields } from './pbjson-fields.js';
-import { formatRfc3339 } from './rfc3339.js';
+import { formatRfc3339 } from '../../core/rfc3339.js';
 
 // ChirpStack's JSON events (`[integration.mqtt] json = true`), written by pbjson: see
 // pbjson-fields.ts for the mapping rules, network-servers.md for an `up` example.

@@ -1,5 +1,5 @@
 import { ChirpstackPayloadError, showValue } from './payload-error.js';
-import { parseRfc3339Ms } from './rfc3339.js';
+import { parseRfc3339Ms } from '../../core/rfc3339.js';
 
 // Reads fields of ChirpStack's JSON payloads. ChirpStack serialises with pbjson (the proto3 JSON
 // mapping, https://protobuf.dev/programming-guides/json/): lowerCamelCase names (parsers also
