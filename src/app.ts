@@ -410,6 +410,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
           applicationId: ns.applicationId,
         });
         operatorApi.metrics.connection('mqtt', mqtt.state === 'connected');
+        operatorApi.metrics.probeConnection('grpc', () => grpc.reachable());
       }
     },
     stop() {

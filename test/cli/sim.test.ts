@@ -105,7 +105,7 @@ function logLines(stdout: string): Array<Record<string, unknown>> {
   return stdout.trim().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-test('fuota serve runs the campaign file fuota sim chirpstack wrote against its simulated ChirpStack and fleet', async (t) => {
+test('fuota serve takes the campaign file fuota sim chirpstack wrote and reaches the fragment stage against its simulated ChirpStack and fleet', async (t) => {
   t.timeout(540_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuota-sim-'));
   const configFile = writeConfig(dir, await freePort(), await freePort());
@@ -153,12 +153,12 @@ test('fuota serve runs the campaign file fuota sim chirpstack wrote against its 
   await eventually(() => fs.existsSync(path.join(campaigns, `${campaignName}.accepted`)), 60_000, () => `the campaign file accepted; files: ${fs.readdirSync(campaigns).join(', ')}; ${why()}`, [simChild, serveChild]);
   // The written file says the devices' class and running image: admission checks both.
   t.false(serveChild.stdout().includes('checks not made'), tail(serveChild.stdout()));
+  // The fragment stage is the milestone: setup answered over the simulated ChirpStack's MQTT, the
+  // multicast group made through its gRPC API. A whole run to completion is serve.test.ts's (it
+  // would add two minutes of real time to npm test here).
   await eventually(() => progress().some((line) => line['stage'] === 'fragments'), 240_000, () => `the fragment stage; ${why()}`, [simChild, serveChild]);
-  const fragmentsAfterMs = Date.now() - startedAt;
-  await eventually(() => progress().some((line) => line['phase'] !== 'running'), 360_000, () => `the campaign finished; ${why()}`, [simChild, serveChild]);
-  t.log(`fragments ${(fragmentsAfterMs / 1000).toFixed(0)} s, finished ${((Date.now() - startedAt) / 1000).toFixed(0)} s after fuota serve was spawned`);
-  const last = progress().at(-1)!;
-  t.is(last['phase'], 'completed', JSON.stringify(last));
+  t.log(`fragments ${((Date.now() - startedAt) / 1000).toFixed(0)} s after fuota serve was spawned`);
+  t.true(progress().every((line) => line['phase'] === 'running'), JSON.stringify(progress().at(-1)));
 
   t.deepEqual(await stopped(serveChild, 30_000), { code: 0, signal: null }, why());
   t.deepEqual(await stopped(simChild, 30_000), { code: 0, signal: null }, `sim stderr:\n${simChild.stderr()}`);

@@ -13,6 +13,8 @@ export interface FuotaMetrics {
   commandFailed(command: string): void;
   /** A connection to the network server changed state (mqtt, grpc). */
   connection(name: string, up: boolean): void;
+  /** A connection whose state is read at every scrape (the gRPC channel has no change events here). */
+  probeConnection(name: string, up: () => boolean): void;
 }
 
 export function createMetrics(service: CampaignService, uplinkTimes?: UplinkTimeCounters): FuotaMetrics {
@@ -42,7 +44,16 @@ export function createMetrics(service: CampaignService, uplinkTimes?: UplinkTime
   const dutyAllowed = gauge('fuota_duty_cycle_allowed_seconds', 'FUOTA airtime allowed per sliding hour (duty cycle × budget share)', ['campaign', 'gateway', 'sub_band']);
   const dutyRatio = gauge('fuota_duty_cycle_used_ratio', 'Share of the FUOTA duty-cycle budget used in the sliding hour', ['campaign', 'gateway', 'sub_band']);
   const retries = new Counter({ name: 'fuota_command_retries_total', help: 'Network-server commands that failed and were kept for a retry', labelNames: ['command'], registers: [registry] });
-  const connections = gauge('fuota_connection_up', 'Connection to the network server (1 up, 0 down)', ['connection']);
+  const probes = new Map<string, () => boolean>();
+  const connections = new Gauge({
+    name: 'fuota_connection_up',
+    help: 'Connection to the network server (1 up, 0 down)',
+    labelNames: ['connection'],
+    registers: [registry],
+    collect() {
+      for (const [connection, up] of probes) this.set({ connection }, up() ? 1 : 0);
+    },
+  });
 
   // One walk per scrape fills every campaign gauge (prom-client awaits the first collect).
   let scrape: Promise<void> | undefined;
@@ -95,5 +106,6 @@ export function createMetrics(service: CampaignService, uplinkTimes?: UplinkTime
     registry,
     commandFailed: (command) => retries.inc({ command }),
     connection: (name, up) => connections.set({ connection: name }, up ? 1 : 0),
+    probeConnection: (name, up) => void probes.set(name, up),
   };
 }

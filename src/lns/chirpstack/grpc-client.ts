@@ -1,4 +1,4 @@
-import type { Client } from '@grpc/grpc-js';
+import { connectivityState, type Client } from '@grpc/grpc-js';
 import { ApplicationServiceClient } from '@chirpstack/chirpstack-api/api/application_grpc_pb.js';
 import applicationPb from '@chirpstack/chirpstack-api/api/application_pb.js';
 import { DeviceServiceClient } from '@chirpstack/chirpstack-api/api/device_grpc_pb.js';
@@ -69,6 +69,12 @@ export class ChirpstackGrpcClient {
 
   get address(): string {
     return this.options.address;
+  }
+
+  /** False while the channel to ChirpStack is failing (TRANSIENT_FAILURE) or shut down; IDLE (no call lately) counts as up. */
+  reachable(): boolean {
+    const state = this.multicast.getChannel().getConnectivityState(false);
+    return state !== connectivityState.TRANSIENT_FAILURE && state !== connectivityState.SHUTDOWN;
   }
 
   /** Returns the new group's id (a UUID). */
