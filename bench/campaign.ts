@@ -1,6 +1,6 @@
 // `npm run bench -- campaign [--sizes 100,10000,100000] [--fleets loramac-node,lbm,spec,mix] [--seeds 42,1,2]`:
 // whole campaigns on simulated fleets at 10 % iid downlink loss, one fleet per device stack
-// (each device answering as that stack's package code does: src/lns/sim/stacks) and the demo's
+// (each device answering as that stack's package code does: src/sim/stacks) and the demo's
 // mix, and two redundancy policies side by side on the mix:
 //   adaptive = ours: 10 % coded fragments up front, then rounds sized from FragSessionStatusAns
 //              as each stack means it (src/campaign/frag-status-reading.ts);
@@ -16,10 +16,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createSimulatedWorld } from '../src/app.js';
+import { createSimulatedWorld } from '../src/app/simulated-world.js';
 import { parseCampaignSpec } from '../src/campaign/spec.js';
 import { airtimeComparison } from '../src/demo/demo-report.js';
-import { DEFAULT_SCENARIO } from '../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO } from '../src/sim/sim-fleet.js';
 import type { DeviceStack } from '../src/campaign/device-stack.js';
 import { DEFAULT_STACK_MIX } from '../src/demo/stack-mix.js';
 

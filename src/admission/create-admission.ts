@@ -7,7 +7,7 @@ import { StoredSequences } from './accepted-sequences.js';
 import { admitCampaign, type AdmissionDeps, type AdmissionRequest, type Admitted } from './admit-campaign.js';
 import { vendorKeysFromConfig } from './vendor-keys.js';
 
-// Admission as `fuota serve` runs it on ChirpStack (wired by src/app.ts): the vendor keys and
+// Admission as `fuota serve` runs it on ChirpStack (wired by src/app/): the vendor keys and
 // defaults of the config, the campaigns in the store for anti-rollback, ChirpStack for device
 // lookups and missing root keys. The same function serves campaign files, REST and gRPC.
 

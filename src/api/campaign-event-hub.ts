@@ -4,7 +4,7 @@ import { campaignStatus, deviceStatus, type OutcomeCounts } from '../status/stat
 import type { CampaignListener, CampaignStreamEvent } from './campaign-service-types.js';
 
 // Fans the engine's committed transitions out to live subscribers (SSE, gRPC watch, metrics).
-// `onTransition` goes into EngineOptions.onTransition (src/app.ts wires it); it never throws into
+// `onTransition` goes into EngineOptions.onTransition (src/app/ wires it); it never throws into
 // the engine: a listener that throws is dropped from that delivery only.
 
 interface Subscription {

@@ -16,7 +16,7 @@ export interface CampaignRequest {
 }
 
 /**
- * Admission (src/admission/, wired in src/app.ts): checks the package and the spec and returns
+ * Admission (src/admission/, wired in src/app/): checks the package and the spec and returns
  * the spec to create (version taken from the manifest, ...) and the block to send; throws a
  * FuotaError on refusal. Nothing is stored before it has agreed.
  */

@@ -13,7 +13,7 @@ import { createMetrics, type FuotaMetrics } from './metrics/fuota-metrics.js';
 import { startRestApi } from './rest/rest-server.js';
 import { anyOf, DigestTokenVerifier, digestEntries, type TokenVerifier } from './token-verifier.js';
 
-// The operator's surface as one unit for the composition root (src/app.ts): the campaign service,
+// The operator's surface as one unit for the composition root (src/app/): the campaign service,
 // its metrics and the REST server, from the config's `api` section. `fuota serve` and
 // `fuota demo --api` both start it this way.
 

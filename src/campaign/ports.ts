@@ -4,7 +4,7 @@ import type { DeviceLogEntry, TransitionResult } from './draft.js';
 import type { CampaignState, DeviceState } from './state.js';
 
 // The two ports the campaign owns. Adapters (ChirpStack, The Things Stack, the simulator,
-// SQLite) implement them; the composition root (src/app.ts) wires them.
+// SQLite) implement them; the composition root (src/app/) wires them.
 
 export interface Uplink {
   devEui: string;

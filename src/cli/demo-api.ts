@@ -4,7 +4,7 @@ import { passThroughAdmit } from '../api/campaign-service.js';
 import { startOperatorApi, type OperatorApi } from '../api/operator-api.js';
 import { isLoopback, parseListen } from '../api/rest/rest-server.js';
 import { sha256Hex } from '../api/token-verifier.js';
-import type { SimulatedWorld } from '../app.js';
+import type { SimulatedWorld } from '../app/simulated-world.js';
 import { CallerError } from '../core/errors.js';
 
 // `fuota demo --api HOST:PORT`: the operator API, dashboard and metrics over the demo's engine

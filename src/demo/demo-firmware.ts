@@ -1,4 +1,4 @@
-import { Random } from '../lns/sim/random.js';
+import { Random } from '../sim/random.js';
 
 // A pair of firmware images for the demo, shaped like a Cortex-M application update: a new
 // version shifts some code, edits constants here and there and adds a feature at the end.

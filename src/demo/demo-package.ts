@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { ImageVerifier } from '../lns/sim/sim-device-config.js';
+import type { ImageVerifier } from '../sim/sim-device-config.js';
 import { buildPackage } from '../manifest/build.js';
 import { JOJO_DELTA } from '../manifest/jojo-delta.js';
 import { verifyingKeyOf, type SigningKey, type VerifyingKey } from '../manifest/keys.js';

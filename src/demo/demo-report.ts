@@ -1,5 +1,5 @@
 import type { CampaignState, DeviceState } from '../campaign/state.js';
-import type { FleetMember } from '../lns/sim/sim-fleet.js';
+import type { FleetMember } from '../sim/sim-fleet.js';
 import type { DeviceOutcome } from '../campaign/state.js';
 
 export interface AirtimeComparison {

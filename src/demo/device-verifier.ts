@@ -1,5 +1,5 @@
 import { isFuotaError } from '../core/errors.js';
-import type { ImageCheck, ImageVerifier } from '../lns/sim/sim-device-config.js';
+import type { ImageCheck, ImageVerifier } from '../sim/sim-device-config.js';
 import { JOJO_DELTA } from '../manifest/jojo-delta.js';
 import type { VerifyingKey } from '../manifest/keys.js';
 import { decodeSignedManifest } from '../manifest/manifest-codec.js';

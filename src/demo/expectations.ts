@@ -1,6 +1,6 @@
 import type { CampaignSpec } from '../campaign/spec.js';
 import type { DeviceOutcome } from '../campaign/state.js';
-import type { FleetMember } from '../lns/sim/sim-fleet.js';
+import type { FleetMember } from '../sim/sim-fleet.js';
 import { hasFirmwareManagement } from '../campaign/device-stack.js';
 
 /**

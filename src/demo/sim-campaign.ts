@@ -2,7 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CampaignSpecInput } from '../campaign/spec.js';
 import { CallerError } from '../core/errors.js';
-import type { SimFleet } from '../lns/sim/sim-fleet.js';
+import type { SimFleet } from '../sim/sim-fleet.js';
 
 // The campaign file `fuota sim chirpstack --write-campaign DIR` writes for its simulated fleet:
 // `<id>.json` ({ spec, package }, docs/campaign-file.md) beside `<id>.bin`, the signed package.

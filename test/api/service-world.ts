@@ -1,8 +1,8 @@
-import { createSimulatedWorld, type SimulatedWorld } from '../../src/app.js';
+import { createSimulatedWorld, type SimulatedWorld } from '../../src/app/simulated-world.js';
 import { CallerError } from '../../src/core/errors.js';
 import { CampaignEventHub } from '../../src/api/campaign-event-hub.js';
 import { CampaignService, passThroughAdmit } from '../../src/api/campaign-service.js';
-import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO } from '../../src/sim/sim-fleet.js';
 
 // A campaign service over a small simulated fleet (in-process transport, memory store), for
 // the API tests. Simulated time moves only when a test runs the clock.

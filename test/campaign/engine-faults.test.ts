@@ -1,8 +1,8 @@
 import test from 'ava';
-import { createSimulatedWorld } from '../../src/app.js';
+import { createSimulatedWorld } from '../../src/app/simulated-world.js';
 import type { CampaignCommand } from '../../src/campaign/commands.js';
 import { InternalError } from '../../src/core/errors.js';
-import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO } from '../../src/sim/sim-fleet.js';
 
 // A store that fails once during a timed wake-up: the engine reports it, wakes again shortly,
 // and the campaign still completes (nothing was committed by the failed transition).

@@ -3,7 +3,7 @@ import { CampaignEngine } from '../../src/campaign/engine.js';
 import type { NetworkServer } from '../../src/campaign/ports.js';
 import type { CampaignSpecInput } from '../../src/campaign/spec.js';
 import { ValueError } from '../../src/core/errors.js';
-import { SimClock } from '../../src/lns/sim/sim-clock.js';
+import { SimClock } from '../../src/sim/sim-clock.js';
 import { DutyCycleLedger } from '../../src/radio/duty-cycle-ledger.js';
 import { MemoryCampaignStore } from '../../src/store/memory-campaign-store.js';
 import { BLOCK, T0, specInput } from './script.js';

@@ -1,7 +1,7 @@
 import test from 'ava';
-import { createSimulatedWorld } from '../../src/app.js';
+import { createSimulatedWorld } from '../../src/app/simulated-world.js';
 import { CallerError } from '../../src/core/errors.js';
-import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO } from '../../src/sim/sim-fleet.js';
 
 // Operator actions through the engine, on a simulated fleet: pause stops the campaign's
 // downlinks (devices keep talking), resume carries on to the end, cancel ends every device.

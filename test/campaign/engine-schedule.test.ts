@@ -1,9 +1,9 @@
 import test from 'ava';
-import { createSimulatedWorld } from '../../src/app.js';
+import { createSimulatedWorld } from '../../src/app/simulated-world.js';
 import { CampaignEngine } from '../../src/campaign/engine.js';
 import { openWindow } from '../../src/campaign/schedule-windows.js';
 import type { CampaignSpecInput } from '../../src/campaign/spec.js';
-import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO } from '../../src/sim/sim-fleet.js';
 
 // Scheduling through the engine on a simulated fleet: the engine wakes at the start time and at
 // each window, also after a restart (the wait is in the stored campaign), and a windowed

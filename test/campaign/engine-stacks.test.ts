@@ -1,11 +1,11 @@
 // Whole campaigns (engine, store, simulated fleet) over the device stacks as they really answer
-// (src/lns/sim/stacks): what the operator sees per stack, and what the devices hear.
+// (src/sim/stacks): what the operator sees per stack, and what the devices hear.
 
 import test from 'ava';
-import { createSimulatedWorld } from '../../src/app.js';
+import { createSimulatedWorld } from '../../src/app/simulated-world.js';
 import { parseCampaignSpec } from '../../src/campaign/spec.js';
 import { expectedOutcomes } from '../../src/demo/expectations.js';
-import { DEFAULT_SCENARIO, type FleetScenario } from '../../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO, type FleetScenario } from '../../src/sim/sim-fleet.js';
 
 async function run(scenario: Partial<FleetScenario>) {
   const world = await createSimulatedWorld({ scenario: { ...DEFAULT_SCENARIO, devices: 20, ...scenario }, storePath: 'memory', firmwareBytes: 24 * 1024, spec: { rollout: { canaryFraction: 0 } } });

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { createSimulatedWorld, type SimulatedWorld } from '../../src/app.js';
+import { createSimulatedWorld, type SimulatedWorld } from '../../src/app/simulated-world.js';
 import { CampaignEventHub } from '../../src/api/campaign-event-hub.js';
 import { CampaignService, passThroughAdmit } from '../../src/api/campaign-service.js';
 import { createMetrics } from '../../src/api/metrics/fuota-metrics.js';
 import { startRestApi, type RunningApi } from '../../src/api/rest/rest-server.js';
 import { SqliteTokenVerifier } from '../../src/api/sqlite-token-verifier.js';
 import { anyOf, DigestTokenVerifier, sha256Hex } from '../../src/api/token-verifier.js';
-import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO } from '../../src/sim/sim-fleet.js';
 import { SqliteTokenStore } from '../../src/store/sqlite-token-store.js';
 import { tempDir } from '../store/temp-dir.js';
 

@@ -5,14 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { Random } from '../../src/lns/sim/random.js';
-import { RealTimeDriver } from '../../src/lns/sim/real-time-driver.js';
-import { startSimChirpstack as startSimulator } from '../../src/lns/sim/sim-chirpstack.js';
-import { SimClock } from '../../src/lns/sim/sim-clock.js';
-import { SimNetworkServer } from '../../src/lns/sim/sim-network-server.js';
+import { Random } from '../../src/sim/random.js';
+import { RealTimeDriver } from '../../src/sim/real-time-driver.js';
+import { startSimChirpstack as startSimulator } from '../../src/sim/chirpstack/sim-chirpstack.js';
+import { SimClock } from '../../src/sim/sim-clock.js';
+import { SimNetworkServer } from '../../src/sim/sim-network-server.js';
 import { API_TOKEN, CLASS_C_MARGIN_MS, eventually, GATEWAY, mqttConnection, WireDevice, wireDeviceConfig, WIRE_BLOCK, WIRE_TARGET_VERSION, wireCampaignSpec } from '../lns/chirpstack/chirpstack-wire-world.js';
 import { startBroker, type Broker } from '../lns/mqtt/mosquitto.js';
-import type { ImageVerifier } from '../../src/lns/sim/sim-device-config.js';
+import type { ImageVerifier } from '../../src/sim/sim-device-config.js';
 import { buildPackage } from '../../src/manifest/build.js';
 import { publicKeyToPem, verifyingKeyOf } from '../../src/manifest/keys.js';
 import { classIdOf, vendorIdOf } from '../../src/manifest/uuid5.js';
@@ -55,7 +55,7 @@ interface SimChirpstack {
   close(): Promise<void>;
 }
 
-/** The simulated ChirpStack of chirpstack-wire-world.ts (src/lns/sim/sim-chirpstack.ts), without our side. */
+/** The simulated ChirpStack of chirpstack-wire-world.ts (src/sim/chirpstack/sim-chirpstack.ts), without our side. */
 async function startSimChirpstack(devEuis: readonly string[]): Promise<SimChirpstack> {
   const applicationId = randomUUID();
   const clock = new SimClock(Date.now());

@@ -1,9 +1,9 @@
 import test from 'ava';
-import { createSimulatedWorld } from '../../src/app.js';
+import { createSimulatedWorld } from '../../src/app/simulated-world.js';
 import { parseCampaignSpec } from '../../src/campaign/spec.js';
 import { airtimeComparison } from '../../src/demo/demo-report.js';
 import { expectedOutcomes } from '../../src/demo/expectations.js';
-import { DEFAULT_SCENARIO, type FleetScenario } from '../../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO, type FleetScenario } from '../../src/sim/sim-fleet.js';
 import { runCli } from '../helpers/run-cli.js';
 
 // Whole campaigns on simulated fleets, with seeds: every device must end as the scenario says.

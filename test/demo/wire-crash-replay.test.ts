@@ -1,9 +1,9 @@
 import test from 'ava';
-import { createSimulatedWorld } from '../../src/app.js';
+import { createSimulatedWorld } from '../../src/app/simulated-world.js';
 import { parseCampaignSpec } from '../../src/campaign/spec.js';
 import { InternalError } from '../../src/core/errors.js';
 import { expectedOutcomes } from '../../src/demo/expectations.js';
-import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO } from '../../src/sim/sim-fleet.js';
 
 // A crash in the middle of create-multicast-group, replayed against a ChirpStack that answers as
 // the real one does. ChirpStack did everything (group created, devices and gateways added), but

@@ -1,8 +1,8 @@
 import test from 'ava';
-import { createSimulatedWorld, type SimulationOptions } from '../../src/app.js';
+import { createSimulatedWorld, type SimulationOptions } from '../../src/app/simulated-world.js';
 import { parseCampaignSpec } from '../../src/campaign/spec.js';
 import { expectedOutcomes } from '../../src/demo/expectations.js';
-import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO } from '../../src/sim/sim-fleet.js';
 import { runCli } from '../helpers/run-cli.js';
 
 // The demo's default path: embedded MQTT broker (aedes) + simulated ChirpStack (MQTT integration

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSimulatedWorld } from '../../src/app.js';
+import { createSimulatedWorld } from '../../src/app/simulated-world.js';
 import { hexToBytes } from '../../src/core/hex.js';
 import type { CampaignCommand, CreateMulticastGroupCommand, UnicastCommand } from '../../src/campaign/commands.js';
-import { DEFAULT_SCENARIO, type FleetScenario } from '../../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO, type FleetScenario } from '../../src/sim/sim-fleet.js';
 import type { CommandCrash, FromChild, NetworkCall, ToChild } from './ipc-protocol.js';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));

@@ -1,10 +1,10 @@
 import test from 'ava';
-import { createSimulatedWorld } from '../../src/app.js';
+import { createSimulatedWorld } from '../../src/app/simulated-world.js';
 import type { TransitionResult } from '../../src/campaign/draft.js';
 import { campaignReport } from '../../src/campaign/report.js';
 import type { DeviceState } from '../../src/campaign/state.js';
 import { DEFAULT_CAMPAIGN_STATUS_TOPIC, DEFAULT_DEVICE_STATUS_TOPIC } from '../../src/config/config-schema.js';
-import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO } from '../../src/sim/sim-fleet.js';
 import { campaignStatusFromReport, deviceStatus, type StatusFormat } from '../../src/status/status-events.js';
 import { StatusPublisher, type LiveCampaign } from '../../src/status/status-publisher.js';
 import { campaignState, deviceState, devices as fixtureDevices } from '../store/fixtures.js';

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { createSimulatedWorld } from '../../src/app.js';
-import { DEFAULT_SCENARIO } from '../../src/lns/sim/sim-fleet.js';
+import { createSimulatedWorld } from '../../src/app/simulated-world.js';
+import { DEFAULT_SCENARIO } from '../../src/sim/sim-fleet.js';
 import { SqliteCampaignStore } from '../../src/store/sqlite-campaign-store.js';
 import { tempDir } from './temp-dir.js';
 

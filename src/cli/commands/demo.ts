@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { createSimulatedWorld } from '../../app.js';
+import { createSimulatedWorld } from '../../app/simulated-world.js';
 import { CallerError } from '../../core/errors.js';
 import { parseCampaignSpec } from '../../campaign/spec.js';
-import { DEFAULT_SCENARIO, type FleetScenario } from '../../lns/sim/sim-fleet.js';
+import { DEFAULT_SCENARIO, type FleetScenario } from '../../sim/sim-fleet.js';
 import { airtimeComparison, deviceTable, stackTable } from '../../demo/demo-report.js';
 import { DEFAULT_STACK_MIX, formatStackMix, parseStackMix } from '../../demo/stack-mix.js';
 import { expectedOutcomes } from '../../demo/expectations.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { createService } from '../../app.js';
+import { createService } from '../../app/service.js';
 import { loadConfig } from '../../config/load-config.js';
 
 // `fuota serve --config FILE`: the long-running service. JSON log lines on stdout; SIGINT or

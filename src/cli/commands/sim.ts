@@ -2,7 +2,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { vendorIdOfName } from '../../admission/vendor-keys.js';
-import { startSimulatedChirpstack } from '../../app.js';
+import { startSimulatedChirpstack } from '../../app/simulated-chirpstack.js';
 import { loadConfig } from '../../config/load-config.js';
 import { CallerError, InternalError } from '../../core/errors.js';
 import { DEMO_VENDOR, generateSigningKey } from '../../demo/demo-package.js';

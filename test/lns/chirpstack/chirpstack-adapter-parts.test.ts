@@ -8,7 +8,7 @@ import { downlinkFailureOf, gatewayRejectionOf } from '../../../src/lns/chirpsta
 import { queueItemIdOf } from '../../../src/lns/chirpstack/chirpstack-network-server.js';
 import { UnicastTracker } from '../../../src/lns/chirpstack/chirpstack-unicast-tracker.js';
 import type { LogEvent } from '../../../src/lns/chirpstack/events.js';
-import { SimClock } from '../../../src/lns/sim/sim-clock.js';
+import { SimClock } from '../../../src/sim/sim-clock.js';
 
 // The ChirpStack adapter's pure parts: log classification, queue item ids, the txack tracker,
 // the group registry file.

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { isFuotaError } from '../../../src/core/errors.js';
 import { ChirpstackDeviceDirectory } from '../../../src/lns/chirpstack/chirpstack-device-directory.js';
-import { APPLICATION_ID, DEV_EUIS, startWorld, type World } from '../sim/sim-chirpstack-world.js';
+import { APPLICATION_ID, DEV_EUIS, startWorld, type World } from '../../sim/chirpstack/sim-chirpstack-world.js';
 
 // DeviceService.Get against the simulated ChirpStack (a real loopback socket): what admission
 // asks before a campaign starts. A DevEUI ChirpStack does not know is NOT_FOUND.

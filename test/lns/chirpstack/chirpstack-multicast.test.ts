@@ -6,7 +6,7 @@ import { MemoryGroupRegistry } from '../../../src/lns/chirpstack/chirpstack-grou
 import { ChirpstackMulticast, type ChirpstackMulticastOptions, type MulticastGrpc } from '../../../src/lns/chirpstack/chirpstack-multicast.js';
 import type { MulticastEnqueueItem, MulticastGroupSpec } from '../../../src/lns/chirpstack/grpc-multicast-group.js';
 import { coveringGateways } from '../../../src/lns/chirpstack/multicast-gateway-cover.js';
-import { SimClock } from '../../../src/lns/sim/sim-clock.js';
+import { SimClock } from '../../../src/sim/sim-clock.js';
 
 // ChirpstackMulticast against a scripted MulticastGroupService in simulated time: the answers are
 // the ones ChirpStack gives (INTERNAL for a repeated Add: storage/multicast.rs 317-325/387-395 via

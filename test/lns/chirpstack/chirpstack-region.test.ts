@@ -7,7 +7,7 @@ import { ChirpstackMulticast, type MulticastGrpc } from '../../../src/lns/chirps
 import { chirpstackRegionOf } from '../../../src/lns/chirpstack/chirpstack-region.js';
 import type { MulticastGroupSpec } from '../../../src/lns/chirpstack/grpc-multicast-group.js';
 import { regionNames } from '../../../src/radio/regions.js';
-import { SimClock } from '../../../src/lns/sim/sim-clock.js';
+import { SimClock } from '../../../src/sim/sim-clock.js';
 
 // ChirpStack's common.Region names (chirpstack-api 4.19 common.proto) for RP002's names.
 const NAMES: Array<[string, string]> = [

@@ -2,7 +2,7 @@ import test from 'ava';
 import { CallerError, isFuotaError, PeerError, type FuotaError } from '../../../src/core/errors.js';
 import { ChirpstackRootKeySource, rootKeyFrom } from '../../../src/lns/chirpstack/chirpstack-root-keys.js';
 import type { DeviceKeysInfo } from '../../../src/lns/chirpstack/grpc-device.js';
-import { DEV_EUIS, startWorld, type World } from '../sim/sim-chirpstack-world.js';
+import { DEV_EUIS, startWorld, type World } from '../../sim/chirpstack/sim-chirpstack-world.js';
 
 // Root keys for campaign files without rootKey: which of ChirpStack's DeviceKeys fields is the
 // TS005 root, and what an operator reads when there is none or the token may not read it.

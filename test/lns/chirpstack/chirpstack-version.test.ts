@@ -12,7 +12,7 @@ import {
   type ClassBPingSlotField,
 } from '../../../src/lns/chirpstack/chirpstack-version.js';
 import { createMulticastGroupBytes } from '../../../src/lns/chirpstack/grpc-multicast-group.js';
-import { classCGroup } from '../sim/sim-chirpstack-world.js';
+import { classCGroup } from '../../sim/chirpstack/sim-chirpstack-world.js';
 
 // What each ChirpStack release can take, and the class B field each one reads. The old layouts
 // are written here from ChirpStack's api/proto/api/multicast_group.proto at the release tags:

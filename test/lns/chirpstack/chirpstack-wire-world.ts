@@ -6,15 +6,15 @@ import { ChirpstackNetworkServer, type ChirpstackNetworkServerOptions, type Duty
 import { ChirpstackGrpcClient } from '../../../src/lns/chirpstack/grpc-client.js';
 import type { PayloadEncoding } from '../../../src/lns/chirpstack/payload-encoding.js';
 import { MqttConnection } from '../../../src/lns/mqtt/mqtt-connection.js';
-import { Random } from '../../../src/lns/sim/random.js';
-import { RealTimeDriver } from '../../../src/lns/sim/real-time-driver.js';
-import { SimChirpstackGrpc, type SimChirpstackGrpcOptions } from '../../../src/lns/sim/sim-chirpstack-grpc.js';
-import { SimChirpstackMqtt } from '../../../src/lns/sim/sim-chirpstack-mqtt.js';
-import { SimClock } from '../../../src/lns/sim/sim-clock.js';
-import type { ImageVerifier, SimDeviceConfig } from '../../../src/lns/sim/sim-device-config.js';
+import { Random } from '../../../src/sim/random.js';
+import { RealTimeDriver } from '../../../src/sim/real-time-driver.js';
+import { SimChirpstackGrpc, type SimChirpstackGrpcOptions } from '../../../src/sim/chirpstack/sim-chirpstack-grpc.js';
+import { SimChirpstackMqtt } from '../../../src/sim/chirpstack/sim-chirpstack-mqtt.js';
+import { SimClock } from '../../../src/sim/sim-clock.js';
+import type { ImageVerifier, SimDeviceConfig } from '../../../src/sim/sim-device-config.js';
 import type { CampaignSpecInput } from '../../../src/campaign/spec.js';
-import { SimDevice } from '../../../src/lns/sim/sim-device.js';
-import { SimNetworkServer } from '../../../src/lns/sim/sim-network-server.js';
+import { SimDevice } from '../../../src/sim/sim-device.js';
+import { SimNetworkServer } from '../../../src/sim/sim-network-server.js';
 import type { Broker } from '../mqtt/mosquitto.js';
 
 // The whole ChirpStack path over real sockets, in real time: a real mosquitto (TLS + password,

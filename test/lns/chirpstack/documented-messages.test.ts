@@ -15,7 +15,7 @@ import {
   CLASS_A_TEST_ACK, CLASS_A_TEST_UP, DATA_RS_NACK, DATA_RS_PAYLOAD_SIZE_LOG, DOCS_OBJECT_COMMAND, DOCUMENTED_ACK,
   DOCUMENTED_INTEGRATION, DOCUMENTED_JOIN, DOCUMENTED_LOCATION, DOCUMENTED_LOG, DOCUMENTED_STATUS, DOCUMENTED_TXACK,
   DOCUMENTED_UP, MQTT_RS_COMMAND, MQTT_RS_EVENTS, TX_ACK_RS_GATEWAY_LOG, TX_ACK_TEST_TXACK,
-} from '../sim/chirpstack-documented-messages.js';
+} from '../../sim/chirpstack/chirpstack-documented-messages.js';
 
 // The adapter (messages.ts) against ChirpStack's own messages (chirpstack-documented-messages.ts:
 // each constant cites its source). JSON: the constants as they stand. Protobuf: the same values

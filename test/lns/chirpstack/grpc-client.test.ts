@@ -3,7 +3,7 @@ import { isFuotaError, type FuotaError } from '../../../src/core/errors.js';
 import { ChirpstackGrpcClient } from '../../../src/lns/chirpstack/grpc-client.js';
 import { mcRootKeyInputFrom } from '../../../src/lns/chirpstack/grpc-device.js';
 import { deriveMcRootKey } from '../../../src/lorawan/keys.js';
-import { API_TOKEN, APPLICATION_ID, CLASS_C_MARGIN_MS, classCGroup, DEV_EUIS, GATEWAY_1, startWorld, waitFor, type World } from '../sim/sim-chirpstack-world.js';
+import { API_TOKEN, APPLICATION_ID, CLASS_C_MARGIN_MS, classCGroup, DEV_EUIS, GATEWAY_1, startWorld, waitFor, type World } from '../../sim/chirpstack/sim-chirpstack-world.js';
 
 // The ChirpStack gRPC client against the simulated ChirpStack over a real loopback socket, the
 // simulated network running in real time (a class C margin of 400 ms keeps it fast).

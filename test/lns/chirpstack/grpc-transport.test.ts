@@ -7,7 +7,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import test from 'ava';
 import { isFuotaError, type FuotaError } from '../../../src/core/errors.js';
 import { ChirpstackGrpcClient } from '../../../src/lns/chirpstack/grpc-client.js';
-import { API_TOKEN, classCGroup, startWorld, type World } from '../sim/sim-chirpstack-world.js';
+import { API_TOKEN, classCGroup, startWorld, type World } from '../../sim/chirpstack/sim-chirpstack-world.js';
 
 // TLS (createSsl with our CA) and per-call deadlines.
 

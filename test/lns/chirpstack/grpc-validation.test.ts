@@ -2,7 +2,7 @@ import test from 'ava';
 import { CallerError, ValueError } from '../../../src/core/errors.js';
 import { ChirpstackGrpcClient } from '../../../src/lns/chirpstack/grpc-client.js';
 import type { MulticastGroupSpec } from '../../../src/lns/chirpstack/grpc-multicast-group.js';
-import { classCGroup } from '../sim/sim-chirpstack-world.js';
+import { classCGroup } from '../../sim/chirpstack/sim-chirpstack-world.js';
 
 // Arguments are checked before anything is sent (ChirpStack would answer INTERNAL for bad hex).
 // The client points at a port nobody listens on: a ValueError, not CHIRPSTACK_UNAVAILABLE,

@@ -1,0 +1,119 @@
+// `fuota sim chirpstack`: a simulated ChirpStack (MQTT integration + gRPC API) and fleet in real
+// time, configured from the same file as `fuota serve`, so that the service can be tried alone.
+import { mqttProtocolLevel } from '../config/config-schema.js';
+import type { FuotaConfig } from '../config/load-config.js';
+import { CallerError } from '../core/errors.js';
+import { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
+import { EmbeddedBroker } from '../lns/mqtt/embedded-broker.js';
+import { bytesToHex } from '../core/hex.js';
+import { reedSolomonReady } from '../fec/rs-engine.js';
+import { buildDemoPackage, DEMO_DEVICE_CLASS } from '../demo/demo-package.js';
+import { simCampaign, type SimCampaign } from '../demo/sim-campaign.js';
+import type { SigningKey } from '../manifest/keys.js';
+import { formatFirmwareVersion } from '../manifest/firmware-version.js';
+import { sha256 } from '../manifest/digest.js';
+import { RealTimeDriver } from '../sim/real-time-driver.js';
+import { startSimChirpstack } from '../sim/chirpstack/sim-chirpstack.js';
+import { Random } from '../sim/random.js';
+import { SimClock } from '../sim/sim-clock.js';
+import { buildSimFleet, DEFAULT_SCENARIO, type FleetScenario, type SimFleet } from '../sim/sim-fleet.js';
+
+
+export interface SimulatedChirpstackOptions {
+  devices: number;
+  seed: number;
+  uplinkIntervalMs: number;
+  /** Mean downlink loss per device (0..1). */
+  loss: number;
+  /** Run an aedes broker on the config's MQTT URL (127.0.0.1, its port) instead of using a broker there. */
+  embeddedBroker: boolean;
+  /** The vendor key the package is signed with and the simulated devices trust. */
+  signingKey: SigningKey;
+  onError?: (error: unknown, context: string) => void;
+}
+
+export interface SimulatedChirpstack {
+  /** What it serves, one line each. */
+  endpoints: string[];
+  fleet: SimFleet;
+  /** The campaign file content for the fleet, with the signed package. */
+  campaign(id: string): SimCampaign;
+  /** What a simulated event threw, when one did: the clock has stopped (the simulation is dead). */
+  failure(): unknown;
+  /** Stops the MQTT client, the gRPC server, the broker (when embedded) and the clock. */
+  stop(): Promise<void>;
+}
+
+/** The simulated devices' gateway when the config names none. */
+const SIM_GATEWAY = '0016c001ff10b001';
+
+export async function startSimulatedChirpstack(config: FuotaConfig, options: SimulatedChirpstackOptions): Promise<SimulatedChirpstack> {
+  const ns = config.networkServer;
+  const mqttConfig = ns.mqtt;
+  if (ns.api.tls) throw new CallerError('SIM_CONFIG_UNSUPPORTED', 'networkServer.api.tls: expected unset (the simulated ChirpStack serves plaintext gRPC), got a TLS section');
+  const brokerUrl = new URL(mqttConfig.url);
+  if (options.embeddedBroker) {
+    if (mqttConfig.protocolVersion !== '3.1.1') throw new CallerError('SIM_CONFIG_UNSUPPORTED', `networkServer.mqtt.protocolVersion: expected "3.1.1" with --embedded-broker (aedes speaks MQTT 3.1.1 only), got ${mqttConfig.protocolVersion}`);
+    if (brokerUrl.protocol !== 'mqtt:' || mqttConfig.tls) throw new CallerError('SIM_CONFIG_UNSUPPORTED', `networkServer.mqtt.url: expected mqtt:// without tls with --embedded-broker (plain TCP), got ${brokerUrl.protocol}//`);
+    if (!['localhost', '127.0.0.1'].includes(brokerUrl.hostname) || brokerUrl.port === '') throw new CallerError('SIM_CONFIG_UNSUPPORTED', `networkServer.mqtt.url: expected mqtt://127.0.0.1:PORT or mqtt://localhost:PORT with --embedded-broker, got ${mqttConfig.url}`);
+  }
+  const gateways = ns.gateways.length > 0 ? [...ns.gateways] : [SIM_GATEWAY];
+  const demoPackage = buildDemoPackage({ firmwareBytes: 4 * 1024, seed: options.seed, signingKey: options.signingKey });
+  const clock = new SimClock(Date.now());
+  const scenario: FleetScenario = { ...DEFAULT_SCENARIO, devices: options.devices, seed: options.seed, uplinkIntervalMs: options.uplinkIntervalMs, loss: options.loss, gateways: gateways.length };
+  const fleet = buildSimFleet({
+    scenario, clock, image: demoPackage.oldImage, verifyImage: demoPackage.verifyImage, rejectImage: demoPackage.rejectImage,
+    maxNbFrag: 2000, smallMaxNbFrag: 4, rsEngine: await reedSolomonReady(), gatewayId: (i) => gateways[i]!,
+  });
+  // ChirpStack keeps a LoRaWAN 1.0.x device's AppKey in nwk_key and its GenAppKey (our root) apart.
+  const keyRandom = new Random(options.seed).fork('nwk-keys');
+  const deviceKeys = new Map(fleet.targets.map((t) => [t.devEui, { nwkKeyHex: bytesToHex(keyRandom.bytes(16)), genAppKeyHex: t.rootKey }]));
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stop = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    const broker = options.embeddedBroker ? await EmbeddedBroker.start({ port: Number(brokerUrl.port) }) : undefined;
+    if (broker) cleanups.push(() => broker.close());
+    const driver = new RealTimeDriver(clock, { tickMs: 10 });
+    driver.start();
+    cleanups.push(() => driver.stop());
+    const mqtt = new MqttConnection({
+      url: broker?.url ?? mqttConfig.url,
+      clientId: `chirpstack-sim-${process.pid}`,
+      clean: true,
+      protocolVersion: mqttProtocolLevel(mqttConfig.protocolVersion),
+      keepaliveS: mqttConfig.keepaliveS,
+      ...(mqttConfig.username === undefined ? {} : { username: mqttConfig.username }),
+      ...(mqttConfig.password === undefined ? {} : { password: mqttConfig.password }),
+      ...(mqttConfig.tls ? { tls: mqttConfig.tls } : {}),
+    });
+    const sim = await startSimChirpstack({
+      network: fleet.network, clock, driver, mqtt, applicationId: ns.applicationId, apiToken: ns.api.token, gateways,
+      encoding: mqttConfig.format, topics: { event: mqttConfig.eventTopic, command: mqttConfig.commandTopic },
+      grpcBindAddress: ns.api.address, deviceKeys, multicastClassCMarginMs: ns.multicastClassCMarginMs,
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    cleanups.push(() => sim.stop());
+    for (const member of fleet.members) member.device.boot();
+    const first = fleet.targets[0]!.devEui;
+    const last = fleet.targets[fleet.targets.length - 1]!.devEui;
+    const endpoints = [
+      broker ? `MQTT broker: ${broker.url} (embedded aedes, MQTT 3.1.1 only)` : `MQTT broker: ${mqttConfig.url} (the config's; MQTT ${mqttConfig.protocolVersion})`,
+      `ChirpStack MQTT integration: application ${ns.applicationId}, ${mqttConfig.format} events on ${mqttConfig.eventTopic}, commands on ${mqttConfig.commandTopic}`,
+      `ChirpStack gRPC API: ${sim.grpcAddress} (plaintext; bearer token networkServer.api.token)`,
+      `fleet: ${fleet.targets.length} devices ${first}..${last} at firmware ${formatFirmwareVersion(fleet.targets[0]!.firmwareVersion)}, an uplink every ${options.uplinkIntervalMs} ms, gateways ${gateways.join(', ')}`,
+    ];
+    return {
+      endpoints,
+      fleet,
+      failure: () => driver.failure,
+      campaign: (id) => simCampaign({ id, fleet, targetVersion: demoPackage.targetVersion, deviceClass: DEMO_DEVICE_CLASS, runningImageSha256: bytesToHex(sha256(demoPackage.oldImage)), packageBytes: demoPackage.bytes, uplinkIntervalMs: options.uplinkIntervalMs }),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

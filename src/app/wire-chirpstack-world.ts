@@ -1,0 +1,130 @@
+// The simulated world on the wire to a simulated ChirpStack: our real ChirpStack adapter over an
+// embedded broker and the simulated gRPC API, in simulated time.
+import { DEFAULT_CAMPAIGN_STATUS_TOPIC, DEFAULT_DEVICE_STATUS_TOPIC } from '../config/config-schema.js';
+import { MemoryGroupRegistry } from '../lns/chirpstack/chirpstack-group-registry.js';
+import { ChirpstackNetworkServer } from '../lns/chirpstack/chirpstack-network-server.js';
+import { ChirpstackGrpcClient } from '../lns/chirpstack/grpc-client.js';
+import { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
+import type { SimulatedWorld, WireSummary } from './simulated-world.js';
+import { StatusPublisher } from '../status/status-publisher.js';
+import { EmbeddedBroker } from '../lns/mqtt/embedded-broker.js';
+import type { PayloadEncoding } from '../lns/chirpstack/payload-encoding.js';
+import { SimChirpstackGrpc } from '../sim/chirpstack/sim-chirpstack-grpc.js';
+import { SimChirpstackMqtt } from '../sim/chirpstack/sim-chirpstack-mqtt.js';
+import { WireTraffic } from '../sim/wire-traffic.js';
+import { CampaignEngine, type EngineOptions } from '../campaign/engine.js';
+import type { CampaignStore } from '../campaign/ports.js';
+import { SimClock } from '../sim/sim-clock.js';
+import { type SimFleet } from '../sim/sim-fleet.js';
+
+
+const DEMO_APPLICATION_ID = '00000000-0000-4000-8000-00000000f0a7';
+const DEMO_API_TOKEN = 'demo-api-token';
+/** ChirpStack's default multicast_class_c_margin (config.rs 236). */
+export const DEMO_CLASS_C_MARGIN_MS = 5_000;
+/** Real time allowed for one simulated instant's messages to cross the wire. */
+const WIRE_SETTLE_TIMEOUT_MS = 30_000;
+
+/**
+ * The ChirpStack path of `fuota serve`, in simulated time: an embedded MQTT broker (aedes), the
+ * simulated ChirpStack (MQTT integration + gRPC API) over the simulated fleet, and the engine on
+ * our ChirpStack adapter. Everything shares the SimClock; `settle` lets time move on only when no
+ * message or call is in flight (WireTraffic) and the engine has nothing queued.
+ */
+export async function wireSimulatedFleet(options: {
+  clock: SimClock;
+  fleet: SimFleet;
+  store: CampaignStore;
+  encoding: PayloadEncoding;
+  uplinkIntervalMs: number;
+  engine: Partial<Pick<EngineOptions, 'onTransition' | 'onCommandError' | 'onError'>>;
+}): Promise<Pick<SimulatedWorld, 'engine' | 'settle' | 'wire' | 'chirpstack' | 'chirpstackApi' | 'adapter' | 'close'>> {
+  const { clock, fleet, store, encoding } = options;
+  const traffic = new WireTraffic();
+  const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
+  const close = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    cleanups.length = 0;
+  };
+  // aedes speaks MQTT 3.1.1 only; clean sessions: the demo broker keeps nothing across runs anyway.
+  const connection = (name: string) => new MqttConnection({ url: broker.url, clientId: `fuota-demo-${name}-${process.pid}`, protocolVersion: 4, clean: true, observer: traffic.observer(name) });
+  const broker = await EmbeddedBroker.start();
+  cleanups.push(() => broker.close());
+  try {
+    const grpcServer = await SimChirpstackGrpc.start({ network: fleet.network, clock, apiToken: DEMO_API_TOKEN, gateways: fleet.gateways, applicationIds: [DEMO_APPLICATION_ID], multicastClassCMarginMs: DEMO_CLASS_C_MARGIN_MS });
+    cleanups.push(() => grpcServer.stop());
+    const chirpstack = await SimChirpstackMqtt.start({ network: fleet.network, mqtt: connection('chirpstack'), applicationId: DEMO_APPLICATION_ID, encoding, ...(fleet.gateways[0] ? { gatewayId: fleet.gateways[0] } : {}) });
+    cleanups.push(() => chirpstack.stop());
+    const grpcClient = new ChirpstackGrpcClient({ address: grpcServer.address, apiToken: DEMO_API_TOKEN, transport: { kind: 'insecure' } });
+    cleanups.push(() => grpcClient.close());
+    let engine: CampaignEngine | undefined;
+    const fuotaMqtt = connection('fuota');
+    const registry = new MemoryGroupRegistry();
+    const network = new ChirpstackNetworkServer({
+      mqtt: fuotaMqtt,
+      grpc: traffic.trackCalls(grpcClient),
+      applicationId: DEMO_APPLICATION_ID,
+      encoding,
+      gatewayIds: fleet.gateways,
+      registry,
+      clock,
+      // A class A downlink waits for the next uplink: give it three uplink intervals.
+      txAckTimeoutMs: 3 * options.uplinkIntervalMs,
+      onUplink: (uplink) => engine?.handleUplink(uplink),
+      onDownlinkFailed: (devEui, reason) => engine?.downlinkFailed(devEui, reason),
+      onDutyCycleOverflow: (overflow) => engine?.gatewayDutyCycleOverflow(overflow),
+    });
+    const statusEvents = { received: 0 };
+    const watcher = connection('status-watcher');
+    watcher.onMessage(() => void statusEvents.received++);
+    await watcher.connect();
+    cleanups.push(() => watcher.close());
+    await watcher.subscribe('fuota/campaigns/#', 1);
+    const status = new StatusPublisher({
+      // Not awaited: a transition may run inside an MQTT message handler (see MqttConnection.publish).
+      publish: (topic, payload) => void fuotaMqtt.publish(topic, payload, { qos: 1 }).catch(() => undefined),
+      deviceTopic: DEFAULT_DEVICE_STATUS_TOPIC,
+      campaignTopic: DEFAULT_CAMPAIGN_STATUS_TOPIC,
+      format: encoding,
+      onError: () => {},
+    });
+    const onTransition = options.engine.onTransition;
+    engine = new CampaignEngine({
+      store,
+      network,
+      clock,
+      ...options.engine,
+      onTransition: (campaignId, result, live) => {
+        void status.onTransition(campaignId, result, live);
+        onTransition?.(campaignId, result, live);
+      },
+    });
+    const theEngine = engine;
+    cleanups.push(() => network.close());
+    cleanups.push(() => theEngine.close());
+    await network.start();
+    const settle = async (): Promise<void> => {
+      for (;;) {
+        if (theEngine.busy) await theEngine.idle();
+        else if (traffic.pending > 0) await traffic.drained(WIRE_SETTLE_TIMEOUT_MS);
+        else {
+          // One turn of the event loop: continuations one promise away start their work now.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (!theEngine.busy && traffic.pending === 0) return;
+        }
+      }
+    };
+    const wire: WireSummary = {
+      brokerUrl: broker.url,
+      grpcAddress: grpcServer.address,
+      encoding,
+      traffic: traffic.stats,
+      chirpstack: chirpstack.stats,
+      statusEvents,
+    };
+    return { engine, settle, wire, chirpstack, chirpstackApi: grpcServer, adapter: { network, registry }, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,72 @@
+import { bytesToHex, hexToBytes } from '../core/hex.js';
+import { isFuotaError } from '../core/errors.js';
+import { cryptFrmPayload, decodeDataFrame, encodeDataFrame, fullFrameCounter, verifyDataFrame, type DataFrame } from '../lorawan/data-frame.js';
+import { deriveMcSessionKeys } from '../lorawan/keys.js';
+import type { DeviceMcGroup } from './sim-mc-group.js';
+
+// Multicast on air as LoRaWAN sends it (TS005 §2, LoRaWAN 1.0.4 §4): an unconfirmed data down
+// frame to the group's McAddr, FRMPayload encrypted under McAppSKey, MIC under McNwkSKey, the
+// group's own frame counter. The network side builds it from the keys it was given; a device
+// opens it with the keys it derived from McKey_encrypted and drops what fails, as a stack does.
+
+/** The frame the network server puts on air for one multicast downlink. */
+export function multicastFrame(group: { mcAddr: number; mcAppSKeyHex: string; mcNwkSKeyHex: string }, fCnt: number, fPort: number, payload: Uint8Array): Uint8Array {
+  return encodeDataFrame({
+    mType: 'unconfirmed-data-down',
+    devAddr: group.mcAddr,
+    fCnt,
+    fPort,
+    payload,
+    appSKey: hexToBytes(group.mcAppSKeyHex, 'mcAppSKeyHex'),
+    nwkSKey: hexToBytes(group.mcNwkSKeyHex, 'mcNwkSKeyHex'),
+  });
+}
+
+export type MulticastOpening = { ok: true; fCnt: number; fPort: number; payload: Uint8Array } | { ok: false; reason: 'not-for-group' | 'fcnt' | 'mic' };
+
+/** One frame reaches many devices: it is parsed once (undefined: not a LoRaWAN data frame). */
+const parsed = new WeakMap<Uint8Array, DataFrame | null>();
+
+export function readMulticastFrame(bytes: Uint8Array): DataFrame | undefined {
+  let frame = parsed.get(bytes);
+  if (frame === undefined) {
+    try {
+      frame = decodeDataFrame(bytes);
+    } catch (error) {
+      if (!isFuotaError(error)) throw error;
+      frame = null;
+    }
+    parsed.set(bytes, frame);
+  }
+  return frame ?? undefined;
+}
+
+/** Session keys per group object: two AES blocks, not two per frame per device. */
+const keysOf = new WeakMap<DeviceMcGroup, { mcAppSKey: Uint8Array; mcNwkSKey: Uint8Array; nwkHex: string }>();
+/** One frame reaches many devices with the same keys: its MIC is checked once per key. */
+const micChecks = new WeakMap<Uint8Array, Map<string, boolean>>();
+
+/**
+ * What a device does with a multicast frame for one of its groups: the address must be the
+ * group's, the counter within [minMcFCount, maxMcFCount] and above the last one accepted (TS005
+ * §4.3: frames outside are dropped), the MIC right under McNwkSKey. Then FRMPayload decrypts.
+ */
+export function openMulticastFrame(group: DeviceMcGroup, bytes: Uint8Array, frame: DataFrame): MulticastOpening {
+  if (frame.mType !== 'unconfirmed-data-down' || frame.devAddr !== group.mcAddr || frame.fPort === undefined) return { ok: false, reason: 'not-for-group' };
+  const fCnt = fullFrameCounter(frame.fCnt16, group.lastFCnt);
+  if (fCnt < group.minMcFCount || fCnt > group.maxMcFCount || (group.lastFCnt !== undefined && fCnt <= group.lastFCnt)) return { ok: false, reason: 'fcnt' };
+  let keys = keysOf.get(group);
+  if (!keys) {
+    const derived = deriveMcSessionKeys(group.mcKey, group.mcAddr);
+    keys = { ...derived, nwkHex: bytesToHex(derived.mcNwkSKey) };
+    keysOf.set(group, keys);
+  }
+  let checks = micChecks.get(bytes);
+  if (!checks) micChecks.set(bytes, (checks = new Map()));
+  const cacheKey = `${keys.nwkHex}/${fCnt}`;
+  let micOk = checks.get(cacheKey);
+  if (micOk === undefined) checks.set(cacheKey, (micOk = verifyDataFrame(bytes, keys.mcNwkSKey, fCnt)));
+  if (!micOk) return { ok: false, reason: 'mic' };
+  group.lastFCnt = fCnt;
+  return { ok: true, fCnt, fPort: frame.fPort, payload: cryptFrmPayload(keys.mcAppSKey, 'downlink', frame.devAddr, fCnt, frame.frmPayload) };
+}

@@ -1,0 +1,172 @@
+import { DEVICE_STACKS, type DeviceStack } from '../campaign/device-stack.js';
+import type { DeviceOutcome } from '../campaign/state.js';
+import { ValueError } from '../core/errors.js';
+import { bytesToHex } from '../core/hex.js';
+import type { ReedSolomonEngine } from '../fec/reed-solomon.js';
+import type { LossModelSpec } from './loss-model.js';
+import { Random } from './random.js';
+import type { SimClock } from './sim-clock.js';
+import type { ImageVerifier } from './sim-device-config.js';
+import { SimDevice } from './sim-device.js';
+import { SimNetworkServer } from './sim-network-server.js';
+
+/** A population of simulated devices, described by shares of each kind. */
+export interface FleetScenario {
+  devices: number;
+  seed: number;
+  /** Mean downlink loss per device (multicast and unicast). */
+  loss: number;
+  lossKind: 'iid' | 'bursty';
+  /** Share of devices that never answer (switched off, out of coverage). */
+  absentShare: number;
+  /**
+   * Share of devices running each device stack; exactly round(share · devices) each, spread by
+   * the seed. Devices left over (shares summing below 1, rounding) run 'spec'.
+   */
+  stacks: Partial<Record<DeviceStack, number>>;
+  /** Share of 'lbm' and 'spec' devices with TS003/4/5 v2 (the rest v1); 'loramac-node' is always v1. */
+  v2Share: number;
+  /** Share of devices too small for the block (FragSessionSetupAns NotEnoughMemory). */
+  smallShare: number;
+  /** Share of devices whose firmware rejects the package (another vendor key or hardware). */
+  rejectShare: number;
+  uplinkIntervalMs: number;
+  /** Initial clock error: uniform in ±this. */
+  clockErrorMs: number;
+  gateways: number;
+  payloadMode: 'full' | 'rank-only';
+  firmwareVersion: number;
+  hwVersion: number;
+}
+
+export const DEFAULT_SCENARIO: FleetScenario = {
+  devices: 100,
+  seed: 1,
+  loss: 0.1,
+  lossKind: 'iid',
+  absentShare: 0,
+  stacks: { spec: 1 },
+  v2Share: 0.5,
+  smallShare: 0,
+  rejectShare: 0,
+  uplinkIntervalMs: 10 * 60_000,
+  clockErrorMs: 120_000,
+  gateways: 1,
+  payloadMode: 'full',
+  firmwareVersion: 0x01000000,
+  hwVersion: 1,
+};
+
+export interface FleetMember {
+  device: SimDevice;
+  /** What the scenario says should become of it (when the package itself is good). */
+  expected: DeviceOutcome;
+  kind: 'normal' | 'absent' | 'small' | 'rejecting';
+  stack: DeviceStack;
+}
+
+export interface SimFleet {
+  network: SimNetworkServer;
+  members: FleetMember[];
+  gateways: string[];
+  /** Campaign spec device entries for these devices. */
+  targets: Array<{ devEui: string; rootKey: string; lorawanVersion: '1.0'; firmwareVersion: number; stack: DeviceStack }>;
+}
+
+/** Exactly round(share · n) of each value (in `shares` order, at most n in all), the rest `fill`, shuffled by `random`. */
+function spread<T>(n: number, shares: ReadonlyArray<readonly [T, number]>, fill: T, random: Random): T[] {
+  const list: T[] = [];
+  for (const [value, share] of shares) {
+    const count = Math.round(share * n);
+    for (let i = 0; i < count && list.length < n; i++) list.push(value);
+  }
+  while (list.length < n) list.push(fill);
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+  return list;
+}
+
+function kinds(scenario: FleetScenario, random: Random): FleetMember['kind'][] {
+  const shares = [['absent', scenario.absentShare], ['small', scenario.smallShare], ['rejecting', scenario.rejectShare]] as const;
+  return spread<FleetMember['kind']>(scenario.devices, shares, 'normal', random);
+}
+
+function stacks(scenario: FleetScenario, random: Random): DeviceStack[] {
+  const shares = DEVICE_STACKS.map((stack) => [stack, scenario.stacks[stack] ?? 0] as const);
+  const total = shares.reduce((sum, [, share]) => sum + share, 0);
+  if (shares.some(([, share]) => !(share >= 0)) || total > 1 + 1e-9) {
+    throw new ValueError('fleet scenario stacks', 'shares of 0..1 that sum to at most 1', JSON.stringify(scenario.stacks), 'FLEET_STACK_SHARES');
+  }
+  return spread<DeviceStack>(scenario.devices, shares, 'spec', random);
+}
+
+export function buildSimFleet(options: {
+  scenario: FleetScenario;
+  clock: SimClock;
+  image: Uint8Array;
+  verifyImage: ImageVerifier;
+  /** Verifier for devices that must reject the package (e.g. another vendor key). */
+  rejectImage: ImageVerifier;
+  /** Largest NbFrag a normal device holds ('loramac-node' and 'lbm': their FRAG_MAX_NB and FRAG_MAX_REDUNDANCY); small devices get less than the block needs. */
+  maxNbFrag: number;
+  smallMaxNbFrag: number;
+  rsEngine?: ReedSolomonEngine;
+  /** Gateway ids (default gw-1, gw-2, …); a simulated ChirpStack needs EUI-64s. */
+  gatewayId?: (index: number) => string;
+}): SimFleet {
+  const { scenario, clock } = options;
+  const random = new Random(scenario.seed);
+  const network = new SimNetworkServer(clock, random.fork('network'));
+  const gateways = Array.from({ length: scenario.gateways }, (_, i) => options.gatewayId?.(i) ?? `gw-${i + 1}`);
+  const members: FleetMember[] = [];
+  const targets: SimFleet['targets'] = [];
+  const kindList = kinds(scenario, random.fork('kinds'));
+  const stackList = stacks(scenario, random.fork('stacks'));
+  const versionRandom = random.fork('versions');
+  for (let i = 0; i < scenario.devices; i++) {
+    const devEui = (0x70b3d50000000000n + BigInt(i + 1)).toString(16).padStart(16, '0');
+    const deviceRandom = random.fork(devEui);
+    const kind = kindList[i]!;
+    const stack = stackList[i]!;
+    // Drawn for every device, so that a fleet's other devices keep their versions whatever the stack shares.
+    const v2 = versionRandom.next() < scenario.v2Share && stack !== 'loramac-node';
+    const maxNbFrag = kind === 'small' ? options.smallMaxNbFrag : options.maxNbFrag;
+    const rootKey = deviceRandom.bytes(16);
+    const downlinkLoss: LossModelSpec = scenario.lossKind === 'bursty' ? { kind: 'bursty', lossRate: scenario.loss, meanBurstLength: 4 } : { kind: 'iid', lossRate: scenario.loss };
+    const device = new SimDevice(
+      {
+        devEui,
+        stack,
+        rootKey,
+        lorawanVersion: '1.0',
+        packageVersions: v2 ? { ts003: 2, ts004: 2, ts005: 2 } : { ts003: 1, ts004: 1, ts005: 1 },
+        v2Seed: 'N',
+        reedSolomon: false,
+        ...(options.rsEngine ? { rsEngine: options.rsEngine } : {}),
+        uplinkIntervalMs: scenario.uplinkIntervalMs,
+        clockOffsetMs: (deviceRandom.next() * 2 - 1) * scenario.clockErrorMs,
+        clockDriftPpm: (deviceRandom.next() * 2 - 1) * 20,
+        maxNbFrag,
+        // Stack decoders built for the block: FRAG_MAX_NB = FRAG_MAX_REDUNDANCY = maxNbFrag, 255-byte fragments.
+        ...(stack === 'spec' ? {} : { fragMax: { nb: maxNbFrag, size: 255, redundancy: maxNbFrag } }),
+        firmwareVersion: scenario.firmwareVersion,
+        hwVersion: scenario.hwVersion,
+        image: options.image,
+        absent: kind === 'absent',
+        downlinkLoss,
+        uplinkLossRate: scenario.loss / 2,
+        verifyImage: kind === 'rejecting' ? options.rejectImage : options.verifyImage,
+        payloadMode: scenario.payloadMode,
+      },
+      network,
+      deviceRandom,
+    );
+    network.addDevice(device, gateways);
+    const expected: DeviceOutcome = kind === 'absent' ? 'absent' : kind === 'small' ? 'failed' : kind === 'rejecting' ? 'rejected' : 'confirmed';
+    members.push({ device, expected, kind, stack });
+    targets.push({ devEui, rootKey: bytesToHex(rootKey), lorawanVersion: '1.0', firmwareVersion: scenario.firmwareVersion, stack });
+  }
+  return { network, members, gateways, targets };
+}

@@ -1,0 +1,221 @@
+import { hexToBytes } from '../core/hex.js';
+import type { CreateMulticastGroupCommand, UnicastCommand } from '../campaign/commands.js';
+import type { MulticastDownlink, NetworkServer, Uplink } from '../campaign/ports.js';
+import { createLossModel, type LossModel } from './loss-model.js';
+import { multicastFrame } from './multicast-frame.js';
+import type { Random } from './random.js';
+import type { SimClock } from './sim-clock.js';
+import type { DeviceRadio, SimDevice } from './sim-device.js';
+
+interface DeviceEntry {
+  device: SimDevice;
+  gateways: ReadonlySet<string>;
+  downlinkLoss: LossModel;
+  queue: UnicastCommand[];
+  /** The item between an uplink and its RX1 (still queued, not offered twice). */
+  inFlight?: UnicastCommand;
+  scheduled: Set<number>;
+  /** The gateways that heard its last uplink that arrived (none sent yet: undefined). */
+  lastUplinkGateways?: readonly string[];
+  lastUplinkAtMs?: number;
+}
+
+interface Group {
+  spec: CreateMulticastGroupCommand;
+  members: ReadonlySet<string>;
+  /** The group's multicast frame counter. */
+  fCnt: number;
+  queued: number;
+  deleteWhenEmpty: boolean;
+}
+
+export interface SimNetworkStats {
+  uplinks: number;
+  uplinksLost: number;
+  unicastQueued: number;
+  unicastDelivered: number;
+  unicastLost: number;
+  unicastUnknownDevice: number;
+  multicastSent: number;
+  multicastReceptions: number;
+  multicastLosses: number;
+}
+
+const RX1_DELAY_MS = 1_000;
+const UPLINK_LATENCY_MS = 200;
+
+/**
+ * A network server in simulated time: class A downlinks wait in a per-device queue and go out
+ * after the device's next uplink (RX1, with FPending when more wait); multicast downlinks go out
+ * at their time to every device in range of a group gateway that listens on the McAddr (a
+ * broadcast, as on air: members or not), each with its own loss.
+ * Like ChirpStack: a downlink for an unknown device is only counted, multicast produces no
+ * events, and a group is deleted only once its queue is empty.
+ */
+export class SimNetworkServer implements NetworkServer, DeviceRadio {
+  readonly stats: SimNetworkStats = { uplinks: 0, uplinksLost: 0, unicastQueued: 0, unicastDelivered: 0, unicastLost: 0, unicastUnknownDevice: 0, multicastSent: 0, multicastReceptions: 0, multicastLosses: 0 };
+  private readonly devices = new Map<string, DeviceEntry>();
+  private readonly groups = new Map<string, Group>();
+  /** Where uplinks go (the engine's handleUplink, or an MQTT bridge). */
+  onUplink: (uplink: Uplink) => void = () => {};
+  /** A class A downlink goes on air (before its loss is drawn): ChirpStack's txack moment (sim-chirpstack-mqtt.ts). */
+  onUnicastSent: (downlink: UnicastCommand) => void = () => {};
+  /**
+   * At RX1, the gateway's TxAckStatus for the downlink: anything but 'OK' keeps the item queued
+   * for the next uplink and calls onUnicastRefused instead of onUnicastSent (a ChirpStack hook).
+   */
+  unicastTxAckStatus: (downlink: UnicastCommand) => string = () => 'OK';
+  onUnicastRefused: (downlink: UnicastCommand, status: string) => void = () => {};
+  /** At an uplink, before a queued item is offered: true drops it unsent (ChirpStack's expiry). */
+  dropQueuedUnicast: (downlink: UnicastCommand) => boolean = () => false;
+
+  constructor(
+    private readonly clock: SimClock,
+    private readonly random: Random,
+  ) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  addDevice(device: SimDevice, gateways: readonly string[]): void {
+    this.devices.set(device.devEui, {
+      device,
+      gateways: new Set(gateways),
+      downlinkLoss: createLossModel(device.config.downlinkLoss, device.random.fork('downlink-loss')),
+      queue: [],
+      scheduled: new Set(),
+    });
+  }
+
+  device(devEui: string): SimDevice | undefined {
+    return this.devices.get(devEui)?.device;
+  }
+
+  allDevices(): SimDevice[] {
+    return [...this.devices.values()].map((e) => e.device);
+  }
+
+  scheduleUplink(device: SimDevice, atMs: number): void {
+    const entry = this.devices.get(device.devEui)!;
+    // Exact times: a device asking twice for the same instant gets one uplink; a periodic
+    // uplink must never be merged into another one (the device's period would stop).
+    const slot = Math.round(atMs);
+    if (entry.scheduled.has(slot)) return;
+    entry.scheduled.add(slot);
+    this.clock.at(atMs, () => {
+      entry.scheduled.delete(slot);
+      this.uplink(entry);
+    });
+  }
+
+  private uplink(entry: DeviceEntry): void {
+    const frame = entry.device.takeUplink(this.clock.now());
+    if (!frame) return;
+    this.stats.uplinks++;
+    if (this.random.next() < entry.device.config.uplinkLossRate) {
+      this.stats.uplinksLost++;
+      return;
+    }
+    const uplink: Uplink = { devEui: entry.device.devEui, fPort: frame.fPort, payload: frame.payload, atMs: this.clock.now() + UPLINK_LATENCY_MS };
+    this.clock.at(uplink.atMs, () => {
+      entry.lastUplinkGateways = [...entry.gateways];
+      entry.lastUplinkAtMs = uplink.atMs;
+      this.onUplink(uplink);
+    });
+    if (entry.inFlight) return;
+    entry.queue = entry.queue.filter((queued) => !this.dropQueuedUnicast(queued));
+    const downlink = entry.queue[0];
+    if (!downlink) return;
+    entry.inFlight = downlink;
+    this.clock.at(this.clock.now() + RX1_DELAY_MS, () => this.rx1(entry, downlink));
+  }
+
+  /** The item leaves the queue when the gateway takes it (ChirpStack deletes it on a positive txack). */
+  private rx1(entry: DeviceEntry, downlink: UnicastCommand): void {
+    entry.inFlight = undefined;
+    if (!entry.queue.includes(downlink)) return;
+    const status = this.unicastTxAckStatus(downlink);
+    if (status !== 'OK') {
+      this.onUnicastRefused(downlink, status);
+      return;
+    }
+    entry.queue = entry.queue.filter((queued) => queued !== downlink);
+    this.onUnicastSent(downlink);
+    if (entry.downlinkLoss.lost()) {
+      this.stats.unicastLost++;
+      return;
+    }
+    this.stats.unicastDelivered++;
+    entry.device.receiveUnicast(downlink.fPort, hexToBytes(downlink.payloadHex), entry.queue.length > 0);
+  }
+
+  /** Whether a class A item with this id is still in the device's queue (ChirpStack's device_queue_item primary key). */
+  hasQueuedUnicast(devEui: string, id: string): boolean {
+    return this.devices.get(devEui)?.queue.some((queued) => queued.id === id) ?? false;
+  }
+
+  /** The gateways that heard the device's last uplink ChirpStack received (its device_gateway rx info). */
+  lastUplinkGateways(devEui: string): readonly string[] | undefined {
+    return this.devices.get(devEui)?.lastUplinkGateways;
+  }
+
+  lastUplinkAtMs(devEui: string): number | undefined {
+    return this.devices.get(devEui)?.lastUplinkAtMs;
+  }
+
+  async sendUnicast(downlink: UnicastCommand): Promise<void> {
+    const entry = this.devices.get(downlink.devEui);
+    if (!entry) {
+      this.stats.unicastUnknownDevice++;
+      return;
+    }
+    this.stats.unicastQueued++;
+    entry.queue.push(downlink);
+  }
+
+  async createMulticastGroup(group: CreateMulticastGroupCommand): Promise<void> {
+    if (!this.groups.has(group.groupName)) this.groups.set(group.groupName, { spec: group, members: new Set(group.devEuis), fCnt: 0, queued: 0, deleteWhenEmpty: false });
+  }
+
+  /** `fCnt`: the frame counter to send with, when the caller keeps the group's (the simulated ChirpStack does). */
+  async sendMulticast(downlink: MulticastDownlink & { fCnt?: number }): Promise<void> {
+    const group = this.groups.get(downlink.groupName);
+    if (!group || group.deleteWhenEmpty) return;
+    group.queued++;
+    this.clock.at(downlink.atMs, () => {
+      group.queued--;
+      this.stats.multicastSent++;
+      // ChirpStack counts a group's frames from 0 (MulticastGroup.f_cnt), one per frame sent.
+      const fCnt = downlink.fCnt ?? group.fCnt++;
+      const frame = multicastFrame(group.spec, fCnt, downlink.fPort, downlink.payload);
+      const sent = { mcAddr: group.spec.mcAddr, fPort: downlink.fPort, payload: downlink.payload };
+      // A multicast frame is a broadcast: the group's members get it (and keep it if they
+      // listen), and so does every other device in range that set up a group with this McAddr
+      // and has its session open — as on air. A device that kept a group it should have deleted
+      // hears it too.
+      for (const entry of this.devices.values()) {
+        if (!group.spec.gateways.some((g) => entry.gateways.has(g))) continue;
+        if (!group.members.has(entry.device.devEui) && !entry.device.listensTo(group.spec.mcAddr)) continue;
+        if (entry.downlinkLoss.lost()) {
+          this.stats.multicastLosses++;
+          continue;
+        }
+        this.stats.multicastReceptions++;
+        entry.device.receiveMulticastFrame(frame, sent);
+      }
+      if (group.deleteWhenEmpty && group.queued === 0) this.groups.delete(downlink.groupName);
+    });
+  }
+
+  async deleteMulticastGroup(groupName: string): Promise<void> {
+    const group = this.groups.get(groupName);
+    if (!group) return;
+    if (group.queued === 0) this.groups.delete(groupName);
+    else group.deleteWhenEmpty = true;
+  }
+
+  hasGroup(groupName: string): boolean {
+    return this.groups.has(groupName);
+  }
+}

@@ -1,0 +1,121 @@
+import { InternalError } from '../core/errors.js';
+import type { MqttTrafficObserver } from '../lns/mqtt/mqtt-connection.js';
+
+// What is still on the wire between the parts of a simulated world that talk over real
+// sockets (MQTT through a broker, gRPC). Simulated time may only move on once nothing is in
+// flight: an uplink published at 10:00:00 must reach the engine, and the downlink it causes
+// reach the simulated ChirpStack, before 10:00:01 happens. Every MQTT connection of the world
+// reports through an observer; a published message is expected once by each connection of the
+// world subscribed to a matching filter, and counts until that connection has handled it.
+// gRPC calls count from the call until their promise settles.
+
+/** MQTT topic filter matching (MQTT 3.1.1 §4.7): `+` one level, `#` the rest (and the parent). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+interface Endpoint {
+  name: string;
+  filters: Set<string>;
+  /** Messages published to it and not yet handled. */
+  expected: number;
+}
+
+function subscribedTo(endpoint: Endpoint, topic: string): boolean {
+  for (const filter of endpoint.filters) if (topicMatches(filter, topic)) return true;
+  return false;
+}
+
+export interface WireTrafficStats {
+  mqttPublished: number;
+  mqttHandled: number;
+  grpcCalls: number;
+}
+
+export class WireTraffic {
+  readonly stats: WireTrafficStats = { mqttPublished: 0, mqttHandled: 0, grpcCalls: 0 };
+  private readonly endpoints: Endpoint[] = [];
+  private inFlight = 0;
+  private waiters: Array<() => void> = [];
+
+  /** Messages and calls in flight. */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  /** The observer for one MQTT connection of the world. */
+  observer(name: string): MqttTrafficObserver {
+    const endpoint: Endpoint = { name, filters: new Set(), expected: 0 };
+    this.endpoints.push(endpoint);
+    return {
+      subscribed: (filter) => void endpoint.filters.add(filter),
+      published: (topic) => {
+        this.stats.mqttPublished++;
+        for (const e of this.endpoints) {
+          if (subscribedTo(e, topic)) {
+            e.expected++;
+            this.begin();
+          }
+        }
+      },
+      handled: () => {
+        this.stats.mqttHandled++;
+        // A retained message or one that raced the SUBACK was never expected: not ours to count.
+        if (endpoint.expected === 0) return;
+        endpoint.expected--;
+        this.end();
+      },
+    };
+  }
+
+  /** Wraps every method of a client (e.g. the gRPC client) so that its promises count while pending. */
+  trackCalls<T extends object>(client: T): T {
+    return new Proxy(client, {
+      get: (target, property, receiver) => {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (!(result instanceof Promise)) return result;
+          this.stats.grpcCalls++;
+          this.begin();
+          return result.finally(() => this.end());
+        };
+      },
+    });
+  }
+
+  /** Resolves once nothing is in flight; rejects after `timeoutMs` of real time with what is stuck. */
+  drained(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const stuck = this.endpoints.filter((e) => e.expected > 0).map((e) => `${e.name}: ${e.expected} messages`);
+        reject(new InternalError('WIRE_NOT_SETTLED', `simulated wire: expected nothing in flight within ${timeoutMs} ms, got ${this.inFlight} (${stuck.join(', ') || 'calls only'})`));
+      }, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private begin(): void {
+    this.inFlight++;
+  }
+
+  private end(): void {
+    this.inFlight--;
+    if (this.inFlight > 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
