@@ -1,7 +1,7 @@
 // The simulated world's wiring: a FUOTA set-up in simulated time (the demo, the tests, the
 // benchmarks), in process or over the wire to a simulated network server.
 import { randomBytes } from 'node:crypto';
-import { type GroupRegistry } from '../lns/chirpstack/chirpstack-group-registry.js';
+import { type GroupRegistry } from '../lns/group-registry.js';
 import { ChirpstackNetworkServer } from '../lns/chirpstack/chirpstack-network-server.js';
 import type { PayloadEncoding } from '../lns/chirpstack/payload-encoding.js';
 import { SimChirpstackGrpc } from '../sim/chirpstack/sim-chirpstack-grpc.js';

@@ -1,7 +1,7 @@
 // The simulated world on the wire to a simulated ChirpStack: our real ChirpStack adapter over an
 // embedded broker and the simulated gRPC API, in simulated time.
 import { DEFAULT_CAMPAIGN_STATUS_TOPIC, DEFAULT_DEVICE_STATUS_TOPIC } from '../config/config-schema.js';
-import { MemoryGroupRegistry } from '../lns/chirpstack/chirpstack-group-registry.js';
+import { MemoryGroupRegistry } from '../lns/group-registry.js';
 import { ChirpstackNetworkServer } from '../lns/chirpstack/chirpstack-network-server.js';
 import { ChirpstackGrpcClient } from '../lns/chirpstack/grpc-client.js';
 import { MqttConnection } from '../lns/mqtt/mqtt-connection.js';

@@ -5,12 +5,14 @@ import { parseEui64 } from '../../core/eui.js';
 import { hexToBytes } from '../../core/hex.js';
 import { NAMESPACE_URL, uuidToString, uuidV5 } from '../../manifest/uuid5.js';
 import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
-import { FileGroupRegistry, MemoryGroupRegistry, type GroupRegistry } from './chirpstack-group-registry.js';
+import type { DutyCycleOverflow } from '../duty-cycle-overflow.js';
+import { groupRegistryOf, type GroupRegistry } from '../group-registry.js';
+import { CHIRPSTACK } from '../server-label.js';
+import { UnicastTracker } from '../unicast-tracker.js';
+import { wallClock } from '../wall-clock.js';
 import { downlinkFailureOf, gatewayRejectionOf, type GatewayRejection } from './chirpstack-log-events.js';
 import { ChirpstackMulticast, type MulticastGrpc } from './chirpstack-multicast.js';
 import { classBPingSlotField, parseChirpstackVersion, supportsUnicastExpiry, type ChirpstackVersion, type ClassBPingSlotField } from './chirpstack-version.js';
-import { UnicastTracker } from './chirpstack-unicast-tracker.js';
-import { wallClock } from './chirpstack-wall-clock.js';
 import { toUplink, type LogEvent } from './events.js';
 import type { ChirpstackRegion, ClassCSchedulingType } from './grpc-multicast-group.js';
 import { decodeEventMessage, downlinkMessage } from './messages.js';
@@ -92,12 +94,7 @@ export function queueItemIdOf(commandId: string): string {
 
 type State = 'idle' | 'started' | 'closed';
 
-/** What the duty-cycle ledger needs of a DUTY_CYCLE_OVERFLOW: the device, the gateways that heard it last, when. */
-export interface DutyCycleOverflow {
-  devEui: string;
-  gatewayIds: readonly string[];
-  atMs?: number;
-}
+export type { DutyCycleOverflow } from '../duty-cycle-overflow.js';
 
 export class ChirpstackNetworkServer implements NetworkServer {
   private readonly topics: ChirpstackTopics;
@@ -127,8 +124,11 @@ export class ChirpstackNetworkServer implements NetworkServer {
       );
     }
     this.txAckTimeoutMs = positive(options.txAckTimeoutMs ?? 30 * 60_000, 'txAckTimeoutMs');
-    const registry = typeof options.registry === 'string' ? new FileGroupRegistry(options.registry) : (options.registry ?? new MemoryGroupRegistry());
-    this.unicast = new UnicastTracker(this.clock, this.txAckTimeoutMs, (devEui, reason) => this.downlinkFailed(devEui, reason));
+    const registry = groupRegistryOf(options.registry, CHIRPSTACK);
+    this.unicast = new UnicastTracker(this.clock, this.txAckTimeoutMs, (devEui, reason) => this.downlinkFailed(devEui, reason), {
+      what: 'no txack from ChirpStack',
+      why: 'ChirpStack only logs an unknown device or application; or the device sent no uplink',
+    });
     this.multicast = new ChirpstackMulticast({
       grpc: options.grpc,
       clock: this.clock,

@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import type { Eui64 } from '../../../src/core/eui.js';
-import { FileGroupRegistry } from '../../../src/lns/chirpstack/chirpstack-group-registry.js';
+import { FileGroupRegistry } from '../../../src/lns/group-registry.js';
+import { CHIRPSTACK } from '../../../src/lns/server-label.js';
 import { downlinkFailureOf, gatewayRejectionOf } from '../../../src/lns/chirpstack/chirpstack-log-events.js';
 import { queueItemIdOf } from '../../../src/lns/chirpstack/chirpstack-network-server.js';
-import { UnicastTracker } from '../../../src/lns/chirpstack/chirpstack-unicast-tracker.js';
+import { UnicastTracker } from '../../../src/lns/unicast-tracker.js';
 import type { LogEvent } from '../../../src/lns/chirpstack/events.js';
 import { SimClock } from '../../../src/sim/sim-clock.js';
 
@@ -45,7 +46,7 @@ test('queue item ids: UUIDs pass through, engine ids map to a stable UUIDv5', (t
 test('txack tracker: settle clears, silence fails once after the timeout, a log failure picks the oldest of the device', async (t) => {
   const clock = new SimClock(0);
   const failed: string[] = [];
-  const tracker = new UnicastTracker(clock, 1_000, (devEui, _reason, id) => failed.push(`${devEui}:${id}`));
+  const tracker = new UnicastTracker(clock, 1_000, (devEui, _reason, id) => failed.push(`${devEui}:${id}`), { what: 'no txack from ChirpStack', why: 'test' });
   tracker.track('a', 'd1');
   tracker.track('b', 'd1');
   tracker.track('c', 'd2');
@@ -62,13 +63,13 @@ test('group registry file: survives a reopen; a corrupt file is a clear PeerErro
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuota-cs-parts-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'sub', 'groups.json');
-  const registry = new FileGroupRegistry(file);
+  const registry = new FileGroupRegistry(file, CHIRPSTACK);
   registry.set('g1', { id: 'id-1' });
   registry.set('g2', { id: 'id-2', deleting: true });
   registry.delete('g1');
-  t.deepEqual(new FileGroupRegistry(file).entries(), [['g2', { id: 'id-2', deleting: true }]]);
+  t.deepEqual(new FileGroupRegistry(file, CHIRPSTACK).entries(), [['g2', { id: 'id-2', deleting: true }]]);
   fs.writeFileSync(file, '{"g": {"name": 1}}');
-  t.throws(() => new FileGroupRegistry(file), { code: 'CHIRPSTACK_GROUP_REGISTRY_INVALID', message: /group "g": expected an id string/ });
+  t.throws(() => new FileGroupRegistry(file, CHIRPSTACK), { code: 'CHIRPSTACK_GROUP_REGISTRY_INVALID', message: /group "g": expected an id string/ });
   fs.writeFileSync(file, 'not json');
-  t.throws(() => new FileGroupRegistry(file), { code: 'CHIRPSTACK_GROUP_REGISTRY_INVALID' });
+  t.throws(() => new FileGroupRegistry(file, CHIRPSTACK), { code: 'CHIRPSTACK_GROUP_REGISTRY_INVALID' });
 });

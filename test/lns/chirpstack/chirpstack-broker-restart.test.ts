@@ -3,7 +3,7 @@ import { CampaignEngine } from '../../../src/campaign/engine.js';
 import type { DecodedEvent } from '../../../src/lns/chirpstack/events.js';
 import { decodeEventMessage } from '../../../src/lns/chirpstack/messages.js';
 import { ChirpstackTopics } from '../../../src/lns/chirpstack/topics.js';
-import { wallClock } from '../../../src/lns/chirpstack/chirpstack-wall-clock.js';
+import { wallClock } from '../../../src/lns/wall-clock.js';
 import type { MqttConnection, StateChange } from '../../../src/lns/mqtt/mqtt-connection.js';
 import { MemoryCampaignStore } from '../../../src/store/memory-campaign-store.js';
 import { startBroker, type Broker } from '../mqtt/mosquitto.js';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { CampaignEngine } from '../../../src/campaign/engine.js';
-import { wallClock } from '../../../src/lns/chirpstack/chirpstack-wall-clock.js';
+import { wallClock } from '../../../src/lns/wall-clock.js';
 import { MemoryCampaignStore } from '../../../src/store/memory-campaign-store.js';
 import { startBroker, type Broker } from '../mqtt/mosquitto.js';
 import { eventually, startWireWorld, wireDeviceConfig, type WireWorld, WIRE_BLOCK, WIRE_TARGET_VERSION, wireCampaignSpec, wireVerifyImage } from './chirpstack-wire-world.js';

@@ -2,10 +2,10 @@ import test from 'ava';
 import fc from 'fast-check';
 import type { CreateMulticastGroupCommand } from '../../../src/campaign/commands.js';
 import { CallerError, FuotaError, PeerError } from '../../../src/core/errors.js';
-import { MemoryGroupRegistry } from '../../../src/lns/chirpstack/chirpstack-group-registry.js';
+import { MemoryGroupRegistry } from '../../../src/lns/group-registry.js';
 import { ChirpstackMulticast, type ChirpstackMulticastOptions, type MulticastGrpc } from '../../../src/lns/chirpstack/chirpstack-multicast.js';
 import type { MulticastEnqueueItem, MulticastGroupSpec } from '../../../src/lns/chirpstack/grpc-multicast-group.js';
-import { coveringGateways } from '../../../src/lns/chirpstack/multicast-gateway-cover.js';
+import { coveringGateways } from '../../../src/lns/gateway-cover.js';
 import { SimClock } from '../../../src/sim/sim-clock.js';
 
 // ChirpstackMulticast against a scripted MulticastGroupService in simulated time: the answers are

@@ -2,7 +2,7 @@ import commonPb from '@chirpstack/chirpstack-api/common/common_pb.js';
 import test from 'ava';
 import type { CreateMulticastGroupCommand } from '../../../src/campaign/commands.js';
 import { FuotaError } from '../../../src/core/errors.js';
-import { MemoryGroupRegistry } from '../../../src/lns/chirpstack/chirpstack-group-registry.js';
+import { MemoryGroupRegistry } from '../../../src/lns/group-registry.js';
 import { ChirpstackMulticast, type MulticastGrpc } from '../../../src/lns/chirpstack/chirpstack-multicast.js';
 import { chirpstackRegionOf } from '../../../src/lns/chirpstack/chirpstack-region.js';
 import type { MulticastGroupSpec } from '../../../src/lns/chirpstack/grpc-multicast-group.js';

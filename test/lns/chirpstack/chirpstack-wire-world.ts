@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Uplink } from '../../../src/campaign/ports.js';
-import { MemoryGroupRegistry } from '../../../src/lns/chirpstack/chirpstack-group-registry.js';
+import { MemoryGroupRegistry } from '../../../src/lns/group-registry.js';
 import type { GatewayRejection } from '../../../src/lns/chirpstack/chirpstack-log-events.js';
 import { ChirpstackNetworkServer, type ChirpstackNetworkServerOptions, type DutyCycleOverflow } from '../../../src/lns/chirpstack/chirpstack-network-server.js';
 import { ChirpstackGrpcClient } from '../../../src/lns/chirpstack/grpc-client.js';

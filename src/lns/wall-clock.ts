@@ -1,7 +1,7 @@
-import type { Clock } from '../../campaign/ports.js';
+import type { Clock } from '../campaign/ports.js';
 
-// The real clock, for the ChirpStack adapter when it runs as a service (tests may pass a
-// SimClock instead). Belongs in core once a second adapter needs it.
+// The real clock, for the network-server adapters when they run as a service (tests pass a
+// SimClock instead).
 
 /** setTimeout's largest delay (2^31 - 1 ms, about 24.8 days); longer waits re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
