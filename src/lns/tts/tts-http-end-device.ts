@@ -57,7 +57,10 @@ function invalid(field: string, expected: string, got: unknown): CallerError {
 }
 
 function hexField(value: string, bytes: number, field: string): string {
-  if (typeof value !== 'string' || !new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(value)) throw invalid(field, `${bytes * 2} hex digits`, bytes === 16 ? '(a key, not shown)' : value);
+  if (typeof value !== 'string' || !new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(value)) {
+    // Never echo a key, even a malformed one: messages end up in logs.
+    throw bytes === 16 && typeof value === 'string' ? new CallerError('TTS_DEVICE_INVALID', `end device ${field}: expected ${bytes * 2} hex digits, got ${value.length} characters`) : invalid(field, `${bytes * 2} hex digits`, value);
+  }
   // TTS writes hex in upper case and reads either.
   return value.toUpperCase();
 }
