@@ -1,0 +1,252 @@
+import type { CreateMulticastGroupCommand, UnicastCommand } from '../../campaign/commands.js';
+import type { Clock, MulticastDownlink, NetworkServer } from '../../campaign/ports.js';
+import { CallerError, PeerError } from '../../core/errors.js';
+import { groupRegistryOf, type GroupRegistry } from '../group-registry.js';
+import { MulticastGroups } from '../multicast-groups.js';
+import type { ReceivedMessage } from '../mqtt/mqtt-connection.js';
+import { THE_THINGS_STACK } from '../server-label.js';
+import { wallClock } from '../wall-clock.js';
+import { TtsDeviceIds } from './tts-device-directory.js';
+import { decodeTtsEvent, type TtsDownlinkFailedEvent, type TtsUplinkEvent } from './tts-events.js';
+import { ttsApplicationTopicId } from './tts-ids.js';
+import type { TtsNetworkServerOptions } from './tts-network-server-options.js';
+import { TtsMulticastBackend, type TtsPrepared } from './tts-multicast-backend.js';
+import { startupChecks } from './tts-startup.js';
+import { TtsTopics } from './tts-topics.js';
+import { TtsUnicast } from './tts-unicast.js';
+
+// The campaign engine's NetworkServer port on The Things Stack v3: events over its MQTT server
+// (3.1.1, QoS 0 only, no persistent session: ../shared/reference/network-servers.md), class A
+// downlinks pushed with our correlation id (tts-unicast.ts), multicast groups as virtual
+// multicast end devices over HTTP (tts-multicast-backend.ts) under the shared MulticastGroups.
+// No logging inside: everything worth knowing is a callback.
+
+export type { TtsDownlinkRejection, TtsHttpApi, TtsNetworkServerOptions } from './tts-network-server-options.js';
+
+type State = 'idle' | 'started' | 'closed';
+
+export class TtsNetworkServer implements NetworkServer {
+  private readonly topics: TtsTopics;
+  private readonly clock: Clock;
+  private readonly registry: GroupRegistry;
+  private readonly deviceIds: TtsDeviceIds;
+  private readonly unicast: TtsUnicast;
+  private readonly multicast: MulticastGroups<TtsPrepared>;
+  private state: State = 'idle';
+  /** devEui → gateways of its last uplink (duty-cycle refusals, gateway cover). */
+  private readonly heardBy = new Map<string, string[]>();
+  /** deviceId → devEui, learned from uplinks (down/invalidated names only the device id). */
+  private readonly devEuiOf = new Map<string, string>();
+  /** Uplinks handed over from the Storage Integration, not handed over again when MQTT brings them too. */
+  private readonly fromStorage = new Set<string>();
+
+  constructor(private readonly options: TtsNetworkServerOptions) {
+    this.topics = new TtsTopics(ttsApplicationTopicId(options.applicationId, options.tenantId));
+    this.clock = options.clock ?? wallClock;
+    this.registry = groupRegistryOf(options.registry, THE_THINGS_STACK);
+    this.deviceIds = new TtsDeviceIds(options.http, options.applicationId, { nowMs: () => this.clock.now() });
+    const report = (error: unknown, context: string): void => this.report(error, context);
+    this.unicast = new TtsUnicast({
+      clock: this.clock,
+      timeoutMs: positive(options.txAckTimeoutMs ?? 30 * 60_000, 'txAckTimeoutMs'),
+      priority: options.priority ?? 'NORMAL',
+      via: options.downlinkVia ?? 'mqtt',
+      applicationId: options.applicationId,
+      topics: this.topics,
+      mqtt: options.mqtt,
+      http: options.http,
+      deviceIdOf: (devEui) => this.deviceIds.deviceIdOf(devEui),
+      onFailed: (devEui, reason) => this.downlinkFailed(devEui, reason),
+      onError: report,
+    });
+    const absoluteTime = options.multicastAbsoluteTime ?? true;
+    const backend = new TtsMulticastBackend({
+      http: options.http,
+      clock: this.clock,
+      applicationId: options.applicationId,
+      frequencyPlanId: options.frequencyPlanId,
+      lorawanVersion: options.lorawanVersion ?? 'MAC_V1_0_3',
+      lorawanPhyVersion: options.lorawanPhyVersion ?? 'PHY_V1_0_3_REV_A',
+      gatewayIds: options.gatewayIds ?? [],
+      gatewaysHeard: (devEui) => this.heardBy.get(devEui) ?? [],
+      priority: options.priority ?? 'NORMAL',
+      pushLeadMs: absoluteTime ? positive(options.multicastPushLeadMs ?? 10_000, 'multicastPushLeadMs') : 0,
+      absoluteTime,
+      onError: report,
+    });
+    this.multicast = new MulticastGroups(backend, {
+      clock: this.clock,
+      registry: this.registry,
+      queuePollMs: positive(options.queuePollMs ?? 5_000, 'queuePollMs'),
+      enqueueRetryMs: positive(options.enqueueRetryMs ?? 2_000, 'enqueueRetryMs'),
+      enqueueMaxLateMs: options.enqueueMaxLateMs ?? 60_000,
+      drainAfterMs: positive(options.multicastExpiresAfterMs ?? 5 * 60_000, 'multicastExpiresAfterMs'),
+      queueCapacity: positive(options.queueCapacity ?? 10_000, 'queueCapacity'),
+      onError: report,
+      onGroupDeleted: (groupName) => options.onGroupDeleted?.(groupName),
+    });
+  }
+
+  /**
+   * Connects, subscribes, resumes unfinished group deletions, warns about alcsync-v1 (in the
+   * background) and, when configured, hands over the uplinks the Storage Integration kept.
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new CallerError('TTS_ALREADY_STARTED', `TtsNetworkServer.start: expected state idle, got ${this.state}`);
+    this.state = 'started';
+    const { mqtt } = this.options;
+    mqtt.onMessage((message) => this.handle(message));
+    await mqtt.connect();
+    for (const filter of this.topics.subscriptions()) await mqtt.subscribe(filter, 0);
+    this.multicast.resume();
+    // After subscribing: an uplink arriving meanwhile comes over MQTT, and is skipped if stored too.
+    await startupChecks({
+      http: this.options.http,
+      applicationId: this.options.applicationId,
+      ...(this.options.missedUplinksSinceMs === undefined ? {} : { missedUplinksSinceMs: this.options.missedUplinksSinceMs }),
+      onStoredUplink: (uplink) => {
+        this.fromStorage.add(uplinkKey(uplink));
+        return this.uplink(uplink);
+      },
+      onWarning: (message) => this.options.onWarning?.(message),
+      onError: (error, context) => this.report(error, context),
+    });
+  }
+
+  /** Stops timers (pending unicasts, held frames, deletion polls) and closes the MQTT connection. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.unicast.close();
+    this.multicast.close();
+    await this.options.mqtt.close();
+  }
+
+  /** Downlinks pushed and not yet confirmed by a down/sent. */
+  get pendingUnicasts(): number {
+    return this.unicast.size;
+  }
+
+  /** Multicast frames held (not yet pushed). */
+  heldMulticasts(groupName?: string): number {
+    return this.multicast.heldCount(groupName);
+  }
+
+  async sendUnicast(downlink: UnicastCommand): Promise<void> {
+    this.requireStarted('sendUnicast');
+    this.unicast.send(downlink);
+  }
+
+  async createMulticastGroup(group: CreateMulticastGroupCommand): Promise<void> {
+    this.requireStarted('createMulticastGroup');
+    return this.multicast.create(group);
+  }
+
+  async sendMulticast(downlink: MulticastDownlink): Promise<void> {
+    this.requireStarted('sendMulticast');
+    return this.multicast.send(downlink);
+  }
+
+  /** Accepted at once; the device goes once nothing is held and its queue is empty, or at the drain deadline (onGroupDeleted). */
+  async deleteMulticastGroup(groupName: string): Promise<void> {
+    this.requireStarted('deleteMulticastGroup');
+    return this.multicast.delete(groupName);
+  }
+
+  private async handle(message: ReceivedMessage): Promise<void> {
+    let event;
+    try {
+      event = decodeTtsEvent(message.topic, message.payload, this.topics);
+    } catch (error) {
+      return this.report(error, `The Things Stack event on ${message.topic}: not decodable, dropped`);
+    }
+    switch (event.kind) {
+      case 'up':
+        if (this.fromStorage.delete(uplinkKey(event))) return;
+        return this.uplink(event);
+      case 'down-sent':
+      case 'down-ack':
+        this.unicast.settle(event.correlationIds);
+        return;
+      case 'down-nack':
+        this.unicast.fail(event.correlationIds, 'The Things Stack down/nack: the device did not acknowledge the downlink');
+        return;
+      case 'down-failed':
+        return this.downlinkFailedEvent(event);
+      case 'other':
+        if (event.event === 'down/invalidated') {
+          const devEui = this.devEuiOf.get(event.deviceId);
+          if (devEui !== undefined) this.unicast.failDevice(devEui, 'The Things Stack down/invalidated: the device\'s downlink queue was dropped (new session)');
+        }
+        return;
+      default:
+        return; // down/queued: nothing to do until down/sent
+    }
+  }
+
+  private async uplink(event: TtsUplinkEvent): Promise<void> {
+    if (event.devEui === undefined) {
+      return this.report(new PeerError('TTS_UPLINK_WITHOUT_DEV_EUI', `uplink of device ${event.deviceId}: end_device_ids.dev_eui: expected the DevEUI, got none`), 'uplink dropped');
+    }
+    this.deviceIds.learn(event.deviceId, event.devEui);
+    this.devEuiOf.set(event.deviceId, event.devEui);
+    this.heardBy.set(event.devEui, event.gateways.map((gateway) => gateway.gatewayId));
+    if (event.fPort === undefined) return; // no FRMPayload: nothing for FUOTA
+    try {
+      await this.options.onUplink({ devEui: event.devEui, fPort: event.fPort, payload: event.payload, atMs: event.receivedAtMs });
+    } catch (error) {
+      this.report(error, `onUplink for ${event.devEui} fCnt ${event.fCnt}`);
+    }
+  }
+
+  private downlinkFailedEvent(event: TtsDownlinkFailedEvent): void {
+    const group = this.registry.entries().find(([, entry]) => entry.id === event.deviceId);
+    const reason = `The Things Stack down/failed: ${event.error.namespace}:${event.error.name}${event.error.message ? ` (${event.error.message})` : ''}`;
+    let devEui: string | undefined;
+    let gatewayIds: readonly string[];
+    if (group !== undefined) {
+      const [groupName, entry] = group;
+      devEui = entry.memberDevEui;
+      gatewayIds = event.gatewayIds.length > 0 ? event.gatewayIds : (entry.gatewayIds ?? []);
+      if (!event.dutyCycle) this.report(new PeerError('TTS_MULTICAST_FAILED', `multicast group ${groupName} (${event.deviceId}): ${reason}`), `multicast to ${groupName}: frame lost`);
+    } else {
+      devEui = event.devEui ?? this.devEuiOf.get(event.deviceId);
+      gatewayIds = devEui === undefined ? [] : (this.heardBy.get(devEui) ?? []);
+      this.unicast.fail(event.correlationIds, reason);
+    }
+    if (devEui === undefined) return;
+    const { onGatewayRejection, onDutyCycleOverflow } = this.options;
+    const rejection = { devEui, deviceId: event.deviceId, error: event.error, gatewayIds };
+    if (onGatewayRejection) this.callBack(() => onGatewayRejection(rejection), `onGatewayRejection for ${devEui}`);
+    if (onDutyCycleOverflow && event.dutyCycle) this.callBack(() => onDutyCycleOverflow({ devEui: devEui, gatewayIds }), `onDutyCycleOverflow for ${devEui}`);
+  }
+
+  private downlinkFailed(devEui: string, reason: string): void {
+    if (this.state !== 'started') return;
+    this.callBack(() => this.options.onDownlinkFailed(devEui, reason), `onDownlinkFailed for ${devEui}`);
+  }
+
+  /** Not awaited: the handler may go through the engine's queue, which may be waiting on this very message. */
+  private callBack(handler: () => void | Promise<void>, context: string): void {
+    Promise.resolve()
+      .then(handler)
+      .catch((error: unknown) => this.report(error, context));
+  }
+
+  private report(error: unknown, context: string): void {
+    this.options.onError?.(error, context);
+  }
+
+  private requireStarted(operation: string): void {
+    if (this.state !== 'started') throw new CallerError('TTS_NOT_STARTED', `TtsNetworkServer.${operation}: expected a started adapter (call start()), got state ${this.state}`);
+  }
+}
+
+function uplinkKey(event: TtsUplinkEvent): string {
+  return `${event.deviceId}:${event.fCnt ?? ''}:${event.receivedAtMs}`;
+}
+
+function positive(value: number, field: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new CallerError('TTS_OPTION_INVALID', `TtsNetworkServer ${field}: expected a positive number, got ${value}`);
+  return value;
+}
