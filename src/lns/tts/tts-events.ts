@@ -150,12 +150,13 @@ export function decodeTtsEvent(topic: string, payload: Uint8Array | string, topi
       const errorFields = failed.requireObject('error');
       const details = readErrorDetails(errorFields);
       if (details.name === '') throw errorFields.invalid('name', 'an error name', errorFields.raw('name'));
-      const downlink = failed.object('downlink');
-      const gatewayIds = (downlink?.object('class_b_c')?.objects('gateways') ?? []).map((gateway) => gateway.requireObject('gateway_ids').requireString('gateway_id', 'a gateway id'));
+      // `downlink` since v3.x; read the fields beside `error` too, for a flatter writer.
+      const downlink = failed.object('downlink') ?? failed;
+      const gatewayIds = (downlink.object('class_b_c')?.objects('gateways') ?? []).map((gateway) => gateway.requireObject('gateway_ids').requireString('gateway_id', 'a gateway id'));
       return {
         kind: 'down-failed',
         ...ref,
-        correlationIds: joinIds(downlink?.strings('correlation_ids') ?? [], messageIds),
+        correlationIds: joinIds(downlink.strings('correlation_ids'), messageIds),
         error: { namespace: details.namespace, name: details.name, message: details.message, ...(details.code !== undefined ? { code: details.code } : {}) },
         dutyCycle: mentionsDutyCycle(errorFields.value),
         gatewayIds,

@@ -1,9 +1,9 @@
-import { CallerError } from '../../core/errors.js';
 import { formatRfc3339 } from '../../core/rfc3339.js';
 import { encodeDownlinkPush, type TtsDownlink } from './tts-downlink-push.js';
 import { decodeStoredUplink, type TtsUplinkEvent } from './tts-events.js';
 import { applicationServerSet, identityServerCreate, networkServerSet, type TtsEndDeviceRegistration } from './tts-http-end-device.js';
-import { isTtsAlreadyExists, isTtsNotFound, ttsHttpError, ttsResponseError, ttsUnreachableError } from './tts-http-error.js';
+import { isTtsAlreadyExists, isTtsNotFound, ttsHttpError, ttsResponseError } from './tts-http-error.js';
+import { TtsHttpTransport, type TtsHttpTransportOptions } from './tts-http-transport.js';
 import { checkTtsId } from './tts-ids.js';
 import { isPlainObject, TtsJsonFields } from './tts-wire-json.js';
 
@@ -16,13 +16,7 @@ export type { TtsEndDeviceRegistration } from './tts-http-end-device.js';
 // `{"field_mask":{"paths":[…]}}`. Every method is a plain async method (the adapter wraps the
 // client in a Proxy that counts calls in flight).
 
-export interface TtsHttpClientOptions {
-  /** e.g. https://eu1.cloud.thethings.network (no /api/v3). */
-  baseUrl: string;
-  apiKey: string;
-  fetch?: typeof fetch;
-  timeoutMs?: number;
-}
+export type TtsHttpClientOptions = TtsHttpTransportOptions;
 
 export interface TtsDeviceSummary {
   deviceId: string;
@@ -50,34 +44,16 @@ export interface TtsPackageAssociation {
   packageName: string;
 }
 
-export const TTS_DEFAULT_TIMEOUT_MS = 15_000;
+export { TTS_DEFAULT_TIMEOUT_MS } from './tts-http-transport.js';
 /** Devices per page of the Identity Server list (its maximum is 1000). */
 export const TTS_LIST_PAGE_SIZE = 500;
 const MAX_PAGES = 10_000;
 
-type Query = Record<string, string | number | undefined>;
-
 export class TtsHttpClient {
-  private readonly apiBase: string;
-  private readonly apiKey: string;
-  private readonly fetchFn: typeof fetch;
-  private readonly timeoutMs: number;
-  private readonly serverHost: string;
+  private readonly http: TtsHttpTransport;
 
   constructor(options: TtsHttpClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.baseUrl);
-    } catch {
-      throw new CallerError('TTS_CONFIG_INVALID', `networkServer.url: expected an http(s) URL like https://eu1.cloud.thethings.network, got ${JSON.stringify(options.baseUrl)}`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CallerError('TTS_CONFIG_INVALID', `networkServer.url: expected http: or https:, got ${url.protocol}`);
-    if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') throw new CallerError('TTS_CONFIG_INVALID', 'networkServer.apiKey: expected a TTS API key, got nothing');
-    this.apiBase = `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/api\/v3$/, '')}/api/v3`;
-    this.apiKey = options.apiKey.trim();
-    this.fetchFn = options.fetch ?? fetch;
-    this.timeoutMs = options.timeoutMs ?? TTS_DEFAULT_TIMEOUT_MS;
-    this.serverHost = url.hostname;
+    this.http = new TtsHttpTransport(options);
   }
 
   /** IS create (an existing device is fine: a replay after a crash), then NS and AS set. */
@@ -86,21 +62,21 @@ export class TtsHttpClient {
     const as = applicationServerSet(applicationId, device);
     const [app, dev] = [seg(applicationId, 'applicationId'), seg(device.deviceId, 'deviceId')];
     try {
-      await this.call('POST', `/applications/${app}/devices`, { body: identityServerCreate(applicationId, device, this.serverHost) });
+      await this.http.json('POST', `/applications/${app}/devices`, { body: identityServerCreate(applicationId, device, this.http.serverHost) });
     } catch (error) {
       if (!isTtsAlreadyExists(error)) throw error;
     }
-    await this.call('PUT', `/ns/applications/${app}/devices/${dev}`, { body: ns });
-    await this.call('PUT', `/as/applications/${app}/devices/${dev}`, { body: as });
+    await this.http.json('PUT', `/ns/applications/${app}/devices/${dev}`, { body: ns });
+    await this.http.json('PUT', `/as/applications/${app}/devices/${dev}`, { body: as });
   }
 
   /** The IS entry, and whether the NS knows it as multicast (absent when the NS has no entry). */
   async getEndDevice(applicationId: string, deviceId: string): Promise<{ deviceId: string; devEui?: string; multicast?: boolean }> {
     const [app, dev] = [seg(applicationId, 'applicationId'), seg(deviceId, 'deviceId')];
     const request = `GET /applications/${app}/devices/${dev}`;
-    const found = deviceSummary(this.fields(await this.call('GET', `/applications/${app}/devices/${dev}`, { query: { field_mask: 'ids' } }), request), request);
+    const found = deviceSummary(this.fields(await this.http.json('GET', `/applications/${app}/devices/${dev}`, { query: { field_mask: 'ids' } }), request), request);
     try {
-      const ns = this.fields(await this.call('GET', `/ns/applications/${app}/devices/${dev}`, { query: { field_mask: 'multicast' } }), `GET /ns/applications/${app}/devices/${dev}`);
+      const ns = this.fields(await this.http.json('GET', `/ns/applications/${app}/devices/${dev}`, { query: { field_mask: 'multicast' } }), `GET /ns/applications/${app}/devices/${dev}`);
       return { ...found, multicast: ns.bool('multicast') };
     } catch (error) {
       if (isTtsNotFound(error)) return found;
@@ -114,10 +90,10 @@ export class TtsHttpClient {
     const request = `GET /applications/${app}/devices`;
     const devices: TtsDeviceSummary[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const answer = await this.call('GET', `/applications/${app}/devices`, { query: { field_mask: 'ids', limit: TTS_LIST_PAGE_SIZE, page }, withHeaders: true });
+      const answer = await this.http.jsonWithHeaders('GET', `/applications/${app}/devices`, { query: { field_mask: 'ids', limit: TTS_LIST_PAGE_SIZE, page } });
       const items = this.fields(answer.body, request).objects('end_devices');
       devices.push(...items.map((item) => deviceSummary(item, request)));
-      const total = Number(answer.headers?.get('x-total-count') ?? NaN);
+      const total = Number(answer.headers.get('x-total-count') ?? NaN);
       if (items.length < TTS_LIST_PAGE_SIZE || (Number.isFinite(total) && devices.length >= total)) break;
     }
     return devices;
@@ -128,7 +104,7 @@ export class TtsHttpClient {
     const [app, dev] = [seg(applicationId, 'applicationId'), seg(deviceId, 'deviceId')];
     for (const path of [`/as/applications/${app}/devices/${dev}`, `/ns/applications/${app}/devices/${dev}`, `/applications/${app}/devices/${dev}`]) {
       try {
-        await this.call('DELETE', path);
+        await this.http.json('DELETE', path);
       } catch (error) {
         if (!isTtsNotFound(error)) throw error;
       }
@@ -136,17 +112,17 @@ export class TtsHttpClient {
   }
 
   async pushDownlinks(applicationId: string, deviceId: string, downlinks: readonly TtsDownlink[]): Promise<void> {
-    await this.call('POST', `${this.asDevice(applicationId, deviceId)}/down/push`, { rawBody: encodeDownlinkPush(downlinks) });
+    await this.http.json('POST', `${this.asDevice(applicationId, deviceId)}/down/push`, { rawBody: encodeDownlinkPush(downlinks) });
   }
 
   async replaceDownlinks(applicationId: string, deviceId: string, downlinks: readonly TtsDownlink[]): Promise<void> {
-    await this.call('POST', `${this.asDevice(applicationId, deviceId)}/down/replace`, { rawBody: encodeDownlinkPush(downlinks) });
+    await this.http.json('POST', `${this.asDevice(applicationId, deviceId)}/down/replace`, { rawBody: encodeDownlinkPush(downlinks) });
   }
 
   /** The Application Server's view of the device's queue (ApplicationDownlinks). */
   async listDownlinkQueue(applicationId: string, deviceId: string): Promise<TtsQueuedDownlink[]> {
     const path = `${this.asDevice(applicationId, deviceId)}/down`;
-    return this.fields(await this.call('GET', path), `GET ${path}`)
+    return this.fields(await this.http.json('GET', path), `GET ${path}`)
       .objects('downlinks')
       .map((downlink) => {
         const fCnt = downlink.uint('f_cnt', 0xffffffff);
@@ -159,14 +135,14 @@ export class TtsHttpClient {
   async getRootKeys(applicationId: string, deviceId: string): Promise<TtsRootKeys> {
     const [app, dev] = [seg(applicationId, 'applicationId'), seg(deviceId, 'deviceId')];
     const jsPath = `/js/applications/${app}/devices/${dev}`;
-    const js = this.fields(await this.call('GET', jsPath, { query: { field_mask: 'root_keys' } }), `GET ${jsPath}`);
+    const js = this.fields(await this.http.json('GET', jsPath, { query: { field_mask: 'root_keys' } }), `GET ${jsPath}`);
     const keys = js.object('root_keys');
     const appKeyHex = keys?.object('app_key')?.hex('key', 16);
     const nwkKeyHex = keys?.object('nwk_key')?.hex('key', 16);
     let lorawanVersion: string | undefined;
     try {
       const nsPath = `/ns/applications/${app}/devices/${dev}`;
-      lorawanVersion = this.fields(await this.call('GET', nsPath, { query: { field_mask: 'lorawan_version' } }), `GET ${nsPath}`).string('lorawan_version');
+      lorawanVersion = this.fields(await this.http.json('GET', nsPath, { query: { field_mask: 'lorawan_version' } }), `GET ${nsPath}`).string('lorawan_version');
     } catch (error) {
       if (!isTtsNotFound(error)) throw error;
     }
@@ -180,7 +156,7 @@ export class TtsHttpClient {
    */
   async packageAssociations(applicationId: string): Promise<TtsPackageAssociation[]> {
     const path = `/as/applications/${seg(applicationId, 'applicationId')}/packages/associations`;
-    return this.fields(await this.call('GET', path, { query: { field_mask: 'package_name', limit: 1000 } }), `GET ${path}`)
+    return this.fields(await this.http.json('GET', path, { query: { field_mask: 'package_name', limit: 1000 } }), `GET ${path}`)
       .objects('defaults')
       .map((entry) => ({ fPort: entry.requireObject('ids').uint('f_port', 255) ?? 0, packageName: entry.requireString('package_name', 'a package name') }));
   }
@@ -192,7 +168,7 @@ export class TtsHttpClient {
   async storageUplinks(applicationId: string, afterMs: number, limit?: number): Promise<TtsUplinkEvent[]> {
     const path = `/as/applications/${seg(applicationId, 'applicationId')}/packages/storage/uplink_message`;
     const request = `GET ${path}`;
-    const text = await this.call('GET', path, { query: { after: formatRfc3339(afterMs), limit, order: 'received_at' }, text: true });
+    const text = await this.http.text('GET', path, { query: { after: formatRfc3339(afterMs), limit, order: 'received_at' } });
     const uplinks: TtsUplinkEvent[] = [];
     for (const [index, line] of text.split('\n').entries()) {
       if (line.trim() === '') continue;
@@ -214,7 +190,7 @@ export class TtsHttpClient {
   /** True when TTS answers an authenticated call; false when it cannot be reached or fails (5xx); a rejected key throws. */
   async reachable(): Promise<boolean> {
     try {
-      await this.call('GET', '/auth_info');
+      await this.http.json('GET', '/auth_info');
       return true;
     } catch (error) {
       if (error instanceof Error && 'fault' in error && error.fault === 'caller') throw error;
@@ -231,43 +207,6 @@ export class TtsHttpClient {
     return new TtsJsonFields(body, `The Things Stack ${request}`, 'TTS_RESPONSE_INVALID');
   }
 
-  private call(method: string, path: string, options?: { query?: Query; body?: unknown; rawBody?: string }): Promise<unknown>;
-  private call(method: string, path: string, options: { query?: Query; withHeaders: true }): Promise<{ body: unknown; headers?: Headers }>;
-  private call(method: string, path: string, options: { query?: Query; text: true }): Promise<string>;
-  private async call(
-    method: string,
-    path: string,
-    options: { query?: Query; body?: unknown; rawBody?: string; withHeaders?: boolean; text?: boolean } = {},
-  ): Promise<unknown> {
-    const request = `${method} /api/v3${path}`;
-    const url = new URL(this.apiBase + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
-    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.fetchFn(url, {
-        method,
-        headers: { authorization: `Bearer ${this.apiKey}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw ttsUnreachableError(request, error, this.timeoutMs);
-    }
-    if (!response.ok) throw ttsHttpError(request, response.status, text);
-    if (options.text) return text;
-    let parsed: unknown = {};
-    if (text.trim() !== '') {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw ttsResponseError(request, 'expected a JSON body, got text that is not JSON');
-      }
-    }
-    return options.withHeaders ? { body: parsed, headers: response.headers } : parsed;
-  }
 }
 
 /** An id checked for the path (TTS ids need no escaping once valid). */
