@@ -32,6 +32,12 @@ export interface HeardFrame {
 export class RecordingDevice extends SimDevice {
   readonly heard: HeardFrame[] = [];
   readonly unicasts: Array<{ fPort: number; payload: Uint8Array; atMs: number }> = [];
+  /** McAddrs it listens to (as if it had set up the group). */
+  readonly listening = new Set<number>();
+
+  override listensTo(mcAddr: number): boolean {
+    return this.listening.has(mcAddr);
+  }
 
   override receiveMulticastFrame(bytes: Uint8Array, sent: { mcAddr: number; fPort: number; payload: Uint8Array }): void {
     this.heard.push({ bytes, ...sent, atMs: this.trueNowMs() });
@@ -123,4 +129,47 @@ export async function ttsWorld(options: Partial<SimTtsOptions> & { boot?: boolea
 /** The HTTP path of a device in a component ('' = IS). */
 export function devicePath(component: '' | 'ns' | 'as' | 'js', deviceId: string): string {
   return `/api/v3/${component ? `${component}/` : ''}applications/${APP}/devices/${deviceId}`;
+}
+
+export const MC_NWK_S_KEY = '0102030405060708090a0b0c0d0e0f10';
+export const MC_APP_S_KEY = '1112131415161718191a1b1c1d1e1f20';
+
+export interface MulticastDeviceSpec {
+  deviceId: string;
+  devAddr: string;
+  deviceClass: 'B' | 'C' | 'A';
+  macSettings?: Record<string, unknown>;
+}
+
+/** Creates a multicast device the way the reference describes: IS create, NS set, AS set. */
+export async function createMulticastDevice(w: TtsWorld, spec: MulticastDeviceSpec): Promise<void> {
+  const ids = { device_id: spec.deviceId, application_ids: { application_id: APP } };
+  const is = await w.http('POST', `/api/v3/applications/${APP}/devices`, { end_device: { ids, name: spec.deviceId } });
+  if (is.status !== 200) throw new Error(`IS create: ${is.status} ${is.text}`);
+  const ns = await w.http('PUT', devicePath('ns', spec.deviceId), nsBody(spec));
+  if (ns.status !== 200) throw new Error(`NS set: ${ns.status} ${ns.text}`);
+  const as = await w.http('PUT', devicePath('as', spec.deviceId), {
+    end_device: { ids, session: { dev_addr: spec.devAddr, keys: { app_s_key: { key: MC_APP_S_KEY } } } },
+    field_mask: { paths: ['session.dev_addr', 'session.keys.app_s_key.key'] },
+  });
+  if (as.status !== 200) throw new Error(`AS set: ${as.status} ${as.text}`);
+  for (const d of w.devices) d.listening.add(parseInt(spec.devAddr, 16));
+}
+
+export function nsBody(spec: MulticastDeviceSpec, overrides: Record<string, unknown> = {}, extraPaths: string[] = []): unknown {
+  const device = {
+    ids: { device_id: spec.deviceId, application_ids: { application_id: APP } },
+    frequency_plan_id: 'EU_863_870_TTN', lorawan_version: 'MAC_V1_0_4', lorawan_phy_version: 'RP002_V1_0_3',
+    multicast: true, supports_join: false, supports_class_b: spec.deviceClass === 'B', supports_class_c: spec.deviceClass === 'C',
+    session: { dev_addr: spec.devAddr, keys: { f_nwk_s_int_key: { key: MC_NWK_S_KEY } } },
+    mac_settings: spec.macSettings ?? {},
+    ...overrides,
+  };
+  const paths = ['frequency_plan_id', 'lorawan_version', 'lorawan_phy_version', 'multicast', 'supports_join', 'supports_class_b', 'supports_class_c', 'session.dev_addr', 'session.keys.f_nwk_s_int_key.key', 'mac_settings', ...extraPaths];
+  return { end_device: device, field_mask: { paths } };
+}
+
+/** POST …/as/…/down/push. */
+export function push(w: TtsWorld, deviceId: string, downlinks: unknown[]): ReturnType<TtsWorld['http']> {
+  return w.http('POST', `${devicePath('as', deviceId)}/down/push`, { downlinks });
 }
