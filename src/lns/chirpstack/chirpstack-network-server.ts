@@ -6,6 +6,7 @@ import { hexToBytes } from '../../core/hex.js';
 import { NAMESPACE_URL, uuidToString, uuidV5 } from '../../manifest/uuid5.js';
 import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
 import type { DutyCycleOverflow } from '../duty-cycle-overflow.js';
+import { EngineFeedback } from '../engine-feedback.js';
 import { groupRegistryOf, type GroupRegistry } from '../group-registry.js';
 import { CHIRPSTACK } from '../server-label.js';
 import { UnicastTracker } from '../unicast-tracker.js';
@@ -110,8 +111,10 @@ export class ChirpstackNetworkServer implements NetworkServer {
   private version: ChirpstackVersion | undefined;
   private versionDetection: Promise<ChirpstackVersion | undefined> | undefined;
   private readonly txAckTimeoutMs: number;
+  private readonly feedback: EngineFeedback;
 
   constructor(private readonly options: ChirpstackNetworkServerOptions) {
+    this.feedback = new EngineFeedback(options, () => this.state === 'started');
     this.topics = new ChirpstackTopics(options.topics);
     // Checks the application id now rather than at the first publish.
     this.topics.eventSubscription(options.applicationId);
@@ -125,7 +128,7 @@ export class ChirpstackNetworkServer implements NetworkServer {
     }
     this.txAckTimeoutMs = positive(options.txAckTimeoutMs ?? 30 * 60_000, 'txAckTimeoutMs');
     const registry = groupRegistryOf(options.registry, CHIRPSTACK);
-    this.unicast = new UnicastTracker(this.clock, this.txAckTimeoutMs, (devEui, reason) => this.downlinkFailed(devEui, reason), {
+    this.unicast = new UnicastTracker(this.clock, this.txAckTimeoutMs, (devEui, reason) => this.feedback.downlinkFailed(devEui, reason), {
       what: 'no txack from ChirpStack',
       why: 'ChirpStack only logs an unknown device or application; or the device sent no uplink',
     });
@@ -285,11 +288,10 @@ export class ChirpstackNetworkServer implements NetworkServer {
   private handleLog(event: LogEvent): void {
     const rejection = gatewayRejectionOf(event, this.heardBy.get(event.devEui) ?? []);
     if (rejection) {
-      const { onGatewayRejection, onDutyCycleOverflow } = this.options;
-      if (onGatewayRejection) this.callBack(() => onGatewayRejection(rejection), `onGatewayRejection for ${event.devEui}`);
-      if (onDutyCycleOverflow && rejection.status === 'DUTY_CYCLE_OVERFLOW') {
-        const overflow = { devEui: rejection.devEui, gatewayIds: rejection.gatewayIds, ...(rejection.atMs === undefined ? {} : { atMs: rejection.atMs }) };
-        this.callBack(() => onDutyCycleOverflow(overflow), `onDutyCycleOverflow for ${event.devEui}`);
+      const { onGatewayRejection } = this.options;
+      if (onGatewayRejection) this.feedback.callBack(() => onGatewayRejection(rejection), `onGatewayRejection for ${event.devEui}`);
+      if (rejection.status === 'DUTY_CYCLE_OVERFLOW') {
+        this.feedback.dutyCycleOverflow({ devEui: rejection.devEui, gatewayIds: rejection.gatewayIds, ...(rejection.atMs === undefined ? {} : { atMs: rejection.atMs }) });
       }
     }
     const failure = downlinkFailureOf(event);
@@ -299,20 +301,10 @@ export class ChirpstackNetworkServer implements NetworkServer {
     if (id !== undefined) this.unicast.fail(id, failure.reason);
   }
 
-  private downlinkFailed(devEui: string, reason: string): void {
-    if (this.state !== 'started') return;
-    this.callBack(() => this.options.onDownlinkFailed(devEui, reason), `onDownlinkFailed for ${devEui}`);
-  }
 
-  /** Not awaited: the handler may go through the engine's queue, which may be waiting on this very message. */
-  private callBack(handler: () => void | Promise<void>, context: string): void {
-    Promise.resolve()
-      .then(handler)
-      .catch((error: unknown) => this.report(error, context));
-  }
 
   private report(error: unknown, context: string): void {
-    this.options.onError?.(error, context);
+    this.feedback.report(error, context);
   }
 
   private requireStarted(operation: string): void {

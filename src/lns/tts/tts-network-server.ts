@@ -1,6 +1,7 @@
 import type { CreateMulticastGroupCommand, UnicastCommand } from '../../campaign/commands.js';
 import type { Clock, MulticastDownlink, NetworkServer } from '../../campaign/ports.js';
 import { CallerError, PeerError } from '../../core/errors.js';
+import { EngineFeedback } from '../engine-feedback.js';
 import { groupRegistryOf, type GroupRegistry } from '../group-registry.js';
 import { MulticastGroups } from '../multicast-groups.js';
 import type { ReceivedMessage } from '../mqtt/mqtt-connection.js';
@@ -33,6 +34,7 @@ export class TtsNetworkServer implements NetworkServer {
   private readonly unicast: TtsUnicast;
   private readonly multicast: MulticastGroups<TtsPrepared>;
   private state: State = 'idle';
+  private readonly feedback: EngineFeedback;
   /** devEui → gateways of its last uplink (duty-cycle refusals, gateway cover). */
   private readonly heardBy = new Map<string, string[]>();
   /** deviceId → devEui, learned from uplinks (down/invalidated names only the device id). */
@@ -41,6 +43,7 @@ export class TtsNetworkServer implements NetworkServer {
   private readonly fromStorage = new Set<string>();
 
   constructor(private readonly options: TtsNetworkServerOptions) {
+    this.feedback = new EngineFeedback(options, () => this.state === 'started');
     this.topics = new TtsTopics(ttsApplicationTopicId(options.applicationId, options.tenantId));
     this.clock = options.clock ?? wallClock;
     this.registry = groupRegistryOf(options.registry, THE_THINGS_STACK);
@@ -56,7 +59,7 @@ export class TtsNetworkServer implements NetworkServer {
       mqtt: options.mqtt,
       http: options.http,
       deviceIdOf: (devEui) => this.deviceIds.deviceIdOf(devEui),
-      onFailed: (devEui, reason) => this.downlinkFailed(devEui, reason),
+      onFailed: (devEui, reason) => this.feedback.downlinkFailed(devEui, reason),
       onError: report,
     });
     const absoluteTime = options.multicastAbsoluteTime ?? true;
@@ -215,26 +218,16 @@ export class TtsNetworkServer implements NetworkServer {
       this.unicast.fail(event.correlationIds, reason);
     }
     if (devEui === undefined) return;
-    const { onGatewayRejection, onDutyCycleOverflow } = this.options;
+    const { onGatewayRejection } = this.options;
     const rejection = { devEui, deviceId: event.deviceId, error: event.error, gatewayIds };
-    if (onGatewayRejection) this.callBack(() => onGatewayRejection(rejection), `onGatewayRejection for ${devEui}`);
-    if (onDutyCycleOverflow && event.dutyCycle) this.callBack(() => onDutyCycleOverflow({ devEui: devEui, gatewayIds }), `onDutyCycleOverflow for ${devEui}`);
+    if (onGatewayRejection) this.feedback.callBack(() => onGatewayRejection(rejection), `onGatewayRejection for ${devEui}`);
+    if (event.dutyCycle) this.feedback.dutyCycleOverflow({ devEui, gatewayIds });
   }
 
-  private downlinkFailed(devEui: string, reason: string): void {
-    if (this.state !== 'started') return;
-    this.callBack(() => this.options.onDownlinkFailed(devEui, reason), `onDownlinkFailed for ${devEui}`);
-  }
 
-  /** Not awaited: the handler may go through the engine's queue, which may be waiting on this very message. */
-  private callBack(handler: () => void | Promise<void>, context: string): void {
-    Promise.resolve()
-      .then(handler)
-      .catch((error: unknown) => this.report(error, context));
-  }
 
   private report(error: unknown, context: string): void {
-    this.options.onError?.(error, context);
+    this.feedback.report(error, context);
   }
 
   private requireStarted(operation: string): void {
