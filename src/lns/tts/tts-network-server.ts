@@ -11,7 +11,7 @@ import { TtsDeviceIds } from './tts-device-directory.js';
 import { decodeTtsEvent, type TtsDownlinkFailedEvent, type TtsUplinkEvent } from './tts-events.js';
 import { ttsApplicationTopicId } from './tts-ids.js';
 import type { TtsNetworkServerOptions } from './tts-network-server-options.js';
-import { TtsMulticastBackend, type TtsPrepared } from './tts-multicast-backend.js';
+import { TTS_MIN_ABSOLUTE_TIME_LEAD_MS, TtsMulticastBackend, type TtsPrepared } from './tts-multicast-backend.js';
 import { startupChecks } from './tts-startup.js';
 import { TtsTopics } from './tts-topics.js';
 import { TtsUnicast } from './tts-unicast.js';
@@ -73,7 +73,7 @@ export class TtsNetworkServer implements NetworkServer {
       gatewayIds: options.gatewayIds ?? [],
       gatewaysHeard: (devEui) => this.heardBy.get(devEui) ?? [],
       priority: options.priority ?? 'NORMAL',
-      pushLeadMs: absoluteTime ? positive(options.multicastPushLeadMs ?? 10_000, 'multicastPushLeadMs') : 0,
+      pushLeadMs: absoluteTime ? pushLead(options.multicastPushLeadMs ?? 10_000) : 0,
       absoluteTime,
       onError: report,
     });
@@ -242,4 +242,15 @@ function uplinkKey(event: TtsUplinkEvent): string {
 function positive(value: number, field: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new CallerError('TTS_OPTION_INVALID', `TtsNetworkServer ${field}: expected a positive number, got ${value}`);
   return value;
+}
+
+/** A lead shorter than TTS accepts for absolute_time would send every frame without it. */
+function pushLead(valueMs: number): number {
+  if (!Number.isFinite(valueMs) || valueMs < TTS_MIN_ABSOLUTE_TIME_LEAD_MS) {
+    throw new CallerError(
+      'TTS_OPTION_INVALID',
+      `TtsNetworkServer multicastPushLeadMs: expected at least ${TTS_MIN_ABSOLUTE_TIME_LEAD_MS} ms (The Things Stack refuses an absolute_time less than about 2.5 s ahead: downlink_expired), got ${valueMs}; or set multicastAbsoluteTime false`,
+    );
+  }
+  return valueMs;
 }

@@ -94,6 +94,8 @@ test('class B, and class C without absolute time: held until atMs and pushed wit
   await c.clock.run({ untilMs: T0 + 30_000, settle: c.settle });
   t.deepEqual(c.http.pushes.map((p) => [p.atMs, p.downlink.classBC!.absoluteTimeMs]), [[T0 + 30_000, undefined]]);
 
+  t.throws(() => world(t, { multicastPushLeadMs: 2_000 }), { code: 'TTS_OPTION_INVALID', message: /multicastPushLeadMs: expected at least 3000 ms/ });
+  t.notThrows(() => world(t, { multicastPushLeadMs: 2_000, multicastAbsoluteTime: false }));
   const late = world(t, { multicastPushLeadMs: 4_000, enqueueRetryMs: 2_000 });
   await late.network.start();
   await late.network.createMulticastGroup(command());
