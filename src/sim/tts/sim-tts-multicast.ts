@@ -5,7 +5,7 @@ import type { SimNetworkServer } from '../sim-network-server.js';
 import type { TtsDownlink } from './sim-tts-downlink.js';
 import { bareError, type SimTtsError } from './sim-tts-errors.js';
 import { cappedPriority, type SimTtsDownlinkEvent, type SimTtsStats } from './sim-tts-events.js';
-import type { SimTtsGateways, TtsTxRequest } from './sim-tts-gateways.js';
+import { SCHEDULE_TIME_SHORT_MS, type SimTtsGateways, type TtsTxRequest } from './sim-tts-gateways.js';
 import { eu868LoRa } from './sim-tts-ns-device.js';
 import type { NsRecord, SimTtsRegistry } from './sim-tts-registry.js';
 
@@ -91,7 +91,9 @@ export class SimTtsMulticast {
     const absolute = head.classBC?.absoluteTimeMs;
     if (absolute !== undefined) return absolute - NS_LEAD_MS;
     if (ns.profile.deviceClass === 'B') return this.pingSlotMs(ns, Math.max(this.options.clock.now() + NS_LEAD_MS, this.spacedFromMs(ns))) - NS_LEAD_MS;
-    return this.spacedFromMs(ns);
+    // The Gateway Server puts an "as soon as possible" downlink ScheduleTimeShort after the
+    // request: asked that much before, the TX starts class_b_c_downlink_interval after the last.
+    return ns.lastTxStartMs === undefined ? this.options.clock.now() : this.spacedFromMs(ns) - SCHEDULE_TIME_SHORT_MS;
   }
 
   private pingSlotMs(ns: NsRecord, afterMs: number): number {
