@@ -45,7 +45,11 @@ export interface SimTtsDownlinksOptions {
 }
 
 export class SimTtsDownlinks {
+  /** Uplink frame counters per DevEUI (the uplink publisher keeps them; RX1 uses the last uplink's channel). */
+  readonly fCntUp = new Map<string, number>();
   private readonly unicasts = new Map<string, { deviceId: string; downlink: TtsDownlink }>();
+  /** The gateway that took each class A item at RX1. */
+  private readonly sentVia = new Map<string, string[]>();
   private seq = 0;
 
   constructor(private readonly options: SimTtsDownlinksOptions) {}
@@ -159,10 +163,6 @@ export class SimTtsDownlinks {
     }
     return refusal;
   }
-
-  private readonly sentVia = new Map<string, string[]>();
-  /** Uplink frame counters per DevEUI (the uplink publisher keeps them; RX1 uses the last uplink's channel). */
-  readonly fCntUp = new Map<string, number>();
 
   private classASent(command: UnicastCommand): void {
     const entry = this.unicasts.get(command.id);

@@ -109,10 +109,13 @@ export class SimTtsMulticast {
     const now = clock.now();
     const absolute = head.classBC?.absoluteTimeMs;
     if (absolute !== undefined && absolute < now) return this.fail(deviceId, ns, head, bareError('downlinkExpired'));
+    // A task set for an earlier head (the queue was replaced since): not this item's time yet.
+    const notBeforeMs = absolute !== undefined ? absolute - NS_LEAD_MS : ns.profile.deviceClass === 'C' && ns.lastTxStartMs !== undefined ? this.spacedFromMs(ns) - SCHEDULE_TIME_SHORT_MS : now;
+    if (notBeforeMs > now) return this.wake(deviceId);
     const { profile } = ns;
     const classB = profile.deviceClass === 'B';
     const window = classB ? { frequencyHz: profile.pingSlotFrequencyHz, ...eu868LoRa(profile.pingSlotDataRateIndex) } : { frequencyHz: profile.rx2FrequencyHz, ...eu868LoRa(profile.rx2DataRateIndex) };
-    const fixedMs = absolute ?? (classB ? this.pingSlotMs(ns, Math.max(now, this.spacedFromMs(ns))) : undefined);
+    const fixedMs = absolute ?? (classB ? this.pingSlotMs(ns, Math.max(now + SCHEDULE_TIME_SHORT_MS, this.spacedFromMs(ns))) : undefined);
     const request: TtsTxRequest = {
       ...window, phyPayloadBytes: head.frmPayload.length + 13, priority: cappedPriority(head.priority), ...(fixedMs === undefined ? {} : { absoluteTimeMs: fixedMs }),
     };
