@@ -1,9 +1,9 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { Uplink } from '../../../src/campaign/ports.js';
 import { MqttConnection } from '../../../src/lns/mqtt/mqtt-connection.js';
 import { TtsHttpClient } from '../../../src/lns/tts/tts-http-client.js';
 import { multicastDeviceIdOf } from '../../../src/lns/tts/tts-ids.js';
-import { TtsNetworkServer } from '../../../src/lns/tts/tts-network-server.js';
+import { TtsNetworkServer, type TtsNetworkServerOptions } from '../../../src/lns/tts/tts-network-server.js';
 import { API_KEY, APP, DEV_EUIS, GW1, GW2, START_MS, TENANT, ttsWorld } from '../../sim/tts/sim-tts-world.js';
 
 // The TTS adapter against the simulated The Things Stack (src/sim/tts, an independent
@@ -12,7 +12,7 @@ import { API_KEY, APP, DEV_EUIS, GW1, GW2, START_MS, TENANT, ttsWorld } from '..
 // ahead with absolute_time and heard by the members at its time, the group drained and deleted.
 // Time only moves once the MQTT wire is quiet and no HTTP call of the adapter is in flight.
 
-test('adapter over the simulated TTS: uplinks, unicast down/sent, class C multicast on time, drain-then-delete', async (t) => {
+async function adapterOverSim(t: ExecutionContext, overrides: Partial<TtsNetworkServerOptions> = {}) {
   const w = await ttsWorld();
   t.teardown(() => w.close());
   const client = new TtsHttpClient({ baseUrl: w.tts.httpUrl, apiKey: API_KEY });
@@ -38,6 +38,7 @@ test('adapter over the simulated TTS: uplinks, unicast down/sent, class C multic
     onDownlinkFailed: (devEui, reason) => void failed.push(`${devEui}: ${reason}`),
     onError: (error, context) => void errors.push(`${context}: ${(error as Error).message}`),
     onGroupDeleted: (name) => void deleted.push(name),
+    ...overrides,
   });
   t.teardown(() => network.close());
   const settle = async (): Promise<void> => {
@@ -50,6 +51,11 @@ test('adapter over the simulated TTS: uplinks, unicast down/sent, class C multic
   };
   const step = (untilMs: number, done?: () => boolean) => w.clock.run({ untilMs, settle, ...(done ? { done } : {}) });
   await network.start();
+  return { w, network, uplinks, failed, errors, deleted, settle, step };
+}
+
+test('adapter over the simulated TTS: uplinks, unicast down/sent, class C multicast on time, drain-then-delete', async (t) => {
+  const { w, network, uplinks, failed, errors, deleted, settle, step } = await adapterOverSim(t);
 
   await step(START_MS + 65_000);
   t.deepEqual([...new Set(uplinks.map((u) => u.devEui))].sort(), [...DEV_EUIS].sort(), 'every device was heard');
@@ -84,6 +90,29 @@ test('adapter over the simulated TTS: uplinks, unicast down/sent, class C multic
   t.deepEqual(deleted, ['camp-1-w1-f0']);
   t.deepEqual(w.tts.multicastDevices(), []);
   t.deepEqual(failed, []);
+  t.deepEqual(errors, []);
+  t.deepEqual(w.errors, []);
+});
+
+test('adapter over the simulated TTS: a class B group gets its frame in a ping slot after atMs (no absolute_time)', async (t) => {
+  const { w, network, errors, deleted, step } = await adapterOverSim(t);
+  await step(START_MS + 65_000);
+  const mcAddr = 0x01abcd01;
+  for (const d of w.devices) d.listening.add(mcAddr);
+  await network.createMulticastGroup({
+    type: 'create-multicast-group', groupName: 'camp-2-w1-f0', mcAddr, mcAppSKeyHex: '11'.repeat(16), mcNwkSKeyHex: '22'.repeat(16), deviceClass: 'B', dr: 3,
+    frequencyHz: 869_525_000, periodicity: 2, devEuis: [...DEV_EUIS], gateways: [GW1, GW2], region: 'EU868',
+  });
+  const atMs = w.clock.now() + 30_000;
+  await network.sendMulticast({ id: 'camp-2-f1', groupName: 'camp-2-w1-f0', fPort: 201, payload: Uint8Array.of(8, 1), atMs });
+  await network.deleteMulticastGroup('camp-2-w1-f0');
+  await step(atMs + 120_000, () => deleted.length > 0);
+  await step(w.clock.now() + 5_000);
+  for (const d of w.devices) {
+    t.is(d.heard.length, 1, `device ${d.config.devEui} heard the frame once`);
+    // Ping every 2^2 s: the next slot after the push.
+    t.true(d.heard[0]!.atMs >= atMs && d.heard[0]!.atMs < atMs + 5_000, `in a ping slot after atMs (+${d.heard[0]!.atMs - atMs} ms)`);
+  }
   t.deepEqual(errors, []);
   t.deepEqual(w.errors, []);
 });
