@@ -36,8 +36,9 @@ export const TTS_ERRORS = {
   apiKeyNotFound: define('pkg/identityserver', 'api_key_not_found', 'API key not found', 16),
   // A path application other than ours (pkg/auth/rights; TheThingsIndustries/lorawan-stack-docs#1155).
   noApplicationRights: define('pkg/auth/rights', 'no_application_rights', 'no rights for application `{application_uid}`', 7),
-  // grpc-gateway's answer for a route it does not have.
-  routeNotFound: define('pkg/webui', 'not_found', 'Not Found', 5),
+  // grpc-gateway's answer for a route it does not have: {"code": 5, "message": "Not Found", "details": []}
+  // (no TTS namespace: the empty namespace marks it, httpBody writes the plain form).
+  routeNotFound: define('', 'not_found', 'Not Found', 5),
   // Request bodies that are no JSON of the message (grpc-gateway unmarshalling; name assumed).
   unmarshal: define('pkg/jsonpb', 'unmarshal', 'failed to unmarshal JSON: {reason}', 3),
   // Field validation (pkg/ttnpb validate: "invalid `{field}`: {reason}").
@@ -111,6 +112,7 @@ export class SimTtsError extends CallerError {
 
   /** The HTTP body of this error. */
   httpBody(): Record<string, unknown> {
+    if (this.definition.namespace === '') return { code: this.definition.grpcCode, message: this.definition.messageFormat, details: [] };
     return { code: this.definition.grpcCode, message: this.message, details: [{ '@type': 'type.googleapis.com/ttn.lorawan.v3.ErrorDetails', ...this.details() }] };
   }
 

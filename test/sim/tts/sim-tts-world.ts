@@ -1,6 +1,7 @@
 import { EmbeddedBroker } from '../../../src/lns/mqtt/embedded-broker.js';
 import { MqttConnection } from '../../../src/lns/mqtt/mqtt-connection.js';
 import { Random } from '../../../src/sim/random.js';
+import { RealTimeDriver } from '../../../src/sim/real-time-driver.js';
 import { SimClock } from '../../../src/sim/sim-clock.js';
 import type { SimDeviceConfig } from '../../../src/sim/sim-device-config.js';
 import { SimDevice } from '../../../src/sim/sim-device.js';
@@ -77,7 +78,7 @@ export interface TtsWorld {
   close(): Promise<void>;
 }
 
-export async function ttsWorld(options: Partial<SimTtsOptions> & { boot?: boolean } = {}): Promise<TtsWorld> {
+export async function ttsWorld(options: Partial<SimTtsOptions> & { boot?: boolean; realTime?: boolean } = {}): Promise<TtsWorld> {
   const broker = await EmbeddedBroker.start();
   const wire = new WireTraffic();
   const clock = new SimClock(START_MS);
@@ -88,10 +89,13 @@ export async function ttsWorld(options: Partial<SimTtsOptions> & { boot?: boolea
   network.addDevice(devices[1]!, [GW1]);
   network.addDevice(devices[2]!, [GW2]);
   const errors: Array<{ error: unknown; context: string }> = [];
+  // Real time (as `fuota sim tts`): the driver runs the clock; tests then poll instead of stepping.
+  const driver = options.realTime ? new RealTimeDriver(clock, { tickMs: 5 }) : undefined;
+  driver?.start();
   const simMqtt = new MqttConnection({ url: broker.url, clientId: 'sim-tts', protocolVersion: 4, clean: true, observer: wire.observer('sim-tts'), username: `${APP}@${TENANT}`, password: API_KEY });
   const tts = await startSimTts({
     network, clock, mqtt: simMqtt, applicationId: APP, tenantId: TENANT, apiKey: API_KEY, gateways: [GW1, GW2, GW_FAR],
-    onError: (error, context) => errors.push({ error, context }), ...options,
+    onError: (error, context) => errors.push({ error, context }), ...(driver ? { driver } : {}), ...options,
   });
   const received: Received[] = [];
   const app = new MqttConnection({ url: broker.url, clientId: 'our-app', protocolVersion: 4, clean: false, observer: wire.observer('app') });
@@ -121,6 +125,7 @@ export async function ttsWorld(options: Partial<SimTtsOptions> & { boot?: boolea
     async close() {
       await app.close().catch(() => undefined);
       await tts.stop();
+      await driver?.stop();
       await broker.close();
     },
   };
