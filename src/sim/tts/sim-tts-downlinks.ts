@@ -14,15 +14,17 @@ import { uplinkChannel } from './sim-tts-uplink-channel.js';
 // Pushing downlinks through the simulated Application Server to the Network Server's queue
 // (pkg/applicationserver/applicationserver.go downlinkQueueOp, pkg/networkserver/grpc_asns.go
 // DownlinkQueuePush/Replace and matchApplicationDownlinks, v3.32), and the class A path:
-//   - unknown device at the AS → the error only (the AS cannot publish for a device it lacks);
+//   - unknown device at the AS → the error only (downlinkQueueOp returns device_not_found before
+//     anything is published); an AS device without a session → no_device_session;
 //   - the AS gives each item the session's next AFCntDown and an `as:downlink:` correlation id;
 //   - the NS checks each item in order: FRMPayload ≤ 242 bytes (largest EU868 MACPayload − 8)
 //     else application_downlink_too_long; multicast + confirmed → confirmed_multicast_downlink;
 //     multicast without class_b_c.gateways → no_downlink_path; absolute_time before now + RX1
 //     delay / 2 → downlink_expired; then more than 10 000 queued (downlink-queue-capacity; a
 //     request of more than twice that at once) → downlink_queue_capacity;
-//   - refused: the AS publishes down/failed for every item with the NS's error and returns it;
-//     accepted: down/queued for every item;
+//   - refused: the AS publishes down/failed for every item with the error's details
+//     (registerDropDownlinks: ErrorDetailsToProto(err), attributes included) and returns the
+//     error; accepted: down/queued for every item (registerForwardDownlinks);
 //   - class A: the items wait for the device's next uplink (the SimNetworkServer's class A path);
 //     at RX1 the Gateway Server is asked for RX1 on the uplink's channel, then RX2, on the
 //     gateways that heard the uplink in order; all refusing (duty cycle …) keeps the item queued
@@ -88,6 +90,7 @@ export class SimTtsDownlinks {
       ...d, fCnt: fCnt++, correlationIds: [...d.correlationIds, `as:downlink:${ulid(clock.now())}`], ...(sessionKeyId ? { sessionKeyId } : {}),
     }));
     try {
+      if (!isObject(as.device['session'])) throw new SimTtsError('noDeviceSession');
       const ns = registry.ns.get(deviceId);
       if (!ns) throw new SimTtsError('nsDeviceNotFound');
       if (items.length > 2 * DOWNLINK_QUEUE_CAPACITY) throw new SimTtsError('queueCapacity');
@@ -178,6 +181,10 @@ export class SimTtsDownlinks {
     this.sentVia.delete(command.id);
     this.options.emit({ kind: 'sent', deviceId: entry.deviceId, downlink: entry.downlink, gatewayIds });
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function sessionKeyIdOf(device: Record<string, unknown>): string | undefined {

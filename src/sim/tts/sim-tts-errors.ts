@@ -58,8 +58,11 @@ export const TTS_ERRORS = {
   invalidFixedPaths: define(NS, 'fixed_paths', 'invalid fixed paths set in application downlink', 3),
   // pkg/networkserver/grpc_asns.go (v3.32): more than downlink-queue-capacity items (default 10 000).
   queueCapacity: define(NS, 'downlink_queue_capacity', 'downlink queue capacity exceeded', 8),
-  // Application Server and Join Server registries (names assumed after the NS's).
+  // Application Server registry (pkg/applicationserver/applicationserver.go errDeviceNotFound);
+  // Join Server (name assumed after the NS's).
   asDeviceNotFound: define('pkg/applicationserver', 'device_not_found', 'device `{device_uid}` not found', 5),
+  // pkg/applicationserver/applicationserver.go (v3.32): a push for a device without a session.
+  noDeviceSession: define('pkg/applicationserver', 'no_device_session', 'no device session; check device activation', 9),
   jsDeviceNotFound: define('pkg/joinserver', 'device_not_found', 'device not found', 5),
   // Storage Integration not enabled for the application (name assumed; the real server answers
   // for a deployment without the package as for an unknown route).

@@ -164,3 +164,13 @@ test('duty cycle: NORMAL items at absolute times on a 1 % sub-band fail once 70 
   await w.step(START_MS + 95_000);
   t.is(w.topic('down/sent').length, 11);
 });
+
+test('an AS device without a session → no_device_session (FailedPrecondition: 400), down/failed published', async (t) => {
+  const w = await world(t);
+  const bare = await w.http('PUT', '/api/v3/as/applications/fuota-app/devices/mc-bare', { end_device: { skip_payload_crypto: false }, field_mask: { paths: ['skip_payload_crypto'] } });
+  t.is(bare.status, 200);
+  const res = await push(w, 'mc-bare', [{ f_port: 201, frm_payload: b64([1]), class_b_c: { gateways: [gw(GW1)] } }]);
+  t.is(res.status, 400);
+  t.is(res.json.details[0].name, 'no_device_session');
+  t.is(w.topic('down/failed').at(-1)!.json.downlink_failed.error.name, 'no_device_session');
+});
