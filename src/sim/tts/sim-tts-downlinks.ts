@@ -61,7 +61,11 @@ export class SimTtsDownlinks {
     network.unicastTxAckStatus = (command) => this.classATx(command);
     network.onUnicastSent = (command) => this.classASent(command);
     network.onUnicastRefused = () => {};
-    network.dropQueuedUnicast = (command) => !this.isQueued(command);
+    network.dropQueuedUnicast = (command) => {
+      if (this.isQueued(command)) return false;
+      this.unicasts.delete(command.id);
+      return true;
+    };
   }
 
   detach(): void {
@@ -134,9 +138,8 @@ export class SimTtsDownlinks {
   private isQueued(command: UnicastCommand): boolean {
     const entry = this.unicasts.get(command.id);
     if (!entry) return true; // not ours
-    const stillQueued = this.options.registry.ns.get(entry.deviceId)?.queue.includes(entry.downlink) ?? false;
-    if (!stillQueued) this.unicasts.delete(command.id);
-    return stillQueued;
+    // Replaced (or the device deleted) since: the network drops it at the device's next uplink.
+    return this.options.registry.ns.get(entry.deviceId)?.queue.includes(entry.downlink) ?? false;
   }
 
   /** At RX1: the Gateway Server's answer for RX1, then RX2, on the gateways that heard the uplink. */
