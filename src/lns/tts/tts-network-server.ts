@@ -26,6 +26,16 @@ export type { TtsDownlinkRejection, TtsHttpApi, TtsNetworkServerOptions } from '
 
 type State = 'idle' | 'started' | 'closed';
 
+/**
+ * The NS's bare error when every gateway refused a frame with an absolute_time
+ * (pkg/networkserver/downlink.go, errInvalidAbsoluteTime): it carries no cause, so a duty-cycle
+ * refusal cannot be told from a missing time reference; without absolute_time the NS retries
+ * such a frame later instead of failing it.
+ */
+const ABSOLUTE_TIME_FAILURES = new Set(['absolute_time', 'invalid_absolute_time']);
+const ABSOLUTE_TIME_HINT =
+  'TTS names no cause: every gateway refused the time (out of duty-cycle budget, busy, or no GPS / round-trip estimate for absolute_time: then set multicastAbsoluteTime false)';
+
 export class TtsNetworkServer implements NetworkServer {
   private readonly topics: TtsTopics;
   private readonly clock: Clock;
@@ -100,7 +110,9 @@ export class TtsNetworkServer implements NetworkServer {
     const { mqtt } = this.options;
     mqtt.onMessage((message) => this.handle(message));
     await mqtt.connect();
-    for (const filter of this.topics.subscriptions()) await mqtt.subscribe(filter, 0);
+    // down/invalidated too: a new session drops the device's queue, our pending pushes with it.
+    const invalidated = `v3/${this.topics.applicationTopicId}/devices/+/down/invalidated`;
+    for (const filter of new Set([...this.topics.subscriptions(), invalidated])) await mqtt.subscribe(filter, 0);
     this.multicast.resume();
     // After subscribing: an uplink arriving meanwhile comes over MQTT, and is skipped if stored too.
     await startupChecks({
@@ -211,7 +223,10 @@ export class TtsNetworkServer implements NetworkServer {
       const [groupName, entry] = group;
       devEui = entry.memberDevEui;
       gatewayIds = event.gatewayIds.length > 0 ? event.gatewayIds : (entry.gatewayIds ?? []);
-      if (!event.dutyCycle) this.report(new PeerError('TTS_MULTICAST_FAILED', `multicast group ${groupName} (${event.deviceId}): ${reason}`), `multicast to ${groupName}: frame lost`);
+      if (!event.dutyCycle) {
+        const hint = ABSOLUTE_TIME_FAILURES.has(event.error.name) ? `; ${ABSOLUTE_TIME_HINT}` : '';
+        this.report(new PeerError('TTS_MULTICAST_FAILED', `multicast group ${groupName} (${event.deviceId}): ${reason}${hint}`), `multicast to ${groupName}: frame lost`);
+      }
     } else {
       devEui = event.devEui ?? this.devEuiOf.get(event.deviceId);
       gatewayIds = devEui === undefined ? [] : (this.heardBy.get(devEui) ?? []);

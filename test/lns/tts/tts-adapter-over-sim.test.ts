@@ -116,3 +116,21 @@ test('adapter over the simulated TTS: a class B group gets its frame in a ping s
   t.deepEqual(errors, []);
   t.deepEqual(w.errors, []);
 });
+
+test("adapter over the simulated TTS: frames the gateway refuses for duty cycle fail with TTS's bare absolute_time error, reported with its possible causes", async (t) => {
+  // 868.1 MHz: a 1 % sub-band; LOWEST priority may use 40 % of it (sub_band.go): 14.4 s an hour, about 6 DR0 frames.
+  const { w, network, errors, step } = await adapterOverSim(t, { priority: 'LOWEST' });
+  await step(START_MS + 65_000);
+  for (const d of w.devices) d.listening.add(0x01abcd02);
+  await network.createMulticastGroup({
+    type: 'create-multicast-group', groupName: 'camp-3-w1-f0', mcAddr: 0x01abcd02, mcAppSKeyHex: '11'.repeat(16), mcNwkSKeyHex: '22'.repeat(16), deviceClass: 'C', dr: 0,
+    frequencyHz: 868_100_000, periodicity: 0, devEuis: [...DEV_EUIS], gateways: [GW1], region: 'EU868',
+  });
+  const firstMs = w.clock.now() + 20_000;
+  for (let i = 0; i < 10; i++) await network.sendMulticast({ id: `camp-3-f${i}`, groupName: 'camp-3-w1-f0', fPort: 201, payload: new Uint8Array(40), atMs: firstMs + i * 4_000 });
+  await step(firstMs + 60_000);
+  const heard = w.devices[0]!.heard.length;
+  t.true(heard >= 3 && heard < 10, `some frames went out, not all (${heard})`);
+  t.is(errors.length, 10 - heard, 'one report per refused frame');
+  t.regex(errors[0]!, /^multicast to camp-3-w1-f0: frame lost: multicast group camp-3-w1-f0 \(fuota-mc-camp-3-w1-f0\): The Things Stack down\/failed: pkg\/networkserver:absolute_time .*out of duty-cycle budget/);
+});
