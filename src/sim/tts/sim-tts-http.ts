@@ -124,7 +124,7 @@ async function route(options: SimTtsHttpOptions, req: IncomingMessage, url: URL)
       if (!Number.isInteger(limit) || limit < 0) throw new SimTtsError('validation', { field: 'limit', reason: 'expected a non-negative integer' });
       if (!Number.isInteger(page) || page < 1) throw new SimTtsError('validation', { field: 'page', reason: 'expected a positive integer' });
       const { devices: list, total } = devices.list(mask, limit, page);
-      return { status: 200, body: { end_devices: list }, headers: { 'x-total-count': String(total) } };
+      return { status: 200, body: list.length > 0 ? { end_devices: list } : {}, headers: { 'x-total-count': String(total) } };
     }
   }
   if (tail[0] === 'devices' && tail[1] !== undefined) {
@@ -142,7 +142,11 @@ async function route(options: SimTtsHttpOptions, req: IncomingMessage, url: URL)
       downlinks.enqueue(deviceId, items, sub === 'down/push' ? 'push' : 'replace');
       return ok({});
     }
-    if (component === 'as' && sub === 'down' && method === 'GET') return ok({ downlinks: downlinks.queue(deviceId).map(downlinkJson) });
+    if (component === 'as' && sub === 'down' && method === 'GET') {
+      // proto3 JSON omits an empty repeated field: an empty queue is {}.
+      const queue = downlinks.queue(deviceId).map(downlinkJson);
+      return ok(queue.length > 0 ? { downlinks: queue } : {});
+    }
     if (component === 'as' && sub === 'packages/storage/uplink_message' && method === 'GET') return { status: 200, body: null, raw: storage.query(url.searchParams, deviceId) };
     if (component === 'as' && sub === 'packages/associations' && method === 'GET') return ok({});
   }

@@ -37,7 +37,8 @@ test('class A push: down/queued at once, down/sent with the push correlation ids
     t.is(w.devices[0]!.unicasts.length, 1);
     t.deepEqual([...w.devices[0]!.unicasts[0]!.payload], [1, 2, 3]);
     const after = await w.http('GET', `${devicePath('as', DEV1)}/down`);
-    t.deepEqual(after.json.downlinks, []);
+    // An empty queue: proto3 JSON omits the empty repeated field.
+    t.deepEqual(after.json, {});
   } finally {
     await w.close();
   }
