@@ -41,7 +41,6 @@ export interface TtsMulticastBackendOptions {
   /** Class C: push this long before atMs (with absolute_time); 0 with absoluteTime false. */
   pushLeadMs: number;
   absoluteTime: boolean;
-  onError: (error: unknown, context: string) => void;
 }
 
 export interface TtsPrepared {

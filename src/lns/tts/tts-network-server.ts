@@ -8,6 +8,7 @@ import type { ReceivedMessage } from '../mqtt/mqtt-connection.js';
 import { THE_THINGS_STACK } from '../server-label.js';
 import { wallClock } from '../wall-clock.js';
 import { TtsDeviceIds } from './tts-device-directory.js';
+import { downlinkFailureOf } from './tts-downlink-failure.js';
 import { decodeTtsEvent, type TtsDownlinkFailedEvent, type TtsUplinkEvent } from './tts-events.js';
 import { ttsApplicationTopicId } from './tts-ids.js';
 import type { TtsNetworkServerOptions } from './tts-network-server-options.js';
@@ -25,16 +26,6 @@ import { TtsUnicast } from './tts-unicast.js';
 export type { TtsDownlinkRejection, TtsHttpApi, TtsNetworkServerOptions } from './tts-network-server-options.js';
 
 type State = 'idle' | 'started' | 'closed';
-
-/**
- * The NS's bare error when every gateway refused a frame with an absolute_time
- * (pkg/networkserver/downlink.go, errInvalidAbsoluteTime): it carries no cause, so a duty-cycle
- * refusal cannot be told from a missing time reference; without absolute_time the NS retries
- * such a frame later instead of failing it.
- */
-const ABSOLUTE_TIME_FAILURES = new Set(['absolute_time', 'invalid_absolute_time']);
-const ABSOLUTE_TIME_HINT =
-  'TTS names no cause: every gateway refused the time (out of duty-cycle budget, busy, or no GPS / round-trip estimate for absolute_time: then set multicastAbsoluteTime false)';
 
 export class TtsNetworkServer implements NetworkServer {
   private readonly topics: TtsTopics;
@@ -85,7 +76,6 @@ export class TtsNetworkServer implements NetworkServer {
       priority: options.priority ?? 'NORMAL',
       pushLeadMs: absoluteTime ? pushLead(options.multicastPushLeadMs ?? 10_000) : 0,
       absoluteTime,
-      onError: report,
     });
     this.multicast = new MulticastGroups(backend, {
       clock: this.clock,
@@ -215,31 +205,16 @@ export class TtsNetworkServer implements NetworkServer {
   }
 
   private downlinkFailedEvent(event: TtsDownlinkFailedEvent): void {
-    const group = this.registry.entries().find(([, entry]) => entry.id === event.deviceId);
-    const reason = `The Things Stack down/failed: ${event.error.namespace}:${event.error.name}${event.error.message ? ` (${event.error.message})` : ''}`;
-    let devEui: string | undefined;
-    let gatewayIds: readonly string[];
-    if (group !== undefined) {
-      const [groupName, entry] = group;
-      devEui = entry.memberDevEui;
-      gatewayIds = event.gatewayIds.length > 0 ? event.gatewayIds : (entry.gatewayIds ?? []);
-      if (!event.dutyCycle) {
-        const hint = ABSOLUTE_TIME_FAILURES.has(event.error.name) ? `; ${ABSOLUTE_TIME_HINT}` : '';
-        this.report(new PeerError('TTS_MULTICAST_FAILED', `multicast group ${groupName} (${event.deviceId}): ${reason}${hint}`), `multicast to ${groupName}: frame lost`);
-      }
-    } else {
-      devEui = event.devEui ?? this.devEuiOf.get(event.deviceId);
-      gatewayIds = devEui === undefined ? [] : (this.heardBy.get(devEui) ?? []);
-      this.unicast.fail(event.correlationIds, reason);
-    }
+    const failure = downlinkFailureOf(event, { registry: this.registry, devEuiOf: (deviceId) => this.devEuiOf.get(deviceId), heardBy: (devEui) => this.heardBy.get(devEui) ?? [] });
+    if (failure.groupName === undefined) this.unicast.fail(event.correlationIds, failure.reason);
+    else if (failure.multicastError) this.report(failure.multicastError, `multicast to ${failure.groupName}: frame lost`);
+    const { devEui, gatewayIds } = failure;
     if (devEui === undefined) return;
     const { onGatewayRejection } = this.options;
     const rejection = { devEui, deviceId: event.deviceId, error: event.error, gatewayIds };
     if (onGatewayRejection) this.feedback.callBack(() => onGatewayRejection(rejection), `onGatewayRejection for ${devEui}`);
     if (event.dutyCycle) this.feedback.dutyCycleOverflow({ devEui, gatewayIds });
   }
-
-
 
   private report(error: unknown, context: string): void {
     this.feedback.report(error, context);
