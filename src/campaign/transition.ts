@@ -239,7 +239,12 @@ function nextWakeMs(draft: Draft, ctx: CampaignContext, fullCheck: boolean): num
       break;
     case 'fragments':
       // Window closed on the run: only what is on air still matters, then the next window's session.
-      if (!wave.windowClosed) for (const s of wave.subSessions) if (s.nextN <= s.targetN) consider((s.nextAtMs ?? now) - LOOKAHEAD_MS);
+      if (!wave.windowClosed) {
+        // One sub-session at a time (scheduleFragments): the first with fragments left sets the
+        // pace; a later one's nextAtMs is stale until it starts, and waking for it would spin.
+        const current = wave.subSessions.find((s) => s.nextN <= s.targetN);
+        if (current) consider((current.nextAtMs ?? now) - LOOKAHEAD_MS);
+      }
       if ((wave.lastMulticastEndMs ?? 0) > now) consider(wave.lastMulticastEndMs);
       break;
     case 'status':

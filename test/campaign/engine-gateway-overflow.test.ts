@@ -1,5 +1,7 @@
 import test from 'ava';
+import { createSimulatedWorld } from '../../src/app/simulated-world.js';
 import { CampaignEngine } from '../../src/campaign/engine.js';
+import { DEFAULT_SCENARIO } from '../../src/sim/sim-fleet.js';
 import type { NetworkServer } from '../../src/campaign/ports.js';
 import type { CampaignSpecInput } from '../../src/campaign/spec.js';
 import { ValueError } from '../../src/core/errors.js';
@@ -103,4 +105,39 @@ test('a campaign resumed from the store (a state written before the counter exis
   await restarted.resume('north');
   await restarted.gatewayDutyCycleOverflow({ devEui: '00000000000000a1', gatewayIds: ['gw-n'] });
   t.is((await store.load('north'))!.campaign.airtime.gatewayOverflows, 1);
+});
+
+test('an overflow while a later sub-session waits its turn does not make the engine spin (it wakes for the sub-session that sends)', async (t) => {
+  t.timeout(120_000);
+  let transitions = 0;
+  const world = await createSimulatedWorld({
+    scenario: { ...DEFAULT_SCENARIO, devices: 6, seed: 413, absentShare: 0 },
+    storePath: 'memory',
+    firmwareBytes: 64 * 1024,
+    spec: { rollout: { canaryFraction: 0 } },
+    engine: { onTransition: () => void transitions++ },
+  });
+  t.teardown(() => world.close());
+  world.spec.multicast = { ...world.spec.multicast!, dr: 0 };
+  const { engine, clock, startMs } = world;
+  await engine.create(world.spec, world.block);
+  let injected = false;
+  let sessions = 0;
+  await clock.run({
+    untilMs: startMs + 7 * 86_400_000,
+    done: () => engine.view('demo')!.campaign.phase !== 'running' || transitions > 50_000,
+    settle: () => world.settle(),
+    onStep: () => {
+      const wave = engine.view('demo')!.campaign.wave;
+      if (injected || wave?.stage !== 'fragments' || engine.view('demo')!.campaign.airtime.fragmentsSent === 0) return;
+      injected = true;
+      sessions = wave.subSessions.length;
+      void engine.gatewayDutyCycleOverflow({ devEui: world.fleet.targets[0]!.devEui, gatewayIds: world.fleet.gateways });
+    },
+  });
+  t.true(sessions >= 2, `two sub-sessions (${sessions})`);
+  t.is(engine.view('demo')!.campaign.airtime.gatewayOverflows, 1);
+  t.is(engine.view('demo')!.campaign.phase, 'completed');
+  // A wake-up per millisecond while the first sub-session waited out the hour would be millions.
+  t.true(transitions < 5_000, `${transitions} transitions`);
 });
