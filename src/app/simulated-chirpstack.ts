@@ -3,6 +3,7 @@
 import { mqttProtocolLevel } from '../config/config-schema.js';
 import type { FuotaConfig } from '../config/load-config.js';
 import { CallerError } from '../core/errors.js';
+import { embeddedBrokerUrl } from './embedded-broker-url.js';
 import { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
 import { EmbeddedBroker } from '../lns/mqtt/embedded-broker.js';
 import { bytesToHex } from '../core/hex.js';
@@ -49,14 +50,10 @@ const SIM_GATEWAY = '0016c001ff10b001';
 
 export async function startSimulatedChirpstack(config: FuotaConfig, options: SimulatedChirpstackOptions): Promise<SimulatedChirpstack> {
   const ns = config.networkServer;
+  if (ns.kind !== 'chirpstack') throw new CallerError('SIM_CONFIG_UNSUPPORTED', `networkServer.kind: expected chirpstack for fuota sim chirpstack (fuota sim tts simulates kind tts), got ${ns.kind}`);
   const mqttConfig = ns.mqtt;
   if (ns.api.tls) throw new CallerError('SIM_CONFIG_UNSUPPORTED', 'networkServer.api.tls: expected unset (the simulated ChirpStack serves plaintext gRPC), got a TLS section');
-  const brokerUrl = new URL(mqttConfig.url);
-  if (options.embeddedBroker) {
-    if (mqttConfig.protocolVersion !== '3.1.1') throw new CallerError('SIM_CONFIG_UNSUPPORTED', `networkServer.mqtt.protocolVersion: expected "3.1.1" with --embedded-broker (aedes speaks MQTT 3.1.1 only), got ${mqttConfig.protocolVersion}`);
-    if (brokerUrl.protocol !== 'mqtt:' || mqttConfig.tls) throw new CallerError('SIM_CONFIG_UNSUPPORTED', `networkServer.mqtt.url: expected mqtt:// without tls with --embedded-broker (plain TCP), got ${brokerUrl.protocol}//`);
-    if (!['localhost', '127.0.0.1'].includes(brokerUrl.hostname) || brokerUrl.port === '') throw new CallerError('SIM_CONFIG_UNSUPPORTED', `networkServer.mqtt.url: expected mqtt://127.0.0.1:PORT or mqtt://localhost:PORT with --embedded-broker, got ${mqttConfig.url}`);
-  }
+  const brokerUrl = options.embeddedBroker ? embeddedBrokerUrl(mqttConfig) : new URL(mqttConfig.url);
   const gateways = ns.gateways.length > 0 ? [...ns.gateways] : [SIM_GATEWAY];
   const demoPackage = buildDemoPackage({ firmwareBytes: 4 * 1024, seed: options.seed, signingKey: options.signingKey });
   const clock = new SimClock(Date.now());

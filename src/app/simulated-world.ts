@@ -10,6 +10,11 @@ import { type WireTrafficStats } from '../sim/wire-traffic.js';
 import { bytesToHex } from '../core/hex.js';
 import { openStore } from './open-store.js';
 import { DEMO_CLASS_C_MARGIN_MS, wireSimulatedFleet } from './wire-chirpstack-world.js';
+import { DEMO_TTS_CLASS_C_MARGIN_MS, demoTtsGatewayId, wireTtsFleet, type TtsWireSummary, type WireTtsOptions } from './wire-tts-world.js';
+import { applicationDownlinkDutyCycleShare } from '../lns/tts/tts-downlink-push.js';
+import type { TtsNetworkServer } from '../lns/tts/tts-network-server.js';
+import type { SimTts } from '../sim/tts/sim-tts.js';
+import { CallerError } from '../core/errors.js';
 import { CampaignEngine, type EngineOptions } from '../campaign/engine.js';
 import type { CampaignStore } from '../campaign/ports.js';
 import type { CampaignSpecInput } from '../campaign/spec.js';
@@ -42,6 +47,12 @@ export interface SimulatedWorld {
   chirpstackApi?: SimChirpstackGrpc;
   /** Our ChirpStack adapter and its group registry (transport 'wire' only): for fault injection. */
   adapter?: { network: ChirpstackNetworkServer; registry: GroupRegistry };
+  /** What went over the wire to the simulated TTS (network tts only). */
+  ttsWire?: TtsWireSummary;
+  /** The simulated TTS (network tts only). */
+  tts?: SimTts;
+  /** Our TTS adapter (network tts only): for fault injection. */
+  ttsAdapter?: TtsNetworkServer;
   /** Stops the engine and everything the world started (broker, servers, connections, store). */
   close(): Promise<void>;
 }
@@ -72,6 +83,10 @@ export interface SimulationOptions {
   startMs?: number;
   /** Default 'in-process'. 'wire': an embedded MQTT broker, the simulated ChirpStack (MQTT + gRPC) and our ChirpStack adapter. */
   transport?: SimulatedTransport;
+  /** Which simulated network server the wire goes to; default chirpstack. */
+  network?: 'chirpstack' | 'tts';
+  /** TTS wire options (network tts): a broker of the caller's, adapter overrides. */
+  tts?: Pick<WireTtsOptions, 'brokerUrl' | 'adapter'>;
   /** ChirpStack's integration encoding on the wire; default json. */
   encoding?: PayloadEncoding;
 }
@@ -83,6 +98,8 @@ export interface SimulationOptions {
  */
 export async function createSimulatedWorld(options: SimulationOptions): Promise<SimulatedWorld> {
   const startMs = options.startMs ?? Date.UTC(2026, 10, 21, 8, 0, 0);
+  const tts = options.network === 'tts';
+  if (tts && options.transport !== 'wire') throw new CallerError('SIM_OPTIONS_INVALID', 'simulated world network: expected transport wire with network tts (the TTS path is our adapter over MQTT and HTTP), got transport in-process');
   const clock = new SimClock(startMs);
   const scenario = options.scenario;
   const demoPackage = buildDemoPackage({ firmwareBytes: options.firmwareBytes ?? 64 * 1024, seed: scenario.seed, badSignature: Boolean(options.badSignature) });
@@ -97,8 +114,8 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
     maxNbFrag: 2000,
     smallMaxNbFrag: 4,
     ...(rsEngine ? { rsEngine } : {}),
-    // ChirpStack names gateways by EUI-64.
-    ...(options.transport === 'wire' ? { gatewayId: (i: number) => (0x0016c001ff100000 + i + 1).toString(16).padStart(16, '0') } : {}),
+    // ChirpStack names gateways by EUI-64, TTS by id.
+    ...(options.transport !== 'wire' ? {} : tts ? { gatewayId: demoTtsGatewayId } : { gatewayId: (i: number) => (0x0016c001ff100000 + i + 1).toString(16).padStart(16, '0') }),
   });
   const store = openStore(options.storePath ?? ':memory:');
   const mcKey = bytesToHex(scenario.seed === undefined ? randomBytes(16) : new Random(scenario.seed).fork('mc-key').bytes(16));
@@ -107,11 +124,18 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
     name: 'simulated fleet update',
     firmware: { version: DEMO_TARGET_VERSION },
     devices: fleet.targets,
-    // On the wire, the simulated ChirpStack spaces class C items as ChirpStack does: plan with it.
-    multicast: { mcKey, gateways: fleet.gateways, ...(options.transport === 'wire' ? { classCMarginMs: DEMO_CLASS_C_MARGIN_MS } : {}) },
+    // On the wire, the simulated server spaces class C items as the real one does: plan with it.
+    multicast: { mcKey, gateways: fleet.gateways, ...(options.transport === 'wire' ? { classCMarginMs: tts ? DEMO_TTS_CLASS_C_MARGIN_MS : DEMO_CLASS_C_MARGIN_MS } : {}) },
+    // TTS's gateway server grants NORMAL priority 70 % of each sub-band's duty cycle: plan within it.
+    ...(tts ? { budgetShare: applicationDownlinkDutyCycleShare('NORMAL') } : {}),
     ...options.spec,
   };
   const base = { clock, fleet, store, spec, block: demoPackage.bytes, startMs, sizes: { oldImageBytes: oldImage.length, newImageBytes: newImage.length, packageBytes: demoPackage.bytes.length } };
+  if (tts) {
+    const wired = await wireTtsFleet({ clock, fleet, store, uplinkIntervalMs: scenario.uplinkIntervalMs, engine: options.engine ?? {}, ...(options.tts ?? {}) });
+    for (const member of fleet.members) member.device.boot();
+    return { ...base, ...wired, transport: 'wire' };
+  }
   if (options.transport === 'wire') {
     const wired = await wireSimulatedFleet({ clock, fleet, store, encoding: options.encoding ?? 'json', uplinkIntervalMs: scenario.uplinkIntervalMs, engine: options.engine ?? {} });
     for (const member of fleet.members) member.device.boot();

@@ -12,18 +12,16 @@ import type { PayloadEncoding } from '../lns/chirpstack/payload-encoding.js';
 import { SimChirpstackGrpc } from '../sim/chirpstack/sim-chirpstack-grpc.js';
 import { SimChirpstackMqtt } from '../sim/chirpstack/sim-chirpstack-mqtt.js';
 import { WireTraffic } from '../sim/wire-traffic.js';
+import { wireSettle } from './wire-settle.js';
 import { CampaignEngine, type EngineOptions } from '../campaign/engine.js';
 import type { CampaignStore } from '../campaign/ports.js';
 import { SimClock } from '../sim/sim-clock.js';
 import { type SimFleet } from '../sim/sim-fleet.js';
 
-
 const DEMO_APPLICATION_ID = '00000000-0000-4000-8000-00000000f0a7';
 const DEMO_API_TOKEN = 'demo-api-token';
 /** ChirpStack's default multicast_class_c_margin (config.rs 236). */
 export const DEMO_CLASS_C_MARGIN_MS = 5_000;
-/** Real time allowed for one simulated instant's messages to cross the wire. */
-const WIRE_SETTLE_TIMEOUT_MS = 30_000;
 
 /**
  * The ChirpStack path of `fuota serve`, in simulated time: an embedded MQTT broker (aedes), the
@@ -103,17 +101,7 @@ export async function wireSimulatedFleet(options: {
     cleanups.push(() => network.close());
     cleanups.push(() => theEngine.close());
     await network.start();
-    const settle = async (): Promise<void> => {
-      for (;;) {
-        if (theEngine.busy) await theEngine.idle();
-        else if (traffic.pending > 0) await traffic.drained(WIRE_SETTLE_TIMEOUT_MS);
-        else {
-          // One turn of the event loop: continuations one promise away start their work now.
-          await new Promise((resolve) => setImmediate(resolve));
-          if (!theEngine.busy && traffic.pending === 0) return;
-        }
-      }
-    };
+    const settle = wireSettle(theEngine, traffic);
     const wire: WireSummary = {
       brokerUrl: broker.url,
       grpcAddress: grpcServer.address,

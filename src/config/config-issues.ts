@@ -73,19 +73,28 @@ export function redactUrl(text: string): string {
 
 const stripExpected = (message: string) => message.replace(/^expected /, '');
 
-/** The known keys of the (strict) object schema at `path`, for "unknown key" messages. */
-function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+/**
+ * The known keys of the (strict) object schema at `path`, for "unknown key" messages. A
+ * discriminated union (networkServer by `kind`) is resolved by the raw input's discriminator.
+ */
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[], raw: unknown): string[] {
   let node: unknown = schema;
+  let input: unknown = raw;
   const unwrap = () => {
     for (;;) {
-      const def = (node as { def?: { type?: string; innerType?: unknown; in?: unknown } }).def;
+      const def = (node as { def?: { type?: string; innerType?: unknown; in?: unknown; options?: unknown[]; discriminator?: string } }).def;
       if (def?.innerType) node = def.innerType;
       else if (def?.type === 'pipe' && def.in) node = def.in;
-      else return;
+      else if (def?.type === 'union' && def.discriminator !== undefined && Array.isArray(def.options)) {
+        const tag = (input as Record<string, unknown> | undefined)?.[def.discriminator];
+        node = def.options.find((option) => (option as { def?: { shape?: Record<string, { def?: { values?: unknown[] } }> } }).def?.shape?.[def.discriminator!]?.def?.values?.includes(tag));
+        if (node === undefined) return;
+      } else return;
     }
   };
   for (const key of path) {
     unwrap();
+    input = (input as Record<PropertyKey, unknown> | undefined)?.[key];
     const def = (node as { def?: { shape?: Record<string, unknown>; element?: unknown } }).def;
     node = typeof key === 'number' ? def?.element : def?.shape?.[String(key)];
     if (!node) return [];
@@ -98,7 +107,7 @@ export function configIssues(error: z.ZodError, raw: unknown, schema: z.ZodType)
   const issues: ConfigIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      const known = knownKeys(schema, issue.path);
+      const known = knownKeys(schema, issue.path, raw);
       for (const key of issue.keys) {
         issues.push({ path: pathText([...issue.path, key]), expected: `a known key (${known.join(', ')})`, actual: 'an unknown key' });
       }

@@ -19,6 +19,7 @@ export const DEFAULT_CAMPAIGN_STATUS_TOPIC = 'fuota/campaigns/{campaign_id}/stat
 /** Read by load-config.ts when neither the key nor its `…File` twin is set. */
 export const MQTT_PASSWORD_ENV = 'FUOTA_MQTT_PASSWORD';
 export const API_TOKEN_ENV = 'FUOTA_CHIRPSTACK_API_TOKEN';
+export const TTS_API_KEY_ENV = 'FUOTA_TTS_API_KEY';
 
 export type MqttProtocolVersion = '5' | '3.1.1';
 
@@ -117,8 +118,8 @@ const apiSchema = z.strictObject({
 const gatewayId = z.string({ error: 'expected a gateway id (16 hex digits)' }).regex(/^[0-9a-fA-F]{16}$/, 'expected a gateway id (16 hex digits)').transform((s) => s.toLowerCase());
 
 const chirpstackSchema = z.strictObject({
-  /** Which network server; only ChirpStack v4 so far. */
-  kind: z.literal('chirpstack', { error: 'expected network server kind "chirpstack"' }),
+  /** Which network server: ChirpStack v4 here, The Things Stack v3 in ttsSchema. */
+  kind: z.literal('chirpstack', { error: 'expected network server kind "chirpstack" or "tts"' }),
   /** The ChirpStack application holding the devices (its UUID; `env:NAME` allowed). */
   applicationId: z.string({ error: 'expected a ChirpStack application id (UUID)' }).regex(/^[\w-]+$/, 'expected a ChirpStack application id (UUID)'),
   mqtt: mqttSchema.prefault({}),
@@ -146,6 +147,71 @@ const chirpstackSchema = z.strictObject({
    * engine times it by our clock instead (counted by reason; src/campaign/uplink-time.ts).
    */
   maxUplinkSkewMs: positiveMs(5 * 60_000),
+});
+
+/** A TTS identifier (application, tenant, gateway): lower-case letters, digits, single dashes (lorawan-stack identifiers.proto). */
+const ttsId = (what: string) => z.string({ error: `expected ${what}` }).regex(/^[a-z0-9](?:-?[a-z0-9]){2,35}$/, `expected ${what} (3–36 lower-case letters, digits, single dashes)`);
+
+const httpUrl = z.string({ error: 'expected an http:// or https:// URL' }).refine((text) => {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && (url.pathname === '/' || url.pathname === '');
+  } catch {
+    return false;
+  }
+}, 'expected an http:// or https:// URL without a path (the cluster, e.g. https://eu1.cloud.thethings.network)');
+
+/** TTS's MQTT server (network-servers.md): MQTT 3.1.1, QoS 0 only, no persistent session. */
+const ttsMqttSchema = z.strictObject({
+  /** Default: the cluster's host, mqtts://HOST:8883 for an https cluster URL, mqtt://HOST:1883 for http. */
+  url: mqttUrl.optional(),
+  clientId: nonEmpty('a client id').default('lorawan-fuota'),
+  keepaliveS: z.number({ error: 'expected seconds' }).int('expected whole seconds').min(0, 'expected seconds ≥ 0').default(30),
+  /** Default `{applicationId}@{tenantId}` (or `{applicationId}` without a tenant), as TTS's MQTT server wants. */
+  username: nonEmpty('a user name').optional(),
+  /** Default: the API key (TTS's MQTT password is an API key of the application). */
+  password: nonEmpty('a password or env:NAME').optional(),
+  passwordFile: filePath.optional(),
+  tls: tlsFiles.optional(),
+});
+
+const ttsPriority = z.enum(['LOWEST', 'LOW', 'BELOW_NORMAL', 'NORMAL', 'ABOVE_NORMAL', 'HIGH', 'HIGHEST'], { error: 'expected a TTS priority (LOWEST, LOW, BELOW_NORMAL, NORMAL, ABOVE_NORMAL, HIGH, HIGHEST)' });
+
+/** The Things Stack v3 (TTN, TTS Cloud/Enterprise, open source): docs/deploy-tts.md. */
+const ttsSchema = z.strictObject({
+  kind: z.literal('tts', { error: 'expected network server kind "chirpstack" or "tts"' }),
+  /** The cluster's HTTP API, e.g. https://eu1.cloud.thethings.network (the API is under /api/v3). */
+  url: httpUrl,
+  applicationId: ttsId('a TTS application id'),
+  /** TTS Cloud / Enterprise tenant (TTN community: `ttn`); leave out for the open-source stack. */
+  tenantId: ttsId('a TTS tenant id').optional(),
+  /** An API key of the application (rights: docs/deploy-tts.md), literal or `env:NAME`; default $FUOTA_TTS_API_KEY. */
+  apiKey: nonEmpty('an API key or env:NAME').optional(),
+  apiKeyFile: filePath.optional(),
+  mqtt: ttsMqttSchema.prefault({}),
+  /** Frequency plan of the multicast devices we create (TTS's id, e.g. EU_863_870_TTN, US_902_928_FSB_2). */
+  frequencyPlanId: z.string({ error: 'expected a TTS frequency plan id' }).regex(/^[A-Z0-9_]+$/, 'expected a TTS frequency plan id like EU_863_870_TTN').default('EU_863_870_TTN'),
+  /** TTS gateway ids for multicast (class_b_c.gateways); empty = the fewest that heard the group's devices. */
+  gateways: z.array(ttsId('a TTS gateway id'), { error: 'expected a list of gateway ids' }).default([]),
+  /** The priority we send at; TTS's gateway server grants each priority a share of the duty cycle (NORMAL 70 %). */
+  downlinkPriority: ttsPriority.default('NORMAL'),
+  /** Unicast downlinks by MQTT down/push, or by the HTTP API (which answers errors at once). */
+  downlinkVia: z.enum(['mqtt', 'http'], { error: 'expected mqtt or http' }).default('mqtt'),
+  /** Class C multicast frames are pushed this long before their time, with class_b_c.absolute_time (TTS wants ≥ ~2.5 s ahead). */
+  multicastPushLeadMs: z.number({ error: 'expected a number of ms' }).int('expected whole ms').min(3_000, 'expected at least 3000 ms (TTS refuses an absolute_time less than ~2.5 s ahead)').max(600_000, 'expected at most 600000 ms').default(10_000),
+  /** false: push class C frames at their time without absolute_time (gateways without GPS or RTT estimate). */
+  multicastAbsoluteTime: z.boolean({ error: 'expected true or false' }).default(true),
+  /** TTS's `mac_settings.class_b_c_downlink_interval` (default 1 s): campaigns plan class C frames at least this far apart. */
+  multicastClassCMarginMs: z.number({ error: 'expected a number of ms' }).int('expected a whole number of ms').min(0, 'expected a number of ms ≥ 0').max(600_000, 'expected at most 600000 ms').default(1_000),
+  /** A unicast downlink with no down/sent or down/failed after this is reported failed to the engine. */
+  txAckTimeoutMs: positiveMs(60_000),
+  /** How often to read a multicast device's queue while draining it before deletion. */
+  multicastQueuePollMs: positiveMs(10_000),
+  /** A group's drain-then-delete ends this long after its last frame's time at the latest. */
+  multicastExpiresAfterMs: positiveMs(5 * 60_000),
+  maxUplinkSkewMs: positiveMs(5 * 60_000),
+  /** At start, read uplinks missed while we were away from the Storage Integration (it must be enabled for the application). */
+  readMissedUplinks: z.boolean({ error: 'expected true or false' }).default(false),
 });
 
 /**
@@ -202,12 +268,15 @@ export const configSchema = z.strictObject({
       path: filePath.default('/var/lib/fuota/fuota.sqlite'),
     })
     .prefault({}),
-  /** One kind today; a discriminated union once The Things Stack is attached. */
-  networkServer: chirpstackSchema,
+  /** ChirpStack v4 (`kind: chirpstack`) or The Things Stack v3 (`kind: tts`). */
+  networkServer: z.discriminatedUnion('kind', [chirpstackSchema, ttsSchema], {
+    error: (issue) => (issue.input === undefined || issue.input === null ? 'expected a mapping of keys (kind: chirpstack or tts, …)' : 'expected "chirpstack" or "tts"'),
+  }),
   /** Status messages (proto/fuota_status.proto) on the network server's MQTT broker after each change. */
   statusEvents: z
     .strictObject({
-      enabled: z.boolean({ error: 'expected true or false' }).default(true),
+      /** Default: true on ChirpStack; off on TTS (its MQTT server takes only its own topics). */
+      enabled: z.boolean({ error: 'expected true or false' }).optional(),
       /** One topic per device ({campaign_id}, {dev_eui}: lower-case hex). */
       deviceTopic: statusTopic(['campaign_id', 'dev_eui'], DEFAULT_DEVICE_STATUS_TOPIC),
       /** One topic per campaign. */
@@ -242,7 +311,8 @@ export const configSchema = z.strictObject({
           /** The multicast's data rate. */
           dr: z.number({ error: 'expected a data rate' }).int('expected a whole data rate').min(0, 'expected a data rate 0..15').max(15, 'expected a data rate 0..15').default(5),
           /** Share (0..1] of each sub-band's duty-cycle allowance FUOTA may use. */
-          budgetShare: z.number({ error: 'expected a share in (0, 1]' }).gt(0, 'expected a share in (0, 1]').max(1, 'expected a share in (0, 1]').default(0.5),
+          /** Default: 0.5 on ChirpStack; on TTS the share its gateway server grants networkServer.downlinkPriority (NORMAL 0.7). */
+          budgetShare: z.number({ error: 'expected a share in (0, 1]' }).gt(0, 'expected a share in (0, 1]').max(1, 'expected a share in (0, 1]').optional(),
         })
         .prefault({}),
     })
@@ -256,6 +326,7 @@ export type ConfigFile = z.output<typeof configSchema>;
 export type ConfigFileInput = z.input<typeof configSchema>;
 export type TlsFiles = z.output<typeof tlsFiles>;
 export type OperatorApiConfig = z.output<typeof operatorApiSchema>;
+export type TtsPriorityName = z.output<typeof ttsPriority>;
 
 /** MQTT protocol level for mqtt.js (`protocolVersion` option): 3.1.1 is level 4. */
 export function mqttProtocolLevel(version: MqttProtocolVersion): 4 | 5 {

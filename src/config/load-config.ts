@@ -3,7 +3,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CallerError } from '../core/errors.js';
 import { configIssues, ConfigError, expectedMessages, pathText, redactUrl, type ConfigIssue } from './config-issues.js';
-import { API_TOKEN_ENV, configSchema, MQTT_PASSWORD_ENV, type ConfigFile, type TlsFiles } from './config-schema.js';
+import { API_TOKEN_ENV, configSchema, MQTT_PASSWORD_ENV, TTS_API_KEY_ENV, type ConfigFile, type TlsFiles } from './config-schema.js';
+import { applicationDownlinkDutyCycleShare } from '../lns/tts/tts-downlink-push.js';
 import { isRawPublicKeyHex, parsePublicKeyText } from '../manifest/public-key-text.js';
 
 // Reads config/fuota.yaml-style files: the only place of the config module that touches the
@@ -13,8 +14,10 @@ import { isRawPublicKeyHex, parsePublicKeyText } from '../manifest/public-key-te
 // reported together in one ConfigError naming each key path.
 
 type NetworkServerFile = ConfigFile['networkServer'];
-type MqttFile = NetworkServerFile['mqtt'];
-type ApiFile = NetworkServerFile['api'];
+type ChirpstackFile = Extract<NetworkServerFile, { kind: 'chirpstack' }>;
+type TtsFile = Extract<NetworkServerFile, { kind: 'tts' }>;
+type MqttFile = ChirpstackFile['mqtt'];
+type ApiFile = ChirpstackFile['api'];
 
 /** TLS material as Node's tls options take it: PEM text, read from the configured files. */
 export interface ResolvedTls {
@@ -26,11 +29,20 @@ export interface ResolvedTls {
 
 export type MqttConfig = Omit<MqttFile, 'password' | 'passwordFile' | 'tls'> & { password?: string; tls?: ResolvedTls };
 export type ApiConfig = Omit<ApiFile, 'token' | 'tokenFile' | 'tls'> & { token: string; tls?: ResolvedTls };
-export type NetworkServerConfig = Omit<NetworkServerFile, 'mqtt' | 'api'> & { mqtt: MqttConfig; api: ApiConfig };
+export type ChirpstackConfig = Omit<ChirpstackFile, 'mqtt' | 'api'> & { mqtt: MqttConfig; api: ApiConfig };
+/** TTS's MQTT server: every default filled in (URL from the cluster, user app@tenant, password the API key). */
+export type TtsMqttConfig = Omit<TtsFile['mqtt'], 'url' | 'username' | 'password' | 'passwordFile' | 'tls'> & { url: string; username: string; password: string; tls?: ResolvedTls };
+export type TtsConfig = Omit<TtsFile, 'mqtt' | 'apiKey' | 'apiKeyFile'> & { apiKey: string; mqtt: TtsMqttConfig };
+export type NetworkServerConfig = ChirpstackConfig | TtsConfig;
 
-/** The validated configuration, secrets resolved, paths absolute. */
-export type FuotaConfig = Omit<ConfigFile, 'networkServer'> & {
+type CampaignsFile = ConfigFile['campaigns'];
+type StatusEventsFile = ConfigFile['statusEvents'];
+
+/** The validated configuration, secrets resolved, paths absolute, defaults that depend on the server's kind filled in. */
+export type FuotaConfig = Omit<ConfigFile, 'networkServer' | 'campaigns' | 'statusEvents'> & {
   networkServer: NetworkServerConfig;
+  campaigns: Omit<CampaignsFile, 'defaults'> & { defaults: Omit<CampaignsFile['defaults'], 'budgetShare'> & { budgetShare: number } };
+  statusEvents: Omit<StatusEventsFile, 'enabled'> & { enabled: boolean };
   /** The file it was loaded from (absolute): admission never takes it as a package. */
   configFile?: string;
 };
@@ -91,15 +103,14 @@ function absolutePaths(config: ConfigFile, base: string): ConfigFile {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const absOpt = (p: string | undefined) => (p === undefined ? undefined : abs(p));
   const tls = (t: TlsFiles | undefined): TlsFiles | undefined => t && { ...t, caFile: absOpt(t.caFile), certFile: absOpt(t.certFile), keyFile: absOpt(t.keyFile) };
-  const { mqtt, api } = config.networkServer;
+  const ns = config.networkServer;
   return {
     ...config,
     store: { path: config.store.path === ':memory:' ? ':memory:' : abs(config.store.path) },
-    networkServer: {
-      ...config.networkServer,
-      mqtt: { ...mqtt, passwordFile: absOpt(mqtt.passwordFile), tls: tls(mqtt.tls) },
-      api: { ...api, tokenFile: absOpt(api.tokenFile), tls: tls(api.tls) },
-    },
+    networkServer:
+      ns.kind === 'chirpstack'
+        ? { ...ns, mqtt: { ...ns.mqtt, passwordFile: absOpt(ns.mqtt.passwordFile), tls: tls(ns.mqtt.tls) }, api: { ...ns.api, tokenFile: absOpt(ns.api.tokenFile), tls: tls(ns.api.tls) } }
+        : { ...ns, apiKeyFile: absOpt(ns.apiKeyFile), mqtt: { ...ns.mqtt, passwordFile: absOpt(ns.mqtt.passwordFile), tls: tls(ns.mqtt.tls) } },
     campaigns: {
       ...config.campaigns,
       directory: absOpt(config.campaigns.directory),
@@ -109,7 +120,40 @@ function absolutePaths(config: ConfigFile, base: string): ConfigFile {
 }
 
 async function resolveFiles(config: ConfigFile, env: LoadConfigOptions['env'] & object, issues: ConfigIssue[]): Promise<FuotaConfig> {
-  const { mqtt, api } = config.networkServer;
+  const ns = config.networkServer;
+  const networkServer = ns.kind === 'chirpstack' ? await resolveChirpstack(ns, env, issues) : await resolveTts(ns, env, issues);
+  const vendorKeys = await vendorKeyTexts(config.campaigns.vendorKeys, issues);
+  // TTS's gateway server grants each priority its share of the duty cycle (sub_band.go): plan within it.
+  const budgetShare = config.campaigns.defaults.budgetShare ?? (networkServer.kind === 'tts' ? applicationDownlinkDutyCycleShare(networkServer.downlinkPriority) : 0.5);
+  // TTS's MQTT server takes only its own topics (down/push, down/replace): no status events there.
+  if (networkServer.kind === 'tts' && config.statusEvents.enabled === true) {
+    issues.push({ path: 'statusEvents.enabled', expected: 'false with networkServer.kind tts (TTS\'s MQTT server accepts only its down/push and down/replace topics; use the operator API\'s events instead)', actual: 'true' });
+  }
+  const statusEvents = { ...config.statusEvents, enabled: config.statusEvents.enabled ?? networkServer.kind === 'chirpstack' };
+  return { ...config, statusEvents, campaigns: { ...config.campaigns, vendorKeys, defaults: { ...config.campaigns.defaults, budgetShare } }, networkServer };
+}
+
+async function resolveTts(ns: TtsFile, env: LoadConfigOptions['env'] & object, issues: ConfigIssue[]): Promise<TtsConfig> {
+  const { apiKey: _k, apiKeyFile: _kf, mqtt, ...rest } = ns;
+  const { password: _p, passwordFile: _pf, tls: mqttTls, url, username, ...mqttRest } = mqtt;
+  const apiKey = (await secret({ key: 'networkServer.apiKey', value: ns.apiKey, file: ns.apiKeyFile, envName: TTS_API_KEY_ENV, required: true }, env, issues)) ?? '';
+  const password = (await secret({ key: 'networkServer.mqtt.password', value: mqtt.password, file: mqtt.passwordFile, envName: MQTT_PASSWORD_ENV, required: false }, env, issues)) ?? apiKey;
+  const cluster = new URL(ns.url);
+  // TTS serves MQTT on the cluster's host: 8883 with TLS, 1883 without (network-servers.md).
+  const mqttUrl = url ?? (cluster.protocol === 'https:' ? `mqtts://${cluster.hostname}:8883` : `mqtt://${cluster.hostname}:1883`);
+  if (mqttTls && !mqttUrl.startsWith('mqtts:')) issues.push({ path: 'networkServer.mqtt.url', expected: 'an mqtts:// URL when mqtt.tls is set', actual: JSON.stringify(redactUrl(mqttUrl)) });
+  const resolvedMqtt: TtsMqttConfig = {
+    ...mqttRest,
+    url: mqttUrl,
+    username: username ?? (ns.tenantId === undefined ? ns.applicationId : `${ns.applicationId}@${ns.tenantId}`),
+    password,
+    ...(mqttTls ? { tls: await pemFiles(mqttTls, 'networkServer.mqtt.tls', issues) } : mqttUrl.startsWith('mqtts:') ? { tls: { rejectUnauthorized: true } } : {}),
+  };
+  return { ...rest, apiKey, mqtt: resolvedMqtt };
+}
+
+async function resolveChirpstack(ns: ChirpstackFile, env: LoadConfigOptions['env'] & object, issues: ConfigIssue[]): Promise<ChirpstackConfig> {
+  const { mqtt, api } = ns;
   const { password: _p, passwordFile: _pf, tls: mqttTls, ...mqttRest } = mqtt;
   const { token: _t, tokenFile: _tf, tls: apiTls, ...apiRest } = api;
   const password = await secret({ key: 'networkServer.mqtt.password', value: mqtt.password, file: mqtt.passwordFile, envName: MQTT_PASSWORD_ENV, required: false }, env, issues);
@@ -117,8 +161,7 @@ async function resolveFiles(config: ConfigFile, env: LoadConfigOptions['env'] & 
   if (mqttTls && !mqtt.url.startsWith('mqtts:')) issues.push({ path: 'networkServer.mqtt.url', expected: 'an mqtts:// URL when mqtt.tls is set', actual: JSON.stringify(redactUrl(mqtt.url)) });
   const resolvedMqtt = { ...mqttRest, ...(password === undefined ? {} : { password }), ...(mqttTls ? { tls: await pemFiles(mqttTls, 'networkServer.mqtt.tls', issues) } : {}) };
   const resolvedApi = { ...apiRest, token, ...(apiTls ? { tls: await pemFiles(apiTls, 'networkServer.api.tls', issues) } : {}) };
-  const vendorKeys = await vendorKeyTexts(config.campaigns.vendorKeys, issues);
-  return { ...config, campaigns: { ...config.campaigns, vendorKeys }, networkServer: { ...config.networkServer, mqtt: resolvedMqtt, api: resolvedApi } };
+  return { ...ns, mqtt: resolvedMqtt, api: resolvedApi };
 }
 
 /** campaigns.vendorKeys with each PEM file read and checked: publicKey then holds PEM text or raw hex. */

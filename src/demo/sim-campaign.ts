@@ -6,13 +6,13 @@ import type { SimFleet } from '../sim/sim-fleet.js';
 
 // The campaign file `fuota sim chirpstack --write-campaign DIR` writes for its simulated fleet:
 // `<id>.json` ({ spec, package }, docs/campaign-file.md) beside `<id>.bin`, the signed package.
-// Root keys are left out (the simulated ChirpStack answers DeviceService.GetKeys, as a real one
-// does), and so are the McKey, region, DR and budget share (`fuota serve` fills them from its
+// Root keys are left out for ChirpStack (the simulated ChirpStack answers DeviceService.GetKeys,
+// as a real one does) and given for TTS (which keeps no GenAppKey of a 1.0.x device), and so are the McKey, region, DR and budget share (`fuota serve` fills them from its
 // config). The devices' class and running image's digest are given, so that admission checks
 // them against the package. Timings follow the fleet's uplink interval: a run takes minutes.
 
 /** A spec as a campaign file may give it: root keys and the multicast section left to `fuota serve`. */
-export type CampaignFileSpec = Omit<CampaignSpecInput, 'devices' | 'multicast'> & { devices: Array<Omit<CampaignSpecInput['devices'][number], 'rootKey'>> };
+export type CampaignFileSpec = Omit<CampaignSpecInput, 'devices' | 'multicast'> & { devices: Array<Omit<CampaignSpecInput['devices'][number], 'rootKey'> & { rootKey?: string }> };
 
 export interface SimCampaign {
   id: string;
@@ -35,14 +35,17 @@ export function simCampaign(options: {
   runningImageSha256: string;
   packageBytes: Uint8Array;
   uplinkIntervalMs: number;
+  /** Give each device's root key in the file (a network server that cannot hand it out: TTS). */
+  withRootKeys?: boolean;
 }): SimCampaign {
   const u = options.uplinkIntervalMs;
   const spec: CampaignFileSpec = {
     id: options.id,
     name: `simulated fleet of ${options.fleet.targets.length} devices`,
     firmware: { version: dotted(options.targetVersion) },
-    devices: options.fleet.targets.map(({ devEui, lorawanVersion, firmwareVersion, stack }) => ({
+    devices: options.fleet.targets.map(({ devEui, lorawanVersion, firmwareVersion, stack, rootKey }) => ({
       devEui, lorawanVersion, stack, firmwareVersion: dotted(firmwareVersion), firmwareSha256: options.runningImageSha256, deviceClass: options.deviceClass,
+      ...(options.withRootKeys ? { rootKey } : {}),
     })),
     // One wave: a trial run should end in minutes (a real rollout keeps the canary).
     rollout: { canaryFraction: 0 },

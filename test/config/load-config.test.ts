@@ -4,7 +4,7 @@ import path from 'node:path';
 import test from 'ava';
 import { ConfigError } from '../../src/config/config-issues.js';
 import { CHIRPSTACK_COMMAND_TOPIC, CHIRPSTACK_EVENT_TOPIC } from '../../src/config/config-schema.js';
-import { loadConfig } from '../../src/config/load-config.js';
+import { loadConfig, type ChirpstackConfig, type FuotaConfig } from '../../src/config/load-config.js';
 import { CallerError } from '../../src/core/errors.js';
 
 const DEFAULT_FILE = new URL('../../config/fuota.yaml', import.meta.url).pathname;
@@ -24,6 +24,12 @@ function write(yaml: string, extra: Record<string, string> = {}): string {
   return path.join(sub, 'fuota.yaml');
 }
 
+/** The ChirpStack section (every config here is kind chirpstack unless it says tts). */
+function chirpstackOf(config: FuotaConfig): ChirpstackConfig {
+  if (config.networkServer.kind !== 'chirpstack') throw new Error(`expected a chirpstack config, got ${config.networkServer.kind}`);
+  return config.networkServer;
+}
+
 async function configError(t: { throwsAsync: Function }, file: string, env: Record<string, string> = ENV): Promise<ConfigError> {
   return (await t.throwsAsync(loadConfig(file, { env }), { instanceOf: ConfigError })) as ConfigError;
 }
@@ -32,10 +38,10 @@ test('the shipped config/fuota.yaml loads and validates', async (t) => {
   const config = await loadConfig(DEFAULT_FILE, { env: ENV });
   t.is(config.networkServer.kind, 'chirpstack');
   t.is(config.networkServer.applicationId, APP_ID);
-  t.is(config.networkServer.api.token, 'api-token-from-env');
-  t.is(config.networkServer.mqtt.password, undefined);
-  t.is(config.networkServer.mqtt.eventTopic, CHIRPSTACK_EVENT_TOPIC);
-  t.is(config.networkServer.mqtt.commandTopic, CHIRPSTACK_COMMAND_TOPIC);
+  t.is(chirpstackOf(config).api.token, 'api-token-from-env');
+  t.is(chirpstackOf(config).mqtt.password, undefined);
+  t.is(chirpstackOf(config).mqtt.eventTopic, CHIRPSTACK_EVENT_TOPIC);
+  t.is(chirpstackOf(config).mqtt.commandTopic, CHIRPSTACK_COMMAND_TOPIC);
   t.is(config.statusEvents.deviceTopic, 'fuota/campaigns/{campaign_id}/devices/{dev_eui}/status');
   t.is(config.store.path, '/var/lib/fuota/fuota.sqlite');
 });
@@ -50,7 +56,7 @@ test('every default of the shipped file equals the schema default', async (t) =>
 test('defaults fill in a minimal file', async (t) => {
   const config = await loadConfig(write(MINIMAL), { env: { FUOTA_CHIRPSTACK_API_TOKEN: 't' } });
   t.deepEqual(
-    { ...config.networkServer.mqtt },
+    { ...chirpstackOf(config).mqtt },
     {
       url: 'mqtt://localhost:1883',
       clientId: 'lorawan-fuota',
@@ -74,7 +80,7 @@ test('defaults fill in a minimal file', async (t) => {
 
 test('protocol version 3.1.1 is read as written in YAML', async (t) => {
   const config = await loadConfig(write(`${MINIMAL}  mqtt:\n    protocolVersion: 3.1.1\n`), { env: ENV });
-  t.is(config.networkServer.mqtt.protocolVersion, '3.1.1');
+  t.is(chirpstackOf(config).mqtt.protocolVersion, '3.1.1');
 });
 
 test('env: references resolve anywhere; the password defaults to $FUOTA_MQTT_PASSWORD', async (t) => {
@@ -90,16 +96,16 @@ test('secret files resolve beside the config file, one trailing newline dropped'
   fs.mkdirSync(path.join(path.dirname(file), 'secrets'));
   fs.writeFileSync(path.join(path.dirname(file), 'secrets', 'token'), 'tok en\r\n');
   const config = await loadConfig(file, { env: {} });
-  t.is(config.networkServer.mqtt.password, 's3cret');
-  t.is(config.networkServer.api.token, 'tok en');
-  t.false('passwordFile' in config.networkServer.mqtt);
+  t.is(chirpstackOf(config).mqtt.password, 's3cret');
+  t.is(chirpstackOf(config).api.token, 'tok en');
+  t.false('passwordFile' in chirpstackOf(config).mqtt);
 });
 
 test('TLS files are read as PEM', async (t) => {
   const pem = (what: string) => `-----BEGIN ${what}-----\nAAAA\n-----END ${what}-----\n`;
   const file = write(`${MINIMAL}  mqtt:\n    url: mqtts://broker:8883\n    tls:\n      caFile: ca.pem\n      certFile: c.pem\n      keyFile: k.pem\n`, { 'ca.pem': pem('CERTIFICATE'), 'c.pem': pem('CERTIFICATE'), 'k.pem': pem('PRIVATE KEY') });
   const config = await loadConfig(file, { env: ENV });
-  t.deepEqual(config.networkServer.mqtt.tls, { ca: pem('CERTIFICATE'), cert: pem('CERTIFICATE'), key: pem('PRIVATE KEY'), rejectUnauthorized: true });
+  t.deepEqual(chirpstackOf(config).mqtt.tls, { ca: pem('CERTIFICATE'), cert: pem('CERTIFICATE'), key: pem('PRIVATE KEY'), rejectUnauthorized: true });
 });
 
 test('the example message: a bad MQTT URL names key, expected and actual', async (t) => {
@@ -146,10 +152,12 @@ for (const [yaml, key, words] of BAD) {
 
 test('a missing or wrong network server kind and application id are named', async (t) => {
   const none = await configError(t, write('store:\n  path: x.sqlite\n'));
-  t.is(none.message.split('; ')[0], 'config networkServer: expected a mapping of keys, got nothing');
-  const tts = await configError(t, write(`networkServer:\n  kind: tts\n`));
-  t.deepEqual(tts.issues.map((i) => i.path), ['networkServer.kind', 'networkServer.applicationId']);
-  t.regex(tts.message, /config networkServer\.kind: expected network server kind "chirpstack", got "tts"/);
+  t.is(none.message.split('; ')[0], 'config networkServer: expected a mapping of keys (kind: chirpstack or tts, …), got nothing');
+  const wrong = await configError(t, write(`networkServer:\n  kind: ttn\n`));
+  t.deepEqual(wrong.issues.map((i) => i.path), ['networkServer.kind']);
+  t.regex(wrong.message, /config networkServer\.kind: expected "chirpstack" or "tts", got "ttn"/);
+  const noApp = await configError(t, write(`networkServer:\n  kind: chirpstack\n`));
+  t.deepEqual(noApp.issues.map((i) => i.path), ['networkServer.applicationId']);
 });
 
 test('an unknown key is reported with the keys that exist there', async (t) => {

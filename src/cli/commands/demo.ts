@@ -11,6 +11,7 @@ import { campaignReport } from '../../campaign/report.js';
 import { CampaignEventHub } from '../../api/campaign-event-hub.js';
 import { parseListen } from '../../api/rest/rest-server.js';
 import { linger, startDemoApi } from '../demo-api.js';
+import { ttsTrafficReport } from '../tts-traffic-report.js';
 
 const SIMULATED_LIMIT_MS = 14 * 86_400_000;
 
@@ -48,6 +49,7 @@ export function register(program: Command): void {
     .option('--firmware-bytes <n>', 'size of the synthetic firmware image', count('firmware-bytes', 1024, 4 * 1024 * 1024), 64 * 1024)
     .option('--store <path>', "SQLite file for the campaign state (default: in memory)", ':memory:')
     .addOption(new Option('--transport <kind>', 'wire: embedded MQTT broker + simulated ChirpStack (MQTT + gRPC) + our ChirpStack adapter; in-process: the engine calls the simulated network directly (faster for large fleets)').choices(['wire', 'in-process']).default('wire'))
+    .addOption(new Option('--network <server>', 'the simulated network server on the wire: chirpstack (ChirpStack v4: MQTT integration + gRPC) or tts (The Things Stack v3: MQTT server + HTTP API)').choices(['chirpstack', 'tts']).default('chirpstack'))
     .addOption(new Option('--encoding <format>', "ChirpStack integration encoding on the wire (its [integration.mqtt] json setting)").choices(['json', 'protobuf']).default('json'))
     .option('--json', 'print the result as JSON instead of tables')
     .option('--api <host:port>', 'serve the operator API, dashboard and metrics during the demo (docs/api.md)', (text: string) => (parseListen(text, '--api'), text))
@@ -67,6 +69,7 @@ export function register(program: Command): void {
         rejectShare: options.reject,
         payloadMode: options.devices > 2000 ? 'rank-only' : 'full',
       };
+      if (options.network === 'tts' && options.transport !== 'wire') throw new CallerError('INVALID_ARGUMENT', '--network tts: expected --transport wire (the TTS path is our adapter over MQTT and HTTP), got --transport in-process');
       const bar = new ProgressBar();
       if (options.apiToken !== undefined && options.api === undefined) throw new CallerError('INVALID_ARGUMENT', '--api-token: expected --api HOST:PORT with it, got no --api');
       const hub = new CampaignEventHub();
@@ -77,6 +80,7 @@ export function register(program: Command): void {
         badSignature: Boolean(options.badSignature),
         spec: { rollout: { canaryFraction: options.canary } },
         transport: options.transport,
+        network: options.network,
         encoding: options.encoding,
         engine: { onTransition: hub.onTransition },
       });
@@ -117,7 +121,8 @@ export function register(program: Command): void {
       const wire = world.wire;
       if (options.json) {
         const byStack = Object.fromEntries(fleet.members.map((m) => [m.device.devEui, m.stack]));
-        process.stdout.write(`${JSON.stringify({ report, stacks: byStack, airtime, sizes: world.sizes, simulatedHours, transport: world.transport, wire, mismatches: mismatches.map((d) => d.devEui), devices }, null, 2)}\n`);
+        const tts = world.tts === undefined ? undefined : { ...world.ttsWire, stats: world.tts.stats };
+        process.stdout.write(`${JSON.stringify({ report, stacks: byStack, airtime, sizes: world.sizes, simulatedHours, transport: world.transport, network: options.network, wire, tts, mismatches: mismatches.map((d) => d.devEui), devices }, null, 2)}\n`);
       } else {
         const out = process.stdout;
         out.write(`${deviceTable(devices, expected, kinds, 200)}\n\n`);
@@ -128,7 +133,9 @@ export function register(program: Command): void {
         out.write(`package: ${world.sizes.packageBytes} bytes (signed delta) for a ${world.sizes.oldImageBytes} → ${world.sizes.newImageBytes} byte image\n`);
         out.write(`airtime: ${airtime.fragmentsSent} fragments sent (${(view.campaign.airtime.airtimeMs / 1000).toFixed(1)} s on air incl. status requests); the realised losses required at least ${airtime.oracleFragments} (ratio ${airtime.ratio.toFixed(2)})\n`);
         out.write(`unicast downlinks: ${view.campaign.airtime.unicastSent}; ignored uplinks: ${JSON.stringify(view.campaign.ignoredUplinks)}\n`);
-        if (wire) {
+        if (world.tts && world.ttsWire) {
+          out.write(ttsTrafficReport(world.ttsWire, world.tts));
+        } else if (wire) {
           out.write(`wire: embedded MQTT broker ${wire.brokerUrl} (MQTT 3.1.1), simulated ChirpStack gRPC API ${wire.grpcAddress}, ${wire.encoding} events\n`);
           out.write(`  ${wire.chirpstack.upPublished} event/up, ${wire.chirpstack.commandsReceived} command/down, ${wire.chirpstack.txAcksPublished} event/txack, ${wire.traffic.grpcCalls} gRPC calls, ${wire.statusEvents.received} status events on fuota/campaigns/#\n`);
         } else {

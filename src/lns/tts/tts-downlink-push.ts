@@ -28,6 +28,15 @@ export const TTS_PRIORITY_DUTY_CYCLE_SHARE: Readonly<Record<TtsPriority, number>
   HIGHEST: 1,
 };
 
+/**
+ * The share an application downlink of this priority really gets: TTS's NS caps application
+ * downlinks at `ns.downlink-priorities.max-application-downlink` (default HIGH, TTS docs
+ * "Network Server Options"), so HIGHEST is sent as HIGH.
+ */
+export function applicationDownlinkDutyCycleShare(priority: TtsPriority): number {
+  return TTS_PRIORITY_DUTY_CYCLE_SHARE[priority === 'HIGHEST' ? 'HIGH' : priority];
+}
+
 export interface TtsClassBCGateway {
   gatewayId: string;
   /** Gateways of different groups transmit at once (simulcast); 0 or absent = group 0. */

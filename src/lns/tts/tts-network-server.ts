@@ -40,6 +40,8 @@ export class TtsNetworkServer implements NetworkServer {
   private readonly heardBy = new Map<string, string[]>();
   /** deviceId → devEui, learned from uplinks (down/invalidated names only the device id). */
   private readonly devEuiOf = new Map<string, string>();
+  /** Multicast device id → timed frames refused in a row (tts-downlink-failure.ts). */
+  private readonly timedFailures = new Map<string, number>();
   /** Uplinks handed over from the Storage Integration, not handed over again when MQTT brings them too. */
   private readonly fromStorage = new Set<string>();
 
@@ -171,6 +173,7 @@ export class TtsNetworkServer implements NetworkServer {
         return this.uplink(event);
       case 'down-sent':
       case 'down-ack':
+        this.timedFailures.delete(event.deviceId); // a multicast device's frame went: the streak ends
         this.unicast.settle(event.correlationIds);
         return;
       case 'down-nack':
@@ -205,7 +208,16 @@ export class TtsNetworkServer implements NetworkServer {
   }
 
   private downlinkFailedEvent(event: TtsDownlinkFailedEvent): void {
-    const failure = downlinkFailureOf(event, { registry: this.registry, devEuiOf: (deviceId) => this.devEuiOf.get(deviceId), heardBy: (devEui) => this.heardBy.get(devEui) ?? [] });
+    const failure = downlinkFailureOf(event, {
+      registry: this.registry,
+      devEuiOf: (deviceId) => this.devEuiOf.get(deviceId),
+      heardBy: (devEui) => this.heardBy.get(devEui) ?? [],
+      timedFailureStreak: () => {
+        const streak = (this.timedFailures.get(event.deviceId) ?? 0) + 1;
+        this.timedFailures.set(event.deviceId, streak);
+        return streak;
+      },
+    });
     if (failure.groupName === undefined) this.unicast.fail(event.correlationIds, failure.reason);
     else if (failure.multicastError) this.report(failure.multicastError, `multicast to ${failure.groupName}: frame lost`);
     const { devEui, gatewayIds } = failure;
@@ -213,7 +225,7 @@ export class TtsNetworkServer implements NetworkServer {
     const { onGatewayRejection } = this.options;
     const rejection = { devEui, deviceId: event.deviceId, error: event.error, gatewayIds };
     if (onGatewayRejection) this.feedback.callBack(() => onGatewayRejection(rejection), `onGatewayRejection for ${devEui}`);
-    if (event.dutyCycle) this.feedback.dutyCycleOverflow({ devEui, gatewayIds });
+    if (failure.dutyCycle) this.feedback.dutyCycleOverflow({ devEui, gatewayIds });
   }
 
   private report(error: unknown, context: string): void {

@@ -27,6 +27,9 @@ export interface TtsEventTopic {
 }
 
 /** The topics of one application. */
+/** The downlink events we act on (network-servers.md: down/queued|sent|ack|nack|failed). */
+const DOWNLINK_OUTCOMES = ['down/queued', 'down/sent', 'down/ack', 'down/nack', 'down/failed'] as const;
+
 export class TtsTopics {
   private readonly prefix: string;
 
@@ -43,9 +46,13 @@ export class TtsTopics {
     return this.applicationTopicId.split('@')[0]!;
   }
 
-  /** Uplinks and every downlink event of every device of the application. */
+  /**
+   * Uplinks and the downlink outcomes of every device of the application, named one by one: a
+   * `down/+` filter would also match our own down/push and down/replace on a broker that echoes
+   * them (a shared broker in tests and `fuota sim tts`; TTS's own server does not).
+   */
   subscriptions(): string[] {
-    return [`${this.prefix}+/up`, `${this.prefix}+/down/+`];
+    return [`${this.prefix}+/up`, ...DOWNLINK_OUTCOMES.map((event) => `${this.prefix}+/${event}`)];
   }
 
   pushTopic(deviceId: string): string {

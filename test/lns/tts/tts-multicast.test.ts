@@ -168,7 +168,7 @@ test('a deletion accepted before a restart is finished after it (registry file),
   t.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), {});
 });
 
-test("a duty-cycle down/failed of the multicast device is charged to a member's campaign with the group's gateways; other failures are errors", async (t) => {
+test("a duty-cycle down/failed of the multicast device is charged to a member's campaign with the group's gateways; so are TTS's bare absolute_time refusals from the second in a row (reported too); other failures are errors only", async (t) => {
   const w = world(t);
   await w.network.start();
   await w.network.createMulticastGroup(command());
@@ -178,10 +178,27 @@ test("a duty-cycle down/failed of the multicast device is charged to a member's 
   await w.mqtt.deliver(DEVICE_ID, 'down/failed', failedEvent(DEVICE_ID, ['fuota:f-2'], DUTY_CYCLE_ERROR));
   await w.settle();
   t.deepEqual(w.overflows[1], { devEui: DEVS[0], gatewayIds: ['gtw-a', 'gtw-b'] }, 'without gateways in the event: all the group has');
-  await w.mqtt.deliver(DEVICE_ID, 'down/failed', failedEvent(DEVICE_ID, ['fuota:f-3'], { namespace: 'pkg/networkserver', name: 'invalid_absolute_time', message_format: 'invalid absolute time' }));
+  // downlink.go: every path refused a timed frame (duty cycle, conflict or no GPS) → the bare absolute_time error.
+  const timedFailure = (id: string) => failedEvent(DEVICE_ID, [id], { namespace: 'pkg/networkserver', name: 'absolute_time', message_format: 'invalid absolute time set in application downlink' });
+  await w.mqtt.deliver(DEVICE_ID, 'down/failed', timedFailure('fuota:f-3'));
   await w.settle();
-  t.is(w.overflows.length, 2);
+  t.is(w.overflows.length, 2, 'one timed refusal alone (a busy instant) is not charged');
   t.like(w.errors[0], { code: 'TTS_MULTICAST_FAILED', context: `multicast to ${GROUP}: frame lost` });
+  t.notRegex(w.errors[0]!.message, /charged/);
+  await w.mqtt.deliver(DEVICE_ID, 'down/failed', timedFailure('fuota:f-4'));
+  await w.settle();
+  t.is(w.overflows.length, 3, 'the second in a row is');
+  t.regex(w.errors[1]!.message, /2 in a row: charged to the duty-cycle ledger/);
+  // A frame went (down/sent): the streak starts again.
+  await w.mqtt.deliver(DEVICE_ID, 'down/sent', { end_device_ids: { device_id: DEVICE_ID, application_ids: { application_id: 'fuota-app' } }, correlation_ids: ['fuota:f-5'], downlink_sent: { f_port: 201, frm_payload: 'AQ==', correlation_ids: ['fuota:f-5'] } });
+  await w.mqtt.deliver(DEVICE_ID, 'down/failed', timedFailure('fuota:f-6'));
+  await w.settle();
+  t.is(w.overflows.length, 3);
+  // All fixed paths disconnected (fixed_paths): not the duty cycle, an error only.
+  await w.mqtt.deliver(DEVICE_ID, 'down/failed', failedEvent(DEVICE_ID, ['fuota:f-7'], { namespace: 'pkg/networkserver', name: 'fixed_paths', message_format: 'invalid fixed paths set in application downlink' }));
+  await w.settle();
+  t.is(w.overflows.length, 3);
+  t.is(w.errors.length, 4);
   t.deepEqual(w.failed, [], 'no unicast failed');
 });
 

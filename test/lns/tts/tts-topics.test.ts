@@ -6,9 +6,10 @@ import { TtsTopics } from '../../../src/lns/tts/tts-topics.js';
 
 const topics = new TtsTopics('fuota-app@ttn');
 
-test('subscriptions: uplinks and every downlink event of the application', (t) => {
-  t.deepEqual(topics.subscriptions(), ['v3/fuota-app@ttn/devices/+/up', 'v3/fuota-app@ttn/devices/+/down/+']);
-  t.deepEqual(new TtsTopics('fuota-app').subscriptions(), ['v3/fuota-app/devices/+/up', 'v3/fuota-app/devices/+/down/+']);
+test('subscriptions: uplinks and each downlink outcome of the application (never our own down/push)', (t) => {
+  const outcomes = (x: string) => ['queued', 'sent', 'ack', 'nack', 'failed'].map((e) => `v3/${x}/devices/+/down/${e}`);
+  t.deepEqual(topics.subscriptions(), ['v3/fuota-app@ttn/devices/+/up', ...outcomes('fuota-app@ttn')]);
+  t.deepEqual(new TtsTopics('fuota-app').subscriptions(), ['v3/fuota-app/devices/+/up', ...outcomes('fuota-app')]);
 });
 
 test('push and replace topics', (t) => {

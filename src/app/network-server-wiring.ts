@@ -1,0 +1,56 @@
+// What the service needs of a network server, whichever kind the config names: the adapter
+// (the engine's NetworkServer port, started and closed by the service), the MQTT connection it
+// runs on (for status events and the connection metric), admission's lookups, and a probe of
+// the server's API for /metrics. chirpstack-wiring.ts and tts-wiring.ts build one each.
+import type { Logger } from 'pino';
+import type { NetworkServerLookups } from '../admission/create-admission.js';
+import type { CampaignEngine } from '../campaign/engine.js';
+import type { NetworkServer } from '../campaign/ports.js';
+import type { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
+
+export interface WiredNetworkServer {
+  network: NetworkServer & { start(): Promise<void>; close(): Promise<void> };
+  mqtt: MqttConnection;
+  lookups: NetworkServerLookups;
+  /** The server's API as /metrics names it (fuota_connection_up{connection=…}), with a reachability probe read at each scrape. */
+  api: { connection: 'grpc' | 'http'; reachable(): boolean };
+  /** Closes the API client (after network.close()). */
+  closeApi(): void;
+}
+
+/** The engine, once built: the adapter's callbacks reach it through this. */
+export type EngineRef = () => CampaignEngine | undefined;
+
+/** The group registry beside the store, so that a restart finds the groups it must still delete. */
+export function groupRegistryPath(storePath: string): string | undefined {
+  return storePath === ':memory:' ? undefined : `${storePath}.groups.json`;
+}
+
+/** Logs MQTT connection changes and handler failures (the same for every kind). */
+export function logMqtt(mqtt: MqttConnection, log: Logger, onConnection: (up: boolean) => void): void {
+  mqtt.onState((change) => {
+    onConnection(change.state === 'connected');
+    if (change.state === 'reconnecting') log.warn({ err: change.error, retryInMs: change.retryInMs }, 'MQTT connection lost, reconnecting');
+    else if (change.state === 'connected') log.info({ sessionPresent: change.sessionPresent }, 'MQTT connected');
+  });
+  mqtt.onHandlerError((error, message) => log.error({ err: error, topic: message.topic }, 'MQTT message handler failed'));
+}
+
+/**
+ * A synchronous probe over an asynchronous check (a scrape must not wait on the server): answers
+ * the last result, and starts a fresh check when the last one is older than `refreshMs`.
+ */
+export function cachedProbe(check: () => Promise<boolean>, nowMs: () => number, refreshMs = 30_000): () => boolean {
+  let up = false;
+  let checkedAtMs = -Infinity;
+  return () => {
+    if (nowMs() - checkedAtMs >= refreshMs) {
+      checkedAtMs = nowMs();
+      check().then(
+        (result) => void (up = result),
+        () => void (up = false),
+      );
+    }
+    return up;
+  };
+}

@@ -1,0 +1,66 @@
+// `fuota serve` on The Things Stack v3: TTS's MQTT server (QoS 0, no session), its HTTP API
+// and our adapter. Missed uplinks may be read back from the Storage Integration at start.
+import type { Logger } from 'pino';
+import type { FuotaConfig, TtsConfig } from '../config/load-config.js';
+import { MemoryGroupRegistry } from '../lns/group-registry.js';
+import { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
+import { TtsDeviceDirectory } from '../lns/tts/tts-device-directory.js';
+import { TtsHttpClient } from '../lns/tts/tts-http-client.js';
+import { TtsNetworkServer } from '../lns/tts/tts-network-server.js';
+import { TtsRootKeySource } from '../lns/tts/tts-root-keys.js';
+import { wallClock } from '../lns/wall-clock.js';
+import { cachedProbe, groupRegistryPath, type EngineRef, type WiredNetworkServer } from './network-server-wiring.js';
+
+/** How far back the Storage Integration is read at start when networkServer.readMissedUplinks is on. */
+const MISSED_UPLINKS_LOOKBACK_MS = 60 * 60_000;
+
+export function wireTts(config: FuotaConfig, ns: TtsConfig, engine: EngineRef, log: Logger): WiredNetworkServer {
+  const { mqtt: mqttConfig } = ns;
+  // TTS's MQTT server: 3.1.1, QoS 0 only, no persistent session (network-servers.md).
+  const mqtt = new MqttConnection({
+    url: mqttConfig.url,
+    clientId: mqttConfig.clientId,
+    clean: true,
+    protocolVersion: 4,
+    keepaliveS: mqttConfig.keepaliveS,
+    username: mqttConfig.username,
+    password: mqttConfig.password,
+    ...(mqttConfig.tls ? { tls: mqttConfig.tls } : {}),
+  });
+  const http = new TtsHttpClient({ baseUrl: ns.url, apiKey: ns.apiKey });
+  const network = new TtsNetworkServer({
+    mqtt,
+    http,
+    applicationId: ns.applicationId,
+    ...(ns.tenantId === undefined ? {} : { tenantId: ns.tenantId }),
+    frequencyPlanId: ns.frequencyPlanId,
+    ...(ns.gateways.length > 0 ? { gatewayIds: ns.gateways } : {}),
+    priority: ns.downlinkPriority,
+    downlinkVia: ns.downlinkVia,
+    multicastPushLeadMs: ns.multicastPushLeadMs,
+    multicastAbsoluteTime: ns.multicastAbsoluteTime,
+    txAckTimeoutMs: ns.txAckTimeoutMs,
+    queuePollMs: ns.multicastQueuePollMs,
+    multicastExpiresAfterMs: ns.multicastExpiresAfterMs,
+    registry: groupRegistryPath(config.store.path) ?? new MemoryGroupRegistry(),
+    clock: wallClock,
+    ...(ns.readMissedUplinks ? { missedUplinksSinceMs: wallClock.now() - MISSED_UPLINKS_LOOKBACK_MS } : {}),
+    onUplink: (uplink) => engine()?.handleUplink(uplink),
+    onDownlinkFailed: (devEui, reason) => {
+      log.debug({ devEui, reason }, 'downlink failed');
+      return engine()?.downlinkFailed(devEui, reason);
+    },
+    // The ledger learns that these gateways are out of duty-cycle budget (TTS's gateway server refused).
+    onDutyCycleOverflow: (overflow) => engine()?.gatewayDutyCycleOverflow(overflow),
+    onWarning: (message) => log.warn(message),
+    onError: (error, context) => log.error({ err: error, context }, 'network server error'),
+    onGroupDeleted: (groupName) => log.info({ groupName }, 'multicast group deleted'),
+  });
+  return {
+    network,
+    mqtt,
+    lookups: { devices: new TtsDeviceDirectory(http, ns.applicationId), rootKeys: new TtsRootKeySource(http, ns.applicationId) },
+    api: { connection: 'http', reachable: cachedProbe(() => http.reachable(), () => wallClock.now()) },
+    closeApi: () => {},
+  };
+}
