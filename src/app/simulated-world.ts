@@ -6,7 +6,7 @@ import { ChirpstackNetworkServer } from '../lns/chirpstack/chirpstack-network-se
 import type { PayloadEncoding } from '../lns/chirpstack/payload-encoding.js';
 import { SimChirpstackGrpc } from '../sim/chirpstack/sim-chirpstack-grpc.js';
 import { SimChirpstackMqtt, type SimChirpstackMqttStats } from '../sim/chirpstack/sim-chirpstack-mqtt.js';
-import { type WireTrafficStats } from '../sim/wire-traffic.js';
+import type { WireTraffic, WireTrafficStats } from '../sim/wire-traffic.js';
 import { bytesToHex } from '../core/hex.js';
 import { openStore } from './open-store.js';
 import { DEMO_CLASS_C_MARGIN_MS, wireSimulatedFleet } from './wire-chirpstack-world.js';
@@ -53,6 +53,10 @@ export interface SimulatedWorld {
   tts?: SimTts;
   /** Our TTS adapter (network tts only): for fault injection. */
   ttsAdapter?: TtsNetworkServer;
+  /** What is in flight on the TTS wire (network tts only): a broker restart writes lost messages off. */
+  traffic?: WireTraffic;
+  /** Whether the TTS wire's MQTT connections are up (network tts only). */
+  mqttConnected?: () => boolean;
   /** Stops the engine and everything the world started (broker, servers, connections, store). */
   close(): Promise<void>;
 }
@@ -86,7 +90,7 @@ export interface SimulationOptions {
   /** Which simulated network server the wire goes to; default chirpstack. */
   network?: 'chirpstack' | 'tts';
   /** TTS wire options (network tts): a broker of the caller's, adapter overrides. */
-  tts?: Pick<WireTtsOptions, 'brokerUrl' | 'adapter'>;
+  tts?: Pick<WireTtsOptions, 'brokerUrl' | 'brokerAuth' | 'adapter'>;
   /** ChirpStack's integration encoding on the wire; default json. */
   encoding?: PayloadEncoding;
 }

@@ -42,6 +42,10 @@ export interface TtsWireWorld {
   tts: SimTts;
   /** Our adapter (for fault injection in tests). */
   ttsAdapter: TtsNetworkServer;
+  /** What is in flight (tests that restart the broker write lost QoS 0 messages off). */
+  traffic: WireTraffic;
+  /** Whether the simulated TTS's and our MQTT connections are both connected. */
+  mqttConnected(): boolean;
   close(): Promise<void>;
 }
 
@@ -53,6 +57,8 @@ export interface WireTtsOptions {
   engine: Partial<Pick<EngineOptions, 'onTransition' | 'onCommandError' | 'onError'>>;
   /** A broker to use (e.g. a private mosquitto); default: an embedded aedes on a free port. */
   brokerUrl?: string;
+  /** That broker's credentials, for every connection (default: TTS's, app@tenant and the API key). */
+  brokerAuth?: { username: string; password: string };
   /** Adapter options to override (tests). */
   adapter?: Partial<Omit<TtsNetworkServerOptions, 'mqtt' | 'http' | 'onUplink' | 'onDownlinkFailed'>>;
 }
@@ -80,10 +86,12 @@ export async function wireTtsFleet(options: WireTtsOptions): Promise<TtsWireWorl
         ...(username === undefined ? {} : { username }),
         ...(password === undefined ? {} : { password }),
       });
+    const auth = options.brokerAuth;
+    const ttsMqtt = connection('tts', auth?.username, auth?.password);
     const tts = await startSimTts({
       network: fleet.network,
       clock,
-      mqtt: connection('tts'),
+      mqtt: ttsMqtt,
       applicationId: DEMO_TTS_APPLICATION_ID,
       tenantId: DEMO_TTS_TENANT_ID,
       apiKey: DEMO_TTS_API_KEY,
@@ -92,8 +100,9 @@ export async function wireTtsFleet(options: WireTtsOptions): Promise<TtsWireWorl
     cleanups.push(() => tts.stop());
     const http = traffic.trackCalls(new TtsHttpClient({ baseUrl: tts.httpUrl, apiKey: DEMO_TTS_API_KEY }));
     let engine: CampaignEngine | undefined;
+    const fuotaMqtt = connection('fuota', auth?.username ?? `${DEMO_TTS_APPLICATION_ID}@${DEMO_TTS_TENANT_ID}`, auth?.password ?? DEMO_TTS_API_KEY);
     const network = new TtsNetworkServer({
-      mqtt: connection('fuota', `${DEMO_TTS_APPLICATION_ID}@${DEMO_TTS_TENANT_ID}`, DEMO_TTS_API_KEY),
+      mqtt: fuotaMqtt,
       http,
       applicationId: DEMO_TTS_APPLICATION_ID,
       tenantId: DEMO_TTS_TENANT_ID,
@@ -119,6 +128,8 @@ export async function wireTtsFleet(options: WireTtsOptions): Promise<TtsWireWorl
       ttsWire: { brokerUrl, httpUrl: tts.httpUrl, applicationId: DEMO_TTS_APPLICATION_ID, tenantId: DEMO_TTS_TENANT_ID, traffic: traffic.stats },
       tts,
       ttsAdapter: network,
+      traffic,
+      mqttConnected: () => ttsMqtt.state === 'connected' && fuotaMqtt.state === 'connected',
       close,
     };
   } catch (error) {

@@ -92,6 +92,20 @@ export class WireTraffic {
     });
   }
 
+  /**
+   * QoS 0 over a broker that went away (a restart): the messages still expected will never come.
+   * Forgets them (calls in flight still count); returns how many were written off.
+   */
+  forgetMessages(): number {
+    let lost = 0;
+    for (const endpoint of this.endpoints) {
+      lost += endpoint.expected;
+      endpoint.expected = 0;
+    }
+    for (let i = 0; i < lost; i++) this.end();
+    return lost;
+  }
+
   /** Resolves once nothing is in flight; rejects after `timeoutMs` of real time with what is stuck. */
   drained(timeoutMs: number): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();

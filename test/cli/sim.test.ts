@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { eventually, freePort, fuota, logLines, stopped, tail, type Child } from '../helpers/fuota-child.js';
 
 // `fuota sim chirpstack` then `fuota serve` with the same config, as a new user would try the
 // service: both as child processes, an embedded broker, free ports. The written campaign file is
@@ -12,61 +10,7 @@ import test from 'ava';
 // with every device confirmed (serve's JSON log says so), and SIGTERM must stop both cleanly.
 // Limits are generous (a busy 2-core machine): a run takes about 2-3 minutes.
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DEVICES = 3;
-
-interface Child {
-  exitedWith?: { code: number | null; signal: NodeJS.Signals | null };
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stdout(): string;
-  stderr(): string;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function fuota(args: readonly string[]): Child {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/fuota.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const killOnExit = (): void => void child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const result: Child = { exited: Promise.resolve({ code: null, signal: null }), stdout: () => out, stderr: () => err, kill: (signal) => void child.kill(signal) };
-  result.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-    process.off('exit', killOnExit);
-    result.exitedWith = { code, signal };
-    resolve({ code, signal });
-  }));
-  return result;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Polls `check` until it holds; fails with `what` after `timeoutMs`, or at once when a child has exited. */
-async function eventually(check: () => boolean, timeoutMs: number, what: () => string, children: readonly Child[] = []): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    const gone = children.find((child) => child.exitedWith !== undefined);
-    if (gone) throw new Error(`a child exited (${JSON.stringify(gone.exitedWith)}) while waiting for ${what()}`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function stopped(child: Child, limitMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'hung'> {
-  child.kill('SIGTERM');
-  return Promise.race([child.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), limitMs))]);
-}
-
-function tail(text: string, lines = 30): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
 
 /** Campaign vendor keys (admission): the sim's public key beside the config. */
 const VENDOR_KEYS = ['  vendorKeys:', '    - vendor: example.com', '      publicKey: ./sim-update-pub.pem'];
@@ -96,10 +40,6 @@ function writeConfig(dir: string, mqttPort: number, grpcPort: number): string {
   ].join('\n'));
   fs.mkdirSync(path.join(dir, 'campaigns'));
   return file;
-}
-
-function logLines(stdout: string): Array<Record<string, unknown>> {
-  return stdout.trim().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 test('fuota serve takes the campaign file fuota sim chirpstack wrote and reaches the fragment stage against its simulated ChirpStack and fleet', async (t) => {
