@@ -1,3 +1,4 @@
+import type { DeviceDirectory } from '../campaign/ports.js';
 import { CallerError } from '../core/errors.js';
 
 // Devices are checked against the network server before a campaign starts: a device it does not
@@ -5,11 +6,7 @@ import { CallerError } from '../core/errors.js';
 // There is no opt-out in the spec: leave the device out of `devices`, or out of the selection
 // (`select`), to run the campaign without it.
 
-/** What admission asks of the network server (ChirpStack: DeviceService.Get). */
-export interface DeviceDirectory {
-  /** False when the network server does not know the device; rejects when it cannot be asked. */
-  deviceExists(devEui: string): Promise<boolean>;
-}
+export type { DeviceDirectory } from '../campaign/ports.js';
 
 /** Lookups in flight at once: large fleets, without flooding the network server's API. */
 export const DEVICE_CHECK_CONCURRENCY = 8;

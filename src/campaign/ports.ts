@@ -1,10 +1,11 @@
+import type { LorawanVersion } from '../lorawan/keys.js';
 import type { LedgerSnapshot } from '../radio/duty-cycle-ledger.js';
 import type { CampaignCommand, CreateMulticastGroupCommand, UnicastCommand } from './commands.js';
 import type { DeviceLogEntry, TransitionResult } from './draft.js';
 import type { CampaignState, DeviceState } from './state.js';
 
-// The two ports the campaign owns. Adapters (ChirpStack, The Things Stack, the simulator,
-// SQLite) implement them; the composition root (src/app/) wires them.
+// The ports the campaign owns. Adapters (ChirpStack, The Things Stack, the simulator, SQLite)
+// implement them; the composition root (src/app/) wires them.
 
 export interface Uplink {
   devEui: string;
@@ -74,4 +75,22 @@ export interface Clock {
   now(): number;
   /** Calls `fn` at `atMs` (or soon after); returns a cancel function. */
   at(atMs: number, fn: () => void): () => void;
+}
+
+/**
+ * What admission asks the network server about a campaign's devices before it starts (ChirpStack:
+ * DeviceService.Get; TTS: the application's end devices). src/admission/device-directory.ts.
+ */
+export interface DeviceDirectory {
+  /** False when the network server does not know the device; rejects when it cannot be asked. */
+  deviceExists(devEui: string): Promise<boolean>;
+}
+
+/** Where the root keys of devices whose campaign entry has no `rootKey` come from (src/intake/root-key-source.ts). */
+export interface RootKeySource {
+  /**
+   * The device's GenAppKey (LoRaWAN 1.0.x) or AppKey (1.1) as 32 lowercase hex digits; rejects
+   * with a FuotaError whose one-line message names the device and what was missing.
+   */
+  rootKey(devEui: string, lorawanVersion: LorawanVersion): Promise<string>;
 }

@@ -1,17 +1,11 @@
+import type { RootKeySource } from '../campaign/ports.js';
 import type { LorawanVersion } from '../lorawan/keys.js';
 
 // A campaign file may leave a device's rootKey out when the network server can tell it: the
 // intake asks a RootKeySource (ChirpStack: src/lns/chirpstack/chirpstack-root-keys.ts) before
 // the spec is validated, so that the engine only ever sees complete specs.
 
-/** Where the root keys of devices whose campaign entry has no `rootKey` come from. */
-export interface RootKeySource {
-  /**
-   * The device's GenAppKey (LoRaWAN 1.0.x) or AppKey (1.1) as 32 lowercase hex digits; rejects
-   * with a FuotaError whose one-line message names the device and what was missing.
-   */
-  rootKey(devEui: string, lorawanVersion: LorawanVersion): Promise<string>;
-}
+export type { RootKeySource } from '../campaign/ports.js';
 
 /** Calls in flight at once: large fleets, without flooding the network server's API. */
 export const ROOT_KEY_CONCURRENCY = 8;

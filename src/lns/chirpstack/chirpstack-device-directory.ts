@@ -1,4 +1,4 @@
-import type { DeviceDirectory } from '../../admission/device-directory.js';
+import type { DeviceDirectory } from '../../campaign/ports.js';
 import { CallerError, isFuotaError, PeerError } from '../../core/errors.js';
 import type { ChirpstackGrpcClient } from './grpc-client.js';
 

@@ -1,5 +1,5 @@
 import { CallerError, InternalError, isFuotaError, PeerError, type FuotaError } from '../../core/errors.js';
-import type { RootKeySource } from '../../intake/root-key-source.js';
+import type { RootKeySource } from '../../campaign/ports.js';
 import type { LorawanVersion } from '../../lorawan/keys.js';
 import type { ChirpstackGrpcClient } from './grpc-client.js';
 import type { DeviceKeysInfo } from './grpc-device.js';

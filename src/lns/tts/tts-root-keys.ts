@@ -1,6 +1,6 @@
 import { CallerError, InternalError, isFuotaError, PeerError, type FuotaError } from '../../core/errors.js';
 import { parseEui64 } from '../../core/eui.js';
-import type { RootKeySource } from '../../intake/root-key-source.js';
+import type { RootKeySource } from '../../campaign/ports.js';
 import type { LorawanVersion } from '../../lorawan/keys.js';
 import { TtsDeviceIds, type TtsDeviceLister } from './tts-device-directory.js';
 import type { TtsHttpClient } from './tts-http-client.js';
