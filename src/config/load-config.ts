@@ -5,6 +5,7 @@ import { CallerError } from '../core/errors.js';
 import { configIssues, ConfigError, expectedMessages, pathText, redactUrl, type ConfigIssue } from './config-issues.js';
 import { API_TOKEN_ENV, configSchema, MQTT_PASSWORD_ENV, TTS_API_KEY_ENV, type ConfigFile, type TlsFiles } from './config-schema.js';
 import { applicationDownlinkDutyCycleShare } from '../lns/tts/tts-downlink-push.js';
+import { regionOfFrequencyPlan } from '../lns/tts/tts-frequency-plan.js';
 import { isRawPublicKeyHex, parsePublicKeyText } from '../manifest/public-key-text.js';
 
 // Reads config/fuota.yaml-style files: the only place of the config module that touches the
@@ -130,6 +131,11 @@ async function resolveFiles(config: ConfigFile, env: LoadConfigOptions['env'] & 
     issues.push({ path: 'statusEvents.enabled', expected: 'false with networkServer.kind tts (TTS\'s MQTT server accepts only its down/push and down/replace topics; use the operator API\'s events instead)', actual: 'true' });
   }
   const statusEvents = { ...config.statusEvents, enabled: config.statusEvents.enabled ?? networkServer.kind === 'chirpstack' };
+  // The multicast devices take the frequency plan: campaigns that default to another band could never be sent.
+  const planRegion = networkServer.kind === 'tts' ? regionOfFrequencyPlan(networkServer.frequencyPlanId) : undefined;
+  if (planRegion !== undefined && planRegion !== config.campaigns.defaults.region) {
+    issues.push({ path: 'campaigns.defaults.region', expected: `${planRegion}, the band of networkServer.frequencyPlanId ${(networkServer as TtsConfig).frequencyPlanId}`, actual: config.campaigns.defaults.region });
+  }
   return { ...config, statusEvents, campaigns: { ...config.campaigns, vendorKeys, defaults: { ...config.campaigns.defaults, budgetShare } }, networkServer };
 }
 

@@ -74,11 +74,18 @@ test('bad TTS settings are named with what was expected', async (t) => {
     ['networkServer:\n  kind: tts\n  url: https://eu1.cloud.thethings.network/api/v3\n  applicationId: my-app\n', /networkServer\.url: expected an http:\/\/ or https:\/\/ URL without a path/],
     ['networkServer:\n  kind: tts\n  url: https://x.example\n  applicationId: My_App\n', /networkServer\.applicationId: expected a TTS application id/],
     [`${minimal()}statusEvents:\n  enabled: true\n`, /statusEvents\.enabled: expected false with networkServer\.kind tts/],
+    [`${minimal()}campaigns:\n  defaults:\n    region: US915\n`, /campaigns\.defaults\.region: expected EU868, the band of networkServer\.frequencyPlanId EU_863_870_TTN, got US915/],
   ];
   for (const [yaml, message] of cases) {
     const error = await t.throwsAsync(loadConfig(write(yaml), { env: ENV }), { instanceOf: ConfigError }, yaml);
     t.regex(error!.message, message, yaml);
   }
+});
+
+test('a US frequency plan goes with US915 campaigns', async (t) => {
+  const config = await loadConfig(write(`${minimal('  frequencyPlanId: US_902_928_FSB_2\n')}campaigns:\n  defaults:\n    region: US915\n`), { env: ENV });
+  t.is(ttsOf(config).frequencyPlanId, 'US_902_928_FSB_2');
+  t.is(config.campaigns.defaults.region, 'US915');
 });
 
 test('ChirpStack keeps its defaults: status events on, budget share 0.5', async (t) => {

@@ -56,7 +56,15 @@ export class TtsMulticastBackend implements MulticastBackend<TtsPrepared> {
   constructor(private readonly options: TtsMulticastBackendOptions) {}
 
   async prepare(command: CreateMulticastGroupCommand): Promise<TtsPrepared> {
-    const region = command.region ?? regionOfFrequencyPlan(this.options.frequencyPlanId);
+    const planRegion = regionOfFrequencyPlan(this.options.frequencyPlanId);
+    if (command.region !== undefined && planRegion !== undefined && command.region !== planRegion) {
+      // The multicast device takes networkServer.frequencyPlanId: TTS would send on that band's RX2 / ping-slot channels.
+      throw new CallerError(
+        'TTS_REGION_MISMATCH',
+        `multicast group ${command.groupName}: region: expected ${planRegion} (networkServer.frequencyPlanId ${this.options.frequencyPlanId}), got the campaign's ${command.region}`,
+      );
+    }
+    const region = command.region ?? planRegion;
     const maxPayloadBytes = region === undefined ? undefined : groupMaxPayloadBytes(command, region, THE_THINGS_STACK, 'The Things Stack could not send such a frame');
     if (command.deviceClass === 'B' && !(Number.isInteger(command.periodicity) && command.periodicity >= 0 && command.periodicity <= 7)) {
       throw new CallerError('TTS_PERIODICITY_INVALID', `multicast group ${command.groupName}: periodicity: expected 0..7 (ping every 2^n s) for class B, got ${command.periodicity}`);

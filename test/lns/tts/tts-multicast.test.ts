@@ -211,3 +211,11 @@ test('a frame longer than the group DR carries is dropped and reported; an unkno
   t.is(w.network.heldMulticasts(), 0);
   await t.throwsAsync(w.network.sendMulticast({ ...frame('x', T0), groupName: 'nope' }), { code: 'TTS_GROUP_UNKNOWN' });
 });
+
+test('a campaign in another region than the configured frequency plan is refused before anything is created', async (t) => {
+  const w = world(t);
+  await w.network.start();
+  const error = await t.throwsAsync(w.network.createMulticastGroup(command({ groupName: 'us-w1-f0', region: 'US915', frequencyHz: 923_300_000, dr: 8 })), { code: 'TTS_REGION_MISMATCH' });
+  t.regex(error!.message, /region: expected EU868 \(networkServer\.frequencyPlanId EU_863_870_TTN\), got the campaign's US915/);
+  t.is(w.http.devices.size, 0);
+});
