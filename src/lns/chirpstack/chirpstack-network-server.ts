@@ -1,5 +1,5 @@
-import type { CreateMulticastGroupCommand, UnicastCommand } from '../../campaign/commands.js';
-import type { Clock, MulticastDownlink, NetworkServer, Uplink } from '../../campaign/ports.js';
+import type { UnicastCommand } from '../../campaign/commands.js';
+import type { Clock, Uplink } from '../../campaign/ports.js';
 import { CallerError } from '../../core/errors.js';
 import { parseEui64 } from '../../core/eui.js';
 import { hexToBytes } from '../../core/hex.js';
@@ -7,6 +7,7 @@ import { NAMESPACE_URL, uuidToString, uuidV5 } from '../../manifest/uuid5.js';
 import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
 import type { DutyCycleOverflow } from '../duty-cycle-overflow.js';
 import { EngineFeedback } from '../engine-feedback.js';
+import { NetworkServerAdapter } from '../network-server-adapter.js';
 import { groupRegistryOf, type GroupRegistry } from '../group-registry.js';
 import { CHIRPSTACK } from '../server-label.js';
 import { UnicastTracker } from '../unicast-tracker.js';
@@ -93,16 +94,15 @@ export function queueItemIdOf(commandId: string): string {
   return UUID.test(commandId) ? commandId.toLowerCase() : uuidToString(uuidV5(QUEUE_ITEM_NAMESPACE, commandId));
 }
 
-type State = 'idle' | 'started' | 'closed';
 
 export type { DutyCycleOverflow } from '../duty-cycle-overflow.js';
 
-export class ChirpstackNetworkServer implements NetworkServer {
+export class ChirpstackNetworkServer extends NetworkServerAdapter {
   private readonly topics: ChirpstackTopics;
   private readonly clock: Clock;
-  private readonly unicast: UnicastTracker;
-  private readonly multicast: ChirpstackMulticast;
-  private state: State = 'idle';
+  protected readonly unicast: UnicastTracker;
+  protected readonly multicast: ChirpstackMulticast;
+  protected readonly mqtt: MqttConnection;
   /**
    * devEui → gateways of its last `up` event (one entry per device), for gateway rejections. Not
    * updated by uplinks without payload (their event is not decoded), so it may be one uplink old.
@@ -114,7 +114,9 @@ export class ChirpstackNetworkServer implements NetworkServer {
   private readonly feedback: EngineFeedback;
 
   constructor(private readonly options: ChirpstackNetworkServerOptions) {
-    this.feedback = new EngineFeedback(options, () => this.state === 'started');
+    super(CHIRPSTACK, 'ChirpstackNetworkServer');
+    this.mqtt = options.mqtt;
+    this.feedback = new EngineFeedback(options, () => this.started);
     this.topics = new ChirpstackTopics(options.topics);
     // Checks the application id now rather than at the first publish.
     this.topics.eventSubscription(options.applicationId);
@@ -153,8 +155,7 @@ export class ChirpstackNetworkServer implements NetworkServer {
 
   /** Connects to the broker, subscribes to the application's events, resumes unfinished group deletions. */
   async start(): Promise<void> {
-    if (this.state !== 'idle') throw new CallerError('CHIRPSTACK_ALREADY_STARTED', `ChirpstackNetworkServer.start: expected state idle, got ${this.state}`);
-    this.state = 'started';
+    this.beginStart();
     // Before connect: a persistent session delivers what waited for us right after CONNACK.
     this.options.mqtt.onMessage((message) => this.handle(message));
     await this.options.mqtt.connect();
@@ -194,25 +195,6 @@ export class ChirpstackNetworkServer implements NetworkServer {
     return classBPingSlotField(version);
   }
 
-  /** Stops timers (pending txacks, held frames, deletion polls) and closes the MQTT connection. */
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.unicast.close();
-    this.multicast.close();
-    await this.options.mqtt.close();
-  }
-
-  /** Downlinks published and not yet confirmed by a txack. */
-  get pendingUnicasts(): number {
-    return this.unicast.size;
-  }
-
-  /** Multicast frames held until their time. */
-  heldMulticasts(groupName?: string): number {
-    return this.multicast.heldCount(groupName);
-  }
-
   async sendUnicast(downlink: UnicastCommand): Promise<void> {
     this.requireStarted('sendUnicast');
     const id = queueItemIdOf(downlink.id);
@@ -236,22 +218,6 @@ export class ChirpstackNetworkServer implements NetworkServer {
       this.report(error, `command/down ${id} for ${command.devEui}`);
       this.unicast.fail(id, `MQTT publish of command/down failed: ${error instanceof Error ? error.message : String(error)}`);
     });
-  }
-
-  async createMulticastGroup(group: CreateMulticastGroupCommand): Promise<void> {
-    this.requireStarted('createMulticastGroup');
-    return this.multicast.create(group);
-  }
-
-  async sendMulticast(downlink: MulticastDownlink): Promise<void> {
-    this.requireStarted('sendMulticast');
-    return this.multicast.send(downlink);
-  }
-
-  /** Accepted at once; the group goes once nothing is held and ListQueue is empty (onGroupDeleted). */
-  async deleteMulticastGroup(groupName: string): Promise<void> {
-    this.requireStarted('deleteMulticastGroup');
-    return this.multicast.delete(groupName);
   }
 
   private async handle(message: ReceivedMessage): Promise<void> {
@@ -307,9 +273,6 @@ export class ChirpstackNetworkServer implements NetworkServer {
     this.feedback.report(error, context);
   }
 
-  private requireStarted(operation: string): void {
-    if (this.state !== 'started') throw new CallerError('CHIRPSTACK_NOT_STARTED', `ChirpstackNetworkServer.${operation}: expected a started adapter (call start()), got state ${this.state}`);
-  }
 }
 
 function positive(value: number, field: string): number {

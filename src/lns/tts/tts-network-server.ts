@@ -1,10 +1,11 @@
-import type { CreateMulticastGroupCommand, UnicastCommand } from '../../campaign/commands.js';
-import type { Clock, MulticastDownlink, NetworkServer } from '../../campaign/ports.js';
+import type { UnicastCommand } from '../../campaign/commands.js';
+import type { Clock } from '../../campaign/ports.js';
 import { CallerError, PeerError } from '../../core/errors.js';
 import { EngineFeedback } from '../engine-feedback.js';
 import { groupRegistryOf, type GroupRegistry } from '../group-registry.js';
 import { MulticastGroups } from '../multicast-groups.js';
-import type { ReceivedMessage } from '../mqtt/mqtt-connection.js';
+import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
+import { NetworkServerAdapter } from '../network-server-adapter.js';
 import { THE_THINGS_STACK } from '../server-label.js';
 import { wallClock } from '../wall-clock.js';
 import { TtsDeviceIds } from './tts-device-directory.js';
@@ -25,16 +26,14 @@ import { TtsUnicast } from './tts-unicast.js';
 
 export type { TtsDownlinkRejection, TtsHttpApi, TtsNetworkServerOptions } from './tts-network-server-options.js';
 
-type State = 'idle' | 'started' | 'closed';
-
-export class TtsNetworkServer implements NetworkServer {
+export class TtsNetworkServer extends NetworkServerAdapter {
   private readonly topics: TtsTopics;
   private readonly clock: Clock;
   private readonly registry: GroupRegistry;
   private readonly deviceIds: TtsDeviceIds;
-  private readonly unicast: TtsUnicast;
-  private readonly multicast: MulticastGroups<TtsPrepared>;
-  private state: State = 'idle';
+  protected readonly unicast: TtsUnicast;
+  protected readonly multicast: MulticastGroups<TtsPrepared>;
+  protected readonly mqtt: MqttConnection;
   private readonly feedback: EngineFeedback;
   /** devEui → gateways of its last uplink (duty-cycle refusals, gateway cover). */
   private readonly heardBy = new Map<string, string[]>();
@@ -46,7 +45,9 @@ export class TtsNetworkServer implements NetworkServer {
   private readonly fromStorage = new Set<string>();
 
   constructor(private readonly options: TtsNetworkServerOptions) {
-    this.feedback = new EngineFeedback(options, () => this.state === 'started');
+    super(THE_THINGS_STACK, 'TtsNetworkServer');
+    this.mqtt = options.mqtt;
+    this.feedback = new EngineFeedback(options, () => this.started);
     this.topics = new TtsTopics(ttsApplicationTopicId(options.applicationId, options.tenantId));
     this.clock = options.clock ?? wallClock;
     this.registry = groupRegistryOf(options.registry, THE_THINGS_STACK);
@@ -97,8 +98,7 @@ export class TtsNetworkServer implements NetworkServer {
    * background) and, when configured, hands over the uplinks the Storage Integration kept.
    */
   async start(): Promise<void> {
-    if (this.state !== 'idle') throw new CallerError('TTS_ALREADY_STARTED', `TtsNetworkServer.start: expected state idle, got ${this.state}`);
-    this.state = 'started';
+    this.beginStart();
     const { mqtt } = this.options;
     mqtt.onMessage((message) => this.handle(message));
     await mqtt.connect();
@@ -120,44 +120,9 @@ export class TtsNetworkServer implements NetworkServer {
     });
   }
 
-  /** Stops timers (pending unicasts, held frames, deletion polls) and closes the MQTT connection. */
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.unicast.close();
-    this.multicast.close();
-    await this.options.mqtt.close();
-  }
-
-  /** Downlinks pushed and not yet confirmed by a down/sent. */
-  get pendingUnicasts(): number {
-    return this.unicast.size;
-  }
-
-  /** Multicast frames held (not yet pushed). */
-  heldMulticasts(groupName?: string): number {
-    return this.multicast.heldCount(groupName);
-  }
-
   async sendUnicast(downlink: UnicastCommand): Promise<void> {
     this.requireStarted('sendUnicast');
     this.unicast.send(downlink);
-  }
-
-  async createMulticastGroup(group: CreateMulticastGroupCommand): Promise<void> {
-    this.requireStarted('createMulticastGroup');
-    return this.multicast.create(group);
-  }
-
-  async sendMulticast(downlink: MulticastDownlink): Promise<void> {
-    this.requireStarted('sendMulticast');
-    return this.multicast.send(downlink);
-  }
-
-  /** Accepted at once; the device goes once nothing is held and its queue is empty, or at the drain deadline (onGroupDeleted). */
-  async deleteMulticastGroup(groupName: string): Promise<void> {
-    this.requireStarted('deleteMulticastGroup');
-    return this.multicast.delete(groupName);
   }
 
   private async handle(message: ReceivedMessage): Promise<void> {
@@ -232,9 +197,6 @@ export class TtsNetworkServer implements NetworkServer {
     this.feedback.report(error, context);
   }
 
-  private requireStarted(operation: string): void {
-    if (this.state !== 'started') throw new CallerError('TTS_NOT_STARTED', `TtsNetworkServer.${operation}: expected a started adapter (call start()), got state ${this.state}`);
-  }
 }
 
 function uplinkKey(event: TtsUplinkEvent): string {
