@@ -5,19 +5,13 @@ import type { FuotaConfig } from '../config/load-config.js';
 import { CallerError } from '../core/errors.js';
 import { embeddedBrokerUrl } from './embedded-broker-url.js';
 import { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
-import { EmbeddedBroker } from '../lns/mqtt/embedded-broker.js';
 import { bytesToHex } from '../core/hex.js';
-import { reedSolomonReady } from '../fec/rs-engine.js';
-import { buildDemoPackage, DEMO_DEVICE_CLASS } from '../demo/demo-package.js';
-import { simCampaign, type SimCampaign } from '../demo/sim-campaign.js';
+import type { SimCampaign } from '../demo/sim-campaign.js';
 import type { SigningKey } from '../manifest/keys.js';
-import { formatFirmwareVersion } from '../manifest/firmware-version.js';
-import { sha256 } from '../manifest/digest.js';
-import { RealTimeDriver } from '../sim/real-time-driver.js';
 import { startSimChirpstack } from '../sim/chirpstack/sim-chirpstack.js';
 import { Random } from '../sim/random.js';
-import { SimClock } from '../sim/sim-clock.js';
-import { buildSimFleet, DEFAULT_SCENARIO, type FleetScenario, type SimFleet } from '../sim/sim-fleet.js';
+import type { SimFleet } from '../sim/sim-fleet.js';
+import { startRealTimeFleet } from './real-time-fleet.js';
 
 
 export interface SimulatedChirpstackOptions {
@@ -55,29 +49,14 @@ export async function startSimulatedChirpstack(config: FuotaConfig, options: Sim
   if (ns.api.tls) throw new CallerError('SIM_CONFIG_UNSUPPORTED', 'networkServer.api.tls: expected unset (the simulated ChirpStack serves plaintext gRPC), got a TLS section');
   const brokerUrl = options.embeddedBroker ? embeddedBrokerUrl(mqttConfig) : new URL(mqttConfig.url);
   const gateways = ns.gateways.length > 0 ? [...ns.gateways] : [SIM_GATEWAY];
-  const demoPackage = buildDemoPackage({ firmwareBytes: 4 * 1024, seed: options.seed, signingKey: options.signingKey });
-  const clock = new SimClock(Date.now());
-  const scenario: FleetScenario = { ...DEFAULT_SCENARIO, devices: options.devices, seed: options.seed, uplinkIntervalMs: options.uplinkIntervalMs, loss: options.loss, gateways: gateways.length };
-  const fleet = buildSimFleet({
-    scenario, clock, image: demoPackage.oldImage, verifyImage: demoPackage.verifyImage, rejectImage: demoPackage.rejectImage,
-    maxNbFrag: 2000, smallMaxNbFrag: 4, rsEngine: await reedSolomonReady(), gatewayId: (i) => gateways[i]!,
-  });
+  const world = await startRealTimeFleet(options, gateways, options.embeddedBroker ? Number(brokerUrl.port) : undefined);
+  const { clock, driver, fleet } = world;
   // ChirpStack keeps a LoRaWAN 1.0.x device's AppKey in nwk_key and its GenAppKey (our root) apart.
   const keyRandom = new Random(options.seed).fork('nwk-keys');
   const deviceKeys = new Map(fleet.targets.map((t) => [t.devEui, { nwkKeyHex: bytesToHex(keyRandom.bytes(16)), genAppKeyHex: t.rootKey }]));
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const stop = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
-    cleanups.length = 0;
-  };
   try {
-    const broker = options.embeddedBroker ? await EmbeddedBroker.start({ port: Number(brokerUrl.port) }) : undefined;
-    if (broker) cleanups.push(() => broker.close());
-    const driver = new RealTimeDriver(clock, { tickMs: 10 });
-    driver.start();
-    cleanups.push(() => driver.stop());
     const mqtt = new MqttConnection({
-      url: broker?.url ?? mqttConfig.url,
+      url: world.brokerUrl ?? mqttConfig.url,
       clientId: `chirpstack-sim-${process.pid}`,
       clean: true,
       protocolVersion: mqttProtocolLevel(mqttConfig.protocolVersion),
@@ -92,25 +71,18 @@ export async function startSimulatedChirpstack(config: FuotaConfig, options: Sim
       grpcBindAddress: ns.api.address, deviceKeys, multicastClassCMarginMs: ns.multicastClassCMarginMs,
       ...(options.onError ? { onError: options.onError } : {}),
     });
-    cleanups.push(() => sim.stop());
+    world.cleanups.push(() => sim.stop());
     for (const member of fleet.members) member.device.boot();
-    const first = fleet.targets[0]!.devEui;
-    const last = fleet.targets[fleet.targets.length - 1]!.devEui;
     const endpoints = [
-      broker ? `MQTT broker: ${broker.url} (embedded aedes, MQTT 3.1.1 only)` : `MQTT broker: ${mqttConfig.url} (the config's; MQTT ${mqttConfig.protocolVersion})`,
+      world.brokerUrl ? `MQTT broker: ${world.brokerUrl} (embedded aedes, MQTT 3.1.1 only)` : `MQTT broker: ${mqttConfig.url} (the config's; MQTT ${mqttConfig.protocolVersion})`,
       `ChirpStack MQTT integration: application ${ns.applicationId}, ${mqttConfig.format} events on ${mqttConfig.eventTopic}, commands on ${mqttConfig.commandTopic}`,
       `ChirpStack gRPC API: ${sim.grpcAddress} (plaintext; bearer token networkServer.api.token)`,
-      `fleet: ${fleet.targets.length} devices ${first}..${last} at firmware ${formatFirmwareVersion(fleet.targets[0]!.firmwareVersion)}, an uplink every ${options.uplinkIntervalMs} ms, gateways ${gateways.join(', ')}`,
+      world.fleetLine(gateways),
     ];
-    return {
-      endpoints,
-      fleet,
-      failure: () => driver.failure,
-      campaign: (id) => simCampaign({ id, fleet, targetVersion: demoPackage.targetVersion, deviceClass: DEMO_DEVICE_CLASS, runningImageSha256: bytesToHex(sha256(demoPackage.oldImage)), packageBytes: demoPackage.bytes, uplinkIntervalMs: options.uplinkIntervalMs }),
-      stop,
-    };
+    // Root keys stay out of the file: the simulated ChirpStack answers DeviceService.GetKeys.
+    return { endpoints, fleet, failure: () => driver.failure, campaign: (id) => world.campaign(id, false), stop: world.stop };
   } catch (error) {
-    await stop();
+    await world.stop();
     throw error;
   }
 }

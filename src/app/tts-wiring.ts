@@ -3,12 +3,12 @@
 import type { Logger } from 'pino';
 import type { FuotaConfig, TtsConfig } from '../config/load-config.js';
 import { MemoryGroupRegistry } from '../lns/group-registry.js';
-import { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
 import { TtsDeviceDirectory } from '../lns/tts/tts-device-directory.js';
 import { TtsHttpClient } from '../lns/tts/tts-http-client.js';
 import { TtsNetworkServer } from '../lns/tts/tts-network-server.js';
 import { TtsRootKeySource } from '../lns/tts/tts-root-keys.js';
 import { wallClock } from '../lns/wall-clock.js';
+import { ttsMqttConnection } from './tts-mqtt-connection.js';
 import { cachedProbe, groupRegistryPath, type EngineRef, type WiredNetworkServer } from './network-server-wiring.js';
 
 /** How far back the Storage Integration is read at start when networkServer.readMissedUplinks is on. */
@@ -16,17 +16,7 @@ const MISSED_UPLINKS_LOOKBACK_MS = 60 * 60_000;
 
 export function wireTts(config: FuotaConfig, ns: TtsConfig, engine: EngineRef, log: Logger): WiredNetworkServer {
   const { mqtt: mqttConfig } = ns;
-  // TTS's MQTT server: 3.1.1, QoS 0 only, no persistent session (network-servers.md).
-  const mqtt = new MqttConnection({
-    url: mqttConfig.url,
-    clientId: mqttConfig.clientId,
-    clean: true,
-    protocolVersion: 4,
-    keepaliveS: mqttConfig.keepaliveS,
-    username: mqttConfig.username,
-    password: mqttConfig.password,
-    ...(mqttConfig.tls ? { tls: mqttConfig.tls } : {}),
-  });
+  const mqtt = ttsMqttConnection(mqttConfig, mqttConfig.clientId);
   const http = new TtsHttpClient({ baseUrl: ns.url, apiKey: ns.apiKey });
   const network = new TtsNetworkServer({
     mqtt,

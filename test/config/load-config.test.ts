@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
+import { configFiles } from './config-files.js';
 import { ConfigError } from '../../src/config/config-issues.js';
 import { CHIRPSTACK_COMMAND_TOPIC, CHIRPSTACK_EVENT_TOPIC } from '../../src/config/config-schema.js';
 import { loadConfig, type ChirpstackConfig, type FuotaConfig } from '../../src/config/load-config.js';
@@ -12,17 +12,8 @@ const APP_ID = '6d3b2c1a-0000-4000-8000-00000000c0de';
 const ENV = { FUOTA_CHIRPSTACK_APPLICATION_ID: APP_ID, FUOTA_CHIRPSTACK_API_TOKEN: 'api-token-from-env' };
 const MINIMAL = `networkServer:\n  kind: chirpstack\n  applicationId: ${APP_ID}\n`;
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuota-config-'));
-test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
-let n = 0;
 /** Writes a config file (and extra files beside it) into a fresh directory; returns its path. */
-function write(yaml: string, extra: Record<string, string> = {}): string {
-  const sub = path.join(dir, String(n++));
-  fs.mkdirSync(sub);
-  for (const [name, text] of Object.entries(extra)) fs.writeFileSync(path.join(sub, name), text);
-  fs.writeFileSync(path.join(sub, 'fuota.yaml'), yaml);
-  return path.join(sub, 'fuota.yaml');
-}
+const write = configFiles(test, 'fuota-config-');
 
 /** The ChirpStack section (every config here is kind chirpstack unless it says tts). */
 function chirpstackOf(config: FuotaConfig): ChirpstackConfig {
@@ -175,7 +166,7 @@ test('several problems come in one error', async (t) => {
 });
 
 test('a missing config file is named', async (t) => {
-  const missing = path.join(dir, 'nope.yaml');
+  const missing = path.join(path.dirname(write('{}')), 'nope.yaml');
   const error = await t.throwsAsync(loadConfig(missing, { env: ENV }), { instanceOf: CallerError });
   t.is(error.code, 'CONFIG_UNREADABLE');
   t.true(error.message.startsWith(`config file "${missing}": expected a readable file, got ENOENT`), error.message);

@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import test from 'ava';
+import { configFiles } from './config-files.js';
 import { ConfigError } from '../../src/config/config-issues.js';
 import { loadConfig, type FuotaConfig, type TtsConfig } from '../../src/config/load-config.js';
 
@@ -10,16 +8,8 @@ import { loadConfig, type FuotaConfig, type TtsConfig } from '../../src/config/l
 const TTS_FILE = new URL('../../config/fuota-tts.yaml', import.meta.url).pathname;
 const ENV = { FUOTA_TTS_APPLICATION_ID: 'fuota-demo', FUOTA_TTS_API_KEY: 'NNSXS.KEY-FROM-ENV' };
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuota-tts-config-'));
-test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function write(yaml: string, extra: Record<string, string> = {}): string {
-  const sub = path.join(dir, String(n++));
-  fs.mkdirSync(sub);
-  for (const [name, text] of Object.entries(extra)) fs.writeFileSync(path.join(sub, name), text);
-  fs.writeFileSync(path.join(sub, 'fuota.yaml'), yaml);
-  return path.join(sub, 'fuota.yaml');
-}
+/** Writes a config file (and extra files beside it) into a fresh directory; returns its path. */
+const write = configFiles(test, 'fuota-tts-config-');
 
 function ttsOf(config: FuotaConfig): TtsConfig {
   if (config.networkServer.kind !== 'tts') throw new Error(`expected a tts config, got ${config.networkServer.kind}`);

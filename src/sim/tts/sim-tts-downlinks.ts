@@ -1,14 +1,13 @@
 import type { UnicastCommand } from '../../campaign/commands.js';
 import { bytesToHex } from '../../core/hex.js';
-import type { SimClock } from '../sim-clock.js';
-import type { SimNetworkServer } from '../sim-network-server.js';
 import type { TtsDownlink } from './sim-tts-downlink.js';
 import { SimTtsError } from './sim-tts-errors.js';
-import { cappedPriority, type SimTtsDownlinkEvent, type SimTtsStats } from './sim-tts-events.js';
-import type { SimTtsGateways, TtsTxRequest } from './sim-tts-gateways.js';
+import { cappedPriority } from './sim-tts-events.js';
+import type { TtsTxRequest } from './sim-tts-gateways.js';
 import { ulid } from './sim-tts-messages.js';
 import { eu868LoRa } from './sim-tts-ns-device.js';
-import type { NsRecord, SimTtsRegistry } from './sim-tts-registry.js';
+import type { NsRecord } from './sim-tts-registry.js';
+import type { SimTtsMulticastOptions } from './sim-tts-multicast.js';
 import { uplinkChannel } from './sim-tts-uplink-channel.js';
 
 // Pushing downlinks through the simulated Application Server to the Network Server's queue
@@ -35,13 +34,8 @@ export const DOWNLINK_QUEUE_CAPACITY = 10_000;
 export const MAX_FRM_PAYLOAD_BYTES = 242;
 const LORAWAN_OVERHEAD_BYTES = 13;
 
-export interface SimTtsDownlinksOptions {
-  network: SimNetworkServer;
-  clock: SimClock;
-  registry: SimTtsRegistry;
-  gateways: SimTtsGateways;
-  stats: SimTtsStats;
-  emit: (event: SimTtsDownlinkEvent) => void;
+/** The parts the class B/C scheduler shares, and: */
+export interface SimTtsDownlinksOptions extends SimTtsMulticastOptions {
   /** A multicast device's queue changed (the class B/C scheduler looks again). */
   wakeMulticast: (deviceId: string) => void;
 }
