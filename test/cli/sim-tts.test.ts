@@ -56,7 +56,7 @@ test('fuota serve (kind tts) completes the campaign fuota sim tts wrote, over it
   });
 
   const staging = path.join(dir, 'staging');
-  sim = fuota(['sim', 'tts', '--config', configFile, '--embedded-broker', '--devices', String(DEVICES), '--uplink-interval-ms', '1000', '--write-campaign', staging]);
+  sim = fuota(['sim', 'tts', '--config', configFile, '--embedded-broker', '--devices', String(DEVICES), '--uplink-interval-ms', '500', '--write-campaign', staging]);
   const simChild = sim;
   await eventually(() => simChild.stdout().includes('ready: '), 60_000, () => `the simulator ready; stdout:\n${simChild.stdout()}\nstderr:\n${simChild.stderr()}`, [simChild]);
   const printed = simChild.stdout();
