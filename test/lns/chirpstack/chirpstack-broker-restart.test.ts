@@ -130,7 +130,7 @@ test('json: a mosquitto restart in the middle of a campaign loses no uplink', as
   outage = true;
   const stoppedAt = Date.now();
   await b.stop();
-  await eventually(() => adapterMqtt.state === 'reconnecting', 5_000, () => `the adapter reconnecting; now ${adapterMqtt.state}`);
+  await eventually(() => adapterMqtt.state === 'reconnecting', 30_000, () => `the adapter reconnecting; now ${adapterMqtt.state}`);
   await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
   const engineUplinksInOutage = received.length;
 
