@@ -120,8 +120,11 @@ const gatewayId = z.string({ error: 'expected a gateway id (16 hex digits)' }).r
 const chirpstackSchema = z.strictObject({
   /** Which network server: ChirpStack v4 here, The Things Stack v3 in ttsSchema. */
   kind: z.literal('chirpstack', { error: 'expected network server kind "chirpstack" or "tts"' }),
-  /** The ChirpStack application holding the devices (its UUID; `env:NAME` allowed). */
-  applicationId: z.string({ error: 'expected a ChirpStack application id (UUID)' }).regex(/^[\w-]+$/, 'expected a ChirpStack application id (UUID)'),
+  /**
+   * The ChirpStack application holding the devices: a UUID (ChirpStack v4's application.id is a
+   * UUID, api/proto/api/application.proto). `env:NAME` works: it is substituted before this schema.
+   */
+  applicationId: z.string({ error: 'expected a ChirpStack application id (UUID)' }).regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'expected a ChirpStack application id (UUID)'),
   mqtt: mqttSchema.prefault({}),
   api: apiSchema.prefault({}),
   /** Gateways for multicast groups; empty = ChirpStack picks a minimal covering set. */

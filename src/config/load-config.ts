@@ -57,20 +57,15 @@ const ENV_REF = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;
 
 export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<FuotaConfig> {
   const env = options.env ?? process.env;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     throw new CallerError('CONFIG_UNREADABLE', `config file ${JSON.stringify(file)}: expected a readable file, got ${errorText(error)}`, { cause: error });
   }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text) ?? {};
-  } catch (error) {
-    throw new CallerError('CONFIG_NOT_YAML', `config file ${JSON.stringify(file)}: expected YAML, got ${errorText(error)}`, { cause: error });
-  }
+  const raw = parseConfigText(bytes, file);
   const issues: ConfigIssue[] = [];
-  const substituted = substituteEnv(raw, [], env, issues);
+  const substituted = substituteEnv(raw, [], env, issues, file);
   const parsed = configSchema.safeParse(substituted, { error: expectedMessages });
   // An unset env: variable is already reported: zod's "got nothing" for the same key would repeat it.
   const envPaths = new Set(issues.map((i) => i.path));
@@ -84,7 +79,40 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   return { ...config, configFile: resolve(file) };
 }
 
-function substituteEnv(node: unknown, path: PropertyKey[], env: LoadConfigOptions['env'] & object, issues: ConfigIssue[]): unknown {
+/**
+ * The file's bytes as YAML, every failure one line naming the file (issue #14): binary data is
+ * never echoed, and yaml's multi-line caret diagram is cut to its first line plus `linePos`.
+ */
+function parseConfigText(bytes: Buffer, file: string): unknown {
+  let text: string;
+  try {
+    // A NUL is not YAML text either (YAML 1.2 §5.1 excludes C0 controls but tab/LF/CR).
+    if (bytes.includes(0)) throw new Error('NUL byte');
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw new CallerError('CONFIG_NOT_TEXT', `config file ${JSON.stringify(file)}: expected a YAML text file, got binary data`, { cause: error });
+  }
+  try {
+    // yaml's own alias limit (maxAliasCount, default 100) refuses alias-expansion bombs.
+    return parseYaml(text) ?? {};
+  } catch (error) {
+    const e = error as { message?: string; linePos?: Array<{ line: number; col: number }> };
+    const first = String(e.message ?? error).split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/[^\x20-\x7e]/g, '?');
+    const at = e.linePos?.[0] ? ` line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+    throw new CallerError('CONFIG_NOT_YAML', `config file ${JSON.stringify(file)}${at}: expected YAML, got ${first}`, { cause: error });
+  }
+}
+
+/**
+ * `env:NAME` strings replaced anywhere. YAML anchors may make the tree a graph: an alias inside
+ * its own anchor (`a: &x {b: *x}`) is a cycle that would recurse forever, so it is refused here.
+ */
+function substituteEnv(node: unknown, path: PropertyKey[], env: LoadConfigOptions['env'] & object, issues: ConfigIssue[], file: string, enclosing: ReadonlySet<object> = new Set()): unknown {
+  if (node !== null && typeof node === 'object' && enclosing.has(node)) {
+    throw new CallerError('CONFIG_ALIAS_CYCLE', `config file ${JSON.stringify(file)} ${pathText(path)}: expected a value, got a YAML alias to a node that contains it (a cycle)`);
+  }
+  const inner = node !== null && typeof node === 'object' ? new Set([...enclosing, node]) : enclosing;
+  const recurse = (child: unknown, key: PropertyKey) => substituteEnv(child, [...path, key], env, issues, file, inner);
   if (typeof node === 'string') {
     const name = ENV_REF.exec(node)?.[1];
     if (name === undefined) return node;
@@ -92,9 +120,9 @@ function substituteEnv(node: unknown, path: PropertyKey[], env: LoadConfigOption
     if (value === undefined || value === '') issues.push({ path: pathText(path), expected: `environment variable ${name} to be set`, actual: 'nothing (unset or empty)' });
     return value;
   }
-  if (Array.isArray(node)) return node.map((item, i) => substituteEnv(item, [...path, i], env, issues));
+  if (Array.isArray(node)) return node.map((item, i) => recurse(item, i));
   if (node !== null && typeof node === 'object') {
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, substituteEnv(value, [...path, key], env, issues)]));
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, recurse(value, key)]));
   }
   return node;
 }

@@ -176,7 +176,8 @@ test('a file that is not YAML is named', async (t) => {
   const file = write('networkServer: [unclosed\n');
   const error = await t.throwsAsync(loadConfig(file, { env: ENV }), { instanceOf: CallerError });
   t.is(error.code, 'CONFIG_NOT_YAML');
-  t.true(error.message.startsWith(`config file "${file}": expected YAML, got `), error.message);
+  t.regex(error.message, /^config file "[^"]+" line \d+, column \d+: expected YAML, got [^\n]+$/);
+  t.true(error.message.startsWith(`config file "${file}" line `), error.message);
 });
 
 test('an unreadable secret file is named with its key', async (t) => {
@@ -211,4 +212,47 @@ test('secret values never appear in messages', async (t) => {
 test('a password inside a URL is not shown either', async (t) => {
   const error = await configError(t, write(`${MINIMAL}  mqtt:\n    url: http://fuota:hunter2@broker\n`));
   t.is(error.message, 'config networkServer.mqtt.url: expected mqtt:// or mqtts:// URL, got "http://fuota:***@broker"');
+});
+
+// Issue #14: every bad file answered in one line naming the file (and where in it), exit 1 (a FuotaError).
+test('a self-referencing YAML alias is one CONFIG_ALIAS_CYCLE line, not a stack overflow', async (t) => {
+  const file = write(`${MINIMAL}store: &a\n  path: *a\n`);
+  const error = await t.throwsAsync(loadConfig(file, { env: ENV }), { instanceOf: CallerError });
+  t.is(error!.code, 'CONFIG_ALIAS_CYCLE');
+  t.is(error!.message, `config file ${JSON.stringify(file)} store.path: expected a value, got a YAML alias to a node that contains it (a cycle)`);
+});
+
+test('an alias to a sibling (no cycle) still loads', async (t) => {
+  const config = await loadConfig(write(`${MINIMAL}logging: &l\n  level: warn\n`), { env: ENV });
+  t.is(config.logging.level, 'warn');
+});
+
+test('a YAML syntax error is one line naming the file, line and column', async (t) => {
+  const file = write('networkServer: [1,\nstore: 2\n');
+  const error = await t.throwsAsync(loadConfig(file, { env: ENV }), { instanceOf: CallerError });
+  t.is(error!.code, 'CONFIG_NOT_YAML');
+  t.is(error!.message, `config file ${JSON.stringify(file)} line 2, column 1: expected YAML, got Flow sequence in block collection must be sufficiently indented and end with a ]`);
+});
+
+const binaries: Array<[string, Uint8Array]> = [
+  ['NUL bytes', Uint8Array.of(0x6b, 0x3a, 0x00, 0x00, 0x01, 0x0a)],
+  ['invalid UTF-8', Uint8Array.of(0x6b, 0x3a, 0x20, 0xff, 0xfe, 0xc3, 0x28, 0x0a)],
+];
+for (const [name, bytes] of binaries) {
+  test(`a binary config file (${name}) is one line, no raw bytes`, async (t) => {
+    const file = write('');
+    fs.writeFileSync(file, bytes);
+    const error = await t.throwsAsync(loadConfig(file, { env: ENV }), { instanceOf: CallerError });
+    t.is(error!.code, 'CONFIG_NOT_TEXT');
+    t.is(error!.message, `config file ${JSON.stringify(file)}: expected a YAML text file, got binary data`);
+  });
+}
+
+test('a ChirpStack applicationId that is not a UUID is refused; env:NAME still works', async (t) => {
+  const error = await configError(t, write('networkServer:\n  kind: chirpstack\n  applicationId: not-a-uuid\n'));
+  t.is(error.message, 'config networkServer.applicationId: expected a ChirpStack application id (UUID), got "not-a-uuid"');
+  const fromEnv = await loadConfig(write('networkServer:\n  kind: chirpstack\n  applicationId: env:APP\n'), { env: { ...ENV, APP: APP_ID } });
+  t.is(fromEnv.networkServer.applicationId, APP_ID);
+  const badEnv = await configError(t, write('networkServer:\n  kind: chirpstack\n  applicationId: env:APP\n'), { ...ENV, APP: 'my-app' });
+  t.deepEqual(badEnv.issues.map((i) => i.path), ['networkServer.applicationId']);
 });

@@ -28,7 +28,7 @@ function write(keys: string, extra: Record<string, string> = {}): string {
   fs.mkdirSync(sub);
   for (const [name, text] of Object.entries(extra)) fs.writeFileSync(path.join(sub, name), text);
   const file = path.join(sub, 'fuota.yaml');
-  fs.writeFileSync(file, `networkServer:\n  kind: chirpstack\n  applicationId: app\ncampaigns:\n  vendorKeys:\n${keys}`);
+  fs.writeFileSync(file, `networkServer:\n  kind: chirpstack\n  applicationId: 6d3b2c1a-0000-4000-8000-00000000c0de\ncampaigns:\n  vendorKeys:\n${keys}`);
   return file;
 }
 
