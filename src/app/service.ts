@@ -75,7 +75,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
   });
   // One admission for every way in (campaign files, REST, gRPC): docs/package-format.md "Admission".
   const admit = createAdmission(config, wired.lookups, store);
-  const intake = config.campaigns.directory === undefined ? undefined : new CampaignIntake(config.campaigns.directory, admit, engine, log, options.intakeIntervalMs ?? DEFAULT_INTAKE_INTERVAL_MS);
+  const intake = config.campaigns.directory === undefined ? undefined : new CampaignIntake(config.campaigns.directory, admit, engine, store, log, options.intakeIntervalMs ?? DEFAULT_INTAKE_INTERVAL_MS);
   const theEngine = engine;
   let started = false;
   let stopped: Promise<void> | undefined;

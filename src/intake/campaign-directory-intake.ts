@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import type { AdmissionRequest, Admitted } from '../admission/admit-campaign.js';
 import type { CampaignEngine } from '../campaign/engine.js';
+import type { CampaignStore } from '../campaign/ports.js';
+import { parseCampaignSpec } from '../campaign/spec.js';
 import { CallerError, isFuotaError } from '../core/errors.js';
 
 /** A campaign file in campaigns.directory: a spec and the signed package it sends. */
@@ -37,6 +39,8 @@ export class CampaignIntake {
     private readonly directory: string,
     private readonly admit: (request: AdmissionRequest) => Promise<Admitted>,
     private readonly engine: Pick<CampaignEngine, 'create'>,
+    /** Where a campaign created before a kill is found again (the intake's idempotence). */
+    private readonly store: Pick<CampaignStore, 'load'>,
     private readonly log: Logger,
     private readonly intervalMs: number,
   ) {}
@@ -97,7 +101,29 @@ export class CampaignIntake {
     const admitted = await this.admit({ spec: campaign.spec, packagePath: campaign.package });
     if (admitted.rootKeysRead > 0) this.log.info({ file, devices: admitted.rootKeysRead }, 'campaign intake: root keys read from the network server');
     if (admitted.unchecked.length > 0) this.log.info({ file, unchecked: admitted.unchecked }, 'campaign intake: admitted with checks not made');
-    return this.engine.create(admitted.spec, admitted.block);
+    try {
+      return await this.engine.create(admitted.spec, admitted.block);
+    } catch (error) {
+      if (!isFuotaError(error) || error.code !== 'CAMPAIGN_EXISTS') throw error;
+      return this.alreadyCreated(admitted, error);
+    }
+  }
+
+  /**
+   * The campaign is stored and its file was not renamed: a kill between engine.create and the
+   * rename. The very same spec and package mean this file made it: accepted, not a duplicate
+   * (issue #14). Anything else under that id is a duplicate, refused as before.
+   */
+  private async alreadyCreated(admitted: Admitted, exists: Error): Promise<string> {
+    // engine.create stores JSON.stringify(parseCampaignSpec(spec)): compare in that form.
+    const spec = parseCampaignSpec(admitted.spec);
+    const stored = await this.store.load(spec.id);
+    if (stored === undefined) throw exists;
+    if (stored.specJson !== JSON.stringify(spec) || Buffer.compare(stored.block, admitted.block) !== 0) {
+      throw new CallerError('CAMPAIGN_EXISTS', `campaign ${spec.id}: expected a new campaign id or the very spec and package stored under it, got another ${stored.specJson !== JSON.stringify(spec) ? 'spec' : 'package'}`);
+    }
+    this.log.info({ campaignId: spec.id }, 'campaign intake: campaign already stored from this file (stopped before its rename)');
+    return spec.id;
   }
 }
 

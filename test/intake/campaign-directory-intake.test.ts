@@ -23,15 +23,15 @@ const source: RootKeySource = {
 };
 
 /** Drops `update.json` (settled: older than the intake's settle time) and runs one intake until it is handled. */
-async function intake(t: ExecutionContext, file: unknown, options: { rootKeys?: RootKeySource; known?: string[]; prepare?: (w: World) => void } = {}): Promise<{ path: string; w: World; reason?: string }> {
+async function intake(t: ExecutionContext, file: unknown, options: { rootKeys?: RootKeySource; known?: string[]; prepare?: (w: World) => unknown } = {}): Promise<{ path: string; w: World; reason?: string }> {
   const w = world(t, options.known ? { known: options.known } : {});
-  options.prepare?.(w);
+  await options.prepare?.(w);
   const path = join(w.dir, 'update.json');
   writeFileSync(path, typeof file === 'string' ? file : JSON.stringify(file));
   const past = new Date(Date.now() - 10_000);
   utimesSync(path, past, past);
   const deps: AdmissionDeps = { ...w.deps, ...(options.rootKeys ? { rootKeys: options.rootKeys } : {}) };
-  const running = new CampaignIntake(w.dir, (request) => admitCampaign(request, deps), w.engine, pino({ level: 'silent' }), 10);
+  const running = new CampaignIntake(w.dir, (request) => admitCampaign(request, deps), w.engine, w.store, pino({ level: 'silent' }), 10);
   running.start();
   // Ends when the file is handled; the test's own timeout bounds a hang.
   while (!existsSync(`${path}.accepted`) && !existsSync(`${path}.rejected`)) await new Promise((r) => setTimeout(r, 10));
@@ -111,4 +111,30 @@ test('a network server that cannot be asked leaves the file for the next scan; i
   t.false(existsSync(`${path}.error.txt`));
   t.true(calls > 2, 'asked again on a later scan');
   t.deepEqual((await w.store.list()).map((c) => c.id), ['fw-1-1-0']);
+});
+
+// Issue #14: killed after the campaign was stored but before its file was renamed, the service
+// finds the file again on restart. The campaign is running: the file must become .accepted.
+test('a file whose campaign is already stored with the same spec becomes .accepted (a kill before the rename)', async (t) => {
+  const { path, w, reason } = await intake(t, { spec: spec(), package: 'update.fpkg' }, {
+    prepare: async (w) => {
+      w.put('update.fpkg', build());
+      await w.submit({ spec: spec(), packagePath: 'update.fpkg' });
+    },
+  });
+  t.is(reason, undefined);
+  t.true(existsSync(`${path}.accepted`), readdirSync(w.dir).join(', '));
+  t.deepEqual((await w.store.list()).map((c) => c.id), ['fw-1-1-0']);
+});
+
+test('a file whose campaign id is stored with another spec is still rejected as a duplicate', async (t) => {
+  const { path, w, reason } = await intake(t, { spec: spec({ devices: [{ devEui: DEV_1, rootKey: '03'.repeat(16) }] }), package: 'update.fpkg' }, {
+    prepare: async (w) => {
+      w.put('update.fpkg', build());
+      await w.submit({ spec: spec(), packagePath: 'update.fpkg' });
+    },
+  });
+  t.true(existsSync(`${path}.rejected`));
+  t.regex(reason ?? '', /^campaign fw-1-1-0: expected a new campaign id or the very spec and package stored under it, got another spec\n$/);
+  t.is((await w.store.load('fw-1-1-0'))!.campaign.id, 'fw-1-1-0');
 });
