@@ -63,7 +63,7 @@ const appTimeReq: CommandCodec<AppTimeReq> = {
     return { command: 'AppTimeReq', deviceTime, tokenReq: field(param, 0, 4), ansRequired: flag(param, 4) };
   },
   encode: (w, c) => {
-    w.u32(c.deviceTime, 'DeviceTime').u8(bits(c.tokenReq, 0, 4, 'TS003 AppTimeReq TokenReq') | flagBit(c.ansRequired, 4), 'Param');
+    w.u32(c.deviceTime, 'DeviceTime').u8(bits(c.tokenReq, 0, 4, 'TS003 AppTimeReq TokenReq') | flagBit(c.ansRequired, 4, 'TS003 AppTimeReq AnsRequired'), 'Param');
   },
 };
 
@@ -99,7 +99,7 @@ const periodicityAns: CommandCodec<DeviceAppTimePeriodicityAns> = {
     return { command: 'DeviceAppTimePeriodicityAns', notSupported: flag(status, 0), time: r.u32() };
   },
   encode: (w, c) => {
-    w.u8(flagBit(c.notSupported, 0), 'Status').u32(c.time, 'Time');
+    w.u8(flagBit(c.notSupported, 0, 'TS003 DeviceAppTimePeriodicityAns NotSupported'), 'Status').u32(c.time, 'Time');
   },
 };
 

@@ -205,7 +205,7 @@ const statusReq: CommandCodec<FragSessionStatusReq> = {
     return { command: 'FragSessionStatusReq', participants: flag(param, 0), fragIndex: field(param, 1, 2) };
   },
   encode: (w, c) => {
-    w.u8(flagBit(c.participants, 0) | bits(c.fragIndex, 1, 2, 'TS004 FragSessionStatusReq FragIndex'), 'FragStatusReqParam');
+    w.u8(flagBit(c.participants, 0, 'TS004 FragSessionStatusReq Participants') | bits(c.fragIndex, 1, 2, 'TS004 FragSessionStatusReq FragIndex'), 'FragStatusReqParam');
   },
 };
 
@@ -229,7 +229,7 @@ const statusAnsV1: CommandCodec<FragSessionStatusAnsV1> = {
     refuseFields(c, ['memoryError', 'micError', 'sessionDoesNotExist'], 'TS004 v2 only');
     w.u16(indexAndCount(c.nbFragReceived, c.fragIndex, 0, 'NbFragReceived', c.command), 'Received&Index')
       .u8(c.missingFrag, 'MissingFrag')
-      .u8(flagBit(c.notEnoughMatrixMemory, 0), 'Status');
+      .u8(flagBit(c.notEnoughMatrixMemory, 0, 'TS004 FragSessionStatusAns NotEnoughMatrixMemory'), 'Status');
   },
 };
 
@@ -247,6 +247,7 @@ const statusAnsV2: CommandCodec<FragSessionStatusAnsV2> = {
   cid: 0x01,
   command: 'FragSessionStatusAns',
   decode: (r) => {
+    const statusAt = r.offset;
     const status = r.u8();
     const flags = {
       command: 'FragSessionStatusAns' as const,
@@ -255,7 +256,12 @@ const statusAnsV2: CommandCodec<FragSessionStatusAnsV2> = {
       sessionDoesNotExist: flag(status, 2),
     };
     if (flags.sessionDoesNotExist && r.remaining !== 3) return flags;
-    return { ...flags, ...readReceived(r) };
+    const received = readReceived(r);
+    // The same rule as the encoder: §3.2 "If MissingFrag is different from 0, the MICError bit SHALL be 0."
+    if (flags.micError && received.missingFrag !== 0) {
+      r.invalid('MICError', '0 while MissingFrag is not 0 (TS004-2.0.0 §3.2)', 1, statusAt);
+    }
+    return { ...flags, ...received };
   },
   encode: (w, c) => {
     refuseFields(c, ['notEnoughMatrixMemory'], 'TS004 v1 only');
@@ -268,7 +274,7 @@ const statusAnsV2: CommandCodec<FragSessionStatusAnsV2> = {
       // §3.2: "If MissingFrag is different from 0, the MICError bit SHALL be 0."
       throw new ValueError(`TS004 ${name} MICError`, 'false while MissingFrag is not 0 (TS004-2.0.0 §3.2)', true);
     }
-    w.u8(flagBit(c.memoryError, 0) | flagBit(c.micError, 1) | flagBit(c.sessionDoesNotExist, 2), 'Status');
+    w.u8(flagBit(c.memoryError, 0, `TS004 ${name} MemoryError`) | flagBit(c.micError, 1, `TS004 ${name} MICError`) | flagBit(c.sessionDoesNotExist, 2, `TS004 ${name} SessionDoesNotExist`), 'Status');
     if (c.sessionDoesNotExist && present === 0) return;
     w.u16(indexAndCount(c.nbFragReceived as number, c.fragIndex as number, 0, 'NbFragReceived', name), 'Received&Index');
     w.u8(c.missingFrag as number, 'MissingFrag');
@@ -324,7 +330,7 @@ function encodeSetupCommon(w: ByteWriter, c: FragSessionSetupReqV1, ackReception
   w.u8(
     bits(c.blockAckDelay, 0, 3, `${name} BlockAckDelay`) |
       bits(c.fragmentationMatrix, 3, 3, `${name} FragmentationMatrix`) |
-      flagBit(ackReception, 6),
+      flagBit(ackReception, 6, `${name} AckReception`),
     'Control',
   );
   w.u8(checkRange(c.padding, 0, c.fragSize - 1, `${name} Padding`), 'Padding');
@@ -377,10 +383,10 @@ function decodeSetupAnsCommon(status: number): FragSessionSetupAnsV1 {
 
 function setupAnsCommonBits(c: FragSessionSetupAnsV1): number {
   return (
-    flagBit(c.fragAlgoUnsupported, 0) |
-    flagBit(c.notEnoughMemory, 1) |
-    flagBit(c.fragIndexUnsupported, 2) |
-    flagBit(c.wrongDescriptor, 3) |
+    flagBit(c.fragAlgoUnsupported, 0, 'TS004 FragSessionSetupAns FragAlgoUnsupported') |
+    flagBit(c.notEnoughMemory, 1, 'TS004 FragSessionSetupAns NotEnoughMemory') |
+    flagBit(c.fragIndexUnsupported, 2, 'TS004 FragSessionSetupAns FragIndexUnsupported') |
+    flagBit(c.wrongDescriptor, 3, 'TS004 FragSessionSetupAns WrongDescriptor') |
     bits(c.fragIndex, 6, 2, 'TS004 FragSessionSetupAns FragIndex')
   );
 }
@@ -407,7 +413,7 @@ const setupAnsV2: CommandCodec<FragSessionSetupAnsV2> = {
     return { ...decodeSetupAnsCommon(status), sessionCntReplay: flag(status, 4) };
   },
   encode: (w, c) => {
-    w.u8(setupAnsCommonBits(c) | flagBit(c.sessionCntReplay, 4), 'StatusBitMask');
+    w.u8(setupAnsCommonBits(c) | flagBit(c.sessionCntReplay, 4, 'TS004 FragSessionSetupAns SessionCntReplay'), 'StatusBitMask');
   },
 };
 
@@ -433,7 +439,7 @@ const deleteAns: CommandCodec<FragSessionDeleteAns> = {
     return { command: 'FragSessionDeleteAns', fragIndex: field(status, 0, 2), sessionDoesNotExist: flag(status, 2) };
   },
   encode: (w, c) => {
-    w.u8(bits(c.fragIndex, 0, 2, 'TS004 FragSessionDeleteAns FragIndex') | flagBit(c.sessionDoesNotExist, 2), 'Status');
+    w.u8(bits(c.fragIndex, 0, 2, 'TS004 FragSessionDeleteAns FragIndex') | flagBit(c.sessionDoesNotExist, 2, 'TS004 FragSessionDeleteAns SessionDoesNotExist'), 'Status');
   },
 };
 
@@ -450,7 +456,7 @@ const blockReceivedReq: CommandCodec<FragDataBlockReceivedReq> = {
     return { command: 'FragDataBlockReceivedReq', fragIndex: field(status, 0, 2), micError: flag(status, 2) };
   },
   encode: (w, c) => {
-    w.u8(bits(c.fragIndex, 0, 2, 'TS004 FragDataBlockReceivedReq FragIndex') | flagBit(c.micError, 2), 'Status');
+    w.u8(bits(c.fragIndex, 0, 2, 'TS004 FragDataBlockReceivedReq FragIndex') | flagBit(c.micError, 2, 'TS004 FragDataBlockReceivedReq MICError'), 'Status');
   },
 };
 

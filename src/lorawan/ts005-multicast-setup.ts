@@ -119,10 +119,11 @@ export interface McClassBSessionReq {
 
 /**
  * Answer to a class C or class B session request (§4.5, §4.6; same layout for both).
- * `timeToStart` is present exactly when the status byte's bits 7:2 are all 0. A decoded answer
- * with no error flag and no `timeToStart` means the device set a status bit this version does not
- * name (v2 bits 7:6, "reserved for future errors"; v1 bits 7:5): treat it as a failed request.
- * The encoder refuses that shape, since it has no bytes of its own.
+ * `timeToStart` is present exactly when the status byte's bits 7:2 are all 0. Status bits this
+ * version does not name (v2 bits 7:6, "reserved for future errors"; v1 bits 7:5, RFU but set by
+ * LoRa Basics Modem's v1 package for a start in the past) are kept in `unnamedErrorBits`, so that
+ * encode writes back every answer decode reads (one rule both ways, issue #14): such an answer is
+ * a failed request with no TimeToStart.
  */
 export interface McSessionAns<Name extends 'McClassCSessionAns' | 'McClassBSessionAns'> {
   readonly command: Name;
@@ -136,6 +137,11 @@ export interface McSessionAns<Name extends 'McClassCSessionAns' | 'McClassBSessi
   readonly mcGroupUndefined: boolean;
   /** Bit 5, v2 only: SessionTime was already in the past on the device clock. Absent in v1. */
   readonly startMissed?: boolean;
+  /**
+   * The status bits above the named flags (v1 bits 7:5, v2 bits 7:6) shifted down to bit 0;
+   * present only when not 0. Any of them set is an error the spec does not (yet) name.
+   */
+  readonly unnamedErrorBits?: number;
   /** u24 seconds from the answer's uplink to the session start; 0xFFFFFF means "too far / clock out of sync". */
   readonly timeToStart?: number;
 }
@@ -287,7 +293,7 @@ const mcGroupSetupAns: CommandCodec<McGroupSetupAns> = {
     return { command: 'McGroupSetupAns', mcGroupId: field(header, 0, 2), idError: flag(header, 2) };
   },
   encode: (w, c) => {
-    w.u8(groupIdByte(c.mcGroupId, 'McGroupSetupAns') | flagBit(c.idError, 2), 'McGroupIDHeader');
+    w.u8(groupIdByte(c.mcGroupId, 'McGroupSetupAns') | flagBit(c.idError, 2, name('McGroupSetupAns', 'IDError')), 'McGroupIDHeader');
   },
 };
 
@@ -310,7 +316,7 @@ const mcGroupDeleteAns: CommandCodec<McGroupDeleteAns> = {
     return { command: 'McGroupDeleteAns', mcGroupId: field(header, 0, 2), mcGroupUndefined: flag(header, 2) };
   },
   encode: (w, c) => {
-    w.u8(groupIdByte(c.mcGroupId, 'McGroupDeleteAns') | flagBit(c.mcGroupUndefined, 2), 'McGroupIDHeader');
+    w.u8(groupIdByte(c.mcGroupId, 'McGroupDeleteAns') | flagBit(c.mcGroupUndefined, 2, name('McGroupDeleteAns', 'McGroupUndefined')), 'McGroupIDHeader');
   },
 };
 
@@ -346,7 +352,10 @@ const mcClassBSessionReq: CommandCodec<McClassBSessionReq> = {
   // its Periodicity mask 0x17 is also not the 3-bit field. We follow the table.
   decode: (r) => {
     const mcGroupId = field(r.u8(), 0, 2);
+    const sessionTimeAt = r.offset;
     const sessionTime = r.u32();
+    // The same rule as the encoder (§4.6: the session starts on a beacon period boundary).
+    if (sessionTime % BEACON_PERIOD_S !== 0) r.invalid('SessionTime', `a multiple of ${BEACON_PERIOD_S} s (a beacon period)`, sessionTime, sessionTimeAt);
     const timeOutPeriodicity = r.u8();
     return {
       command: 'McClassBSessionReq',
@@ -387,6 +396,8 @@ function sessionAns<Name extends 'McClassCSessionAns' | 'McClassBSessionAns'>(
   command: Name,
   version: PackageVersion,
 ): CommandCodec<McSessionAns<Name>> {
+  // The first status bit no flag of this version names: v1 names bits 4:2, v2 adds bit 5.
+  const unnamedShift = version >= 2 ? 6 : 5;
   return {
     cid,
     command,
@@ -400,6 +411,8 @@ function sessionAns<Name extends 'McClassCSessionAns' | 'McClassBSessionAns'>(
         mcGroupUndefined: flag(status, 4),
       };
       const versioned = version >= 2 ? { ...base, startMissed: flag(status, 5) } : base;
+      const unnamed = field(status, unnamedShift, 8 - unnamedShift);
+      if (unnamed !== 0) return { ...versioned, unnamedErrorBits: unnamed };
       if ((status & STATUS_ERROR_BITS) !== 0) return versioned;
       return { ...versioned, timeToStart: r.u24() };
     },
@@ -409,10 +422,11 @@ function sessionAns<Name extends 'McClassCSessionAns' | 'McClassBSessionAns'>(
       }
       const status =
         groupIdByte(c.mcGroupId, command) |
-        flagBit(c.drError, 2) |
-        flagBit(c.freqError, 3) |
-        flagBit(c.mcGroupUndefined, 4) |
-        (version >= 2 ? flagBit(c.startMissed, 5) : 0);
+        flagBit(c.drError, 2, name(command, 'DRError')) |
+        flagBit(c.freqError, 3, name(command, 'FreqError')) |
+        flagBit(c.mcGroupUndefined, 4, name(command, 'McGroupUndefined')) |
+        (version >= 2 ? flagBit(c.startMissed, 5, name(command, 'StartMissed')) : 0) |
+        (c.unnamedErrorBits === undefined ? 0 : bits(c.unnamedErrorBits, unnamedShift, 8 - unnamedShift, name(command, 'unnamedErrorBits')));
       const hasError = (status & STATUS_ERROR_BITS) !== 0;
       if (hasError && c.timeToStart !== undefined) {
         throw new ValueError(name(command, 'TimeToStart'), 'absent when an error bit is set (the device sends it only when there is no error)', c.timeToStart);

@@ -169,7 +169,7 @@ const devDeleteImageAns: CommandCodec<DevDeleteImageAns> = {
     return { command: 'DevDeleteImageAns', errorNoValidImage: flag(status, 0), errorInvalidVersion: flag(status, 1) };
   },
   encode: (w, c) => {
-    w.u8(flagBit(c.errorNoValidImage, 0) | flagBit(c.errorInvalidVersion, 1), 'Status');
+    w.u8(flagBit(c.errorNoValidImage, 0, 'TS006 DevDeleteImageAns ErrorNoValidImage') | flagBit(c.errorInvalidVersion, 1, 'TS006 DevDeleteImageAns ErrorInvalidVersion'), 'Status');
   },
 };
 

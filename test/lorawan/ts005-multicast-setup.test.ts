@@ -25,7 +25,7 @@ const KEY = hexToBytes('01020304050607080102030405060708');
 function sessionAns<N extends 'McClassCSessionAns' | 'McClassBSessionAns'>(
   version: PackageVersion,
   command: N,
-  fields: { mcGroupId: number; drError?: boolean; freqError?: boolean; mcGroupUndefined?: boolean; startMissed?: boolean; timeToStart?: number },
+  fields: { mcGroupId: number; drError?: boolean; freqError?: boolean; mcGroupUndefined?: boolean; startMissed?: boolean; unnamedErrorBits?: number; timeToStart?: number },
 ): N extends 'McClassCSessionAns' ? McClassCSessionAns : McClassBSessionAns {
   const base = {
     command,
@@ -34,6 +34,7 @@ function sessionAns<N extends 'McClassCSessionAns' | 'McClassBSessionAns'>(
     freqError: fields.freqError ?? false,
     mcGroupUndefined: fields.mcGroupUndefined ?? false,
     ...(version === 2 ? { startMissed: fields.startMissed ?? false } : {}),
+    ...(fields.unnamedErrorBits ? { unnamedErrorBits: fields.unnamedErrorBits } : {}),
     ...(fields.timeToStart !== undefined ? { timeToStart: fields.timeToStart } : {}),
   };
   return base as never;
@@ -190,12 +191,15 @@ test('TS005 is registered on fPort 200 with package identifier 2', (t) => {
 });
 
 // brocaar/lorawan's class B request (multicastsetup_test.go) uses SessionTime 134480385, not a
-// multiple of 128: the spec (§4.6) forbids it, so we decode it (a peer may send it) but refuse to
-// encode it.
-test('brocaar class B vector: decodes, but its SessionTime is refused on encode (not a multiple of 128)', (t) => {
+// multiple of 128: the spec (§4.6) forbids it, so decode refuses it as encode does (one rule both
+// ways, issue #14).
+test('brocaar class B vector: its SessionTime (not a multiple of 128) is refused on decode and on encode', (t) => {
   const expected = { command: 'McClassBSessionReq', mcGroupId: 3, sessionTime: 134_480_385, timeOut: 8, periodicity: 4, dlFrequencyHz: 868_100_000, dr: 5 } as const;
   for (const version of [1, 2] as const) {
-    t.deepEqual(decodeCommands(TS005, version, 'downlink', hexToBytes('0503010204084828768405')), [expected]);
+    t.throws(() => decodeCommands(TS005, version, 'downlink', hexToBytes('0503010204084828768405')), {
+      instanceOf: DecodeError,
+      message: /SessionTime at offset 2: expected a multiple of 128 s \(a beacon period\), got 134480385/,
+    });
     t.throws(() => encodeCommands(TS005, version, 'downlink', [expected]), { instanceOf: ValueError, message: /SessionTime: expected a multiple of 128/ });
   }
 });
@@ -245,13 +249,13 @@ test('StartMissed (bit 5) is decoded in v2 only; v1 has no such field', (t) => {
 test('TimeToStart is read only when status bits 7:2 are all 0, in both versions', (t) => {
   // v2 §4.5: bits 7:6 are "reserved for future errors", to be treated as errors: no TimeToStart follows.
   t.deepEqual(decodeCommands(TS005, 2, 'uplink', hexToBytes('0441' + '0503000400')), [
-    sessionAns(2, 'McClassCSessionAns', { mcGroupId: 1 }),
+    sessionAns(2, 'McClassCSessionAns', { mcGroupId: 1, unnamedErrorBits: 1 }),
     sessionAns(2, 'McClassBSessionAns', { mcGroupId: 3, timeToStart: 1024 }),
   ]);
   // v1 from LoRa Basics Modem sets bit 5 (RFU in v1) for a past start and sends no TimeToStart; the
   // next command must still parse.
   t.deepEqual(decodeCommands(TS005, 1, 'uplink', hexToBytes('0422' + '0307')), [
-    sessionAns(1, 'McClassCSessionAns', { mcGroupId: 2 }),
+    sessionAns(1, 'McClassCSessionAns', { mcGroupId: 2, unnamedErrorBits: 1 }),
     { command: 'McGroupDeleteAns', mcGroupId: 3, mcGroupUndefined: true },
   ]);
   // chirpstack v2 tests only bits 4:2 (0x1c) for TimeToStart presence: with StartMissed alone it
@@ -343,7 +347,7 @@ outOfRangeTests(TS005, [
   { version: 1, direction: 'uplink', command: { ...cAns, mcGroupId: 4 } as never, field: /McClassCSessionAns McGroupID/ },
   { version: 1, direction: 'uplink', command: { ...cAns, timeToStart: 0x1000000 } as never, field: /TimeToStart/ },
   { version: 1, direction: 'uplink', command: { ...cAns, timeToStart: undefined } as never, field: /TimeToStart: expected an integer in 0\.\.16777215 when no error/ },
-  { version: 2, direction: 'uplink', command: { ...cAns, drError: true } as never, field: /TimeToStart: expected absent when an error bit is set/ },
+  { version: 2, direction: 'uplink', command: { ...cAns, startMissed: false, drError: true } as never, field: /TimeToStart: expected absent when an error bit is set/ },
   { version: 2, direction: 'uplink', command: { ...bAns, startMissed: true } as never, field: /McClassBSessionAns TimeToStart: expected absent/ },
   { version: 1, direction: 'uplink', command: { ...bAns, timeToStart: undefined, startMissed: true } as never, field: /McClassBSessionAns StartMissed/ },
   { version: 1, direction: 'uplink', command: { command: 'PackageVersionAns', packageIdentifier: 256, packageVersion: 1 } as never, field: /PackageIdentifier/ },
@@ -365,9 +369,18 @@ const statusAnsArb = fc
 
 function sessionAnsArb(version: PackageVersion, command: 'McClassCSessionAns' | 'McClassBSessionAns') {
   return fc
-    .record({ mcGroupId: groupId, drError: bool, freqError: bool, mcGroupUndefined: bool, startMissed: bool, timeToStart: fc.integer({ min: 0, max: 0xffffff }) })
+    .record({
+      mcGroupId: groupId,
+      drError: bool,
+      freqError: bool,
+      mcGroupUndefined: bool,
+      startMissed: bool,
+      // The bits this version does not name: v1 bits 7:5, v2 bits 7:6.
+      unnamedErrorBits: fc.integer({ min: 0, max: version === 2 ? 3 : 7 }),
+      timeToStart: fc.integer({ min: 0, max: 0xffffff }),
+    })
     .map((f) => {
-      const error = f.drError || f.freqError || f.mcGroupUndefined || (version === 2 && f.startMissed);
+      const error = f.drError || f.freqError || f.mcGroupUndefined || (version === 2 && f.startMissed) || f.unnamedErrorBits !== 0;
       return sessionAns(version, command, { ...f, ...(error ? { timeToStart: undefined } : {}) });
     });
 }
