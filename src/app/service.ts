@@ -15,6 +15,7 @@ import type { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
 import { wireChirpstack } from './chirpstack-wiring.js';
 import { logMqtt } from './network-server-wiring.js';
 import { wireTts } from './tts-wiring.js';
+import { checkStartup } from './startup-checks.js';
 
 export interface ServiceOptions {
   logger: Logger;
@@ -86,6 +87,8 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     async start() {
       if (started) throw new CallerError('SERVICE_ALREADY_STARTED', 'service.start: expected a service not yet started, got a started one');
       started = true;
+      // What the config names must be there before anything starts (one line each, exit 1).
+      await checkStartup(config);
       await network.start();
       networkStarted = true;
       const resumed = await theEngine.resumeAll();
