@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { ValueError } from '../core/errors.js';
+import { CallerError, ValueError } from '../core/errors.js';
 import type { SignatureAlgorithm } from './types.js';
 
 // Signing keys as node:crypto KeyObjects tagged with the manifest algorithm they serve.
@@ -38,8 +38,16 @@ export function parsePrivateKeyPem(pem: string, field = 'private key'): SigningK
   return { algorithm: algorithmOfKey(privateKey, field), privateKey };
 }
 
-/** A public key from PEM (SPKI `BEGIN PUBLIC KEY`); a private key PEM yields its public half. */
+/**
+ * A public key from PEM (SPKI `BEGIN PUBLIC KEY`). A private key is refused, though node:crypto
+ * would derive its public half: where a public key is expected (`package verify --pub`, vendor
+ * keys in the config) a private key means the signing secret has been copied where it does not
+ * belong, and accepting it would hide that (issue #14).
+ */
 export function parsePublicKeyPem(pem: string, field = 'public key'): VerifyingKey {
+  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) {
+    throw new CallerError('PRIVATE_KEY_GIVEN', `${field}: expected a public key (BEGIN PUBLIC KEY), got a private key (it stays with the signer)`);
+  }
   let publicKey: KeyObject;
   try {
     publicKey = createPublicKey({ key: pem, format: 'pem' });

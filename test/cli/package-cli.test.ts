@@ -100,3 +100,27 @@ test('wrong precursor and truncated packages are refused with one line', async (
   t.regex(truncated.stderr, /^fuota: package manifest at offset 16: expected 232 more bytes, got 84\n$/);
   t.false(existsSync(path('p.out')));
 });
+
+// Issue #14: each refusal is one line naming the option, and nothing is written to --out.
+test('package build and verify refuse an empty image, an empty delta, a private key for --pub and a too-large --current-sequence', async (t) => {
+  writeFileSync(path('empty.bin'), new Uint8Array(0));
+  const built = buildPackage({ newImage, signingKey: ES256_KEY, vendorId: vendorIdOf('example.com'), classId: classIdOf('awesome-2000'), firmwareVersion: 2, format: 'compact' });
+  writeFileSync(path('full.pkg'), built.bytes);
+  const build = (extra: string[]) => ['package', 'build', '--key', path('es256.pem'), ...ids, '--version', '2', '--out', path('refused.pkg'), ...extra];
+  const [empty, same, privatePub, sequence] = await Promise.all([
+    runCli(build(['--new', path('empty.bin')])),
+    runCli(build(['--old', path('new.bin'), '--new', path('new.bin')])),
+    runCli(['package', 'verify', path('full.pkg'), '--pub', path('es256.pem'), '--out', path('refused.out')]),
+    runCli(['package', 'verify', path('full.pkg'), '--pub', path('es256.pub.pem'), '--current-sequence', '99999999999', '--out', path('refused.out')]),
+  ]);
+  t.is(empty.code, 1);
+  t.regex(empty.stderr, /^fuota: --new .*empty\.bin: expected a firmware image, got an empty file \(0 bytes\)\n$/);
+  t.is(same.code, 1);
+  t.regex(same.stderr, /^fuota: --old and --new: expected two different images, got the same bytes \(nothing to update\)\n$/);
+  t.is(privatePub.code, 1);
+  t.regex(privatePub.stderr, /^fuota: --pub .*es256\.pem: expected a public key \(BEGIN PUBLIC KEY\), got a private key \(it stays with the signer\)\n$/);
+  t.is(sequence.code, 1);
+  t.regex(sequence.stderr, /^fuota: --current-sequence: expected an integer in 0\.\.4294967295, got "99999999999"\n$/);
+  t.false(existsSync(path('refused.pkg')));
+  t.false(existsSync(path('refused.out')));
+});

@@ -48,9 +48,24 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 
   }
 }
 
-function parseSequence(text: string): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) > 0xffffffff) throw new ValueError('--sequence', 'an integer in 0..4294967295', text, 'INVALID_NUMBER');
+/** A u32 sequence number; `option` names the flag it came from (`--sequence`, `--current-sequence`). */
+function parseSequence(text: string, option: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) > 0xffffffff) throw new ValueError(option, 'an integer in 0..4294967295', text, 'INVALID_NUMBER');
   return Number(text);
+}
+
+/**
+ * Refuses inputs that would sign a package with nothing in it: an empty new image (a device would
+ * erase itself into a 0-byte firmware), or an old image equal to the new one (an empty delta: the
+ * devices already run it, so the campaign would only spend airtime).
+ */
+function checkImages(newPath: string, newImage: Uint8Array, oldImage: Uint8Array | undefined): void {
+  if (newImage.length === 0) {
+    throw new CallerError('EMPTY_IMAGE', `--new ${newPath}: expected a firmware image, got an empty file (0 bytes)`);
+  }
+  if (oldImage !== undefined && Buffer.from(oldImage).equals(Buffer.from(newImage))) {
+    throw new CallerError('NOTHING_TO_UPDATE', '--old and --new: expected two different images, got the same bytes (nothing to update)');
+  }
 }
 
 interface BuildFlags {
@@ -94,6 +109,7 @@ function buildCommand(group: Command): void {
     .action((flags: BuildFlags) => {
       const newImage = readInputFile(flags.new, '--new');
       const oldImage = flags.old === undefined ? undefined : readInputFile(flags.old, '--old');
+      checkImages(flags.new, newImage, oldImage);
       const signingKey = parsePrivateKeyPem(Buffer.from(readInputFile(flags.key, '--key')).toString('utf8'), `--key ${flags.key}`);
       const firmwareVersion = parseFirmwareVersion(flags.version);
       const encryptFor = flags.encryptFor === undefined ? undefined : parseDevicesCsv(Buffer.from(readInputFile(flags.encryptFor, '--encrypt-for')).toString('utf8'));
@@ -104,7 +120,7 @@ function buildCommand(group: Command): void {
         vendorId: vendorIdOf(flags.vendor),
         classId: classIdOf(flags.class),
         firmwareVersion,
-        ...(flags.sequence === undefined ? {} : { sequenceNumber: parseSequence(flags.sequence) }),
+        ...(flags.sequence === undefined ? {} : { sequenceNumber: parseSequence(flags.sequence, '--sequence') }),
         format: flags.format,
         ...(encryptFor ? { encryptFor, randomBytes: (n: number) => new Uint8Array(nodeRandomBytes(n)) } : {}),
       });
@@ -152,7 +168,7 @@ function verifyCommand(group: Command): void {
       if (flags.old !== undefined) options.oldImage = readInputFile(flags.old, '--old');
       if (flags.vendor !== undefined) options.expectedVendorId = vendorIdOf(flags.vendor);
       if (flags.class !== undefined) options.expectedClassId = classIdOf(flags.class);
-      if (flags.currentSequence !== undefined) options.currentSequenceNumber = parseSequence(flags.currentSequence);
+      if (flags.currentSequence !== undefined) options.currentSequenceNumber = parseSequence(flags.currentSequence, '--current-sequence');
       if ((flags.deviceKey === undefined) !== (flags.devEui === undefined)) {
         throw new CallerError('DEVICE_KEY_REQUIRED', '--device-key and --dev-eui go together');
       }
