@@ -1,4 +1,4 @@
-import type { SendPlan } from './send-planner.js';
+import { STATUS_ROUND_US, type SendPlan } from './send-planner.js';
 import { sessionSecondsFor } from './session-timeout.js';
 import { formatMHz, formatMHzRange } from './sub-bands.js';
 
@@ -17,6 +17,11 @@ export function formatDurationUs(us: number): string {
   return parts.join(' ');
 }
 
+/** `1 extra fragment`, `2 extra fragments`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function percent(fraction: number): string {
   return `${Number((fraction * 100).toFixed(4))} %`;
 }
@@ -27,6 +32,7 @@ function ms(us: number): string {
 
 const BINDING_TEXT: Record<SendPlan['bindingConstraint'], string> = {
   'duty-cycle': 'duty cycle',
+  'budget-share': 'budget share (no duty-cycle limit here: FUOTA keeps to its share of airtime)',
   'ping-slots': 'ping slots',
   'server-spacing': "the network server's own spacing of multicast frames",
   airtime: 'airtime (fragments go back to back)',
@@ -40,9 +46,9 @@ export function formatPlanSummary(plan: SendPlan): string {
       : plan.fragmentSizeLimitedBy === 'dwell-time'
         ? `auto, reduced to fit the ${plan.dwellTimeLimitMs} ms dwell time`
         : `auto: max FRMPayload ${plan.maxFrmPayloadBytes} − 3-byte DataFragment header`;
-  lines.push(['block', `${plan.blockBytes} bytes in ${plan.uncodedFragments} fragments (${plan.paddingBytes} bytes of padding)`]);
+  lines.push(['block', `${plan.blockBytes} bytes in ${count(plan.uncodedFragments, 'fragment')} (${count(plan.paddingBytes, 'byte')} of padding)`]);
   lines.push(['fragment size', `${plan.fragmentSizeBytes} bytes (${sizeWhy})`]);
-  lines.push(['redundancy', `${plan.redundantFragments} extra fragments → ${plan.totalFragments} downlinks per gateway`]);
+  lines.push(['redundancy', `${count(plan.redundantFragments, 'extra fragment')} → ${count(plan.totalFragments, 'downlink')} per gateway`]);
   lines.push(['downlink', `FRMPayload ${plan.frmPayloadBytes} B, PHYPayload ${plan.phyPayloadBytes} B, time on air ${ms(plan.airtimePerFragmentUs)}`]);
   const source = plan.frequencySource === 'requested' ? 'requested' : plan.frequencySource === 'rx2-default' ? 'RX2 default' : 'ping-slot default';
   const band = plan.subBand;
@@ -64,14 +70,14 @@ export function formatPlanSummary(plan: SendPlan): string {
   const waited =
     plan.bindingConstraint === 'airtime'
       ? ''
-      : ` (waits: duty cycle ${formatDurationUs(plan.waitsUs.dutyCycle)}${plan.deviceClass === 'B' ? `, ping slots ${formatDurationUs(plan.waitsUs.pingSlots)}` : ''}${plan.waitsUs.serverSpacing > 0 ? `, server spacing ${formatDurationUs(plan.waitsUs.serverSpacing)}` : ''})`;
+      : ` (waits: ${plan.subBand.dutyCycle >= 1 ? 'budget share' : 'duty cycle'} ${formatDurationUs(plan.waitsUs.dutyCycle)}${plan.deviceClass === 'B' ? `, ping slots ${formatDurationUs(plan.waitsUs.pingSlots)}` : ''}${plan.waitsUs.serverSpacing > 0 ? `, server spacing ${formatDurationUs(plan.waitsUs.serverSpacing)}` : ''})`;
   lines.push(['binding', `${BINDING_TEXT[plan.bindingConstraint]}${waited}`]);
   const st = plan.sessionTimeout;
   const field = plan.deviceClass === 'C' ? 'SessionTimeOut' : 'TimeOut';
   const formula = plan.deviceClass === 'C' ? `2^${st.field} s` : `128·2^${st.field} s`;
   lines.push([
     'session',
-    `class ${plan.deviceClass} ${field} ${st.field} → ${formula} = ${formatDurationUs(sessionSecondsFor(plan.deviceClass, st.field) * 1e6)}${st.covers ? ' covers it' : ' does NOT cover it'}`,
+    `class ${plan.deviceClass} ${field} ${st.field} → ${formula} = ${formatDurationUs(sessionSecondsFor(plan.deviceClass, st.field) * 1e6)}${st.covers ? ' covers' : ' does NOT cover'} the sends and one status round (${STATUS_ROUND_US / 1e6} s)`,
   ]);
   for (const warning of plan.warnings) lines.push(['warning', warning]);
   const width = Math.max(...lines.map(([key]) => key.length)) + 2;

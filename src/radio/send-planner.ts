@@ -26,8 +26,19 @@ import { fskTimeOnAirUs, loraTimeOnAirUs, phyPayloadBytesFor } from './time-on-a
 //   transmit chain per gateway); for class B, the first ping slot at or after it that the
 //   ledger also accepts.
 
+/**
+ * One FragSessionStatus round at the shortest BlockAckDelay (0): devices answer after a random
+ * delay of up to 2^(BlockAckDelay+4) s = 16 s (TS004 §3.2, FragSessionStatusReq).
+ */
+export const STATUS_ROUND_US = 2 ** 4 * 1_000_000;
+
 export type RedundancySpec = number | { percent: number };
-export type BindingConstraint = 'duty-cycle' | 'ping-slots' | 'server-spacing' | 'airtime';
+/**
+ * What holds the sends back. 'budget-share' is the pacing wait in a sub-band with no duty-cycle
+ * limit (US915, AU915, CN470...): FUOTA still keeps to its share of the gateway's airtime, but
+ * calling that "duty cycle" would name a limit the region does not have.
+ */
+export type BindingConstraint = 'duty-cycle' | 'budget-share' | 'ping-slots' | 'server-spacing' | 'airtime';
 export type FragmentSizeLimit = 'requested' | 'max-payload' | 'dwell-time';
 
 export interface PlanRequest {
@@ -290,9 +301,12 @@ export function planFragmentSends(request: PlanRequest): SendPlan {
     serverSpacing: Math.max(...gateways.map((g) => g.waitsUs.serverSpacing)),
   };
   const largestWait = Math.max(waitsUs.dutyCycle, waitsUs.pingSlots, waitsUs.serverSpacing);
+  const pacingConstraint: BindingConstraint = subBand.dutyCycle >= 1 ? 'budget-share' : 'duty-cycle';
   const bindingConstraint: BindingConstraint =
-    largestWait === 0 ? 'airtime' : largestWait === waitsUs.dutyCycle ? 'duty-cycle' : largestWait === waitsUs.pingSlots ? 'ping-slots' : 'server-spacing';
-  const sessionTimeout = sessionTimeoutFor(deviceClass, durationUs);
+    largestWait === 0 ? 'airtime' : largestWait === waitsUs.dutyCycle ? pacingConstraint : largestWait === waitsUs.pingSlots ? 'ping-slots' : 'server-spacing';
+  // The session must outlast the sends and one FragSessionStatus round, or the fragments a device
+  // reports missing could not be resent in it (campaign/context.ts plans every status round).
+  const sessionTimeout = sessionTimeoutFor(deviceClass, durationUs + STATUS_ROUND_US);
   if (!sessionTimeout.covers) {
     warnings.push(`the campaign takes longer than the longest class ${deviceClass} session (${sessionTimeout.seconds} s): split it into several sessions`);
   }

@@ -26,3 +26,19 @@ test('fuota plan refuses a DR the region lacks with one line and exit 1', async 
   t.is(result.stdout, '');
   t.is(result.stderr, 'fuota: US915 data rate: expected a US915 downlink data rate (DR8, DR9, DR10, DR11, DR12, DR13); DR3 is uplink-only, got "DR3"\n');
 });
+
+// Issue #14: US915 has no duty cycle, so the binding constraint cannot be one; the proposed
+// session must outlast the sends and one FragSessionStatus round (answers come up to
+// 2^(BlockAckDelay+4) s = 16 s later at BlockAckDelay 0, TS004 §3.2), or the missing fragments
+// could not be resent in it; one extra fragment is singular.
+test('fuota plan US915 DR13: no duty-cycle binding, a session that holds a status round, singular counts', async (t) => {
+  const result = await runCli(['plan', '--region', 'US915', '--dr', '13', '--size', '200', '--redundancy', '1']);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /duty cycle none/);
+  t.notRegex(result.stdout, /binding +duty cycle/);
+  t.notRegex(result.stdout, /waits: duty cycle/);
+  t.regex(result.stdout, /binding +budget share \(no duty-cycle limit here: FUOTA keeps to its share of airtime\) \(waits: budget share 0\.197 s\)\n/);
+  t.regex(result.stdout, /redundancy +1 extra fragment → 2 downlinks per gateway\n/);
+  t.regex(result.stdout, /block +200 bytes in 1 fragment \(39 bytes of padding\)\n/);
+  t.regex(result.stdout, /session +class C SessionTimeOut 5 → 2\^5 s = 32 s covers the sends and one status round \(16 s\)\n/);
+});

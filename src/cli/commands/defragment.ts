@@ -4,7 +4,7 @@ import { ValueError } from '../../core/errors.js';
 import { hexToBytes } from '../../core/hex.js';
 import { createDecoder, codecSpec } from '../../fec/create-codec.js';
 import { decodeDataFragment } from '../../fec/data-fragment.js';
-import { NotEnoughFragmentsError, requireBlock } from '../../fec/not-enough-fragments.js';
+import { requireBlock } from '../../fec/not-enough-fragments.js';
 import { reedSolomonReady } from '../../fec/rs-engine.js';
 import { FEC_SCHEMES, parseFecScheme } from '../../fec/scheme.js';
 import { parseIntegerOption } from './fragment.js';
@@ -41,13 +41,8 @@ export function register(program: Command): void {
         }
         decoder.push(fragment.n, fragment.data);
       }
-      try {
-        process.stdout.write(requireBlock(decoder));
-      } catch (error) {
-        if (!(error instanceof NotEnoughFragmentsError)) throw error;
-        // The one line a script matches on, without the usual `fuota:` prefix.
-        process.stderr.write(`${error.message}\n`);
-        process.exitCode = 1;
-      }
+      // Too few fragments throws NotEnoughFragmentsError (a CallerError): main.ts prints it as
+      // every CLI error, one `fuota: not enough fragments: rank r of M` line, exit 1.
+      process.stdout.write(requireBlock(decoder));
     });
 }
