@@ -107,11 +107,12 @@ test('package build and verify refuse an empty image, an empty delta, a private 
   const built = buildPackage({ newImage, signingKey: ES256_KEY, vendorId: vendorIdOf('example.com'), classId: classIdOf('awesome-2000'), firmwareVersion: 2, format: 'compact' });
   writeFileSync(path('full.pkg'), built.bytes);
   const build = (extra: string[]) => ['package', 'build', '--key', path('es256.pem'), ...ids, '--version', '2', '--out', path('refused.pkg'), ...extra];
-  const [empty, same, privatePub, sequence] = await Promise.all([
+  const [empty, same, privatePub, sequence, version] = await Promise.all([
     runCli(build(['--new', path('empty.bin')])),
     runCli(build(['--old', path('new.bin'), '--new', path('new.bin')])),
     runCli(['package', 'verify', path('full.pkg'), '--pub', path('es256.pem'), '--out', path('refused.out')]),
     runCli(['package', 'verify', path('full.pkg'), '--pub', path('es256.pub.pem'), '--current-sequence', '99999999999', '--out', path('refused.out')]),
+    runCli(['package', 'build', '--key', path('es256.pem'), ...ids, '--version', '1e300', '--new', path('new.bin'), '--out', path('refused.pkg')]),
   ]);
   t.is(empty.code, 1);
   t.regex(empty.stderr, /^fuota: --new .*empty\.bin: expected a firmware image, got an empty file \(0 bytes\)\n$/);
@@ -121,6 +122,9 @@ test('package build and verify refuse an empty image, an empty delta, a private 
   t.regex(privatePub.stderr, /^fuota: --pub .*es256\.pem: expected a public key \(BEGIN PUBLIC KEY\), got a private key \(it stays with the signer\)\n$/);
   t.is(sequence.code, 1);
   t.regex(sequence.stderr, /^fuota: --current-sequence: expected an integer in 0\.\.4294967295, got "99999999999"\n$/);
+  // A packed firmware version is a u32: the limit named is 4294967295, not JavaScript's largest safe integer.
+  t.is(version.code, 1);
+  t.regex(version.stderr, /^fuota: firmware version: expected an integer in 0\.\.4294967295 or major\.minor\.patch, got "1e300"\n$/);
   t.false(existsSync(path('refused.pkg')));
   t.false(existsSync(path('refused.out')));
 });
