@@ -1,5 +1,6 @@
 import { ChirpstackPayloadError, showValue } from './payload-error.js';
 import { parseRfc3339Ms } from '../../core/rfc3339.js';
+import { jsonNestingDepth, MAX_EVENT_JSON_NESTING } from '../json-nesting.js';
 
 // Reads fields of ChirpStack's JSON payloads. ChirpStack serialises with pbjson (the proto3 JSON
 // mapping, https://protobuf.dev/programming-guides/json/): lowerCamelCase names (parsers also
@@ -147,6 +148,10 @@ export class JsonFields {
 export function parseJsonObject(payload: Uint8Array, context: string): JsonFields {
   let value: unknown;
   const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+  const depth = jsonNestingDepth(text);
+  if (depth > MAX_EVENT_JSON_NESTING) {
+    throw new ChirpstackPayloadError('CHIRPSTACK_JSON_INVALID', context, 'payload', `JSON nested at most ${MAX_EVENT_JSON_NESTING} levels`, `${depth} levels`);
+  }
   try {
     value = JSON.parse(text);
   } catch (error) {
