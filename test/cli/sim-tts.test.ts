@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { eventually, freePort, fuota, logLines, stopped, tail, type Child } from '../helpers/fuota-child.js';
+import { startSimulationRun } from '../helpers/sim-run.js';
 
 // `fuota sim tts` then `fuota serve` with networkServer.kind: tts and the same config, as a TTS
 // user would try the service: both as child processes, an embedded broker, the simulated TTS's
@@ -44,39 +45,19 @@ function writeConfig(dir: string, mqttPort: number, httpPort: number): string {
 
 test('fuota serve (kind tts) completes the campaign fuota sim tts wrote, over its simulated The Things Stack and fleet', async (t) => {
   t.timeout(540_000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuota-sim-tts-'));
-  const configFile = writeConfig(dir, await freePort(), await freePort());
-  const campaigns = path.join(dir, 'campaigns');
-  let sim: Child | undefined;
-  let serve: Child | undefined;
-  t.teardown(() => {
-    serve?.kill('SIGKILL');
-    sim?.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const staging = path.join(dir, 'staging');
-  sim = fuota(['sim', 'tts', '--config', configFile, '--embedded-broker', '--devices', String(DEVICES), '--uplink-interval-ms', '500', '--write-campaign', staging]);
-  const simChild = sim;
-  await eventually(() => simChild.stdout().includes('ready: '), 60_000, () => `the simulator ready; stdout:\n${simChild.stdout()}\nstderr:\n${simChild.stderr()}`, [simChild]);
-  const printed = simChild.stdout();
+  const run = await startSimulationRun(t, { server: 'tts', writeConfig, devices: DEVICES, uplinkIntervalMs: 500 });
+  const { dir, campaigns, campaignName, campaignFile, printed, sim: simChild } = run;
   t.regex(printed, /^TTS HTTP API: http:\/\/127\.0\.0\.1:\d+\/api\/v3 /m);
   t.regex(printed, /^TTS MQTT: application fuota-e2e@ttn, uplinks on v3\/fuota-e2e@ttn\/devices\/\+\/up/m);
   t.regex(printed, new RegExp(`^fleet: ${DEVICES} devices .* gateways sim-gateway-1$`, 'm'));
   t.false(printed.includes('note: campaigns.vendorKeys'), 'the config trusts the simulator\'s key');
 
-  const campaignName = fs.readdirSync(staging).find((name) => name.endsWith('.json'))!;
-  const campaignFile = JSON.parse(fs.readFileSync(path.join(staging, campaignName), 'utf8')) as { spec: { id: string; devices: Array<{ rootKey?: string }> }; package: string };
   const campaignId = campaignFile.spec.id;
   t.true(campaignFile.spec.devices.every((d) => /^[0-9a-f]{32}$/.test(d.rootKey ?? '')), 'TTS keeps no GenAppKey: the file gives the root keys');
 
   const startedAt = Date.now();
-  serve = fuota(['serve', '--config', configFile]);
-  const serveChild = serve;
-  await eventually(() => serveChild.stdout().includes('fuota service started'), 60_000, () => `the service started; stdout:\n${tail(serveChild.stdout())}\nstderr:\n${serveChild.stderr()}`, [simChild, serveChild]);
-  fs.copyFileSync(path.join(staging, campaignFile.package), path.join(campaigns, campaignFile.package));
-  fs.copyFileSync(path.join(staging, campaignName), path.join(campaigns, `${campaignName}.part`));
-  fs.renameSync(path.join(campaigns, `${campaignName}.part`), path.join(campaigns, campaignName));
+  const serveChild = await run.serve();
+  run.dropCampaign();
 
   const progress = () => logLines(serveChild.stdout()).filter((line) => line['msg'] === 'campaign progress' && line['campaignId'] === campaignId);
   const why = () => `serve stdout:\n${tail(serveChild.stdout())}\nserve stderr:\n${serveChild.stderr()}\nsim stderr:\n${simChild.stderr()}`;

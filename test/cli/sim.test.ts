@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { eventually, freePort, fuota, logLines, stopped, tail, type Child } from '../helpers/fuota-child.js';
+import { eventually, freePort, fuota, logLines, stopped, tail } from '../helpers/fuota-child.js';
+import { startSimulationRun } from '../helpers/sim-run.js';
 
 // `fuota sim chirpstack` then `fuota serve` with the same config, as a new user would try the
 // service: both as child processes, an embedded broker, free ports. The written campaign file is
@@ -44,23 +45,9 @@ function writeConfig(dir: string, mqttPort: number, grpcPort: number): string {
 
 test('fuota serve takes the campaign file fuota sim chirpstack wrote and reaches the fragment stage against its simulated ChirpStack and fleet', async (t) => {
   t.timeout(540_000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuota-sim-'));
-  const configFile = writeConfig(dir, await freePort(), await freePort());
-  const campaigns = path.join(dir, 'campaigns');
-  let sim: Child | undefined;
-  let serve: Child | undefined;
-  t.teardown(() => {
-    serve?.kill('SIGKILL');
-    sim?.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  // Written elsewhere first, so that the service's intake only meets the file once it is whole.
-  const staging = path.join(dir, 'staging');
-  sim = fuota(['sim', 'chirpstack', '--config', configFile, '--embedded-broker', '--devices', String(DEVICES), '--uplink-interval-ms', '1000', '--write-campaign', staging]);
-  const simChild = sim;
-  await eventually(() => simChild.stdout().includes('ready: '), 60_000, () => `the simulator ready; stdout:\n${simChild.stdout()}\nstderr:\n${simChild.stderr()}`, [simChild]);
-  const printed = simChild.stdout();
+  // The simulator writes its campaign file elsewhere first, so that the service's intake only meets it once it is whole.
+  const run = await startSimulationRun(t, { server: 'chirpstack', writeConfig, devices: DEVICES, uplinkIntervalMs: 1000 });
+  const { dir, campaigns, campaignName, campaignFile, printed, sim: simChild } = run;
   t.regex(printed, /^MQTT broker: mqtt:\/\/127\.0\.0\.1:\d+ \(embedded/m);
   t.regex(printed, /^ChirpStack gRPC API: 127\.0\.0\.1:\d+ /m);
   t.regex(printed, /^ChirpStack MQTT integration: application 0c6a1f7e-5a0b-4c1d-9e2f-3a4b5c6d7e8f, json events/m);
@@ -68,22 +55,14 @@ test('fuota serve takes the campaign file fuota sim chirpstack wrote and reaches
   t.true(fs.existsSync(path.join(dir, 'sim-update-pub.pem')), printed);
   t.false(printed.includes('note: campaigns.vendorKeys'), 'the config trusts the simulator\'s key');
 
-  const written = fs.readdirSync(staging);
-  const campaignName = written.find((name) => name.endsWith('.json'));
-  t.truthy(campaignName, written.join(', '));
-  const campaignFile = JSON.parse(fs.readFileSync(path.join(staging, campaignName!), 'utf8')) as { spec: { id: string; devices: Array<{ devEui: string; rootKey?: string }> }; package: string };
   const campaignId = campaignFile.spec.id;
   t.is(campaignFile.spec.devices.length, DEVICES);
   t.true(campaignFile.spec.devices.every((d) => d.rootKey === undefined), 'root keys come from the simulated ChirpStack');
-  t.true(fs.statSync(path.join(staging, campaignFile.package)).size > 0);
+  t.true(fs.statSync(path.join(dir, 'staging', campaignFile.package)).size > 0);
 
   const startedAt = Date.now();
-  serve = fuota(['serve', '--config', configFile]);
-  const serveChild = serve;
-  await eventually(() => serveChild.stdout().includes('fuota service started'), 60_000, () => `the service started; stdout:\n${tail(serveChild.stdout())}\nstderr:\n${serveChild.stderr()}`, [simChild, serveChild]);
-  fs.copyFileSync(path.join(staging, campaignFile.package), path.join(campaigns, campaignFile.package));
-  fs.copyFileSync(path.join(staging, campaignName!), path.join(campaigns, `${campaignName}.part`));
-  fs.renameSync(path.join(campaigns, `${campaignName}.part`), path.join(campaigns, campaignName!));
+  const serveChild = await run.serve();
+  run.dropCampaign();
 
   const progress = () => logLines(serveChild.stdout()).filter((line) => line['msg'] === 'campaign progress' && line['campaignId'] === campaignId);
   const why = () => `serve stdout:\n${tail(serveChild.stdout())}\nserve stderr:\n${serveChild.stderr()}\nsim stderr:\n${simChild.stderr()}`;
