@@ -92,6 +92,11 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
       await network.start();
       networkStarted = true;
       const resumed = await theEngine.resumeAll();
+      // Every device's status once per restart (StatusPublisher.announce says why); later only changes.
+      for (const id of resumed) {
+        const view = theEngine.view(id);
+        if (status && view) void status.announce(id, view);
+      }
       log.info({ resumed, applicationId: ns.applicationId, campaignsDirectory: config.campaigns.directory }, 'fuota service started');
       intake?.start();
       if (config.api.listen !== undefined) {

@@ -1,11 +1,20 @@
+import { createHash } from 'node:crypto';
 import type { TransitionResult } from '../campaign/draft.js';
 import type { CampaignState, DeviceOutcome, DeviceState } from '../campaign/state.js';
-import { campaignStatus, deviceStatus, encodeCampaignStatus, encodeDeviceStatus, type OutcomeCounts, type StatusFormat } from './status-events.js';
+import { campaignStatus, deviceStatus, encodeCampaignStatus, encodeDeviceStatus, type CampaignStatus, type DeviceStatus, type OutcomeCounts, type StatusFormat } from './status-events.js';
 import { statusTopic } from './status-topic.js';
 
-// Turns each committed transition into status messages: one per device it changed, then one for
-// the campaign. Meant for EngineOptions.onTransition; the MQTT side is a plain publish function
-// (the ChirpStack adapter's connection, with the configured QoS and retain), so this stays pure.
+// Turns committed transitions into status messages (issue #14): every device of a campaign once
+// when this process first sees the campaign (its creation, or its resumption after a restart),
+// then a device only when its status changed, and the campaign only when its status changed.
+// Meant for EngineOptions.onTransition; the MQTT side is a plain publish function (the ChirpStack
+// adapter's connection, with the configured QoS and retain), so this stays pure.
+//
+// "Changed" compares what the message says, less what moves on every transition or uplink and
+// says nothing new: updatedAtMs (the campaign's clock), and a device's uplink count and last
+// uplink time. Those two still go out, current, with the device's next real change; without this
+// rule every application uplink (a device waiting for its wave, or long done) rewrote its retained
+// message. Memory is per campaign (a fingerprint per device) and dropped when the campaign ends.
 //
 // Outcome counts are kept as a running tally (devEui → outcome) instead of a campaignReport per
 // transition: a report walks every device, and at 100 000 devices every answer would cost that.
@@ -26,62 +35,143 @@ export interface LiveCampaign {
   devices: ReadonlyMap<string, DeviceState>;
 }
 
-type Tally = { byDevice: Map<string, DeviceOutcome | 'open'>; outcomes: OutcomeCounts };
+interface Published {
+  outcome: DeviceOutcome | 'open';
+  /** What the last message published for the device said (undefined: nothing published yet). */
+  fingerprint?: string;
+}
+
+interface Memory {
+  devices: Map<string, Published>;
+  outcomes: OutcomeCounts;
+  campaignFingerprint?: string;
+}
+
+interface Message {
+  topic: () => string;
+  payload: () => Uint8Array;
+  /** Forgets the fingerprint when the publish failed, so the next transition touching it retries. */
+  failed: () => void;
+}
 
 const TERMINAL: ReadonlySet<CampaignState['phase']> = new Set(['completed', 'halted', 'cancelled']);
 
 export class StatusPublisher {
-  private readonly tallies = new Map<string, Tally>();
+  private readonly memory = new Map<string, Memory>();
 
   constructor(private readonly options: StatusPublisherOptions) {}
 
   /** The engine's onTransition hook (bound). Resolves when every publish settled. */
   readonly onTransition = (campaignId: string, result: TransitionResult, live: LiveCampaign): Promise<void> => {
-    // Topics and payloads are built inside send(): nothing here may throw into the engine.
-    const messages: Array<{ topic: () => string; payload: () => Uint8Array }> = [];
-    const { deviceTopic, campaignTopic, format } = this.options;
-    const atMs = result.campaign.updatedAtMs;
-    for (const device of result.devices) {
-      messages.push({ topic: () => statusTopic(deviceTopic, { campaignId, devEui: device.devEui }), payload: () => encodeDeviceStatus(deviceStatus(campaignId, device, atMs), format) });
-    }
-    const tally = this.tally(campaignId, result.devices, live.devices);
-    const counts = { devices: tally.byDevice.size, outcomes: { ...tally.outcomes } };
-    messages.push({ topic: () => statusTopic(campaignTopic, { campaignId }), payload: () => encodeCampaignStatus(campaignStatus(result.campaign, counts), format) });
-    // A finished campaign's tally is dropped; should it change again, it is rebuilt from `live`.
-    if (TERMINAL.has(result.campaign.phase)) this.tallies.delete(campaignId);
-    return Promise.all(messages.map((m) => this.send(m.topic, m.payload))).then(() => undefined);
+    const known = this.memory.get(campaignId);
+    // A campaign first seen here that has already ended (a late transition after its end) is
+    // not published in full again: only what this transition changed.
+    const full = !known && !TERMINAL.has(result.campaign.phase);
+    const memory = known ?? remember(live.devices, result.devices);
+    const devices = full ? everyDevice(live.devices, result.devices) : result.devices;
+    return this.publish(campaignId, memory, result.campaign, devices);
   };
 
-  private async send(topic: () => string, payload: () => Uint8Array): Promise<void> {
+  /**
+   * Publishes every device and the campaign of a campaign resumed after a restart, unless a
+   * transition already did since this process started. Why again after a restart: the memory of
+   * what was published died with the process, the last publishes before a kill may never have
+   * reached the broker (they are not awaited by the engine), and a broker without persistence
+   * loses retained messages when it restarts; one message per device per restart is cheap.
+   */
+  announce(campaignId: string, live: LiveCampaign): Promise<void> {
+    if (this.memory.has(campaignId) || TERMINAL.has(live.campaign.phase)) return Promise.resolve();
+    return this.publish(campaignId, remember(live.devices, []), live.campaign, live.devices.values());
+  }
+
+  private publish(campaignId: string, memory: Memory, campaign: CampaignState, devices: Iterable<DeviceState>): Promise<void> {
+    // Topics and payloads are built inside send(): nothing here may throw into the engine.
+    const messages: Message[] = [];
+    const { deviceTopic, campaignTopic, format } = this.options;
+    const atMs = campaign.updatedAtMs;
+    for (const device of devices) {
+      const published = count(memory, device);
+      const status = deviceStatus(campaignId, device, atMs);
+      const fingerprint = deviceFingerprint(status);
+      if (published.fingerprint === fingerprint) continue;
+      published.fingerprint = fingerprint;
+      messages.push({
+        topic: () => statusTopic(deviceTopic, { campaignId, devEui: device.devEui }),
+        payload: () => encodeDeviceStatus(status, format),
+        failed: () => {
+          if (published.fingerprint === fingerprint) delete published.fingerprint;
+        },
+      });
+    }
+    const status = campaignStatus(campaign, { devices: memory.devices.size, outcomes: { ...memory.outcomes } });
+    const fingerprint = campaignFingerprint(status);
+    if (memory.campaignFingerprint !== fingerprint) {
+      memory.campaignFingerprint = fingerprint;
+      messages.push({
+        topic: () => statusTopic(campaignTopic, { campaignId }),
+        payload: () => encodeCampaignStatus(status, format),
+        failed: () => {
+          if (memory.campaignFingerprint === fingerprint) delete memory.campaignFingerprint;
+        },
+      });
+    }
+    // A finished campaign's memory is dropped; a later transition publishes only what it changed.
+    if (TERMINAL.has(campaign.phase)) this.memory.delete(campaignId);
+    else this.memory.set(campaignId, memory);
+    return Promise.all(messages.map((m) => this.send(m))).then(() => undefined);
+  }
+
+  private async send(message: Message): Promise<void> {
     let name = '(topic not rendered)';
     try {
-      name = topic();
-      await this.options.publish(name, payload());
+      name = message.topic();
+      await this.options.publish(name, message.payload());
     } catch (error) {
+      message.failed();
       this.options.onError(error, name);
     }
   }
-
-  /** Updates (or first builds, from the post-transition devices) the campaign's outcome counts. */
-  private tally(campaignId: string, changed: readonly DeviceState[], all: ReadonlyMap<string, DeviceState>): Tally {
-    let tally = this.tallies.get(campaignId);
-    if (!tally) {
-      tally = { byDevice: new Map(), outcomes: {} };
-      for (const device of all.values()) count(tally, device);
-      for (const device of changed) if (!all.has(device.devEui)) count(tally, device);
-      this.tallies.set(campaignId, tally);
-      return tally;
-    }
-    for (const device of changed) count(tally, device);
-    return tally;
-  }
 }
 
-function count(tally: Tally, device: DeviceState): void {
-  const before = tally.byDevice.get(device.devEui);
+/** The outcome tally of a campaign first seen: every device as it stands after the transition. */
+function remember(all: ReadonlyMap<string, DeviceState>, changed: readonly DeviceState[]): Memory {
+  const memory: Memory = { devices: new Map(), outcomes: {} };
+  for (const device of everyDevice(all, changed)) count(memory, device);
+  return memory;
+}
+
+/** `all`, with `changed` in place of (or beside) their entries. */
+function* everyDevice(all: ReadonlyMap<string, DeviceState>, changed: readonly DeviceState[]): Iterable<DeviceState> {
+  const latest = new Map(changed.map((d) => [d.devEui, d]));
+  for (const device of all.values()) yield latest.get(device.devEui) ?? device;
+  for (const device of changed) if (!all.has(device.devEui)) yield device;
+}
+
+/** Moves the device in the outcome tally; returns what was published for it. */
+function count(memory: Memory, device: DeviceState): Published {
+  let published = memory.devices.get(device.devEui);
   const after = device.outcome ?? 'open';
-  if (before === after) return;
-  if (before !== undefined) tally.outcomes[before] = (tally.outcomes[before] ?? 1) - 1;
-  tally.outcomes[after] = (tally.outcomes[after] ?? 0) + 1;
-  tally.byDevice.set(device.devEui, after);
+  if (published?.outcome === after) return published;
+  if (published) memory.outcomes[published.outcome] = (memory.outcomes[published.outcome] ?? 1) - 1;
+  else memory.devices.set(device.devEui, (published = { outcome: after }));
+  memory.outcomes[after] = (memory.outcomes[after] ?? 0) + 1;
+  published.outcome = after;
+  return published;
+}
+
+/** What a device status says, less its clock, uplink count and last uplink time (see the top). */
+function deviceFingerprint(status: DeviceStatus): string {
+  const { updatedAtMs: _at, uplinks: _uplinks, timestamps, ...rest } = status;
+  const { lastUplinkAtMs: _last, ...moments } = timestamps;
+  return digest([rest, Object.entries(moments).sort(([a], [b]) => (a < b ? -1 : 1))]);
+}
+
+function campaignFingerprint(status: CampaignStatus): string {
+  const { updatedAtMs: _at, outcomes, ...rest } = status;
+  return digest([rest, Object.entries(outcomes).sort(([a], [b]) => (a < b ? -1 : 1))]);
+}
+
+/** 28 characters kept per device instead of its ~300-character JSON (100 000 devices: 3 MB, not 30). */
+function digest(fields: unknown): string {
+  return createHash('sha1').update(JSON.stringify(fields)).digest('base64');
 }

@@ -37,12 +37,33 @@ function live(all: DeviceState[], result: TransitionResult): LiveCampaign {
   return { campaign: result.campaign, devices: map };
 }
 
+/** A transition on devices the publisher already announced (a first call publishes the whole campaign). */
+async function announced(status: StatusPublisher, id: string, all: DeviceState[]): Promise<void> {
+  const first: TransitionResult = { campaign: campaignState(id, 0), devices: [], commands: [], log: [] };
+  await status.onTransition(id, first, live(all, first));
+}
+
 for (const format of ['json', 'protobuf'] as const) {
-  test(`${format}: one message per changed device, then one for the campaign`, async (t) => {
+  test(`${format}: the first transition publishes every device, then the campaign`, async (t) => {
     const { status, sent, errors } = publisher(format);
     const all = fixtureDevices(5);
-    const changed = [{ ...deviceState(1, 3), outcome: 'confirmed' as const, phase: 'done' as const }, deviceState(3, 3)];
+    const changed = [{ ...deviceState(1, 3), outcome: 'confirmed' as const, phase: 'done' as const }];
     const result: TransitionResult = { campaign: campaignState('c1', 3), devices: changed, commands: [], log: [] };
+    await status.onTransition('c1', result, live(all, result));
+    t.deepEqual(errors, []);
+    t.deepEqual(sent.map((s) => s.topic), [...all.map((d) => `fuota/campaigns/c1/devices/${d.devEui}/status`), 'fuota/campaigns/c1/status']);
+    t.deepEqual(decode('device', format, sent[1]!.payload), onWire(types.device, deviceStatus('c1', changed[0]!, result.campaign.updatedAtMs)));
+    t.like(decode('device', format, sent[3]!.payload), { devEui: all[3]!.devEui, phase: 'RECEIVING' });
+    t.like(decode('campaign', format, sent[5]!.payload), { id: 'c1', phase: 'RUNNING', stage: 'FRAGMENTS', devices: 5, outcomes: { open: 4, confirmed: 1 } });
+  });
+
+  test(`${format}: later, one message per device whose status changed, then the campaign if it changed`, async (t) => {
+    const { status, sent, errors } = publisher(format);
+    const all = fixtureDevices(5);
+    await announced(status, 'c1', all);
+    sent.length = 0;
+    const changed = [{ ...deviceState(1, 3), outcome: 'confirmed' as const, phase: 'done' as const }, deviceState(3, 3)];
+    const result: TransitionResult = { campaign: campaignState('c1', 0), devices: changed, commands: [], log: [] };
     await status.onTransition('c1', result, live(all, result));
     t.deepEqual(errors, []);
     t.deepEqual(sent.map((s) => s.topic), [
@@ -50,11 +71,70 @@ for (const format of ['json', 'protobuf'] as const) {
       `fuota/campaigns/c1/devices/${changed[1]!.devEui}/status`,
       'fuota/campaigns/c1/status',
     ]);
-    t.deepEqual(decode('device', format, sent[0]!.payload), onWire(types.device, deviceStatus('c1', changed[0]!, result.campaign.updatedAtMs)));
-    t.like(decode('device', format, sent[1]!.payload), { devEui: changed[1]!.devEui, phase: 'RECEIVING' });
-    t.like(decode('campaign', format, sent[2]!.payload), { id: 'c1', phase: 'RUNNING', stage: 'FRAGMENTS', devices: 5, outcomes: { open: 4, confirmed: 1 } });
+    t.like(decode('device', format, sent[1]!.payload), { devEui: changed[1]!.devEui, phase: 'RECEIVING', fragmentsReceived: 3 });
+    t.like(decode('campaign', format, sent[2]!.payload), { devices: 5, outcomes: { open: 4, confirmed: 1 } });
   });
 }
+
+test('an uplink that changes only the uplink count and time, a tick of the clock: nothing is published', async (t) => {
+  const { status, sent } = publisher('json');
+  const all = fixtureDevices(3);
+  await announced(status, 'c4', all);
+  sent.length = 0;
+  const heard = { ...all[1]!, counters: { ...all[1]!.counters, uplinks: all[1]!.counters.uplinks + 1 }, timestamps: { ...all[1]!.timestamps, lastUplinkAtMs: 1_763_800_000_000 } };
+  const later = { ...campaignState('c4', 0), updatedAtMs: 1_763_800_000_000 };
+  const result: TransitionResult = { campaign: later, devices: [heard], commands: [], log: [] };
+  await status.onTransition('c4', result, live(all, result));
+  t.deepEqual(sent, []);
+  // The next real change carries the current count and time.
+  const answered = { ...heard, fragments: { ...heard.fragments, received: 900 } };
+  const next: TransitionResult = { campaign: later, devices: [answered, all[2]!], commands: [], log: [] };
+  await status.onTransition('c4', next, live(all, next));
+  t.deepEqual(sent.map((s) => s.topic), [`fuota/campaigns/c4/devices/${heard.devEui}/status`]);
+  t.like(decode('device', 'json', sent[0]!.payload), { fragmentsReceived: 900, uplinks: heard.counters.uplinks, timestamps: { lastUplinkAtMs: 1_763_800_000_000 } });
+});
+
+test('the campaign topic on change only: airtime moved, then nothing new', async (t) => {
+  const { status, sent } = publisher('json');
+  await announced(status, 'c5', fixtureDevices(2));
+  sent.length = 0;
+  const moved: TransitionResult = { campaign: campaignState('c5', 4), devices: [], commands: [], log: [] };
+  await status.onTransition('c5', moved, live([], moved));
+  t.deepEqual(sent.map((s) => s.topic), ['fuota/campaigns/c5/status']);
+  t.like(decode('campaign', 'json', sent[0]!.payload), { airtime: { fragmentsSent: 4 } });
+  await status.onTransition('c5', moved, live([], moved));
+  t.is(sent.length, 1);
+});
+
+test('announce (a campaign resumed after a restart): every device once, then nothing until a change', async (t) => {
+  const { status, sent } = publisher('protobuf');
+  const all = fixtureDevices(3);
+  const view: LiveCampaign = { campaign: campaignState('c6', 1), devices: new Map(all.map((d) => [d.devEui, d])) };
+  await status.announce('c6', view);
+  t.deepEqual(sent.map((s) => s.topic), [...all.map((d) => `fuota/campaigns/c6/devices/${d.devEui}/status`), 'fuota/campaigns/c6/status']);
+  await status.announce('c6', view);
+  const same: TransitionResult = { campaign: campaignState('c6', 1), devices: [all[0]!], commands: [], log: [] };
+  await status.onTransition('c6', same, view);
+  t.is(sent.length, 4);
+  // A campaign a transition already published in full is not announced again.
+  const other = publisher('json');
+  await announced(other.status, 'c7', all);
+  await other.status.announce('c7', { campaign: campaignState('c7', 0), devices: new Map(all.map((d) => [d.devEui, d])) });
+  t.is(other.sent.length, 4);
+});
+
+test('a campaign that ended is forgotten: a late transition publishes only what it changed', async (t) => {
+  const { status, sent } = publisher('json');
+  const all = fixtureDevices(3);
+  await announced(status, 'c8', all);
+  const ended: TransitionResult = { campaign: { ...campaignState('c8', 0), phase: 'completed' }, devices: [], commands: [], log: [] };
+  await status.onTransition('c8', ended, live(all, ended));
+  t.like(decode('campaign', 'json', sent.at(-1)!.payload), { phase: 'COMPLETED' });
+  sent.length = 0;
+  const late: TransitionResult = { campaign: { ...campaignState('c8', 0), phase: 'completed' }, devices: [{ ...all[2]!, phase: 'done' }], commands: [], log: [] };
+  await status.onTransition('c8', late, live(all, late));
+  t.deepEqual(sent.map((s) => s.topic), [`fuota/campaigns/c8/devices/${all[2]!.devEui}/status`, 'fuota/campaigns/c8/status']);
+});
 
 test('outcome counts follow later transitions without rescanning the fleet', async (t) => {
   const { status, sent } = publisher('json');
@@ -62,6 +142,7 @@ test('outcome counts follow later transitions without rescanning the fleet', asy
   const first: TransitionResult = { campaign: campaignState('c2', 1), devices: [], commands: [], log: [] };
   await status.onTransition('c2', first, live(all, first));
   t.like(decode('campaign', 'json', sent.at(-1)!.payload), { devices: 4, outcomes: { open: 4 } });
+  t.is(sent.length, 4 + 1);
   // Later calls see only the changed devices (an empty map proves nothing else is read).
   const failed = { ...deviceState(0), outcome: 'failed' as const, error: 'FragSessionSetupAns: NotEnoughMemory' };
   const second: TransitionResult = { campaign: campaignState('c2', 2), devices: [failed, { ...deviceState(1), outcome: 'confirmed' }], commands: [], log: [] };
@@ -70,16 +151,20 @@ test('outcome counts follow later transitions without rescanning the fleet', asy
   const again: TransitionResult = { campaign: campaignState('c2', 3), devices: [{ ...failed, phase: 'done' }], commands: [], log: [] };
   await status.onTransition('c2', again, { campaign: again.campaign, devices: new Map() });
   t.like(decode('campaign', 'json', sent.at(-1)!.payload), { outcomes: { open: 2, failed: 1, confirmed: 1 } });
-  t.is(sent.length, 3 + 1 + 2);
+  t.is(sent.length, 5 + 3 + 2);
 });
 
-test('a failed publish goes to onError and the rest are still sent', async (t) => {
-  const { status, sent, errors } = publisher('protobuf', { fail: (topic) => topic.includes('/devices/') });
+test('a failed publish goes to onError, the rest are still sent, and the next transition retries it', async (t) => {
+  const refuse = { devices: true };
+  const { status, sent, errors } = publisher('protobuf', { fail: (topic) => refuse.devices && topic.includes('/devices/') });
   const result: TransitionResult = { campaign: campaignState('c3'), devices: [deviceState(0)], commands: [], log: [] };
   await t.notThrowsAsync(status.onTransition('c3', result, live([], result)));
   t.is(errors.length, 1);
   t.regex(String(errors[0]!.error), /broker refused fuota\/campaigns\/c3\/devices\//);
   t.deepEqual(sent.map((s) => s.topic), ['fuota/campaigns/c3/status']);
+  refuse.devices = false;
+  await status.onTransition('c3', result, live([], result));
+  t.deepEqual(sent.map((s) => s.topic), ['fuota/campaigns/c3/status', `fuota/campaigns/c3/devices/${deviceState(0).devEui}/status`]);
 });
 
 test('under the real engine: the last messages equal the final states and report', async (t) => {
@@ -112,8 +197,11 @@ test('under the real engine: the last messages equal the final states and report
   for (const device of view.devices.values()) {
     const message = last.get(`fuota/campaigns/demo/devices/${device.devEui}/status`);
     t.truthy(message, device.devEui);
-    const { updatedAtMs: _at, ...state } = onWire(types.device, deviceStatus('demo', device, 0));
-    t.like(decode('device', 'protobuf', message!), state, device.devEui);
+    // Uplink count and time go out with a device's changes only (status-publisher.ts).
+    const { updatedAtMs: _at, uplinks: _uplinks, timestamps: { lastUplinkAtMs: _last, ...moments }, ...state } = deviceStatus('demo', device, 0);
+    const { uplinks: _u, timestamps: { lastUplinkAtMs: _l, ...sentMoments }, ...sentState } = decode('device', 'protobuf', message!) as { uplinks: number; timestamps: Record<string, number> };
+    t.like(sentState, onWire(types.device, state), device.devEui);
+    t.deepEqual(sentMoments, moments, device.devEui);
   }
   await engine.close();
   await store.close();
