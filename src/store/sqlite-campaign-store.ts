@@ -4,10 +4,12 @@ import type { CampaignSummary, CampaignStore, OutboxItem, StoredCampaign } from 
 import type { DeviceLogEntry, TransitionResult } from '../campaign/draft.js';
 import type { CampaignState, DeviceState } from '../campaign/state.js';
 import { InternalError, ValueError } from '../core/errors.js';
+import { campaignSummary, stateColumns } from './campaign-rows.js';
 import { deviceLogLimit, logEntry, wellFormed } from './device-log.js';
 import { checkSchemaVersion, migrate } from './migrations.js';
 import { campaignExists, campaignIdMismatch, campaignNotFound, storeClosed } from './store-errors.js';
-import { parseStoredJson, sqliteFailure } from './sqlite-failure.js';
+import { sqliteFailure } from './sqlite-failure.js';
+import { parseStoredJson } from './stored-json.js';
 
 // The service's default campaign store: one SQLite file, one connection, synchronous calls behind
 // the async port. Every commit is one write transaction (state + changed devices + ledger + log +
@@ -45,11 +47,6 @@ const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 function pragmaInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new ValueError(`SqliteCampaignStore option ${name}`, 'a non-negative integer', value);
   return value;
-}
-
-/** The parameters of insertState / updateState, in their order. */
-function stateColumns(campaign: CampaignState): [string, string, number, number | null, string] {
-  return [JSON.stringify(campaign), campaign.phase, campaign.updatedAtMs, campaign.nextWakeMs ?? null, campaign.id];
 }
 
 export class SqliteCampaignStore implements CampaignStore {
@@ -162,11 +159,7 @@ export class SqliteCampaignStore implements CampaignStore {
 
   async list(): Promise<CampaignSummary[]> {
     return this.run('list campaigns', () =>
-      (this.selectSummaries.all() as SummaryRow[]).map((row) => {
-        const summary: CampaignSummary = { id: row.id, phase: row.phase, updatedAtMs: row.updated_at_ms };
-        if (row.next_wake_ms !== null) summary.nextWakeMs = row.next_wake_ms;
-        return summary;
-      }),
+      (this.selectSummaries.all() as SummaryRow[]).map((row) => campaignSummary(row.id, row.phase, row.updated_at_ms, row.next_wake_ms)),
     );
   }
 

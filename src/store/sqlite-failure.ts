@@ -25,12 +25,3 @@ export function sqliteFailure(file: string, operation: string, error: unknown): 
   // The driver also throws TypeError/RangeError (e.g. a value it cannot bind), JSON.stringify a TypeError.
   return storeFailure(file, operation, error);
 }
-
-/** JSON from a row; unreadable JSON means the file was damaged or written by something else. */
-export function parseStoredJson<T>(json: string, file: string, column: string, where: string): T {
-  try {
-    return JSON.parse(json) as T;
-  } catch (error) {
-    throw new InternalError('STORE_CORRUPT', `campaign store ${file}: ${column} of ${where}: expected JSON, got ${JSON.stringify(json.slice(0, 40))}`, { cause: error });
-  }
-}
