@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { mqttProtocolLevel } from '../config/config-schema.js';
 import type { ChirpstackConfig, FuotaConfig } from '../config/load-config.js';
-import { MemoryGroupRegistry } from '../lns/group-registry.js';
+import { MemoryGroupRegistry, type GroupRegistry } from '../lns/group-registry.js';
 import { ChirpstackNetworkServer } from '../lns/chirpstack/chirpstack-network-server.js';
 import { ChirpstackDeviceDirectory } from '../lns/chirpstack/chirpstack-device-directory.js';
 import { chirpstackRegionOf } from '../lns/chirpstack/chirpstack-region.js';
@@ -12,7 +12,7 @@ import { ChirpstackGrpcClient } from '../lns/chirpstack/grpc-client.js';
 import { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
 import { groupRegistryPath, type EngineRef, type WiredNetworkServer } from './network-server-wiring.js';
 
-export function wireChirpstack(config: FuotaConfig, ns: ChirpstackConfig, engine: EngineRef, log: Logger): WiredNetworkServer {
+export function wireChirpstack(config: FuotaConfig, ns: ChirpstackConfig, engine: EngineRef, log: Logger, registry?: GroupRegistry | string): WiredNetworkServer {
   const { mqtt: mqttConfig, api } = ns;
   const mqtt = new MqttConnection({
     url: mqttConfig.url,
@@ -42,7 +42,8 @@ export function wireChirpstack(config: FuotaConfig, ns: ChirpstackConfig, engine
     queuePollMs: ns.multicastQueuePollMs,
     multicastExpiresAfterMs: ns.multicastExpiresAfterMs,
     ...(ns.version === undefined ? {} : { version: ns.version }),
-    registry: groupRegistryPath(config.store.path) ?? new MemoryGroupRegistry(),
+    // The store's registry (openServiceStore: the PostgreSQL table, or the JSON file beside SQLite).
+    registry: registry ?? groupRegistryPath(config.store.path) ?? new MemoryGroupRegistry(),
     clock: wallClock,
     onUplink: (uplink) => engine()?.handleUplink(uplink),
     onDownlinkFailed: (devEui, reason) => {

@@ -22,8 +22,8 @@ export interface WiredNetworkServer {
 export type EngineRef = () => CampaignEngine | undefined;
 
 /** The group registry beside the store, so that a restart finds the groups it must still delete. */
-export function groupRegistryPath(storePath: string): string | undefined {
-  return storePath === ':memory:' ? undefined : `${storePath}.groups.json`;
+export function groupRegistryPath(storePath: string | undefined): string | undefined {
+  return storePath === undefined || storePath === ':memory:' ? undefined : `${storePath}.groups.json`;
 }
 
 /** Logs MQTT connection changes and handler failures (the same for every kind). */

@@ -2,13 +2,12 @@
 import type { Logger } from 'pino';
 import type { FuotaConfig } from '../config/load-config.js';
 import { CallerError } from '../core/errors.js';
-import { openStore } from './open-store.js';
+import { openServiceStore } from './open-store.js';
 import { wallClock } from '../lns/wall-clock.js';
 import { StatusPublisher } from '../status/status-publisher.js';
 import { CampaignIntake } from '../intake/campaign-directory-intake.js';
 import { CampaignEventHub } from '../api/campaign-event-hub.js';
 import { startOperatorApi, type OperatorApi } from '../api/operator-api.js';
-import { storeTokenVerifiers } from '../api/sqlite-token-verifier.js';
 import { createAdmission, type Admission } from '../admission/create-admission.js';
 import { CampaignEngine } from '../campaign/engine.js';
 import type { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
@@ -40,7 +39,9 @@ const DEFAULT_INTAKE_INTERVAL_MS = 3_000;
 export function createService(config: FuotaConfig, options: ServiceOptions): Service {
   const log = options.logger;
   const ns = config.networkServer;
-  const store = openStore(config.store.path);
+  // SQLite file or PostgreSQL (store.path / store.url): the store, the tokens and the group registry.
+  const backend = openServiceStore(config.store, log);
+  const store = backend.store;
   // The operator API (config api.listen): live events from every transition, started with the service.
   const campaignEvents = new CampaignEventHub();
   let operatorApi: OperatorApi | undefined;
@@ -48,7 +49,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
   let networkStarted = false;
   let storeOpen = true;
   let engine: CampaignEngine | undefined;
-  const wired = ns.kind === 'chirpstack' ? wireChirpstack(config, ns, () => engine, log) : wireTts(config, ns, () => engine, log);
+  const wired = ns.kind === 'chirpstack' ? wireChirpstack(config, ns, () => engine, log, backend.groupRegistry) : wireTts(config, ns, () => engine, log, backend.groupRegistry);
   const { network, mqtt } = wired;
   logMqtt(mqtt, log, (up) => operatorApi?.metrics.connection('mqtt', up));
   const status = statusPublisher(config, mqtt, log);
@@ -89,6 +90,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
       started = true;
       // What the config names must be there before anything starts (one line each, exit 1).
       await checkStartup(config);
+      await backend.ready();
       await network.start();
       networkStarted = true;
       const resumed = await theEngine.resumeAll();
@@ -100,8 +102,8 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
       log.info({ resumed, applicationId: ns.applicationId, campaignsDirectory: config.campaigns.directory }, 'fuota service started');
       intake?.start();
       if (config.api.listen !== undefined) {
-        // Tokens of `fuota token create` (store.path) beside the config's api.tokens.
-        const storeTokens = storeTokenVerifiers(config.store.path);
+        // Tokens of `fuota token create` (in the store) beside the config's api.tokens.
+        const storeTokens = await backend.tokenVerifiers();
         closeStoreTokens = storeTokens.close;
         operatorApi = await startOperatorApi({
           config: { ...config.api, listen: config.api.listen },
@@ -130,7 +132,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
         await network.close();
         wired.closeApi();
         storeOpen = false;
-        await store.close();
+        await backend.close();
         log.info('fuota service stopped');
       })();
       return stopped;

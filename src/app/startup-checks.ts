@@ -8,6 +8,7 @@ import type { ChirpstackConfig, FuotaConfig, TtsConfig } from '../config/load-co
 import { CallerError, isFuotaError, PeerError } from '../core/errors.js';
 import { ChirpstackGrpcClient } from '../lns/chirpstack/grpc-client.js';
 import { TtsHttpClient } from '../lns/tts/tts-http-client.js';
+import { createPool, redactedUrl } from '../store/postgres-connection.js';
 
 /**
  * One call's wait for the start-up API check: bounded, so that an API behind a black hole
@@ -15,9 +16,10 @@ import { TtsHttpClient } from '../lns/tts/tts-http-client.js';
  */
 export const STARTUP_API_DEADLINE_MS = 15_000;
 
-/** Throws the first thing missing: the campaigns directory (local, cheap) first, then the network server's API. */
+/** Throws the first thing missing: the campaigns directory (local, cheap) first, then the PostgreSQL store, then the network server's API. */
 export async function checkStartup(config: FuotaConfig): Promise<void> {
   if (config.campaigns.directory !== undefined) await checkCampaignsDirectory(config.campaigns.directory);
+  if (config.store.url !== undefined) await checkPostgres(config.store.url);
   const ns = config.networkServer;
   if (ns.kind === 'chirpstack') await checkChirpstackApi(ns);
   else await checkTtsApi(ns);
@@ -68,6 +70,34 @@ async function checkTtsApi(ns: TtsConfig): Promise<void> {
   const client = new TtsHttpClient({ baseUrl: ns.url, apiKey: ns.apiKey, timeoutMs: STARTUP_API_DEADLINE_MS });
   if (!(await client.reachable())) {
     throw new PeerError('STARTUP_API_UNREACHABLE', `config networkServer.url ${ns.url}: expected The Things Stack's HTTP API answering GET /api/v3/auth_info, got no answer (unreachable, or a 5xx)`);
+  }
+}
+
+/**
+ * One connection and `SELECT 1` (bounded by STARTUP_API_DEADLINE_MS): the server answers, takes
+ * our login and has the database. The URL is named without its password.
+ */
+export async function checkPostgres(url: string): Promise<void> {
+  const pool = createPool(url, { maxConnections: 1, connectTimeoutMs: STARTUP_API_DEADLINE_MS });
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    const password = passwordOf(url);
+    let got = oneLine(String(e.message ?? error) || String(e.code ?? 'no answer'));
+    if (password !== '') got = got.split(password).join('***');
+    const code = e.code === undefined || got.includes(e.code) ? '' : ` (${e.code})`;
+    throw new PeerError('STARTUP_STORE_UNREACHABLE', `config store.url ${redactedUrl(url)}: expected a reachable PostgreSQL that accepts the login and has the database, got ${got}${code}`, { cause: error });
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
   }
 }
 

@@ -2,7 +2,7 @@
 // and our adapter. Missed uplinks may be read back from the Storage Integration at start.
 import type { Logger } from 'pino';
 import type { FuotaConfig, TtsConfig } from '../config/load-config.js';
-import { MemoryGroupRegistry } from '../lns/group-registry.js';
+import { MemoryGroupRegistry, type GroupRegistry } from '../lns/group-registry.js';
 import { TtsDeviceDirectory } from '../lns/tts/tts-device-directory.js';
 import { TtsHttpClient } from '../lns/tts/tts-http-client.js';
 import { TtsNetworkServer } from '../lns/tts/tts-network-server.js';
@@ -14,7 +14,7 @@ import { cachedProbe, groupRegistryPath, type EngineRef, type WiredNetworkServer
 /** How far back the Storage Integration is read at start when networkServer.readMissedUplinks is on. */
 const MISSED_UPLINKS_LOOKBACK_MS = 60 * 60_000;
 
-export function wireTts(config: FuotaConfig, ns: TtsConfig, engine: EngineRef, log: Logger): WiredNetworkServer {
+export function wireTts(config: FuotaConfig, ns: TtsConfig, engine: EngineRef, log: Logger, registry?: GroupRegistry | string): WiredNetworkServer {
   const { mqtt: mqttConfig } = ns;
   const mqtt = ttsMqttConnection(mqttConfig, mqttConfig.clientId);
   const http = new TtsHttpClient({ baseUrl: ns.url, apiKey: ns.apiKey });
@@ -32,7 +32,8 @@ export function wireTts(config: FuotaConfig, ns: TtsConfig, engine: EngineRef, l
     txAckTimeoutMs: ns.txAckTimeoutMs,
     queuePollMs: ns.multicastQueuePollMs,
     multicastExpiresAfterMs: ns.multicastExpiresAfterMs,
-    registry: groupRegistryPath(config.store.path) ?? new MemoryGroupRegistry(),
+    // The store's registry (openServiceStore: the PostgreSQL table, or the JSON file beside SQLite).
+    registry: registry ?? groupRegistryPath(config.store.path) ?? new MemoryGroupRegistry(),
     clock: wallClock,
     ...(ns.readMissedUplinks ? { missedUplinksSinceMs: wallClock.now() - MISSED_UPLINKS_LOOKBACK_MS } : {}),
     onUplink: (uplink) => engine()?.handleUplink(uplink),

@@ -27,6 +27,20 @@ const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1
 const filePath = nonEmpty('a file path');
 const positiveMs = (fallback: number) => z.number({ error: 'expected a duration in milliseconds' }).int('expected whole milliseconds').positive('expected a duration > 0 ms').default(fallback);
 
+/** Where the service keeps its state when the config names no store (store.path's default). */
+export const DEFAULT_STORE_PATH = '/var/lib/fuota/fuota.sqlite';
+export const DEFAULT_STORE_SCHEMA = 'fuota';
+
+/** postgres:// or postgresql:// (as libpq and node-postgres take it), with a host. */
+const postgresUrl = z.string({ error: 'expected a postgres:// or postgresql:// URL' }).refine((text) => {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'expected a postgres://user:password@host:port/database URL');
+
 const mqttUrl = z.string({ error: 'expected mqtt:// or mqtts:// URL' }).refine((text) => {
   try {
     const url = new URL(text);
@@ -267,8 +281,12 @@ export const configSchema = z.strictObject({
   /** Where campaigns, device states, logs and the command outbox are kept. */
   store: z
     .strictObject({
-      /** SQLite database file (created on first start); `:memory:` keeps nothing across restarts. */
-      path: filePath.default('/var/lib/fuota/fuota.sqlite'),
+      /** SQLite database file (created on first start); `:memory:` keeps nothing across restarts. Default /var/lib/fuota/fuota.sqlite unless store.url is set. */
+      path: filePath.optional(),
+      /** PostgreSQL instead of the file: postgres://user:password@host:port/database (or `env:NAME`). Exactly one of path and url. */
+      url: postgresUrl.optional(),
+      /** With store.url: the schema the tables live in, created if missing. Default fuota. */
+      schema: z.string({ error: 'expected a schema name' }).regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier (letters, digits, _; at most 63)').optional(),
     })
     .prefault({}),
   /** ChirpStack v4 (`kind: chirpstack`) or The Things Stack v3 (`kind: tts`). */

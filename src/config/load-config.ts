@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CallerError } from '../core/errors.js';
 import { configIssues, ConfigError, expectedMessages, pathText, redactUrl, type ConfigIssue } from './config-issues.js';
-import { API_TOKEN_ENV, configSchema, MQTT_PASSWORD_ENV, TTS_API_KEY_ENV, type ConfigFile, type TlsFiles } from './config-schema.js';
+import { API_TOKEN_ENV, configSchema, DEFAULT_STORE_PATH, DEFAULT_STORE_SCHEMA, MQTT_PASSWORD_ENV, TTS_API_KEY_ENV, type ConfigFile, type TlsFiles } from './config-schema.js';
 import { applicationDownlinkDutyCycleShare } from '../lns/tts/tts-downlink-push.js';
 import { regionOfFrequencyPlan } from '../lns/tts/tts-frequency-plan.js';
 import { isRawPublicKeyHex, parsePublicKeyText } from '../manifest/public-key-text.js';
@@ -40,7 +40,11 @@ type CampaignsFile = ConfigFile['campaigns'];
 type StatusEventsFile = ConfigFile['statusEvents'];
 
 /** The validated configuration, secrets resolved, paths absolute, defaults that depend on the server's kind filled in. */
-export type FuotaConfig = Omit<ConfigFile, 'networkServer' | 'campaigns' | 'statusEvents'> & {
+/** Where the state is kept: exactly one of a SQLite file and a PostgreSQL URL (with its schema). */
+export type StoreConfig = { path: string; url?: undefined; schema?: undefined } | { url: string; schema: string; path?: undefined };
+
+export type FuotaConfig = Omit<ConfigFile, 'store' | 'networkServer' | 'campaigns' | 'statusEvents'> & {
+  store: StoreConfig;
   networkServer: NetworkServerConfig;
   campaigns: Omit<CampaignsFile, 'defaults'> & { defaults: Omit<CampaignsFile['defaults'], 'budgetShare'> & { budgetShare: number } };
   statusEvents: Omit<StatusEventsFile, 'enabled'> & { enabled: boolean };
@@ -135,7 +139,7 @@ function absolutePaths(config: ConfigFile, base: string): ConfigFile {
   const ns = config.networkServer;
   return {
     ...config,
-    store: { path: config.store.path === ':memory:' ? ':memory:' : abs(config.store.path) },
+    store: { ...config.store, path: config.store.path === undefined || config.store.path === ':memory:' ? config.store.path : abs(config.store.path) },
     networkServer:
       ns.kind === 'chirpstack'
         ? { ...ns, mqtt: { ...ns.mqtt, passwordFile: absOpt(ns.mqtt.passwordFile), tls: tls(ns.mqtt.tls) }, api: { ...ns.api, tokenFile: absOpt(ns.api.tokenFile), tls: tls(ns.api.tls) } }
@@ -164,7 +168,18 @@ async function resolveFiles(config: ConfigFile, env: LoadConfigOptions['env'] & 
   if (planRegion !== undefined && planRegion !== config.campaigns.defaults.region) {
     issues.push({ path: 'campaigns.defaults.region', expected: `${planRegion}, the band of networkServer.frequencyPlanId ${(networkServer as TtsConfig).frequencyPlanId}`, actual: config.campaigns.defaults.region });
   }
-  return { ...config, statusEvents, campaigns: { ...config.campaigns, vendorKeys, defaults: { ...config.campaigns.defaults, budgetShare } }, networkServer };
+  const store = storeOf(config.store, issues);
+  return { ...config, store, statusEvents, campaigns: { ...config.campaigns, vendorKeys, defaults: { ...config.campaigns.defaults, budgetShare } }, networkServer };
+}
+
+/** store.path or store.url (not both); the default file when neither is set. */
+function storeOf(store: ConfigFile['store'], issues: ConfigIssue[]): StoreConfig {
+  if (store.path !== undefined && store.url !== undefined) {
+    issues.push({ path: 'store.url', expected: 'either store.path (SQLite) or store.url (PostgreSQL)', actual: 'both' });
+  }
+  if (store.url !== undefined) return { url: store.url, schema: store.schema ?? DEFAULT_STORE_SCHEMA };
+  if (store.schema !== undefined) issues.push({ path: 'store.schema', expected: 'store.schema only with store.url (a SQLite file has no schemas)', actual: JSON.stringify(store.schema) });
+  return { path: store.path ?? DEFAULT_STORE_PATH };
 }
 
 async function resolveTts(ns: TtsFile, env: LoadConfigOptions['env'] & object, issues: ConfigIssue[]): Promise<TtsConfig> {

@@ -34,7 +34,7 @@ function isStringArray(value: unknown): value is string[] {
 }
 
 /** Keeps the known fields only, and only when they have the right type (a copy). */
-function entryOf(raw: Partial<GroupEntry> & { id: string }): GroupEntry {
+export function entryOf(raw: Partial<GroupEntry> & { id: string }): GroupEntry {
   const entry: GroupEntry = { id: raw.id };
   if (raw.deleting === true) entry.deleting = true;
   if (typeof raw.drainDeadlineMs === 'number') entry.drainDeadlineMs = raw.drainDeadlineMs;

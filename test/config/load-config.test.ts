@@ -129,17 +129,37 @@ const BAD: Array<[string, string, string]> = [
   ['campaigns:\n  defaults:\n    dr: 16\n', 'campaigns.defaults.dr', 'expected a data rate 0..15, got 16'],
   ['campaigns:\n  defaults:\n    budgetShare: 0\n', 'campaigns.defaults.budgetShare', 'expected a share in (0, 1], got 0'],
   ['store:\n  path: 42\n', 'store.path', 'expected a file path, got 42'],
+  ['store:\n  url: mysql://fuota:pw@db:3306/fuota\n', 'store.url', 'expected a postgres://user:password@host:port/database URL, got "mysql://fuota:***@db:3306/fuota"'],
+  ['store:\n  url: 42\n', 'store.url', 'expected a postgres:// or postgresql:// URL, got 42'],
+  ['store:\n  path: ./fuota.sqlite\n  url: postgres://fuota:pw@db/fuota\n', 'store.url', 'expected either store.path (SQLite) or store.url (PostgreSQL), got both'],
+  ['store:\n  url: postgres://db/fuota\n  schema: Fuota-1\n', 'store.schema', 'expected a lower-case SQL identifier (letters, digits, _; at most 63), got "Fuota-1"'],
+  ['store:\n  path: ./fuota.sqlite\n  schema: fuota\n', 'store.schema', 'expected store.schema only with store.url (a SQLite file has no schemas), got "fuota"'],
   ['logging: verbose\n', 'logging', 'expected a mapping of keys, got "verbose"'],
 ];
 
+const titles = new Map<string, number>();
 for (const [yaml, key, words] of BAD) {
-  test(`bad input: ${key}`, async (t) => {
+  // A key with several bad inputs (store.url) gets #2, #3… (ava wants unique titles).
+  const seen = (titles.get(key) ?? 0) + 1;
+  titles.set(key, seen);
+  test(`bad input: ${key}${seen > 1 ? ` #${seen}` : ''}`, async (t) => {
     const error = await configError(t, write(`${MINIMAL}${yaml}`));
     t.true(error.message.startsWith(`config ${key}: `), error.message);
     t.true(error.message.includes(words), error.message);
     t.is(error.issues.length, 1, error.message);
   });
 }
+
+test('store.url names a PostgreSQL store instead of the file: postgres:// or postgresql://, env: allowed, schema default fuota', async (t) => {
+  const config = await loadConfig(write(`store:\n  url: env:STORE_URL\n${MINIMAL}`), { env: { ...ENV, STORE_URL: 'postgres://fuota:pw@db.example:5432/fuota' } });
+  t.deepEqual(config.store, { url: 'postgres://fuota:pw@db.example:5432/fuota', schema: 'fuota' });
+  t.is(config.store.path, undefined);
+  const other = await loadConfig(write(`store:\n  url: postgresql://db.example/lorawan\n  schema: fuota_eu\n${MINIMAL}`), { env: ENV });
+  t.deepEqual(other.store, { url: 'postgresql://db.example/lorawan', schema: 'fuota_eu' });
+  const file = await loadConfig(write(`store:\n  path: ./state/fuota.sqlite\n${MINIMAL}`), { env: ENV });
+  t.true(file.store.path?.endsWith('/state/fuota.sqlite'));
+  t.is(file.store.url, undefined);
+});
 
 test('a missing or wrong network server kind and application id are named', async (t) => {
   const none = await configError(t, write('store:\n  path: x.sqlite\n'));

@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander';
-import { checkTokenScope, SqliteTokenStore } from '../../store/sqlite-token-store.js';
+import { checkTokenScope } from '../../store/api-token-rules.js';
+import { PostgresTokenStore } from '../../store/postgres-token-store.js';
+import { SqliteTokenStore } from '../../store/sqlite-token-store.js';
 import { formatTable } from '../campaign/text-table.js';
-import { tokenStorePath } from '../token/token-store-path.js';
+import { tokenStoreLocation } from '../token/token-store-path.js';
 
 // `fuota token create|list|revoke`: API bearer tokens kept (as SHA-256 digests) in the service's
-// SQLite store, read by `fuota serve` at every request. The token itself is printed once, by
+// store (SQLite file or PostgreSQL: store.path / store.url), read by `fuota serve` at every request. The token itself is printed once, by
 // create, on stdout alone (so that `TOKEN=$(fuota token create ...)` works) and never again.
 
 interface StoreFlags {
@@ -15,23 +17,25 @@ interface StoreFlags {
 
 function storeOptions(command: Command): Command {
   return command
-    .option('--config <file>', "the service's configuration file: tokens go to its store.path (default store /var/lib/fuota/fuota.sqlite)")
-    .option('--store <file>', 'the SQLite store file itself, instead of --config')
+    .option('--config <file>', "the service's configuration file: tokens go to its store.path or store.url (default store /var/lib/fuota/fuota.sqlite)")
+    .option('--store <file>', 'the SQLite store file itself (or a postgres:// URL), instead of --config')
     .option('--json', 'machine-readable output');
 }
 
-async function withStore<T>(flags: StoreFlags, action: (store: SqliteTokenStore) => T): Promise<T> {
-  const store = SqliteTokenStore.open(await tokenStorePath(flags));
-  flags.store = store.file;
+/** Runs `action` on the token store the flags name; `flags.store` then names it for messages (a URL without its password). */
+async function withStore<T>(flags: StoreFlags, action: (store: SqliteTokenStore | PostgresTokenStore) => T | Promise<T>): Promise<T> {
+  const location = await tokenStoreLocation(flags);
+  const store = location.kind === 'sqlite' ? SqliteTokenStore.open(location.path) : await PostgresTokenStore.open(location);
+  flags.store = store instanceof SqliteTokenStore ? store.file : store.label;
   try {
-    return action(store);
+    return await action(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 export function register(program: Command): void {
-  const group = program.command('token').description('API bearer tokens of fuota serve (stored hashed in its SQLite store)');
+  const group = program.command('token').description('API bearer tokens of fuota serve (stored hashed in its store)');
   storeOptions(
     group
       .command('create')
