@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { redactedUrl } from '../../src/store/postgres-connection.js';
 
 // A real PostgreSQL for the store tests: FUOTA_TEST_POSTGRES_URL, or the local server .ci/run
 // starts. Each test gets a schema of its own with a random name, dropped afterwards, so that
@@ -24,7 +25,7 @@ export async function freshSchema(): Promise<TestSchema> {
     await admin.query('SELECT 1');
   } catch (error) {
     await admin.end().catch(() => undefined);
-    throw new Error(`PostgreSQL for the store tests is unreachable at ${TEST_POSTGRES_URL} (set ${TEST_POSTGRES_ENV}; .ci/run starts a local one): ${(error as Error).message}`);
+    throw new Error(`PostgreSQL for the store tests is unreachable at ${redactedUrl(TEST_POSTGRES_URL)} (set ${TEST_POSTGRES_ENV}; .ci/run starts a local one): ${(error as Error).message}`);
   }
   const schema = `fuota_test_${randomBytes(6).toString('hex')}`;
   return {
