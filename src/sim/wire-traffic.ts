@@ -42,6 +42,8 @@ export interface WireTrafficStats {
 export class WireTraffic {
   readonly stats: WireTrafficStats = { mqttPublished: 0, mqttHandled: 0, grpcCalls: 0 };
   private readonly endpoints: Endpoint[] = [];
+  /** Times each connection's filter was granted (`index of the endpoint` NUL `filter`). */
+  private readonly grants = new Map<string, number>();
   private inFlight = 0;
   private waiters: Array<() => void> = [];
 
@@ -53,9 +55,13 @@ export class WireTraffic {
   /** The observer for one MQTT connection of the world. */
   observer(name: string): MqttTrafficObserver {
     const endpoint: Endpoint = { name, filters: new Set(), expected: 0 };
-    this.endpoints.push(endpoint);
+    const index = this.endpoints.push(endpoint) - 1;
     return {
-      subscribed: (filter) => void endpoint.filters.add(filter),
+      subscribed: (filter) => {
+        endpoint.filters.add(filter);
+        const key = `${index}\u0000${filter}`;
+        this.grants.set(key, (this.grants.get(key) ?? 0) + 1);
+      },
       published: (topic) => {
         this.stats.mqttPublished++;
         for (const e of this.endpoints) {
@@ -73,6 +79,20 @@ export class WireTraffic {
         this.end();
       },
     };
+  }
+
+  /** How many times each connection's filter was granted so far (re-subscriptions after a reconnect included). */
+  subscriptions(): ReadonlyMap<string, number> {
+    return new Map(this.grants);
+  }
+
+  /**
+   * Every filter of `before` (subscriptions()) granted again since: after a broker restart
+   * without sessions, the world listens again only then (a fixed wait for the SUBACKs is a race).
+   */
+  subscribedAgain(before: ReadonlyMap<string, number>): boolean {
+    for (const [key, times] of before) if ((this.grants.get(key) ?? 0) <= times) return false;
+    return true;
   }
 
   /** Wraps every method of a client (e.g. the gRPC client) so that its promises count while pending. */

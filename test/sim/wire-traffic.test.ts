@@ -1,5 +1,7 @@
 import test from 'ava';
 import { FuotaError } from '../../src/core/errors.js';
+import { EmbeddedBroker } from '../../src/lns/mqtt/embedded-broker.js';
+import { MqttConnection } from '../../src/lns/mqtt/mqtt-connection.js';
 import { topicMatches, WireTraffic } from '../../src/sim/wire-traffic.js';
 
 // Cases from MQTT 3.1.1 §4.7.1 (the spec's own examples for `#` and `+`).
@@ -64,7 +66,7 @@ test('drained resolves when the last message is handled', async (t) => {
   b.subscribed('x');
   a.published('x');
   let drained = false;
-  const waiting = traffic.drained(5_000).then(() => {
+  const waiting = traffic.drained(30_000).then(() => {
     drained = true;
   });
   await Promise.resolve();
@@ -108,4 +110,32 @@ test('trackCalls counts a promise while it is pending, and passes results and er
   await t.throwsAsync(client.fails(), { message: 'refused' });
   t.is(traffic.pending, 0);
   t.is(traffic.stats.grpcCalls, 2);
+});
+
+test('subscriptions(): filters re-granted after a broker restart are counted (a clean session resubscribes)', async (t) => {
+  t.timeout(120_000);
+  const traffic = new WireTraffic();
+  const broker = await EmbeddedBroker.start();
+  let current = broker;
+  t.teardown(() => current.close());
+  const connection = new MqttConnection({ url: broker.url, clientId: `wire-traffic-${process.pid}`, protocolVersion: 4, clean: true, connectTimeoutMs: 30_000, reconnect: { initialMs: 50, maxMs: 500 }, observer: traffic.observer('app') });
+  t.teardown(() => connection.close());
+  const received: string[] = [];
+  connection.onMessage((m) => void received.push(m.topic));
+  await connection.connect();
+  await connection.subscribe('a/+', 0);
+  await connection.subscribe('b/#', 0);
+  const before = traffic.subscriptions();
+  t.deepEqual([...before.values()], [1, 1]);
+  t.false(traffic.subscribedAgain(before));
+  await broker.close();
+  current = await EmbeddedBroker.start({ port: broker.port });
+  // Generous and condition-based: the reconnect and its SUBACK on a busy machine.
+  const deadline = Date.now() + 60_000;
+  while (!traffic.subscribedAgain(before) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.true(traffic.subscribedAgain(before));
+  t.deepEqual([...traffic.subscriptions().values()], [2, 2]);
+  await connection.publish('b/c', 'x', { qos: 0 });
+  while (received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.deepEqual(received, ['b/c']);
 });

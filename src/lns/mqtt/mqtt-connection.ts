@@ -315,8 +315,10 @@ export class MqttConnection {
     this.setState({ state: 'connected', sessionPresent: connack.sessionPresent });
     if (!connack.sessionPresent && this.subscriptions.size > 0 && this.client !== undefined) {
       const map = Object.fromEntries([...this.subscriptions].map(([filter, qos]) => [filter, { qos }]));
-      this.client.subscribe(map, (error) => {
+      this.client.subscribe(map, (error, granted) => {
         if (error) this.lastError = error;
+        // The observer hears of each re-granted filter too: until then messages to it are lost.
+        else for (const grant of granted ?? []) if (grant.qos <= 2) this.options.observer?.subscribed(grant.topic);
       });
     }
   }

@@ -89,7 +89,7 @@ export function mqttConnection(broker: Broker, role: string): MqttConnection {
   clientSeq += 1;
   return new MqttConnection({
     url: broker.tlsUrl, clientId: `wire-${role}-${process.pid}-${clientSeq}`, username: broker.username, password: broker.password,
-    tls: { ca: broker.pki.caPem }, connectTimeoutMs: 5_000, reconnect: { initialMs: 50, maxMs: 500 },
+    tls: { ca: broker.pki.caPem }, connectTimeoutMs: 30_000, reconnect: { initialMs: 50, maxMs: 500 },
   });
 }
 
@@ -128,7 +128,7 @@ export async function startWireWorld(options: WireWorldOptions): Promise<WireWor
       onError: (error, context) => errors.push({ error, context: `sim: ${context}` }),
     });
     cleanups.push(() => simMqtt.stop());
-    const grpc = new ChirpstackGrpcClient({ address: grpcServer.address, apiToken: API_TOKEN, transport: { kind: 'insecure' }, deadlineMs: 5_000 });
+    const grpc = new ChirpstackGrpcClient({ address: grpcServer.address, apiToken: API_TOKEN, transport: { kind: 'insecure' }, deadlineMs: 30_000 });
     cleanups.push(() => grpc.close());
     const uplinks: Uplink[] = [];
     const failures: WireWorld['failures'] = [];

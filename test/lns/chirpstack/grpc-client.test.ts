@@ -45,7 +45,12 @@ test.serial('class C group: create, fill, enqueue 3, queue drains as the devices
 
   const payloads = [Uint8Array.of(0x08, 0x00, 0x01), Uint8Array.of(0x08, 0x00, 0x02), Uint8Array.of(0x08, 0x00, 0x03)];
   const fCnts: number[] = [];
+  // Simulated time stands still while the three are enqueued: ChirpStack spaces an item by the
+  // margin from the items still queued, and on a busy machine the first one went out before the
+  // second call arrived (issue #14: no test may depend on how fast the machine is).
+  await w.driver.stop();
   for (const payload of payloads) fCnts.push(await w.client.enqueueMulticast(groupId, { fPort: 201, payload }));
+  w.driver.start();
   t.deepEqual(fCnts, [10, 11, 12]);
 
   // Poll ListQueue: the f_cnts still queued shrink from the front until none is left.
@@ -55,9 +60,13 @@ test.serial('class C group: create, fill, enqueue 3, queue drains as the devices
     const key = queue.map((item) => item.fCnt).join(',');
     if (seen.at(-1) !== key) seen.push(key);
     return queue.length === 0;
-  }, 3_000, 15);
+  }, 60_000, 15);
   t.true(drained, `queue snapshots ${JSON.stringify(seen)}`);
-  t.true(seen.includes('11,12') && seen.includes('12'), `queue snapshots ${JSON.stringify(seen)}`);
+  // Each snapshot is what is left after the front items went, each shorter than the one before;
+  // which of them a poll catches depends on the machine's speed (a busy one skipped "11,12").
+  const suffixes = ['10,11,12', '11,12', '12', ''];
+  const positions = seen.map((key) => suffixes.indexOf(key));
+  t.true(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!)), `queue snapshots ${JSON.stringify(seen)}`);
   t.is(seen.at(-1), '');
 
   for (const device of w.devices.slice(0, 2)) {

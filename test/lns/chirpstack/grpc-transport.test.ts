@@ -32,8 +32,8 @@ test.serial('TLS: the client trusts the given CA; a plain-TCP client gets CHIRPS
     const certPem = readFileSync(join(dir, 'cert.pem'));
     world = await startWorld({ tls: { keyPem: readFileSync(join(dir, 'key.pem')), certPem } });
     // By name: Node warns when a TLS server name is an IP address (RFC 6066).
-    const tls = new ChirpstackGrpcClient({ address: `localhost:${world.server.port}`, apiToken: API_TOKEN, transport: { kind: 'tls', caPem: certPem }, deadlineMs: 3_000 });
-    const plain = new ChirpstackGrpcClient({ address: world.server.address, apiToken: API_TOKEN, transport: { kind: 'insecure' }, deadlineMs: 3_000 });
+    const tls = new ChirpstackGrpcClient({ address: `localhost:${world.server.port}`, apiToken: API_TOKEN, transport: { kind: 'tls', caPem: certPem }, deadlineMs: 30_000 });
+    const plain = new ChirpstackGrpcClient({ address: world.server.address, apiToken: API_TOKEN, transport: { kind: 'insecure' }, deadlineMs: 30_000 });
     clients.push(tls, plain);
     const groupId = await tls.createMulticastGroup(classCGroup());
     t.deepEqual(await tls.listMulticastQueue(groupId), []);

@@ -5,7 +5,7 @@ import { EmbeddedBroker } from '../../../src/lns/mqtt/embedded-broker.js';
 import { MqttConnection } from '../../../src/lns/mqtt/mqtt-connection.js';
 
 function client(broker: EmbeddedBroker, name: string): MqttConnection {
-  return new MqttConnection({ url: broker.url, clientId: `embedded-${name}-${process.pid}`, protocolVersion: 4, clean: true, connectTimeoutMs: 3_000 });
+  return new MqttConnection({ url: broker.url, clientId: `embedded-${name}-${process.pid}`, protocolVersion: 4, clean: true, connectTimeoutMs: 30_000 }); // generous: a busy machine (issue #14)
 }
 
 function portOpen(port: number): Promise<boolean> {

@@ -64,6 +64,8 @@ export function makePki(dir: string): Pki {
   };
 }
 
+/** How long mosquitto may take to listen: generous, a busy machine starts it slowly (issue #14). */
+const START_TIMEOUT_MS = 60_000;
 const handedOut = new Set<number>();
 
 async function canBind(port: number): Promise<boolean> {
@@ -166,14 +168,14 @@ export async function startBroker(): Promise<Broker> {
       proc.once('exit', () => process.off('exit', killOnExit));
       proc.stdout?.on('data', (chunk: Buffer) => (logText += chunk.toString()));
       proc.stderr?.on('data', (chunk: Buffer) => (logText += chunk.toString()));
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + START_TIMEOUT_MS;
       while (Date.now() < deadline) {
         if (proc.exitCode !== null) throw new Error(`mosquitto exited with ${proc.exitCode}:\n${logText}`);
         // "running" is logged once every listener is bound; then check they answer.
         if (logText.slice(logStart).includes(' running') && (await accepts(plainPort)) && (await accepts(tlsPort))) return;
         await new Promise((r) => setTimeout(r, 20));
       }
-      throw new Error(`mosquitto did not listen on ${plainPort} and ${tlsPort} within 5 s:\n${logText}`);
+      throw new Error(`mosquitto did not listen on ${plainPort} and ${tlsPort} within ${START_TIMEOUT_MS / 1000} s:\n${logText}`);
     };
     const stop = async (): Promise<void> => {
       const proc = child;

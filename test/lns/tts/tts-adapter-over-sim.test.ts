@@ -43,7 +43,7 @@ async function adapterOverSim(t: ExecutionContext, overrides: Partial<TtsNetwork
   t.teardown(() => network.close());
   const settle = async (): Promise<void> => {
     for (let quiet = 0; quiet < 3; ) {
-      await w.wire.drained(5_000);
+      await w.wire.drained(30_000);
       await new Promise((resolve) => setImmediate(resolve));
       quiet = inFlight === 0 ? quiet + 1 : 0;
       if (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 2));

@@ -65,6 +65,7 @@ test.serial('a broker restart mid-campaign: QoS 0 messages published meanwhile a
   const { clock, engine, startMs } = w;
   await clock.run({ untilMs: startMs + 7 * 86_400_000, done: () => [...engine.view('demo')!.devices.values()].some((d) => d.done.mcGroupSetup), settle: () => w.settle() });
   const uplinksBefore = w.tts!.stats.uplinksPublished;
+  const grantedBefore = w.traffic!.subscriptions();
   await broker.stop();
   // Ten simulated minutes without a broker: what is published is lost, HTTP still works.
   let lost = 0;
@@ -81,8 +82,11 @@ test.serial('a broker restart mid-campaign: QoS 0 messages published meanwhile a
   const deadline = Date.now() + 60_000;
   while (!w.mqttConnected!() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   t.true(w.mqttConnected!(), 'both MQTT clients reconnected');
-  // The adapter resubscribes after the reconnect: give the SUBACKs a moment of real time.
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // Both resubscribe after the reconnect (no session): wait for every SUBACK, not for a fixed
+  // moment (500 ms was too short on a busy machine; issue #14).
+  const resubscribed = () => w.traffic!.subscribedAgain(grantedBefore);
+  while (!resubscribed() && Date.now() < deadline + 60_000) await new Promise((resolve) => setTimeout(resolve, 50));
+  t.true(resubscribed(), `every filter subscribed again: ${JSON.stringify([...w.traffic!.subscriptions()])}, before ${JSON.stringify([...grantedBefore])}`);
   lost += w.traffic!.forgetMessages();
   t.log(`${lost} messages lost while the broker was down; ${w.tts!.stats.uplinksPublished - uplinksBefore} uplinks published meanwhile`);
   t.true(w.tts!.stats.uplinksPublished > uplinksBefore, 'the fleet went on uplinking while the broker was down');

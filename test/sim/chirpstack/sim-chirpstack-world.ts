@@ -106,7 +106,7 @@ export async function startWorld(options: Partial<SimChirpstackGrpcOptions> & { 
     multicastClassCMarginMs: CLASS_C_MARGIN_MS,
     ...options,
   });
-  const client = new ChirpstackGrpcClient({ address: server.address, apiToken: API_TOKEN, transport: { kind: 'insecure' }, deadlineMs: options.deadlineMs ?? 3_000 });
+  const client = new ChirpstackGrpcClient({ address: server.address, apiToken: API_TOKEN, transport: { kind: 'insecure' }, deadlineMs: options.deadlineMs ?? 30_000 });
   return {
     clock,
     network,
@@ -141,7 +141,7 @@ export function classCGroup(overrides: Partial<MulticastGroupSpec> = {}): Multic
 }
 
 /** Polls `check` until it holds or `timeoutMs` passes. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 3_000, stepMs = 10): Promise<boolean> {
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 60_000, stepMs = 10): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (await check()) return true;

@@ -21,7 +21,7 @@ test('class A push: down/queued at once, down/sent with the push correlation ids
   const w = await ttsWorld();
   try {
     await w.app.publish(`v3/${APP}@${TENANT}/devices/${DEV1}/down/push`, JSON.stringify({ downlinks: [{ f_port: 200, frm_payload: Buffer.from([1, 2, 3]).toString('base64'), priority: 'NORMAL', correlation_ids: ['fuota:test-1'] }] }), { qos: 0 });
-    await w.wire.drained(5_000);
+    await w.wire.drained(30_000);
     await w.step(START_MS + 1);
     const queued = w.topic('down/queued');
     t.is(queued.length, 1);

@@ -5,7 +5,7 @@ import { APP, DEV_EUIS, devicePath, GW1, START_MS, TENANT, ttsWorld } from './si
 const DEV1 = `eui-${DEV_EUIS[0]}`;
 const PREFIX = `v3/${APP}@${TENANT}`;
 
-async function until(condition: () => boolean, timeoutMs = 3_000): Promise<boolean> {
+async function until(condition: () => boolean, timeoutMs = 60_000): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (!condition() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   return condition();
@@ -40,17 +40,17 @@ test('down/replace over MQTT replaces the queue; [] clears it', async (t) => {
   t.teardown(() => w.close());
   const item = (n: number): unknown => ({ f_port: 10, frm_payload: Buffer.from([n]).toString('base64') });
   await w.app.publish(`${PREFIX}/devices/${DEV1}/down/push`, JSON.stringify({ downlinks: [item(1), item(2)] }), { qos: 0 });
-  await w.wire.drained(5_000);
+  await w.wire.drained(30_000);
   await w.app.publish(`${PREFIX}/devices/${DEV1}/down/replace`, JSON.stringify({ downlinks: [item(3)] }), { qos: 0 });
-  await w.wire.drained(5_000);
+  await w.wire.drained(30_000);
   t.deepEqual(w.tts.queue(DEV1).map((d) => d['frm_payload']), ['Aw==']);
   w.devices[0]!.boot();
   await w.step(START_MS + 65_000);
   t.deepEqual(w.devices[0]!.unicasts.map((u) => [...u.payload]), [[3]]);
   await w.app.publish(`${PREFIX}/devices/${DEV1}/down/push`, JSON.stringify({ downlinks: [item(4)] }), { qos: 0 });
-  await w.wire.drained(5_000);
+  await w.wire.drained(30_000);
   await w.app.publish(`${PREFIX}/devices/${DEV1}/down/replace`, JSON.stringify({ downlinks: [] }), { qos: 0 });
-  await w.wire.drained(5_000);
+  await w.wire.drained(30_000);
   t.deepEqual(w.tts.queue(DEV1), []);
   await w.step(START_MS + 130_000);
   t.is(w.devices[0]!.unicasts.length, 1);
@@ -61,7 +61,7 @@ test('a push for an unknown device id, or that is no JSON: nothing on MQTT (TTS 
   t.teardown(() => w.close());
   await w.app.publish(`${PREFIX}/devices/nobody/down/push`, JSON.stringify({ downlinks: [{ f_port: 1 }] }), { qos: 0 });
   await w.app.publish(`${PREFIX}/devices/${DEV1}/down/push`, '{not json', { qos: 0 });
-  await w.wire.drained(5_000);
+  await w.wire.drained(30_000);
   t.true(await until(() => w.errors.length === 2));
   t.deepEqual(w.received.filter((r) => !r.topic.endsWith('/down/push')), []);
   t.regex(String(w.errors[0]!.error), /device_not_found/);

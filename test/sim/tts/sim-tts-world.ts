@@ -105,7 +105,7 @@ export async function ttsWorld(options: Partial<SimTtsOptions> & { boot?: boolea
   if (options.boot ?? true) for (const d of devices) d.boot();
   return {
     clock, network, devices, tts, app, received, errors, broker, wire,
-    step: (untilMs) => clock.run({ untilMs, settle: () => wire.drained(5_000) }),
+    step: (untilMs) => clock.run({ untilMs, settle: () => wire.drained(30_000) }),
     async http(method, path, body, key = API_KEY) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (key !== null) headers['authorization'] = `Bearer ${key}`;
@@ -118,7 +118,7 @@ export async function ttsWorld(options: Partial<SimTtsOptions> & { boot?: boolea
         json = undefined;
       }
       // Messages the call caused (down/queued, down/failed) settle before the test looks.
-      await wire.drained(5_000);
+      await wire.drained(30_000);
       return { status: res.status, json, text, headers: res.headers };
     },
     topic: (kind) => received.filter((r) => r.topic.endsWith(`/${kind}`)),
