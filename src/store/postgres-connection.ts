@@ -11,7 +11,8 @@ import { storeFailure } from './store-errors.js';
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export const DEFAULT_POSTGRES_SCHEMA = 'fuota';
 const DEFAULT_MAX_CONNECTIONS = 10;
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+// Generous: a loaded host (or event loop) can take seconds to open a connection; a refused one fails at once anyway.
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 export interface PostgresTarget {
   url: string;
@@ -22,7 +23,7 @@ export interface PostgresTarget {
 export interface PoolOptions {
   /** Connections the pool may open. Default 10. */
   maxConnections?: number;
-  /** How long opening one connection may take before it fails with STORE_UNAVAILABLE. Default 10 s. */
+  /** How long opening one connection may take before it fails with STORE_UNAVAILABLE. Default 30 s. */
   connectTimeoutMs?: number;
   /** An idle connection that breaks (server restart): the pool drops it and opens another on demand. */
   onIdleError?: (error: Error) => void;

@@ -1,13 +1,13 @@
 import type pg from 'pg';
 import { checkTokenName, checkTokenScope, newToken, tokenExists, tokenNotFound, type StoredToken, type TokenDigest, type TokenScope } from './api-token-rules.js';
-import { checkSchemaName, createPool, DEFAULT_POSTGRES_SCHEMA, msFromBigint, postgresFailure, quoteIdent, redactedUrl } from './postgres-connection.js';
+import { checkSchemaName, createPool, DEFAULT_POSTGRES_SCHEMA, msFromBigint, postgresFailure, quoteIdent, redactedUrl, type PoolOptions } from './postgres-connection.js';
 import { migratePostgres } from './postgres-migrations.js';
 
 // The API tokens of `fuota token` in a PostgreSQL store (table api_tokens, postgres-migrations.ts
 // step 2): the SQLite token store's behaviour (sqlite-token-store.ts), asynchronous. `fuota token`
 // opens one with a pool of its own; `fuota serve` hands in the campaign store's pool.
 
-export interface PostgresTokenStoreOptions {
+export interface PostgresTokenStoreOptions extends Pick<PoolOptions, 'connectTimeoutMs'> {
   url: string;
   schema?: string;
   /** Run on this pool (close() leaves it open); default a small pool of its own. */
@@ -39,7 +39,7 @@ export class PostgresTokenStore {
   /** Connects and migrates (as the campaign store does), so that the first `fuota token create` may come before the first `fuota serve`. */
   static async open(options: PostgresTokenStoreOptions): Promise<PostgresTokenStore> {
     const schema = checkSchemaName(options.schema ?? DEFAULT_POSTGRES_SCHEMA);
-    const pool = options.pool ?? createPool(options.url, { maxConnections: 2 });
+    const pool = options.pool ?? createPool(options.url, { maxConnections: 2, ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }) });
     try {
       await migratePostgres(pool, options.url, schema);
     } catch (error) {

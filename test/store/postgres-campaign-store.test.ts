@@ -4,11 +4,11 @@ import { PostgresCampaignStore } from '../../src/store/postgres-campaign-store.j
 import { migratePostgres, POSTGRES_MIGRATIONS, postgresSchemaVersion } from '../../src/store/postgres-migrations.js';
 import { campaignStoreContract } from './campaign-store-contract.js';
 import { createRecord, deviceState, devEuiOf, ledger, typicalResult, unicast } from './fixtures.js';
-import { freshSchema, TEST_POSTGRES_URL, type TestSchema } from './postgres-test-db.js';
+import { freshSchema, TEST_POSTGRES_URL, type TestSchema, storeOptions } from './postgres-test-db.js';
 
 campaignStoreContract('postgres store', async () => {
   const db = await freshSchema();
-  const store = await PostgresCampaignStore.open({ url: db.url, schema: db.schema });
+  const store = await PostgresCampaignStore.open(storeOptions(db));
   return { store, cleanup: db.drop };
 });
 
@@ -26,7 +26,7 @@ async function schemaFor(t: ExecutionContext): Promise<TestSchema> {
 }
 
 async function openIn(t: ExecutionContext, db: TestSchema): Promise<PostgresCampaignStore> {
-  const store = await PostgresCampaignStore.open({ url: db.url, schema: db.schema });
+  const store = await PostgresCampaignStore.open(storeOptions(db));
   t.teardown(() => store.close());
   return store;
 }
@@ -50,7 +50,7 @@ test('postgres store migrations: a schema newer than the code is refused in one 
   const db = await schemaFor(t);
   await (await openIn(t, db)).close();
   await db.admin.query(`INSERT INTO "${db.schema}".fuota_schema (version, name) VALUES ($1, 'from the future')`, [LATEST + 5]);
-  const error = await t.throwsAsync(PostgresCampaignStore.open({ url: db.url, schema: db.schema }), { instanceOf: InternalError });
+  const error = await t.throwsAsync(PostgresCampaignStore.open(storeOptions(db)), { instanceOf: InternalError });
   t.is(error?.code, 'STORE_SCHEMA_TOO_NEW');
   t.is(error?.message, `campaign store ${db.url} schema ${db.schema}: schema version ${LATEST + 5} is newer than this program knows (latest ${LATEST}); use a newer program, the database was not touched`);
   t.deepEqual(await versions(db), [...POSTGRES_MIGRATIONS.map((m) => m.version), LATEST + 5]);
@@ -58,7 +58,7 @@ test('postgres store migrations: a schema newer than the code is refused in one 
 
 test('postgres store migrations: instances opening together migrate each step once (advisory lock)', async (t) => {
   const db = await schemaFor(t);
-  const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresCampaignStore.open({ url: db.url, schema: db.schema })));
+  const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresCampaignStore.open(storeOptions(db))));
   t.teardown(() => Promise.all(stores.map((store) => store.close())));
   // fuota_schema's primary key would refuse a step applied twice; every open succeeded and the steps are there once.
   t.deepEqual(await versions(db), POSTGRES_MIGRATIONS.map((m) => m.version));
@@ -80,7 +80,7 @@ test('postgres store migrations: a failing step rolls back to the previous versi
 test('postgres store migrations: a schema holding other tables and no version is refused', async (t) => {
   const db = await schemaFor(t);
   await db.admin.query(`CREATE SCHEMA "${db.schema}"; CREATE TABLE "${db.schema}".customers (id INTEGER)`);
-  const error = await t.throwsAsync(PostgresCampaignStore.open({ url: db.url, schema: db.schema }), { instanceOf: InternalError });
+  const error = await t.throwsAsync(PostgresCampaignStore.open(storeOptions(db)), { instanceOf: InternalError });
   t.is(error?.code, 'STORE_NOT_CAMPAIGN_DB');
   t.regex(error!.message, /has 1 tables but no fuota_schema version, expected an empty schema or a campaign store/);
 });

@@ -1,14 +1,14 @@
 import test, { type ExecutionContext } from 'ava';
 import { PostgresCampaignStore } from '../../src/store/postgres-campaign-store.js';
 import { PostgresGroupRegistry } from '../../src/store/postgres-group-registry.js';
-import { freshSchema, type TestSchema } from './postgres-test-db.js';
+import { freshSchema, type TestSchema, storeOptions } from './postgres-test-db.js';
 
 // The multicast group registry in PostgreSQL: synchronous reads and writes from memory, writes
 // queued to the table in order, flushed, retried after a failure, and re-read by reload().
 
 async function migrated(t: ExecutionContext): Promise<{ db: TestSchema; store: PostgresCampaignStore }> {
   const db = await freshSchema();
-  const store = await PostgresCampaignStore.open({ url: db.url, schema: db.schema });
+  const store = await PostgresCampaignStore.open(storeOptions(db));
   t.teardown(async () => {
     await store.close();
     await db.drop();

@@ -10,6 +10,17 @@ import { redactedUrl } from '../../src/store/postgres-connection.js';
 export const TEST_POSTGRES_ENV = 'FUOTA_TEST_POSTGRES_URL';
 export const TEST_POSTGRES_URL = process.env[TEST_POSTGRES_ENV] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * A connection may take long to open on a busy 2-core machine (the tests of every file at once, a
+ * node event loop busy with JSON): generous, so that only a server that is not there fails.
+ */
+export const TEST_CONNECT_TIMEOUT_MS = 120_000;
+
+/** Options of a store under test: few connections (tests of a file run at once), a generous connect timeout. */
+export function storeOptions(db: { url: string; schema: string }): { url: string; schema: string; maxConnections: number; connectTimeoutMs: number } {
+  return { url: db.url, schema: db.schema, maxConnections: 3, connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS };
+}
+
 export interface TestSchema {
   url: string;
   schema: string;
@@ -19,7 +30,7 @@ export interface TestSchema {
 }
 
 export async function freshSchema(): Promise<TestSchema> {
-  const admin = new pg.Pool({ connectionString: TEST_POSTGRES_URL, max: 2, connectionTimeoutMillis: 30_000 });
+  const admin = new pg.Pool({ connectionString: TEST_POSTGRES_URL, max: 1, connectionTimeoutMillis: TEST_CONNECT_TIMEOUT_MS });
   admin.on('error', () => undefined);
   try {
     await admin.query('SELECT 1');

@@ -4,7 +4,7 @@ import { PostgresTokenVerifier, postgresTokenVerifiers } from '../../src/api/pos
 import { CallerError, PeerError, ValueError } from '../../src/core/errors.js';
 import { PostgresTokenStore } from '../../src/store/postgres-token-store.js';
 import { runCli } from '../helpers/run-cli.js';
-import { freshSchema } from './postgres-test-db.js';
+import { freshSchema, storeOptions } from './postgres-test-db.js';
 import { tempDir } from './temp-dir.js';
 
 // `fuota token` on a PostgreSQL store: the SQLite token store's behaviour (test/cli/token.test.ts),
@@ -13,7 +13,7 @@ import { tempDir } from './temp-dir.js';
 test('postgres token store: create returns the token once and keeps its digest; list, revoke; names, scopes and duplicates refused alike', async (t) => {
   const db = await freshSchema();
   t.teardown(db.drop);
-  const store = await PostgresTokenStore.open({ url: db.url, schema: db.schema });
+  const store = await PostgresTokenStore.open(storeOptions(db));
   t.teardown(() => store.close());
   const created = await store.create('ci', 'admin', 1_763_700_000_000);
   t.regex(created.token, /^[A-Za-z0-9_-]{43}$/);
@@ -42,7 +42,7 @@ test('postgres token store: create returns the token once and keeps its digest; 
 test('postgres token verifier: none while the store has no token; then it accepts a token and refuses it after revoke once it re-reads', async (t) => {
   const db = await freshSchema();
   t.teardown(db.drop);
-  const store = await PostgresTokenStore.open({ url: db.url, schema: db.schema });
+  const store = await PostgresTokenStore.open(storeOptions(db));
   t.teardown(() => store.close());
   t.deepEqual((await postgresTokenVerifiers(store)).verifiers, []);
   const { token } = await store.create('ops', 'admin');
