@@ -1,0 +1,58 @@
+import Sqlite from 'better-sqlite3';
+
+// What a fault run reads from `fuota serve`'s SQLite store, beside the service (WAL: a reader
+// never blocks the writer): the outbox (commands decided but not yet marked done: what the
+// service may carry out a second time after a fault), each device's outcome, and the uplinks the
+// service counted (device_log rows with direction 'up').
+
+export interface OutboxEntry {
+  type: string;
+  /** multicast-fragment: `${fragIndex}:${n}`; multicast and unicast: the command id. */
+  key: string;
+  payloadHex?: string;
+}
+
+export interface StoreReading {
+  phase: string | undefined;
+  outcomes: Record<string, string>;
+  /** devEui → "at_ms f_port payload" of every counted uplink, in the order they were counted. */
+  uplinks: Record<string, string[]>;
+}
+
+function open(file: string): Sqlite.Database {
+  const db = new Sqlite(file, { fileMustExist: true });
+  db.pragma('busy_timeout = 10000');
+  return db;
+}
+
+export function readOutbox(file: string, campaignId: string): OutboxEntry[] {
+  const db = open(file);
+  try {
+    const rows = db.prepare('SELECT command_json FROM outbox WHERE campaign_id = ? ORDER BY seq').pluck().all(campaignId) as string[];
+    return rows.map((json) => {
+      const command = JSON.parse(json) as { type: string; id?: string; fragIndex?: number; n?: number; payloadHex?: string; groupName?: string };
+      if (command.type === 'multicast-fragment') return { type: command.type, key: `${command.fragIndex}:${command.n}` };
+      return { type: command.type, key: command.id ?? command.groupName ?? '', ...(command.payloadHex === undefined ? {} : { payloadHex: command.payloadHex }) };
+    });
+  } finally {
+    db.close();
+  }
+}
+
+export function readStore(file: string, campaignId: string): StoreReading {
+  const db = open(file);
+  try {
+    const phase = db.prepare('SELECT phase FROM campaign_states WHERE campaign_id = ?').pluck().get(campaignId) as string | undefined;
+    const outcomes: Record<string, string> = {};
+    for (const json of db.prepare('SELECT state_json FROM devices WHERE campaign_id = ? ORDER BY rowid').pluck().all(campaignId) as string[]) {
+      const device = JSON.parse(json) as { devEui: string; outcome?: string; phase?: string };
+      outcomes[device.devEui] = device.outcome ?? `(none; phase ${device.phase ?? '?'})`;
+    }
+    const uplinks: Record<string, string[]> = {};
+    const rows = db.prepare("SELECT dev_eui, at_ms, f_port, payload_hex FROM device_log WHERE campaign_id = ? AND direction = 'up' ORDER BY id").raw().all(campaignId) as Array<[string, number, number | null, string | null]>;
+    for (const [devEui, atMs, fPort, payloadHex] of rows) (uplinks[devEui] ??= []).push(`${atMs} ${fPort ?? '-'} ${payloadHex ?? '-'}`);
+    return { phase, outcomes, uplinks };
+  } finally {
+    db.close();
+  }
+}
