@@ -10,7 +10,7 @@ import { ChirpstackRootKeySource } from '../lns/chirpstack/chirpstack-root-keys.
 import { wallClock } from '../lns/wall-clock.js';
 import { ChirpstackGrpcClient } from '../lns/chirpstack/grpc-client.js';
 import { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
-import { groupRegistryPath, type EngineRef, type WiredNetworkServer } from './network-server-wiring.js';
+import { groupRegistryPath, logMqttRejects, type EngineRef, type WiredNetworkServer } from './network-server-wiring.js';
 
 export function wireChirpstack(config: FuotaConfig, ns: ChirpstackConfig, engine: EngineRef, log: Logger, registry?: GroupRegistry | string): WiredNetworkServer {
   const { mqtt: mqttConfig, api } = ns;
@@ -54,10 +54,12 @@ export function wireChirpstack(config: FuotaConfig, ns: ChirpstackConfig, engine
     // The ledger learns that the gateways serving this device are out of duty-cycle budget.
     onDutyCycleOverflow: (overflow) => engine()?.gatewayDutyCycleOverflow(overflow),
     onError: (error, context) => log.error({ err: error, context }, 'network server error'),
+    onRejected: logMqttRejects(log, 'chirpstack'),
     onGroupDeleted: (groupName) => log.info({ groupName }, 'multicast group deleted'),
   });
   return {
     network,
+    server: 'chirpstack',
     mqtt,
     lookups: { devices: new ChirpstackDeviceDirectory(grpc, ns.applicationId), rootKeys: new ChirpstackRootKeySource(grpc) },
     api: { connection: 'grpc', reachable: () => grpc.reachable() },

@@ -7,9 +7,12 @@ import type { NetworkServerLookups } from '../admission/create-admission.js';
 import type { CampaignEngine } from '../campaign/engine.js';
 import type { NetworkServer } from '../campaign/ports.js';
 import type { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
+import type { MqttRejectSummary } from '../lns/mqtt/mqtt-reject-log.js';
 
 export interface WiredNetworkServer {
-  network: NetworkServer & { start(): Promise<void>; close(): Promise<void> };
+  network: NetworkServer & { start(): Promise<void>; close(): Promise<void>; rejectedMessages(): Array<{ reason: string; count: number }> };
+  /** The server as fuota_mqtt_messages_rejected_total{server} names it. */
+  server: 'chirpstack' | 'tts';
   mqtt: MqttConnection;
   lookups: NetworkServerLookups;
   /** The server's API as /metrics names it (fuota_connection_up{connection=…}), with a reachability probe read at each scrape. */
@@ -53,4 +56,13 @@ export function cachedProbe(check: () => Promise<boolean>, nowMs: () => number, 
     }
     return up;
   };
+}
+
+/**
+ * Dropped MQTT event messages, as the adapter summarises them (at most one line per reason and
+ * interval): a warning with the count and one sample, never a stack (issue #14).
+ */
+export function logMqttRejects(log: Logger, server: string): (summary: MqttRejectSummary) => void {
+  return ({ reason, count, total, sinceMs, sample }) =>
+    log.warn({ server, reason, rejected: count, total, sinceMs, sample }, `MQTT event messages rejected (${reason}): ${count} since the last line; sample on ${sample.topic}: ${sample.error}`);
 }

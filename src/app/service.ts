@@ -120,6 +120,8 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
           applicationId: ns.applicationId,
         });
         operatorApi.metrics.connection('mqtt', mqtt.state === 'connected');
+        // Counted by the adapter since its start (before the API was up, too).
+        operatorApi.metrics.rejectedMessages(wired.server, () => network.rejectedMessages());
         operatorApi.metrics.probeConnection(wired.api.connection, () => wired.api.reachable());
       }
     },

@@ -9,7 +9,7 @@ import { TtsNetworkServer } from '../lns/tts/tts-network-server.js';
 import { TtsRootKeySource } from '../lns/tts/tts-root-keys.js';
 import { wallClock } from '../lns/wall-clock.js';
 import { ttsMqttConnection } from './tts-mqtt-connection.js';
-import { cachedProbe, groupRegistryPath, type EngineRef, type WiredNetworkServer } from './network-server-wiring.js';
+import { cachedProbe, groupRegistryPath, logMqttRejects, type EngineRef, type WiredNetworkServer } from './network-server-wiring.js';
 
 /** How far back the Storage Integration is read at start when networkServer.readMissedUplinks is on. */
 const MISSED_UPLINKS_LOOKBACK_MS = 60 * 60_000;
@@ -45,10 +45,12 @@ export function wireTts(config: FuotaConfig, ns: TtsConfig, engine: EngineRef, l
     onDutyCycleOverflow: (overflow) => engine()?.gatewayDutyCycleOverflow(overflow),
     onWarning: (message) => log.warn(message),
     onError: (error, context) => log.error({ err: error, context }, 'network server error'),
+    onRejected: logMqttRejects(log, 'tts'),
     onGroupDeleted: (groupName) => log.info({ groupName }, 'multicast group deleted'),
   });
   return {
     network,
+    server: 'tts',
     mqtt,
     lookups: { devices: new TtsDeviceDirectory(http, ns.applicationId), rootKeys: new TtsRootKeySource(http, ns.applicationId) },
     api: { connection: 'http', reachable: cachedProbe(() => http.reachable(), () => wallClock.now()) },

@@ -11,6 +11,7 @@ import type { CampaignCommand } from './commands.js';
 import { campaignContext, type CampaignContext } from './context.js';
 import type { TransitionResult } from './draft.js';
 import type { CampaignEvent } from './events.js';
+import { isDeviceNotOnNetworkServer } from './device-not-on-network-server.js';
 import { overflowGateways } from './gateway-overflow.js';
 import type { Clock, CampaignStore, NetworkServer, OutboxItem, Uplink } from './ports.js';
 import { parseCampaignSpec, type CampaignSpec } from './spec.js';
@@ -231,6 +232,13 @@ export class CampaignEngine {
         try {
           await this.execute(live, item.command);
         } catch (error) {
+          if (item.command.type === 'unicast' && isDeviceNotOnNetworkServer(error)) {
+            // Retrying cannot help: the command is done with, and the device fails with the cause.
+            live.outbox.shift();
+            done.push(item.seq);
+            await this.apply(id, { type: 'downlink-failed', atMs: this.options.clock.now(), devEui: item.command.devEui, reason: error.message, permanent: true });
+            continue;
+          }
           this.options.onCommandError?.(id, item.command, error);
           if (!this.closed) this.options.clock.at(this.options.clock.now() + COMMAND_RETRY_MS, () => void this.serial(() => this.flushOutbox(id)));
           break;

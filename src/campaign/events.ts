@@ -25,8 +25,11 @@ export type CampaignEvent =
   | UplinkEvent
   /** The network server has no more queued multicast downlinks for the wave's group. */
   | { type: 'multicast-queue-empty'; atMs: number }
-  /** A unicast downlink was rejected or expired (network server feedback). */
-  | { type: 'downlink-failed'; atMs: number; devEui: string; reason: string }
+  /**
+   * A unicast downlink was rejected or expired (network server feedback): asked again; or, when
+   * `permanent` (the network server does not know the device), the device fails with `reason`.
+   */
+  | { type: 'downlink-failed'; atMs: number; devEui: string; reason: string; permanent?: boolean }
   /** A gateway's duty cycle was full (network server feedback). */
   | GatewayOverflowEvent
   | { type: 'pause'; atMs: number }

@@ -87,6 +87,11 @@ export function transition(snapshot: CampaignSnapshot, event: CampaignEvent, ctx
     case 'downlink-failed':
       if (draft.has(event.devEui)) {
         const device = draft.device(event.devEui);
+        if (event.permanent) {
+          // Asking again cannot help (the network server does not know the device): fail it now, with the real cause.
+          if (campaign.phase === 'running' || campaign.phase === 'paused') finishDevice(draft, device, 'failed', event.reason);
+          break;
+        }
         draft.note(device.devEui, `downlink failed: ${event.reason}`);
         if (device.pending) device.pending.retryAtMs = Math.min(device.pending.retryAtMs, draft.nowMs);
         // Ask again right away (this device only: no pass over the fleet).

@@ -2,6 +2,8 @@ import type { CreateMulticastGroupCommand, UnicastCommand } from '../campaign/co
 import type { MulticastDownlink, NetworkServer } from '../campaign/ports.js';
 import { CallerError } from '../core/errors.js';
 import type { MqttConnection } from './mqtt/mqtt-connection.js';
+import type { MqttRejectLog } from './mqtt/mqtt-reject-log.js';
+import type { MqttRejectReason } from './mqtt/mqtt-reject-reason.js';
 import type { MulticastGroups } from './multicast-groups.js';
 import type { ServerLabel } from './server-label.js';
 
@@ -9,6 +11,7 @@ import type { ServerLabel } from './server-label.js';
 // NetworkServer port's multicast calls handed to the shared MulticastGroups (hold until their
 // time, drain before delete), and a close that stops the unicast timers, the held frames and the
 // MQTT connection. Calls before start() or after close() are refused with the server's code.
+// Event messages that do not decode are counted and summarised by one MqttRejectLog.
 
 type AdapterState = 'idle' | 'started' | 'closed';
 
@@ -22,6 +25,8 @@ export abstract class NetworkServerAdapter implements NetworkServer {
   ) {}
 
   protected abstract readonly mqtt: MqttConnection;
+  /** Dropped event messages: counted by reason, summarised at most once per interval (no line per message). */
+  protected abstract readonly rejects: MqttRejectLog;
   protected abstract readonly unicast: { readonly size: number; close(): void };
   protected abstract readonly multicast: Pick<MulticastGroups<unknown>, 'create' | 'send' | 'delete' | 'heldCount' | 'close'>;
 
@@ -42,9 +47,15 @@ export abstract class NetworkServerAdapter implements NetworkServer {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.rejects.flush();
     this.unicast.close();
     this.multicast.close();
     await this.mqtt.close();
+  }
+
+  /** Event messages dropped since start, by reason (fuota_mqtt_messages_rejected_total). */
+  rejectedMessages(): Array<{ reason: MqttRejectReason; count: number }> {
+    return this.rejects.counts();
   }
 
   /** Unicast downlinks sent and not yet confirmed by the server. */

@@ -44,3 +44,17 @@ test('ChirpstackGrpcClient.reachable: false once the channel to a dead address f
   await t.throwsAsync(client.listMulticastQueue('00000000-0000-4000-8000-000000000000'), { code: 'CHIRPSTACK_UNAVAILABLE' });
   t.false(client.reachable());
 });
+
+test('fuota_mqtt_messages_rejected_total reads the adapter\'s counts at each scrape (counted before the API started, too)', async (t) => {
+  const service = { list: async () => [] } as unknown as CampaignService;
+  const counts = [{ reason: 'not-json', count: 700 }, { reason: 'too-deep', count: 3 }];
+  const metrics = createMetrics(service);
+  metrics.rejectedMessages('chirpstack', () => counts);
+  let text = await metrics.registry.metrics();
+  t.regex(text, /^# TYPE fuota_mqtt_messages_rejected_total counter$/m);
+  t.regex(text, /^fuota_mqtt_messages_rejected_total\{reason="not-json",server="chirpstack"\} 700$/m);
+  t.regex(text, /^fuota_mqtt_messages_rejected_total\{reason="too-deep",server="chirpstack"\} 3$/m);
+  counts[0]!.count = 701;
+  text = await metrics.registry.metrics();
+  t.regex(text, /^fuota_mqtt_messages_rejected_total\{reason="not-json",server="chirpstack"\} 701$/m, 'not added twice');
+});

@@ -15,6 +15,11 @@ export interface FuotaMetrics {
   connection(name: string, up: boolean): void;
   /** A connection whose state is read at every scrape (the gRPC channel has no change events here). */
   probeConnection(name: string, up: () => boolean): void;
+  /**
+   * The network-server adapter's count of dropped MQTT event messages by reason, read at every
+   * scrape: the adapter counts from its start, whether or not the API runs (fuota_mqtt_messages_rejected_total).
+   */
+  rejectedMessages(server: string, counts: () => ReadonlyArray<{ reason: string; count: number }>): void;
 }
 
 export function createMetrics(service: CampaignService, uplinkTimes?: UplinkTimeCounters): FuotaMetrics {
@@ -44,6 +49,17 @@ export function createMetrics(service: CampaignService, uplinkTimes?: UplinkTime
   const dutyAllowed = gauge('fuota_duty_cycle_allowed_seconds', 'FUOTA airtime allowed per sliding hour (duty cycle × budget share)', ['campaign', 'gateway', 'sub_band']);
   const dutyRatio = gauge('fuota_duty_cycle_used_ratio', 'Share of the FUOTA duty-cycle budget used in the sliding hour', ['campaign', 'gateway', 'sub_band']);
   const retries = new Counter({ name: 'fuota_command_retries_total', help: 'Network-server commands that failed and were kept for a retry', labelNames: ['command'], registers: [registry] });
+  const rejectSources = new Map<string, () => ReadonlyArray<{ reason: string; count: number }>>();
+  new Counter({
+    name: 'fuota_mqtt_messages_rejected_total',
+    help: 'MQTT event messages of the network server dropped as malformed, by reason (decoder error code) and server',
+    labelNames: ['reason', 'server'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [server, counts] of rejectSources) for (const { reason, count } of counts()) this.inc({ reason, server }, count);
+    },
+  });
   const probes = new Map<string, () => boolean>();
   const connections = new Gauge({
     name: 'fuota_connection_up',
@@ -107,5 +123,6 @@ export function createMetrics(service: CampaignService, uplinkTimes?: UplinkTime
     commandFailed: (command) => retries.inc({ command }),
     connection: (name, up) => connections.set({ connection: name }, up ? 1 : 0),
     probeConnection: (name, up) => void probes.set(name, up),
+    rejectedMessages: (server, counts) => void rejectSources.set(server, counts),
   };
 }

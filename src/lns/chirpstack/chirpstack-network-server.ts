@@ -1,10 +1,12 @@
 import type { UnicastCommand } from '../../campaign/commands.js';
 import type { Clock, Uplink } from '../../campaign/ports.js';
-import { CallerError } from '../../core/errors.js';
+import { DeviceNotOnNetworkServerError } from '../../campaign/device-not-on-network-server.js';
+import { CallerError, isFuotaError } from '../../core/errors.js';
 import { parseEui64 } from '../../core/eui.js';
 import { hexToBytes } from '../../core/hex.js';
 import { NAMESPACE_URL, uuidToString, uuidV5 } from '../../manifest/uuid5.js';
 import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
+import { MqttRejectLog, type MqttRejectSummary } from '../mqtt/mqtt-reject-log.js';
 import type { DutyCycleOverflow } from '../duty-cycle-overflow.js';
 import { EngineFeedback } from '../engine-feedback.js';
 import { NetworkServerAdapter } from '../network-server-adapter.js';
@@ -29,7 +31,7 @@ export interface ChirpstackNetworkServerOptions {
   /** Not yet connected: start() connects it (register-before-connect, for the persistent session). */
   mqtt: MqttConnection;
   /** The caller owns it (close() does not close it). getVersion, when there, detects the server's version. */
-  grpc: MulticastGrpc & { getVersion?: () => Promise<string> };
+  grpc: MulticastGrpc & { getVersion?: () => Promise<string>; getDevice?: (devEui: string) => Promise<unknown> };
   /**
    * The ChirpStack version (e.g. "4.16.1"). Without it, InternalService.GetVersion is asked once
    * started; class B is refused while the version is unknown (its field changed meaning at v4.8
@@ -76,8 +78,12 @@ export interface ChirpstackNetworkServerOptions {
   onGatewayRejection?: (rejection: GatewayRejection) => void | Promise<void>;
   /** A DUTY_CYCLE_OVERFLOW rejection, for the duty-cycle ledger (CampaignEngine.gatewayDutyCycleOverflow). A rejected promise goes to onError. */
   onDutyCycleOverflow?: (overflow: DutyCycleOverflow) => void | Promise<void>;
-  /** Malformed events, failed background gRPC calls, callbacks that threw. */
+  /** Failed background gRPC calls, callbacks that threw (malformed events go to onRejected). */
   onError?: (error: unknown, context: string) => void;
+  /** Event messages dropped as malformed: one summary per reason and rejectLogIntervalMs at most (mqtt-reject-log.ts). */
+  onRejected?: (summary: MqttRejectSummary) => void;
+  /** Default 60 s. */
+  rejectLogIntervalMs?: number;
   onGroupDeleted?: (groupName: string) => void;
 }
 
@@ -103,6 +109,7 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
   protected readonly unicast: UnicastTracker;
   protected readonly multicast: ChirpstackMulticast;
   protected readonly mqtt: MqttConnection;
+  protected readonly rejects: MqttRejectLog;
   /**
    * devEui → gateways of its last `up` event (one entry per device), for gateway rejections. Not
    * updated by uplinks without payload (their event is not decoded), so it may be one uplink old.
@@ -112,6 +119,8 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
   private versionDetection: Promise<ChirpstackVersion | undefined> | undefined;
   private readonly txAckTimeoutMs: number;
   private readonly feedback: EngineFeedback;
+  /** Devices DeviceService.Get found, asked once each; forgotten when a downlink to them fails. */
+  private readonly onServer = new Set<string>();
 
   constructor(private readonly options: ChirpstackNetworkServerOptions) {
     super(CHIRPSTACK, 'ChirpstackNetworkServer');
@@ -121,6 +130,11 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
     // Checks the application id now rather than at the first publish.
     this.topics.eventSubscription(options.applicationId);
     this.clock = options.clock ?? wallClock;
+    this.rejects = new MqttRejectLog({
+      clock: this.clock,
+      ...(options.rejectLogIntervalMs === undefined ? {} : { intervalMs: positive(options.rejectLogIntervalMs, 'rejectLogIntervalMs') }),
+      ...(options.onRejected ? { onSummary: options.onRejected } : {}),
+    });
     if (options.version !== undefined) this.version = parseChirpstackVersion(options.version);
     if (options.classCSchedulingType === 'GPS_TIME') {
       throw new CallerError(
@@ -130,7 +144,10 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
     }
     this.txAckTimeoutMs = positive(options.txAckTimeoutMs ?? 30 * 60_000, 'txAckTimeoutMs');
     const registry = groupRegistryOf(options.registry, CHIRPSTACK);
-    this.unicast = new UnicastTracker(this.clock, this.txAckTimeoutMs, (devEui, reason) => this.feedback.downlinkFailed(devEui, reason), {
+    this.unicast = new UnicastTracker(this.clock, this.txAckTimeoutMs, (devEui, reason) => {
+      this.onServer.delete(devEui); // the engine's next ask checks the device again (deleted meanwhile?)
+      this.feedback.downlinkFailed(devEui, reason);
+    }, {
       what: 'no txack from ChirpStack',
       why: 'ChirpStack only logs an unknown device or application; or the device sent no uplink',
     });
@@ -209,6 +226,7 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
     };
     // Encoding checks the command (UUID, EUI, fPort) before anything is tracked or sent.
     const message = downlinkMessage(this.topics, this.options.applicationId, command, this.options.encoding);
+    await this.requireOnServer(command.devEui);
     this.unicast.track(id, command.devEui);
     // Handed to mqtt.js (its QoS 1 store resends after a reconnect), not awaited until PUBACK:
     // the engine sends from inside onUplink, and MqttConnection lets mqtt.js read the next
@@ -220,12 +238,33 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
     });
   }
 
+  /**
+   * ChirpStack drops a command/down for a DevEUI it does not know and only logs it server-side
+   * (integration/mqtt.rs; the simulated ChirpStack does the same), so the downlink would time
+   * out and be asked again until the device ends `absent`. DeviceService.Get answers NOT_FOUND
+   * for such a DevEUI (storage/device.rs get: Error::NotFound → api/error.rs Status::not_found,
+   * "Object does not exist (id: …)"): that is DeviceNotOnNetworkServerError, which the engine
+   * does not retry. Any other failure of the lookup lets the downlink go (not knowing is not "unknown").
+   */
+  private async requireOnServer(devEui: string): Promise<void> {
+    const { getDevice } = this.options.grpc;
+    if (getDevice === undefined || this.onServer.has(devEui)) return;
+    try {
+      await getDevice.call(this.options.grpc, devEui);
+      this.onServer.add(devEui);
+    } catch (error) {
+      if (isFuotaError(error) && error.code === 'CHIRPSTACK_NOT_FOUND') throw new DeviceNotOnNetworkServerError(devEui, 'ChirpStack', 'NOT_FOUND from DeviceService.Get');
+    }
+  }
+
   private async handle(message: ReceivedMessage): Promise<void> {
     let event;
     try {
       event = decodeEventMessage(this.topics, message, this.options.encoding).event;
     } catch (error) {
-      return this.report(error, `ChirpStack event on ${message.topic}: not decodable, dropped`);
+      // Anyone who may publish on the topic can send these: counted, not logged one by one.
+      this.rejects.reject(message.topic, message.payload, error);
+      return;
     }
     switch (event.kind) {
       case 'up':

@@ -5,6 +5,7 @@
 import integration from '@chirpstack/chirpstack-api/integration/integration_pb.js';
 import timestamp from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import struct from 'google-protobuf/google/protobuf/struct_pb.js';
+import './protobuf-length-guard.js';
 import { ChirpstackPayloadError } from './payload-error.js';
 
 export const pb = integration;

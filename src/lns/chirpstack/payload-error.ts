@@ -5,6 +5,8 @@ import { PeerError } from '../../core/errors.js';
 
 export type PayloadErrorCode =
   | 'CHIRPSTACK_JSON_INVALID'
+  /** Nested deeper than MAX_EVENT_JSON_NESTING (json-nesting.ts): refused before parsing. */
+  | 'CHIRPSTACK_JSON_TOO_DEEP'
   | 'CHIRPSTACK_PROTOBUF_INVALID'
   | 'CHIRPSTACK_FIELD_MISSING'
   | 'CHIRPSTACK_FIELD_INVALID'

@@ -150,7 +150,7 @@ export function parseJsonObject(payload: Uint8Array, context: string): JsonField
   const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   const depth = jsonNestingDepth(text);
   if (depth > MAX_EVENT_JSON_NESTING) {
-    throw new ChirpstackPayloadError('CHIRPSTACK_JSON_INVALID', context, 'payload', `JSON nested at most ${MAX_EVENT_JSON_NESTING} levels`, `${depth} levels`);
+    throw new ChirpstackPayloadError('CHIRPSTACK_JSON_TOO_DEEP', context, 'payload', `JSON nested at most ${MAX_EVENT_JSON_NESTING} levels`, `${depth} levels`);
   }
   try {
     value = JSON.parse(text);

@@ -22,6 +22,8 @@ class TtsDeviceListing {
   private byEui = new Map<string, string>();
   /** Pairs seen in uplinks: authoritative, kept across listings. */
   private readonly learned = new Map<string, string>();
+  /** Devices forgotten after a failed downlink: their next lookup lists the application again. */
+  private readonly recheck = new Set<string>();
   private listedAtMs: number | undefined;
   private inFlight: Promise<void> | undefined;
   private readonly freshForMs: number;
@@ -42,12 +44,19 @@ class TtsDeviceListing {
     this.learned.set(parseEui64(devEui, 'devEui'), deviceId);
   }
 
+  /** Drops what is known of `devEui`: the next lookup asks The Things Stack again. */
+  forget(devEui: string): void {
+    this.learned.delete(devEui);
+    this.recheck.add(devEui);
+  }
+
   /** The device id of `devEui` (lower-case hex), or undefined when the application has none. */
   async lookup(devEui: string): Promise<string | undefined> {
     const learned = this.learned.get(devEui);
     if (learned !== undefined) return learned;
     const startedMs = this.now();
-    if (this.listedAtMs === undefined || startedMs - this.listedAtMs > this.freshForMs) await this.refresh();
+    // A forgotten device is listed afresh: an older listing may still have it after its deletion.
+    if (this.recheck.delete(devEui) || this.listedAtMs === undefined || startedMs - this.listedAtMs > this.freshForMs) await this.refresh();
     const known = this.byEui.get(devEui);
     if (known !== undefined) return known;
     // One more listing for a device added since; not one per unknown device of a large campaign.
@@ -103,6 +112,11 @@ export class TtsDeviceIds {
   /** Remember a pair seen elsewhere (an uplink's end_device_ids). */
   learn(deviceId: string, devEui: string): void {
     this.listing.learn(deviceId, devEui);
+  }
+
+  /** After a failed downlink: the device may have been deleted, look it up again next time. */
+  forget(devEui: string): void {
+    this.listing.forget(parseEui64(devEui, 'devEui'));
   }
 
   /** The device id; CallerError TTS_DEVICE_UNKNOWN when the application has no such DevEUI. */

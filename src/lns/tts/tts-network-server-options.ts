@@ -2,6 +2,7 @@ import type { Clock, Uplink } from '../../campaign/ports.js';
 import type { DutyCycleOverflow } from '../duty-cycle-overflow.js';
 import type { GroupRegistry } from '../group-registry.js';
 import type { MqttConnection } from '../mqtt/mqtt-connection.js';
+import type { MqttRejectSummary } from '../mqtt/mqtt-reject-log.js';
 import type { TtsPriority } from './tts-downlink-push.js';
 import type { TtsDownlinkFailedEvent } from './tts-events.js';
 import type { TtsHttpClient } from './tts-http-client.js';
@@ -72,6 +73,11 @@ export interface TtsNetworkServerOptions {
   onGatewayRejection?: (rejection: TtsDownlinkRejection) => void | Promise<void>;
   /** Things the operator should fix (alcsync-v1 associated: TS003 answered twice). */
   onWarning?: (message: string) => void;
+  /** Failed background calls, callbacks that threw (malformed events go to onRejected). */
   onError?: (error: unknown, context: string) => void;
+  /** Event messages dropped as malformed: one summary per reason and rejectLogIntervalMs at most (mqtt-reject-log.ts). */
+  onRejected?: (summary: MqttRejectSummary) => void;
+  /** Default 60 s. */
+  rejectLogIntervalMs?: number;
   onGroupDeleted?: (groupName: string) => void;
 }

@@ -1,10 +1,12 @@
 import type { UnicastCommand } from '../../campaign/commands.js';
 import type { Clock } from '../../campaign/ports.js';
-import { CallerError, PeerError } from '../../core/errors.js';
+import { DeviceNotOnNetworkServerError } from '../../campaign/device-not-on-network-server.js';
+import { CallerError, isFuotaError, PeerError } from '../../core/errors.js';
 import { EngineFeedback } from '../engine-feedback.js';
 import { groupRegistryOf, type GroupRegistry } from '../group-registry.js';
 import { MulticastGroups } from '../multicast-groups.js';
 import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
+import { MqttRejectLog } from '../mqtt/mqtt-reject-log.js';
 import { NetworkServerAdapter } from '../network-server-adapter.js';
 import { THE_THINGS_STACK } from '../server-label.js';
 import { wallClock } from '../wall-clock.js';
@@ -34,6 +36,7 @@ export class TtsNetworkServer extends NetworkServerAdapter {
   protected readonly unicast: TtsUnicast;
   protected readonly multicast: MulticastGroups<TtsPrepared>;
   protected readonly mqtt: MqttConnection;
+  protected readonly rejects: MqttRejectLog;
   private readonly feedback: EngineFeedback;
   /** devEui → gateways of its last uplink (duty-cycle refusals, gateway cover). */
   private readonly heardBy = new Map<string, string[]>();
@@ -50,6 +53,11 @@ export class TtsNetworkServer extends NetworkServerAdapter {
     this.feedback = new EngineFeedback(options, () => this.started);
     this.topics = new TtsTopics(ttsApplicationTopicId(options.applicationId, options.tenantId));
     this.clock = options.clock ?? wallClock;
+    this.rejects = new MqttRejectLog({
+      clock: this.clock,
+      ...(options.rejectLogIntervalMs === undefined ? {} : { intervalMs: positive(options.rejectLogIntervalMs, 'rejectLogIntervalMs') }),
+      ...(options.onRejected ? { onSummary: options.onRejected } : {}),
+    });
     this.registry = groupRegistryOf(options.registry, THE_THINGS_STACK);
     this.deviceIds = new TtsDeviceIds(options.http, options.applicationId, { nowMs: () => this.clock.now() });
     const report = (error: unknown, context: string): void => this.report(error, context);
@@ -63,7 +71,10 @@ export class TtsNetworkServer extends NetworkServerAdapter {
       mqtt: options.mqtt,
       http: options.http,
       deviceIdOf: (devEui) => this.deviceIds.deviceIdOf(devEui),
-      onFailed: (devEui, reason) => this.feedback.downlinkFailed(devEui, reason),
+      onFailed: (devEui, reason) => {
+        this.deviceIds.forget(devEui); // the engine's next ask looks the device up again (deleted meanwhile?)
+        this.feedback.downlinkFailed(devEui, reason);
+      },
       onError: report,
     });
     const absoluteTime = options.multicastAbsoluteTime ?? true;
@@ -122,7 +133,28 @@ export class TtsNetworkServer extends NetworkServerAdapter {
 
   async sendUnicast(downlink: UnicastCommand): Promise<void> {
     this.requireStarted('sendUnicast');
+    this.unicast.check(downlink); // a bad command is refused before any lookup
+    await this.requireOnServer(downlink.devEui);
     this.unicast.send(downlink);
+  }
+
+  /**
+   * The Application Server answers a push for a device it does not know with device_not_found
+   * and publishes nothing (applicationserver.go downlinkQueueOp; over MQTT the error is only
+   * logged, so the push would time out and be asked again until the device ends `absent`). A
+   * DevEUI the application's device list does not have (TTS_DEVICE_UNKNOWN; the list is learned
+   * from uplinks and `GET /applications/{id}/devices`, whose miss is also what a deleted
+   * device's HTTP push gets: 404 end_device_not_found) is DeviceNotOnNetworkServerError, which
+   * the engine does not retry. A failed lookup lets the push go (not knowing is not "unknown").
+   */
+  private async requireOnServer(devEui: string): Promise<void> {
+    try {
+      await this.deviceIds.deviceIdOf(devEui);
+    } catch (error) {
+      if (isFuotaError(error) && error.code === 'TTS_DEVICE_UNKNOWN') {
+        throw new DeviceNotOnNetworkServerError(devEui, 'The Things Stack', `no such DevEUI in application ${this.options.applicationId}`);
+      }
+    }
   }
 
   private async handle(message: ReceivedMessage): Promise<void> {
@@ -130,10 +162,16 @@ export class TtsNetworkServer extends NetworkServerAdapter {
     try {
       event = decodeTtsEvent(message.topic, message.payload, this.topics);
     } catch (error) {
-      return this.report(error, `The Things Stack event on ${message.topic}: not decodable, dropped`);
+      // Anyone who may publish on the topic can send these: counted, not logged one by one.
+      this.rejects.reject(message.topic, message.payload, error);
+      return;
     }
     switch (event.kind) {
       case 'up':
+        if (event.devEui === undefined) {
+          this.rejects.reject(message.topic, message.payload, withoutDevEui(event.deviceId));
+          return;
+        }
         if (this.fromStorage.delete(uplinkKey(event))) return;
         return this.uplink(event);
       case 'down-sent':
@@ -158,9 +196,7 @@ export class TtsNetworkServer extends NetworkServerAdapter {
   }
 
   private async uplink(event: TtsUplinkEvent): Promise<void> {
-    if (event.devEui === undefined) {
-      return this.report(new PeerError('TTS_UPLINK_WITHOUT_DEV_EUI', `uplink of device ${event.deviceId}: end_device_ids.dev_eui: expected the DevEUI, got none`), 'uplink dropped');
-    }
+    if (event.devEui === undefined) return this.report(withoutDevEui(event.deviceId), 'uplink dropped');
     this.deviceIds.learn(event.deviceId, event.devEui);
     this.devEuiOf.set(event.deviceId, event.devEui);
     this.heardBy.set(event.devEui, event.gateways.map((gateway) => gateway.gatewayId));
@@ -197,6 +233,10 @@ export class TtsNetworkServer extends NetworkServerAdapter {
     this.feedback.report(error, context);
   }
 
+}
+
+function withoutDevEui(deviceId: string): PeerError {
+  return new PeerError('TTS_UPLINK_WITHOUT_DEV_EUI', `uplink of device ${deviceId}: end_device_ids.dev_eui: expected the DevEUI, got none`);
 }
 
 function uplinkKey(event: TtsUplinkEvent): string {

@@ -47,10 +47,7 @@ export class TtsUnicast {
 
   /** Checks the command, tracks it, and pushes in the background (the engine sends from inside onUplink). */
   send(command: UnicastCommand): void {
-    const devEui = parseEui64(command.devEui, 'devEui');
-    const correlationId = correlationIdOf(command.id);
-    const downlink: TtsDownlink = { fPort: command.fPort, payload: hexToBytes(command.payloadHex, 'payloadHex'), priority: this.options.priority, correlationIds: [correlationId] };
-    const body = encodeDownlinkPush([downlink]); // refuses a bad fPort or payload before anything is tracked
+    const { devEui, correlationId, downlink, body } = this.prepare(command);
     this.tracker.track(correlationId, devEui);
     const previous = this.lastPush.get(devEui) ?? Promise.resolve();
     const push = previous.then(() => this.push(devEui, correlationId, downlink, body));
@@ -58,6 +55,19 @@ export class TtsUnicast {
     void push.then(() => {
       if (this.lastPush.get(devEui) === push) this.lastPush.delete(devEui);
     });
+  }
+
+  /** Refuses a bad command (DevEUI, fPort, payload) as send() would, without sending it. */
+  check(command: UnicastCommand): void {
+    this.prepare(command);
+  }
+
+  private prepare(command: UnicastCommand): { devEui: string; correlationId: string; downlink: TtsDownlink; body: string } {
+    const devEui = parseEui64(command.devEui, 'devEui');
+    const correlationId = correlationIdOf(command.id);
+    const downlink: TtsDownlink = { fPort: command.fPort, payload: hexToBytes(command.payloadHex, 'payloadHex'), priority: this.options.priority, correlationIds: [correlationId] };
+    const body = encodeDownlinkPush([downlink]); // refuses a bad fPort or payload before anything is tracked
+    return { devEui, correlationId, downlink, body };
   }
 
   /** down/sent or down/ack: returns whether it was one of ours. */

@@ -146,7 +146,8 @@ export function parseTtsJson(payload: Uint8Array | string, context: string, code
   const text = typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   let value: unknown;
   const depth = jsonNestingDepth(text);
-  if (depth > MAX_EVENT_JSON_NESTING) throw new PeerError(code, `${context}: expected JSON nested at most ${MAX_EVENT_JSON_NESTING} levels, got ${depth} levels`);
+  // Its own code, events and responses alike: counted apart from other malformed events (mqtt-reject-reason.ts).
+  if (depth > MAX_EVENT_JSON_NESTING) throw new PeerError('TTS_JSON_TOO_DEEP', `${context}: expected JSON nested at most ${MAX_EVENT_JSON_NESTING} levels, got ${depth} levels`);
   try {
     value = JSON.parse(text);
   } catch {

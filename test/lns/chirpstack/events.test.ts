@@ -339,3 +339,21 @@ test('JSON log context: a key "__proto__" stays a key (defined, not assigned, so
   t.is(Object.getPrototypeOf(event.context), Object.prototype);
   t.is(Object.getOwnPropertyDescriptor(event.context, '__proto__')?.value, 'p');
 });
+
+// Issue #14: google-protobuf reads a string or nested message of the length a field claims
+// without checking it against the buffer: 6 bytes claiming 4 GiB kept the decoder spinning for
+// minutes (every MQTT event after it waited). protobuf-length-guard.ts refuses such lengths.
+test('Protobuf fields claiming more bytes than the message has are refused at once (a string, a nested message, a negative length)', (t) => {
+  for (const bytes of [[0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f], [0x1a, 0xff, 0xff, 0xff, 0xff, 0x0f], [0x1a, 0x06, 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f], [0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]]) {
+    for (const event of ['up', 'txack', 'ack', 'log']) {
+      const startedMs = Date.now();
+      const error = t.throws(() => decodeEvent(event, Uint8Array.from(bytes), 'protobuf'), undefined, `${event} ${Buffer.from(bytes).toString('hex')}`);
+      t.like(error, { code: 'CHIRPSTACK_PROTOBUF_INVALID' });
+      if (event === 'up') t.regex(error!.message, /longer than the \d+ bytes left|past the \d+ bytes of the message/);
+      t.true(Date.now() - startedMs < 30_000);
+    }
+  }
+  // Well-formed messages still decode (the guard only refuses what lies past the buffer).
+  const up: UpEvent = { kind: 'up', applicationId: '00000000-0000-4000-8000-00000000f0a7', devEui: '0102030405060708' as Eui64, deduplicationId: '00000000-0000-4000-8000-000000000001', timeMs: 1_765_000_000_000, fCnt: 1, fPort: 201, data: Uint8Array.of(1, 2), dr: 5, confirmed: false, gatewayIds: ['0016c001ff10b001'] };
+  t.like(decodeEvent('up', encodeEvent(up, 'protobuf'), 'protobuf'), { kind: 'up', fPort: 201, devEui: '0102030405060708' });
+});

@@ -38,7 +38,7 @@ const DEEP = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
 test('a ChirpStack up event whose decoded object nests 100 000 deep is refused in one line', (t) => {
   const payload = Buffer.from(`{"deduplicationId":"x","deviceInfo":{"applicationId":"00000000-0000-4000-8000-00000000f0a7","devEui":"0102030405060708"},"fPort":1,"data":"AQ==","object":${DEEP}}`);
   const error = t.throws(() => decodeEventMessage(new ChirpstackTopics(), { topic: 'application/00000000-0000-4000-8000-00000000f0a7/device/0102030405060708/event/up', payload }, 'json'));
-  t.like(error, { code: 'CHIRPSTACK_JSON_INVALID' });
+  t.like(error, { code: 'CHIRPSTACK_JSON_TOO_DEEP' });
   t.regex(error!.message, new RegExp(`payload: expected JSON nested at most ${MAX_EVENT_JSON_NESTING} levels, got 100001 levels$`));
   t.false(error!.message.includes('\n'));
 });
@@ -46,7 +46,7 @@ test('a ChirpStack up event whose decoded object nests 100 000 deep is refused i
 test('a TTS up event whose decoded payload nests 100 000 deep is refused in one line', (t) => {
   const payload = `{"end_device_ids":{"device_id":"dev1","dev_eui":"0102030405060708"},"uplink_message":{"f_port":1,"frm_payload":"AQ==","decoded_payload":${DEEP}}}`;
   const error = t.throws(() => decodeTtsEvent('v3/app1/devices/dev1/up', payload, new TtsTopics('app1')));
-  t.like(error, { code: 'TTS_EVENT_INVALID' });
+  t.like(error, { code: 'TTS_JSON_TOO_DEEP' });
   t.regex(error!.message, new RegExp(`expected JSON nested at most ${MAX_EVENT_JSON_NESTING} levels, got 100002 levels$`));
 });
 

@@ -1,4 +1,6 @@
 import test from 'ava';
+import { pino } from 'pino';
+import { logMqttRejects } from '../../../src/app/network-server-wiring.js';
 import { TtsTopics } from '../../../src/lns/tts/tts-topics.js';
 import { APP, downEvent, DUTY_CYCLE_ERROR, failedEvent, T0, upEvent, world } from './tts-adapter-world.js';
 
@@ -27,7 +29,8 @@ test('an up event becomes an Uplink (DevEUI from end_device_ids, time from recei
   await w.mqtt.deliver(DEVICE, 'up', upEvent(DEVICE, DEV, { fCnt: 8, receivedAtMs: T0 }));
   t.deepEqual(w.uplinks, [{ devEui: DEV, fPort: 201, payload: Uint8Array.of(10, 11), atMs: T0 - 500 }]);
   await w.mqtt.deliver(DEVICE, 'up', { nonsense: true });
-  t.like(w.errors[0], { code: 'TTS_EVENT_INVALID', context: `The Things Stack event on v3/${APP}/devices/${DEVICE}/up: not decodable, dropped` });
+  t.deepEqual(w.errors, [], 'a malformed event is counted, not an error');
+  t.deepEqual(w.network.rejectedMessages(), [{ reason: 'event-invalid', count: 1 }]);
 });
 
 test('unicast: pushed on down/push with our correlation id and priority (QoS 0), settled by down/sent; the device id comes from its uplink', async (t) => {
@@ -61,7 +64,7 @@ test('unicast over HTTP: the device id is looked up in the application when no u
   t.deepEqual(w.mqtt.published, []);
 });
 
-test('unicast: down/failed and down/nack fail it; silence fails it once after txAckTimeoutMs; an unknown device fails it with the reason', async (t) => {
+test('unicast: down/failed and down/nack fail it; silence fails it once after txAckTimeoutMs; an unknown device is refused for good', async (t) => {
   const w = world(t, { txAckTimeoutMs: 60_000 });
   await w.network.start();
   await w.mqtt.deliver(DEVICE, 'up', upEvent(DEVICE, DEV, { fPort: 201, payloadHex: '00', receivedAtMs: T0 }));
@@ -82,11 +85,31 @@ test('unicast: down/failed and down/nack fail it; silence fails it once after tx
   await w.clock.run({ untilMs: T0 + 120_000, settle: w.settle });
   t.is(w.failed.length, 3);
   t.regex(w.failed[2]!.reason, /^no down\/sent from The Things Stack within 60000 ms/);
-  await w.network.sendUnicast(unicast('d', '70b3d57ed00000ff'));
+  // Issue #14: the Application Server answers device_not_found and publishes nothing
+  // (applicationserver.go downlinkQueueOp); the push used to fail, be asked again, and the device end `absent`.
+  const error = await t.throwsAsync(w.network.sendUnicast(unicast('d', '70b3d57ed00000ff')), { code: 'DEVICE_NOT_ON_NETWORK_SERVER' });
+  t.is(error!.message, 'device 70b3d57ed00000ff: expected it registered on The Things Stack, got no such DevEUI in application fuota-app (a downlink cannot reach it: failed, not retried)');
   await w.settle();
-  t.like(w.failed[3], { devEui: '70b3d57ed00000ff' });
-  t.regex(w.failed[3]!.reason, /The Things Stack down\/push failed: device 70b3d57ed00000ff: expected a device with this DevEUI/);
+  t.is(w.failed.length, 3, 'refused, not failed later');
   t.is(w.network.pendingUnicasts, 0);
+});
+
+test('unicast over HTTP to a device deleted since its lookup: 404 end_device_not_found fails the push; the next ask finds it gone and refuses it for good', async (t) => {
+  const w = world(t, { downlinkVia: 'http' });
+  w.http.devices.set('eui-70b3d57ed0000001', { devEui: DEV, queue: [] });
+  await w.network.start();
+  await w.network.sendUnicast(unicast('camp-1-6'));
+  await w.settle();
+  t.is(w.http.pushes.length, 1);
+  w.http.devices.delete('eui-70b3d57ed0000001');
+  await w.network.sendUnicast(unicast('camp-1-7'));
+  await w.settle();
+  await w.settle();
+  t.is(w.failed.length, 1);
+  t.regex(w.failed[0]!.reason, /^The Things Stack down\/push failed: .*not found/);
+  // The engine asks again after a failure: the device is listed afresh, and is gone.
+  await t.throwsAsync(w.network.sendUnicast(unicast('camp-1-8')), { code: 'DEVICE_NOT_ON_NETWORK_SERVER' });
+  t.is(w.http.calls.filter((c) => c === 'list').length, 2, 'listed again once, for the forgotten device');
 });
 
 test('unicast: a bad command is refused before anything is tracked or pushed', async (t) => {
@@ -137,6 +160,7 @@ test('start reads missed uplinks from the Storage Integration and hands them ove
 test('a failing Storage Integration is reported, not fatal', async (t) => {
   const w = world(t, { missedUplinksSinceMs: T0 - 3_600_000 });
   w.http.storageFails = true;
+  w.http.devices.set('eui-70b3d57ed0000001', { devEui: DEV, queue: [] });
   await w.network.start();
   t.is(w.errors.length, 1);
   t.regex(w.errors[0]!.context, /^reading missed uplinks from the Storage Integration/);
@@ -155,4 +179,48 @@ test('start warns when alcsync-v1 is associated (TS003 would be answered twice),
   await quiet.network.start();
   await quiet.settle();
   t.deepEqual(quiet.warnings, []);
+});
+
+// Issue #14: every garbage MQTT message used to log an error line with a full stack. Now each is
+// counted by reason, and the log gets at most one warning per reason and interval, with one sample.
+test('1 000 garbage event messages: a handful of one-line warnings without a stack, counted by reason; a good uplink after them is handled', async (t) => {
+  const logLines: string[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
+  const w = world(t, { onRejected: logMqttRejects(log, 'tts') });
+  await w.network.start();
+  const up = `v3/${APP}/devices/${DEVICE}/up`;
+  const deep = `{"end_device_ids":{"device_id":"${DEVICE}","dev_eui":"${DEV}"},"uplink_message":{"decoded_payload":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
+  const garbage: Array<[string, string | Buffer]> = [
+    [up, 'not json at all'], // event-invalid
+    [up, ''], // event-invalid
+    [up, Buffer.from([0x08, 0x96, 0x01, 0xff, 0xfe])], // binary: event-invalid
+    [up, '{"end_device_ids":5}'], // a wrong type: event-invalid
+    [up, '[1,2,3]'], // event-invalid
+    [up, Buffer.alloc(1 << 20, 0x41)], // 1 MiB: event-invalid
+    [up, deep], // too-deep
+    [`v3/${APP}/devices/${DEVICE}/bogus`, '{}'], // unknown-topic
+    [`v3/other-app/devices/${DEVICE}/up`, '{}'], // unknown-topic
+    [up, JSON.stringify({ ...upEvent(DEVICE, DEV, { fPort: 1, receivedAtMs: T0 }), end_device_ids: { device_id: DEVICE } })], // no dev_eui: field-missing
+  ];
+  for (let i = 0; i < 1_000; i++) {
+    const [topic, payload] = garbage[i % garbage.length]!;
+    await w.mqtt.handler!({ topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: 0, retain: false, duplicate: false });
+  }
+  t.deepEqual(Object.fromEntries(w.network.rejectedMessages().map((r) => [r.reason, r.count])), { 'event-invalid': 600, 'too-deep': 100, 'unknown-topic': 200, 'field-missing': 100 });
+  t.deepEqual(w.errors, [], 'nothing through onError (its lines carry a stack)');
+  t.is(logLines.length, 4, 'one line per reason: the first reject of each');
+  for (const line of logLines) {
+    t.false(line.trimEnd().includes('\n'), 'one line');
+    t.false(/"stack"|\bat \S+ \(/.test(line), `no stack: ${line.slice(0, 200)}`);
+    const entry = JSON.parse(line) as { level: number; sample: { payloadHex: string } };
+    t.is(entry.level, 40, 'a warning');
+    t.true(entry.sample.payloadHex.length <= 64);
+  }
+  // A good uplink after the garbage is still handled.
+  await w.mqtt.deliver(DEVICE, 'up', upEvent(DEVICE, DEV, { fPort: 201, payloadHex: '00', receivedAtMs: T0 }));
+  t.is(w.uplinks.length, 1);
+  // Closing says what was counted since the first lines, once per reason.
+  await w.network.close();
+  t.is(logLines.length, 8);
+  t.regex(logLines[4]!, /"rejected":599/);
 });
