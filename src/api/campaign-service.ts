@@ -25,6 +25,8 @@ export interface CampaignServiceOptions {
   admit: Admit;
   /** The engine's clock (simulated in the demo). */
   clock: { now(): number };
+  /** Several instances: the instance that drives a running campaign this one has not loaded (docs/high-availability.md). */
+  ownerOf?: (campaignId: string) => Promise<string | undefined>;
 }
 
 interface Loaded {
@@ -150,6 +152,8 @@ export class CampaignService {
   private async live(id: string): Promise<Loaded> {
     const loaded = await this.load(id);
     if (!this.options.engine.view(id)) {
+      const owner = TERMINAL.has(loaded.campaign.phase) ? undefined : await this.options.ownerOf?.(id);
+      if (owner !== undefined) throw new CallerError('CAMPAIGN_OWNED_ELSEWHERE', `campaign ${id}: expected a campaign this instance drives, got one driven by instance ${owner}; send the request to it`);
       // Stored but not loaded: finished before this process started (resumeAll loads the others).
       throw new CallerError('CAMPAIGN_FINISHED', `campaign ${id}: expected a running or paused campaign, got phase ${loaded.campaign.phase}`);
     }

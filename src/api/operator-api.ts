@@ -33,6 +33,8 @@ export interface OperatorApiOptions {
   rootKeys?: RootKeySource;
   /** networkServer.applicationId: a deployment naming another application is refused. */
   applicationId?: string;
+  /** Several instances: which instance drives a campaign this one has not loaded. */
+  ownerOf?: (campaignId: string) => Promise<string | undefined>;
 }
 
 export interface OperatorApi {
@@ -46,7 +48,7 @@ export interface OperatorApi {
 
 export async function startOperatorApi(options: OperatorApiOptions): Promise<OperatorApi> {
   const { config } = options;
-  const service = new CampaignService({ engine: options.engine, store: options.store, events: options.events, admit: options.admit, clock: options.clock });
+  const service = new CampaignService({ engine: options.engine, store: options.store, events: options.events, admit: options.admit, clock: options.clock, ...(options.ownerOf ? { ownerOf: options.ownerOf } : {}) });
   const metrics = createMetrics(service, options.engine.uplinkTimes);
   const verifiers: TokenVerifier[] = [...(options.verifiers ?? [])];
   if (config.tokens.length > 0) verifiers.unshift(new DigestTokenVerifier(digestEntries(config.tokens, options.env)));

@@ -21,8 +21,14 @@ export interface WiredNetworkServer {
   closeApi(): void;
 }
 
-/** The engine, once built: the adapter's callbacks reach it through this. */
-export type EngineRef = () => CampaignEngine | undefined;
+/**
+ * Where the adapter's reports go: the engine, or with several instances the ownership in front
+ * of it (uplinks through the shared inbox to the campaign's owner; src/app/campaign-ownership.ts).
+ */
+export type EngineInlet = Pick<CampaignEngine, 'handleUplink' | 'downlinkFailed' | 'gatewayDutyCycleOverflow'>;
+
+/** The engine (or its inlet), once built: the adapter's callbacks reach it through this. */
+export type EngineRef = () => EngineInlet | undefined;
 
 /** The group registry beside the store, so that a restart finds the groups it must still delete. */
 export function groupRegistryPath(storePath: string | undefined): string | undefined {

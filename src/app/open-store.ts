@@ -10,7 +10,7 @@ import type { CampaignStore } from '../campaign/ports.js';
 import type { StoreConfig } from '../config/load-config.js';
 import type { GroupRegistry } from '../lns/group-registry.js';
 import { MemoryCampaignStore } from '../store/memory-campaign-store.js';
-import { PostgresCampaignStore } from '../store/postgres-campaign-store.js';
+import { PostgresCampaignStore, type StoreOwnership } from '../store/postgres-campaign-store.js';
 import { PostgresGroupRegistry } from '../store/postgres-group-registry.js';
 import { PostgresTokenStore } from '../store/postgres-token-store.js';
 import { SqliteCampaignStore } from '../store/sqlite-campaign-store.js';
@@ -35,7 +35,8 @@ export interface ServiceStore {
   close(): Promise<void>;
 }
 
-export function openServiceStore(config: StoreConfig, log?: Logger): ServiceStore {
+/** Several instances: the store's create/commit hooks (src/app/high-availability-wiring.ts). */
+export function openServiceStore(config: StoreConfig, log?: Logger, ownership?: StoreOwnership): ServiceStore {
   if (config.url === undefined) {
     const store = openStore(config.path);
     const path = config.path;
@@ -49,7 +50,7 @@ export function openServiceStore(config: StoreConfig, log?: Logger): ServiceStor
     };
   }
   const { url, schema } = config;
-  const store = PostgresCampaignStore.connect({ url, schema, onIdleError: (error) => log?.warn({ err: error }, 'PostgreSQL connection lost (reconnects on demand)') });
+  const store = PostgresCampaignStore.connect({ url, schema, ...(ownership ? { ownership } : {}), onIdleError: (error) => log?.warn({ err: error }, 'PostgreSQL connection lost (reconnects on demand)') });
   const registry = new PostgresGroupRegistry(store.pool, {
     url,
     schema,

@@ -15,6 +15,9 @@ import { wireChirpstack } from './chirpstack-wiring.js';
 import { logMqtt } from './network-server-wiring.js';
 import { wireTts } from './tts-wiring.js';
 import { checkStartup } from './startup-checks.js';
+import { CampaignOwnership } from './campaign-ownership.js';
+import { highAvailabilityParts, instanceIdOf, lateStoreOwnership, withInstanceClientId } from './high-availability-wiring.js';
+import { PostgresGroupRegistry } from '../store/postgres-group-registry.js';
 
 export interface ServiceOptions {
   logger: Logger;
@@ -36,12 +39,20 @@ export interface Service {
 
 const DEFAULT_INTAKE_INTERVAL_MS = 3_000;
 
-export function createService(config: FuotaConfig, options: ServiceOptions): Service {
+export function createService(configured: FuotaConfig, options: ServiceOptions): Service {
   const log = options.logger;
+  // Several instances (docs/high-availability.md): each its own MQTT client id, leases fencing the store's commits.
+  const ha = configured.highAvailability.enabled;
+  const instanceId = instanceIdOf(configured);
+  const config = ha ? withInstanceClientId(configured, instanceId) : configured;
   const ns = config.networkServer;
+  const storeOwnership = ha ? lateStoreOwnership() : undefined;
   // SQLite file or PostgreSQL (store.path / store.url): the store, the tokens and the group registry.
-  const backend = openServiceStore(config.store, log);
+  const backend = openServiceStore(config.store, log, storeOwnership?.hooks);
   const store = backend.store;
+  const haParts = storeOwnership && backend.pool && config.store.url !== undefined ? highAvailabilityParts(config, backend.pool, { url: config.store.url, schema: config.store.schema }) : undefined;
+  if (haParts) storeOwnership?.bind(haParts);
+  let ownership: CampaignOwnership | undefined;
   // The operator API (config api.listen): live events from every transition, started with the service.
   const campaignEvents = new CampaignEventHub();
   let operatorApi: OperatorApi | undefined;
@@ -49,7 +60,9 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
   let networkStarted = false;
   let storeOpen = true;
   let engine: CampaignEngine | undefined;
-  const wired = ns.kind === 'chirpstack' ? wireChirpstack(config, ns, () => engine, log, backend.groupRegistry) : wireTts(config, ns, () => engine, log, backend.groupRegistry);
+  // With several instances uplinks go through the shared inbox to their campaign's owner.
+  const inlet = () => ownership?.inlet ?? engine;
+  const wired = ns.kind === 'chirpstack' ? wireChirpstack(config, ns, inlet, log, backend.groupRegistry) : wireTts(config, ns, inlet, log, backend.groupRegistry);
   const { network, mqtt } = wired;
   logMqtt(mqtt, log, (up) => operatorApi?.metrics.connection('mqtt', up));
   const status = statusPublisher(config, mqtt, log);
@@ -59,6 +72,7 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
     network,
     clock: wallClock,
     maxUplinkSkewMs: ns.maxUplinkSkewMs,
+    ...(haParts ? { mayAct: (campaignId: string) => ownership?.mayAct(campaignId) ?? false } : {}),
     onTransition: (campaignId, result, live) => {
       // Never awaited: the transition may run inside an MQTT message handler (awaiting a publish there deadlocks).
       if (status) void status.onTransition(campaignId, result, live);
@@ -79,6 +93,22 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
   const admit = createAdmission(config, wired.lookups, store);
   const intake = config.campaigns.directory === undefined ? undefined : new CampaignIntake(config.campaigns.directory, admit, engine, store, log, options.intakeIntervalMs ?? DEFAULT_INTAKE_INTERVAL_MS);
   const theEngine = engine;
+  if (haParts) {
+    const registry = backend.groupRegistry instanceof PostgresGroupRegistry ? backend.groupRegistry : undefined;
+    ownership = new CampaignOwnership({
+      engine: () => theEngine,
+      leases: haParts.leases,
+      inbox: haParts.inbox,
+      ...(registry ? { registry } : {}),
+      inboxPollMs: config.highAvailability.inboxPollMs,
+      log,
+      // Every device's status once when this instance starts driving the campaign (as after a restart).
+      onTakenOver: (id) => {
+        const view = theEngine.view(id);
+        if (status && view) void status.announce(id, view);
+      },
+    });
+  }
   let started = false;
   let stopped: Promise<void> | undefined;
   return {
@@ -93,13 +123,14 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
       await backend.ready();
       await network.start();
       networkStarted = true;
-      const resumed = await theEngine.resumeAll();
+      // One instance resumes every stored campaign; several take the ones whose lease is free.
+      const resumed = ownership ? await ownership.start() : await theEngine.resumeAll();
       // Every device's status once per restart (StatusPublisher.announce says why); later only changes.
       for (const id of resumed) {
         const view = theEngine.view(id);
         if (status && view) void status.announce(id, view);
       }
-      log.info({ resumed, applicationId: ns.applicationId, campaignsDirectory: config.campaigns.directory }, 'fuota service started');
+      log.info({ resumed, applicationId: ns.applicationId, campaignsDirectory: config.campaigns.directory, ...(ha ? { instanceId } : {}) }, 'fuota service started');
       intake?.start();
       if (config.api.listen !== undefined) {
         // Tokens of `fuota token create` (in the store) beside the config's api.tokens.
@@ -118,6 +149,11 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
           // gRPC chirpstack-fuota-server compatibility: mc_root_key checked against the server's keys.
           rootKeys: wired.lookups.rootKeys,
           applicationId: ns.applicationId,
+          // Pause, resume and cancel of a campaign another instance drives name that instance.
+          ...(haParts ? { ownerOf: async (id: string) => {
+            const owner = (await haParts.leases.owners([id])).get(id);
+            return owner === instanceId ? undefined : owner;
+          } } : {}),
         });
         operatorApi.metrics.connection('mqtt', mqtt.state === 'connected');
         // Counted by the adapter since its start (before the API was up, too).
@@ -130,7 +166,9 @@ export function createService(config: FuotaConfig, options: ServiceOptions): Ser
         await operatorApi?.close();
         closeStoreTokens();
         await intake?.stop();
+        await ownership?.stop();
         await theEngine.close();
+        await ownership?.handBack();
         await network.close();
         wired.closeApi();
         storeOpen = false;

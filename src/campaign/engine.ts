@@ -48,6 +48,12 @@ export interface EngineOptions {
   maxUplinkSkewMs?: number;
   /** Counts uplink times taken and replaced by reason (for metrics); the engine keeps its own when none is given. */
   uplinkTimes?: UplinkTimeCounters;
+  /**
+   * Several instances (docs/high-availability.md): false while this instance may not act for the
+   * campaign (its lease is not known to be held). Commands then wait in the outbox: the next
+   * owner carries them out. Default: always true (one instance owns every campaign).
+   */
+  mayAct?: (campaignId: string) => boolean;
 }
 
 const TERMINAL: ReadonlySet<CampaignState['phase']> = new Set(['completed', 'halted', 'cancelled']);
@@ -109,14 +115,20 @@ export class CampaignEngine {
     return ids;
   }
 
-  handleUplink(uplink: Uplink): Promise<void> {
+  /**
+   * Feeds an uplink to the campaign its device is in. `inboxKey`: the uplink came from the shared
+   * uplink inbox (several instances); the store removes it in the same commit, so that it is
+   * counted exactly once. Resolves false when no running campaign here has the device.
+   */
+  handleUplink(uplink: Uplink, inboxKey?: string): Promise<boolean> {
     return this.serial(async () => {
       const id = this.deviceIndex.get(uplink.devEui);
-      if (!id) return; // not a device of any running campaign: the application's business
+      if (!id) return false; // not a device of any running campaign: the application's business
       const time = uplinkTime(uplink.atMs, this.options.clock.now(), this.options.maxUplinkSkewMs ?? DEFAULT_MAX_UPLINK_SKEW_MS);
       if (time.rejected) this.uplinkTimes.replaced[time.rejected]++;
       else this.uplinkTimes.taken++;
-      await this.apply(id, { type: 'uplink', atMs: time.atMs, devEui: uplink.devEui, fPort: uplink.fPort, payload: uplink.payload, ...(uplink.object !== undefined ? { object: uplink.object } : {}) });
+      await this.apply(id, { type: 'uplink', atMs: time.atMs, devEui: uplink.devEui, fPort: uplink.fPort, payload: uplink.payload, ...(uplink.object !== undefined ? { object: uplink.object } : {}) }, inboxKey);
+      return true;
     });
   }
 
@@ -157,6 +169,25 @@ export class CampaignEngine {
 
   cancel(id: string): Promise<void> {
     return this.operatorEvent(id, 'cancel');
+  }
+
+  /**
+   * Stops acting for a campaign without deciding anything (another instance took it over, or
+   * this one lost its lease): its timers stop and its uplinks are no longer routed here.
+   */
+  release(id: string): Promise<void> {
+    return this.serial(async () => {
+      const live = this.live.get(id);
+      if (!live) return;
+      live.cancelWake?.();
+      this.live.delete(id);
+      for (const devEui of live.devices.keys()) if (this.deviceIndex.get(devEui) === id) this.deviceIndex.delete(devEui);
+    });
+  }
+
+  /** The campaigns loaded here that have not finished. */
+  runningCampaignIds(): string[] {
+    return [...this.live.values()].filter((live) => !TERMINAL.has(live.campaign.phase)).map((live) => live.campaign.id);
   }
 
   /** The in-memory view of a live campaign (read-only). */
@@ -207,11 +238,11 @@ export class CampaignEngine {
     if (!TERMINAL.has(campaign.phase)) for (const device of devices) this.deviceIndex.set(device.devEui, campaign.id);
   }
 
-  private async apply(id: string, event: CampaignEvent): Promise<void> {
+  private async apply(id: string, event: CampaignEvent, inboxKey?: string): Promise<void> {
     const live = this.live.get(id)!;
     const snapshot = live.ledger ? { campaign: live.campaign, devices: live.devices, ledger: live.ledger } : { campaign: live.campaign, devices: live.devices };
     const result = transition(snapshot, event, live.ctx);
-    const seqs = await this.options.store.commit(id, result);
+    const seqs = await this.options.store.commit(id, result, inboxKey === undefined ? undefined : { consumedUplinkKey: inboxKey });
     live.campaign = result.campaign;
     for (const device of result.devices) live.devices.set(device.devEui, device);
     if (result.ledger) live.ledger = result.ledger;
@@ -224,10 +255,16 @@ export class CampaignEngine {
 
   /** Carries out queued commands in order; stops at the first failure (retried later). */
   private async flushOutbox(id: string): Promise<void> {
-    const live = this.live.get(id)!;
+    const live = this.live.get(id);
+    if (!live) return; // released (another instance owns it now) before a retry came due
     const done: number[] = [];
     try {
       while (live.outbox.length > 0) {
+        // Not known to hold the lease: the commands wait in the outbox for whoever owns it next.
+        if (this.options.mayAct?.(id) === false) {
+          if (!this.closed) this.options.clock.at(this.options.clock.now() + COMMAND_RETRY_MS, () => void this.serial(() => this.flushOutbox(id)));
+          break;
+        }
         const item = live.outbox[0]!;
         try {
           await this.execute(live, item.command);

@@ -57,13 +57,23 @@ export interface CampaignSummary {
   nextWakeMs?: number;
 }
 
+export interface CommitOptions {
+  /** The shared inbox's key of the uplink this transition consumed (several instances). */
+  consumedUplinkKey?: string;
+}
+
 /** Durable campaign state: every transition is committed whole, with its commands. */
 export interface CampaignStore {
   create(record: { specJson: string; block: Uint8Array; campaign: CampaignState; devices: DeviceState[] }): Promise<void>;
   load(id: string): Promise<StoredCampaign | undefined>;
   list(): Promise<CampaignSummary[]>;
-  /** Saves the transition (state, changed devices, ledger, log) and queues its commands; returns their outbox seqs in order. */
-  commit(id: string, result: TransitionResult): Promise<number[]>;
+  /**
+   * Saves the transition (state, changed devices, ledger, log) and queues its commands; returns
+   * their outbox seqs in order. A store shared by several instances also removes the uplink it
+   * consumed from the shared inbox, and refuses the commit once this instance's lease on the
+   * campaign is gone (docs/high-availability.md); a single-instance store has no inbox.
+   */
+  commit(id: string, result: TransitionResult, options?: CommitOptions): Promise<number[]>;
   /** The commands with these seqs were carried out. */
   markDone(id: string, seqs: readonly number[]): Promise<void>;
   deviceLog(id: string, devEui: string, limit?: number): Promise<DeviceLogEntry[]>;

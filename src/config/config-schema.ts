@@ -340,6 +340,19 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** The operator API: REST under /api/v1, the dashboard, /metrics (docs/api.md). */
   api: operatorApiSchema.prefault({}),
+  /** Several instances on one PostgreSQL store and one broker (docs/high-availability.md). */
+  highAvailability: z
+    .strictObject({
+      /** Campaigns are owned through leases in the store; needs store.url. */
+      enabled: z.boolean({ error: 'expected true or false' }).default(false),
+      /** This instance's name in the leases; default hostname:pid. Keep it stable across restarts and a restarted instance takes its campaigns back at once. */
+      instanceId: z.string({ error: 'expected a name' }).regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected 1 to 64 letters, digits, ".", "_", ":" or "-"').optional(),
+      /** How long a campaign's lease runs unrenewed: the longest a dead instance's campaigns wait for another. */
+      leaseMs: z.number({ error: 'expected a number of ms' }).int('expected a whole number of ms').min(1_000, 'expected at least 1000 ms').max(600_000, 'expected at most 600000 ms').default(30_000),
+      /** How often the shared uplink inbox is read. */
+      inboxPollMs: z.number({ error: 'expected a number of ms' }).int('expected a whole number of ms').min(50, 'expected at least 50 ms').max(60_000, 'expected at most 60000 ms').default(500),
+    })
+    .prefault({}),
 });
 
 /** The file as validated, defaults filled in, secrets not yet resolved. */

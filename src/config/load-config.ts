@@ -163,6 +163,10 @@ async function resolveFiles(config: ConfigFile, env: LoadConfigOptions['env'] & 
     issues.push({ path: 'statusEvents.enabled', expected: 'false with networkServer.kind tts (TTS\'s MQTT server accepts only its down/push and down/replace topics; use the operator API\'s events instead)', actual: 'true' });
   }
   const statusEvents = { ...config.statusEvents, enabled: config.statusEvents.enabled ?? networkServer.kind === 'chirpstack' };
+  // Leases and the shared uplink inbox live in PostgreSQL: a SQLite file is one host's.
+  if (config.highAvailability.enabled && config.store.url === undefined) {
+    issues.push({ path: 'highAvailability.enabled', expected: 'false, or store.url naming the PostgreSQL all instances share (docs/high-availability.md)', actual: 'true' });
+  }
   // The multicast devices take the frequency plan: campaigns that default to another band could never be sent.
   const planRegion = networkServer.kind === 'tts' ? regionOfFrequencyPlan(networkServer.frequencyPlanId) : undefined;
   if (planRegion !== undefined && planRegion !== config.campaigns.defaults.region) {

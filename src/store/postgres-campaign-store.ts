@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { CampaignSummary, CampaignStore, OutboxItem, StoredCampaign } from '../campaign/ports.js';
+import type { CampaignSummary, CampaignStore, CommitOptions, OutboxItem, StoredCampaign } from '../campaign/ports.js';
 import type { DeviceLogEntry, TransitionResult } from '../campaign/draft.js';
 import type { CampaignState, DeviceState } from '../campaign/state.js';
 import { InternalError } from '../core/errors.js';
@@ -25,6 +25,18 @@ export interface PostgresStoreOptions extends PoolOptions {
   pool?: pg.Pool;
   /** The migration steps; default POSTGRES_MIGRATIONS (tests pass others). */
   migrations?: readonly PostgresMigration[];
+  /** Several instances (docs/high-availability.md): leases and the shared uplink inbox, inside create's and commit's transactions. */
+  ownership?: StoreOwnership;
+}
+
+/** What create and commit do for several instances, in their own transaction (PostgresCampaignLeases, PostgresUplinkInbox). */
+export interface StoreOwnership {
+  /** The creating instance owns the new campaign. */
+  claimIn(client: pg.PoolClient, campaignId: string): Promise<void>;
+  /** Refuses the commit unless this instance holds the campaign's lease. */
+  fenceIn(client: pg.PoolClient, campaignId: string): Promise<void>;
+  /** Takes the consumed uplink out of the inbox, or refuses the commit when it is gone. */
+  consumeIn(client: pg.PoolClient, inboxKey: string): Promise<void>;
 }
 
 type CreateRecord = Parameters<CampaignStore['create']>[0];
@@ -105,6 +117,7 @@ export class PostgresCampaignStore implements CampaignStore {
       const [stateJson, phase, updatedAtMs, nextWakeMs, id] = stateColumns(campaign);
       await client.query(`INSERT INTO ${this.t('campaign_states')} (state_json, phase, updated_at_ms, next_wake_ms, campaign_id) VALUES ($1, $2, $3, $4, $5)`, [stateJson, phase, updatedAtMs, nextWakeMs, id]);
       await this.upsertDevices(client, campaign.id, record.devices);
+      await this.options.ownership?.claimIn(client, campaign.id);
     });
   }
 
@@ -126,10 +139,13 @@ export class PostgresCampaignStore implements CampaignStore {
     });
   }
 
-  async commit(id: string, result: TransitionResult): Promise<number[]> {
+  async commit(id: string, result: TransitionResult, options?: CommitOptions): Promise<number[]> {
     if (this.closed) throw storeClosed(this.label, `commit to campaign ${id}`);
     if (result.campaign.id !== id) throw campaignIdMismatch(this.label, id, result.campaign.id);
     return this.withTransaction(`commit to campaign ${id}`, async (client) => {
+      // First: a commit of an instance that lost the lease must change nothing.
+      await this.options.ownership?.fenceIn(client, id);
+      if (options?.consumedUplinkKey !== undefined) await this.options.ownership?.consumeIn(client, options.consumedUplinkKey);
       const [stateJson, phase, updatedAtMs, nextWakeMs] = stateColumns(result.campaign);
       const updated = await client.query(`UPDATE ${this.t('campaign_states')} SET state_json = $1, phase = $2, updated_at_ms = $3, next_wake_ms = $4 WHERE campaign_id = $5`, [
         stateJson,

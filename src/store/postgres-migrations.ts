@@ -103,6 +103,31 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'campaign leases and the shared uplink inbox',
+    // docs/high-availability.md: src/store/postgres-campaign-leases.ts, postgres-uplink-inbox.ts.
+    sql: `
+      -- One row per running campaign driven by an instance; expires_at by PostgreSQL's clock only.
+      CREATE TABLE {schema}.campaign_leases (
+        campaign_id TEXT PRIMARY KEY REFERENCES {schema}.campaigns (id) ON DELETE CASCADE,
+        owner       TEXT NOT NULL,
+        expires_at  TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX campaign_leases_by_owner ON {schema}.campaign_leases (owner);
+      -- Uplinks of devices in running campaigns, one row per uplink whichever instances received it.
+      CREATE TABLE {schema}.uplink_inbox (
+        key            TEXT PRIMARY KEY,
+        seq            BIGINT GENERATED ALWAYS AS IDENTITY,
+        campaign_id    TEXT NOT NULL REFERENCES {schema}.campaigns (id) ON DELETE CASCADE,
+        uplink_json    TEXT NOT NULL,
+        received_at_ms BIGINT NOT NULL
+      );
+      CREATE INDEX uplink_inbox_by_campaign ON {schema}.uplink_inbox (campaign_id, seq);
+      -- Every instance asks, for each uplink it receives, which running campaign has the device.
+      CREATE INDEX devices_by_dev_eui ON {schema}.devices (dev_eui);
+    `,
+  },
 ];
 
 /** The version the schema is at (0: no fuota_schema table yet), read inside the caller's transaction. */

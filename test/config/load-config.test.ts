@@ -135,6 +135,9 @@ const BAD: Array<[string, string, string]> = [
   ['store:\n  url: postgres://db/fuota\n  schema: Fuota-1\n', 'store.schema', 'expected a lower-case SQL identifier (letters, digits, _; at most 63), got "Fuota-1"'],
   ['store:\n  path: ./fuota.sqlite\n  schema: fuota\n', 'store.schema', 'expected store.schema only with store.url (a SQLite file has no schemas), got "fuota"'],
   ['logging: verbose\n', 'logging', 'expected a mapping of keys, got "verbose"'],
+  ['highAvailability:\n  enabled: true\n', 'highAvailability.enabled', 'expected false, or store.url naming the PostgreSQL all instances share (docs/high-availability.md), got true'],
+  ['highAvailability:\n  instanceId: "fuota a"\n', 'highAvailability.instanceId', 'expected 1 to 64 letters, digits, ".", "_", ":" or "-", got "fuota a"'],
+  ['highAvailability:\n  leaseMs: 500\n', 'highAvailability.leaseMs', 'expected at least 1000 ms, got 500'],
 ];
 
 const titles = new Map<string, number>();
@@ -161,6 +164,13 @@ test('store.url names a PostgreSQL store instead of the file: postgres:// or pos
   t.is(file.store.url, undefined);
 });
 
+test('highAvailability: off by default; with store.url, enabled with its instance id, lease and inbox period', async (t) => {
+  const plain = await loadConfig(write(MINIMAL), { env: ENV });
+  t.deepEqual(plain.highAvailability, { enabled: false, leaseMs: 30_000, inboxPollMs: 500 });
+  const ha = await loadConfig(write(`store:\n  url: postgres://db.example/fuota\nhighAvailability:\n  enabled: true\n  instanceId: fuota-a\n  leaseMs: 10000\n${MINIMAL}`), { env: ENV });
+  t.deepEqual(ha.highAvailability, { enabled: true, instanceId: 'fuota-a', leaseMs: 10_000, inboxPollMs: 500 });
+});
+
 test('a missing or wrong network server kind and application id are named', async (t) => {
   const none = await configError(t, write('store:\n  path: x.sqlite\n'));
   t.is(none.message.split('; ')[0], 'config networkServer: expected a mapping of keys (kind: chirpstack or tts, …), got nothing');
@@ -176,7 +186,7 @@ test('an unknown key is reported with the keys that exist there', async (t) => {
   t.regex(error.message, /^config networkServer\.mqtt\.urll: expected a known key \(url, clientId, protocolVersion, /);
   t.regex(error.message, /got an unknown key$/);
   const top = await configError(t, write(`${MINIMAL}statusEvent:\n  enabled: false\n`));
-  t.is(top.message, 'config statusEvent: expected a known key (store, networkServer, statusEvents, logging, campaigns, api), got an unknown key');
+  t.is(top.message, 'config statusEvent: expected a known key (store, networkServer, statusEvents, logging, campaigns, api, highAvailability), got an unknown key');
 });
 
 test('several problems come in one error', async (t) => {

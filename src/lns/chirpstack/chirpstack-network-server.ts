@@ -67,7 +67,7 @@ export interface ChirpstackNetworkServerOptions {
   clock?: Clock;
 
   /** Every `up` event with a payload, any fPort (the engine ignores ports that are not FUOTA's). Awaited before the MQTT ack. */
-  onUplink: (uplink: Uplink) => void | Promise<void>;
+  onUplink: (uplink: Uplink) => void | Promise<unknown>;
   /** No txack in time, or ChirpStack logged an error for the downlink: the engine asks again. */
   onDownlinkFailed: (devEui: string, reason: string) => void | Promise<void>;
   /**

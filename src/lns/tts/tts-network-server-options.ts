@@ -65,7 +65,7 @@ export interface TtsNetworkServerOptions {
   /** Read the Storage Integration's uplinks after this time at start (uplinks missed while away). */
   missedUplinksSinceMs?: number;
 
-  onUplink: (uplink: Uplink) => void | Promise<void>;
+  onUplink: (uplink: Uplink) => void | Promise<unknown>;
   onDownlinkFailed: (devEui: string, reason: string) => void | Promise<void>;
   /** A down/failed naming the Gateway Server's duty cycle, for the ledger. A rejected promise goes to onError. */
   onDutyCycleOverflow?: (overflow: DutyCycleOverflow) => void | Promise<void>;
