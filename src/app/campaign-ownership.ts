@@ -10,10 +10,15 @@ import type { PostgresCampaignLeases } from '../store/postgres-campaign-leases.j
 import type { PostgresUplinkInbox } from '../store/postgres-uplink-inbox.js';
 import type { EngineInlet } from './network-server-wiring.js';
 
+/** What ownership uses of the engine, the leases and the inbox (the tests give fakes). */
+export type OwnedEngine = Pick<CampaignEngine, 'runningCampaignIds' | 'view' | 'release' | 'resume' | 'handleUplink' | 'downlinkFailed' | 'gatewayDutyCycleOverflow'>;
+export type OwnershipLeases = Pick<PostgresCampaignLeases, 'owner' | 'leaseMs' | 'renew' | 'owners' | 'acquire' | 'release'>;
+export type OwnershipInbox = Pick<PostgresUplinkInbox, 'put' | 'pending' | 'discard' | 'discardCampaigns'>;
+
 export interface CampaignOwnershipOptions {
-  engine: () => CampaignEngine;
-  leases: PostgresCampaignLeases;
-  inbox: PostgresUplinkInbox;
+  engine: () => OwnedEngine;
+  leases: OwnershipLeases;
+  inbox: OwnershipInbox;
   /** The shared multicast group registry: re-read before a campaign is taken over (its groups were made elsewhere). */
   registry?: { flush(): Promise<void>; reload(): Promise<void> };
   /** How often the inbox is read for this instance's campaigns; default 500 ms. */
@@ -37,6 +42,7 @@ export class CampaignOwnership {
   private readonly timers: NodeJS.Timeout[] = [];
   private tickRunning: Promise<void> | undefined;
   private drainRunning: Promise<void> | undefined;
+  private drainAgain = false;
   private stopped = false;
   private readonly monotonicMs: () => number;
   private readonly wallMs: () => number;
@@ -73,6 +79,8 @@ export class CampaignOwnership {
     // A third of the lease: two renewals may fail (a PostgreSQL hiccup) before the lease expires.
     this.every(Math.max(100, Math.floor(leaseMs / 3)), () => this.tickOnce());
     this.every(this.options.inboxPollMs ?? DEFAULT_INBOX_POLL_MS, () => this.drainSoon());
+    // What waited while no instance (or this one before its restart) read the inbox.
+    this.drainSoon();
     return taken;
   }
 
@@ -148,10 +156,19 @@ export class CampaignOwnership {
   }
 
   private drainSoon(): void {
-    if (this.stopped || this.drainRunning) return;
+    if (this.stopped) return;
+    // An uplink kept while a drain finishes its last (empty) read would wait for the next poll: read once more.
+    if (this.drainRunning) {
+      this.drainAgain = true;
+      return;
+    }
+    this.drainAgain = false;
     this.drainRunning = this.drain()
       .catch((error: unknown) => this.options.log.error({ err: error }, 'uplink inbox not read (retried)'))
-      .finally(() => (this.drainRunning = undefined));
+      .finally(() => {
+        this.drainRunning = undefined;
+        if (this.drainAgain) this.drainSoon();
+      });
   }
 
   /** Feeds this instance's campaigns the uplinks waiting for them, oldest first. */

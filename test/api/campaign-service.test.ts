@@ -1,4 +1,6 @@
 import test from 'ava';
+import { CampaignService, passThroughAdmit } from '../../src/api/campaign-service.js';
+import { CampaignEngine } from '../../src/campaign/engine.js';
 import { serviceWorld } from './service-world.js';
 
 // The application service over a simulated fleet: what every transport shows and refuses.
@@ -113,4 +115,22 @@ test('subscribe delivers campaign and device changes, filtered by campaign, unti
   await w.service.cancel('demo');
   t.is(all.length, seen);
   t.deepEqual(other, []);
+});
+
+test('several instances: pause, resume and cancel of a running campaign another instance drives name that instance; reads still work', async (t) => {
+  const w = await serviceWorld({ seed: 13 });
+  t.teardown(() => w.close());
+  await w.service.create({ spec: w.spec, packageBytes: w.block });
+  // This instance's service: same store, an engine that has not loaded the campaign (its owner is fuota-b).
+  const idle = new CampaignEngine({ store: w.store, network: { sendUnicast: async () => {}, createMulticastGroup: async () => {}, sendMulticast: async () => {}, deleteMulticastGroup: async () => {} }, clock: w.clock });
+  const admit = passThroughAdmit(async () => Promise.reject(new Error('no package files here')));
+  const elsewhere = new CampaignService({ engine: idle, store: w.store, events: w.hub, clock: w.clock, admit, ownerOf: async (id) => (id === 'demo' ? 'fuota-b' : undefined) });
+  for (const request of [() => elsewhere.pause('demo'), () => elsewhere.cancel('demo')]) {
+    await t.throwsAsync(request(), { code: 'CAMPAIGN_OWNED_ELSEWHERE', message: 'campaign demo: expected a campaign this instance drives, got one driven by instance fuota-b; send the request to it' });
+  }
+  t.is((await elsewhere.get('demo')).status.phase, 'RUNNING', 'read from the store');
+  t.is((await elsewhere.devices('demo')).length, 8);
+  // Without an owner (one instance): a stored campaign that is not loaded has finished.
+  const single = new CampaignService({ engine: idle, store: w.store, events: w.hub, clock: w.clock, admit });
+  await t.throwsAsync(single.pause('demo'), { code: 'CAMPAIGN_FINISHED' });
 });
