@@ -10,6 +10,8 @@ export class ApiOutageProxy {
   private readonly sockets = new Set<net.Socket>();
   /** Connections the relay accepted (a restarted client shows as new ones). */
   connections = 0;
+  /** Called with each chunk the client (fuota serve) sends, before it is relayed. */
+  onClientData: ((chunk: Buffer) => void) | undefined;
 
   private constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
 
@@ -40,6 +42,7 @@ export class ApiOutageProxy {
           upstream.destroy();
         });
       }
+      client.on('data', (chunk: Buffer) => this.onClientData?.(chunk));
       client.pipe(upstream);
       upstream.pipe(client);
     });

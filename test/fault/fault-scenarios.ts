@@ -15,11 +15,12 @@ export interface StagePoint {
 }
 
 /**
- * The intake's steps (src/intake/campaign-directory-intake.ts): the file admitted (root keys
- * read from the network server, logged just before engine.create), the campaign stored while its
- * file is not yet renamed (the store's WAL changes, watched), the file renamed `.accepted`.
+ * The intake's steps (src/intake/campaign-directory-intake.ts): admission under way (the first
+ * bytes serve sends to the network server's API after the drop: root keys being read, before
+ * engine.create), the campaign stored while its file is not yet renamed (the store's files
+ * watched), the file renamed `.accepted` (its log line).
  */
-export type IntakePoint = 'admitted' | 'created' | 'accepted';
+export type IntakePoint = 'admitting' | 'created' | 'accepted';
 
 export type Fault =
   | { kind: 'none' }
@@ -49,12 +50,13 @@ export function scenarios(apiDownMs = DEFAULT_API_DOWN_MS): Scenario[] {
   return [
     { name: 'baseline', fault: { kind: 'none' } },
     ...kills,
-    ...(['admitted', 'created', 'accepted'] as const).map((at): Scenario => ({ name: `kill-intake-${at}`, fault: { kind: 'kill-intake', at } })),
+    ...(['admitting', 'created', 'accepted'] as const).map((at): Scenario => ({ name: `kill-intake-${at}`, fault: { kind: 'kill-intake', at } })),
     { name: 'broker-restart-w1-fragments', fault: { kind: 'broker-restart', at: { wave: 0, stage: 'fragments' }, downMs: BROKER_DOWN_MS } },
     { name: 'api-down-w1-setup', fault: { kind: 'api-down', at: { wave: 0, stage: 'setup' }, downMs: apiDownMs } },
-    // From the last wave's upgrade on: its group deletion (the multicast teardown), the upgrade's
-    // class A requests, the campaign's end, all while the API is away.
-    { name: 'api-down-w2-teardown', fault: { kind: 'api-down', at: { wave: 1, stage: 'upgrade' }, downMs: apiDownMs } },
+    // From the last wave's status round on, so that its teardown (the multicast groups deleted
+    // when 'upgrade' starts, within a second) meets the API away; the campaign's end too. Down at
+    // the 'upgrade' line itself came too late: the groups were gone before the harness saw it.
+    { name: 'api-down-w2-teardown', fault: { kind: 'api-down', at: { wave: 1, stage: 'status' }, downMs: apiDownMs } },
     { name: 'disk-full-w1-fragments', fault: { kind: 'disk-full', at: { wave: 0, stage: 'fragments' } } },
   ];
 }

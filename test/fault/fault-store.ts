@@ -1,4 +1,5 @@
 import Sqlite from 'better-sqlite3';
+import { queueItemIdOf } from '../../src/lns/chirpstack/chirpstack-network-server.js';
 
 // What a fault run reads from `fuota serve`'s SQLite store, beside the service (WAL: a reader
 // never blocks the writer): the outbox (commands decided but not yet marked done: what the
@@ -7,7 +8,7 @@ import Sqlite from 'better-sqlite3';
 
 export interface OutboxEntry {
   type: string;
-  /** multicast-fragment: `${fragIndex}:${n}`; multicast and unicast: the command id. */
+  /** multicast-fragment: `${fragIndex}:${n}`; unicast: the ChirpStack queue item id the adapter derives from the command id (what the network server sees); others: the command id. */
   key: string;
   payloadHex?: string;
 }
@@ -32,6 +33,7 @@ export function readOutbox(file: string, campaignId: string): OutboxEntry[] {
     return rows.map((json) => {
       const command = JSON.parse(json) as { type: string; id?: string; fragIndex?: number; n?: number; payloadHex?: string; groupName?: string };
       if (command.type === 'multicast-fragment') return { type: command.type, key: `${command.fragIndex}:${command.n}` };
+      if (command.type === 'unicast') return { type: command.type, key: queueItemIdOf(command.id!), ...(command.payloadHex === undefined ? {} : { payloadHex: command.payloadHex }) };
       return { type: command.type, key: command.id ?? command.groupName ?? '', ...(command.payloadHex === undefined ? {} : { payloadHex: command.payloadHex }) };
     });
   } finally {

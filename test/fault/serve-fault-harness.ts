@@ -322,12 +322,33 @@ export async function runScenario(scenario: Scenario, partial: Partial<HarnessOp
       cleanups.push(() => intakeWatch?.close());
     }
 
+    if (fault.kind === 'kill-intake' && fault.at === 'admitting') {
+      // Admission reads the root keys from the API (GetKeys) before engine.create: kill at its first byte.
+      proxy.onClientData = () => {
+        if (faultTask !== undefined) return;
+        serve.kill('SIGKILL');
+        proxy.onClientData = undefined;
+        faultTask = (async () => {
+          await serve.exited;
+          let stored = true;
+          try {
+            stored = readStore(storeFile, campaignId).phase !== undefined;
+          } catch {
+            stored = false;
+          }
+          reached = !stored && fs.existsSync(campaignFile);
+          note(`killed at serve's first API request after the drop; the store ${stored ? 'has the campaign (point missed)' : 'has no campaign'}, the file ${fs.existsSync(campaignFile) ? 'not renamed' : 'renamed'}`);
+          await killAndRestart('(admission under way)');
+          faultDone = true;
+        })();
+      };
+    }
     const deadline = startedAt + options.runDeadlineMs;
     while (!ended() || !faultDone) {
       if (Date.now() > deadline) throw new Error(`run not ended within ${options.runDeadlineMs} ms; last progress ${JSON.stringify(lastProgress())}; fault done: ${faultDone}`);
       if (faultTask === undefined) {
-        if (fault.kind === 'kill-intake' && fault.at !== 'created') {
-          const marker = fault.at === 'admitted' ? 'campaign intake: root keys read from the network server' : 'campaign accepted';
+        if (fault.kind === 'kill-intake' && fault.at === 'accepted') {
+          const marker = 'campaign accepted';
           if (lines().some((line) => line['msg'] === marker)) {
             faultTask = (async () => {
               reached = true;
