@@ -1,21 +1,11 @@
-import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { bytesToHex } from '../../src/core/hex.js';
-import { buildPackage } from '../../src/manifest/build.js';
-import { publicKeyToPem, verifyingKeyOf } from '../../src/manifest/keys.js';
-import { classIdOf, vendorIdOf } from '../../src/manifest/uuid5.js';
-import { startSimChirpstack as startSimulator } from '../../src/sim/chirpstack/sim-chirpstack.js';
-import { Random } from '../../src/sim/random.js';
-import { RealTimeDriver } from '../../src/sim/real-time-driver.js';
-import { SimClock } from '../../src/sim/sim-clock.js';
-import type { ImageVerifier } from '../../src/sim/sim-device-config.js';
-import { SimNetworkServer } from '../../src/sim/sim-network-server.js';
-import { API_TOKEN, CLASS_C_MARGIN_MS, GATEWAY, mqttConnection, WireDevice, wireCampaignSpec, wireDeviceConfig, WIRE_BLOCK, WIRE_TARGET_VERSION } from '../lns/chirpstack/chirpstack-wire-world.js';
+import { eventually, fuota, logLines, tail, type Child } from '../helpers/fuota-child.js';
+import { SIGNED_PACKAGE, startInProcessChirpstack, VENDOR_KEY_LINES, writeVendorKey } from '../helpers/in-process-chirpstack.js';
+import { API_TOKEN, CLASS_C_MARGIN_MS, GATEWAY, mqttConnection, wireCampaignSpec, WIRE_TARGET_VERSION } from '../lns/chirpstack/chirpstack-wire-world.js';
 import { startBroker, type Broker } from '../lns/mqtt/mosquitto.js';
 import { freshSchema, type TestSchema } from '../store/postgres-test-db.js';
 
@@ -28,16 +18,8 @@ import { freshSchema, type TestSchema } from '../store/postgres-test-db.js';
 // broker is recorded), beyond the commands A's outbox still held when it died. All waits are
 // conditions with generous limits (a busy 2-core machine).
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DEVICES = 4;
 const LEASE_MS = 4_000;
-
-const SIGNING_KEY = { algorithm: 'es256' as const, privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey };
-const PACKAGE = buildPackage({ newImage: WIRE_BLOCK, signingKey: SIGNING_KEY, vendorId: vendorIdOf('example.com'), classId: classIdOf('wire-node'), firmwareVersion: WIRE_TARGET_VERSION, format: 'compact' }).bytes;
-const verifyPackage: ImageVerifier = (block) =>
-  block !== null && Buffer.from(block.subarray(0, PACKAGE.length)).equals(Buffer.from(PACKAGE))
-    ? { status: 'valid', version: WIRE_TARGET_VERSION, image: block.slice(0, PACKAGE.length) }
-    : { status: 'corrupt', reason: 'not the campaign package' };
 
 let broker: Broker;
 
@@ -49,38 +31,8 @@ test.after.always(async () => {
   await broker?.dispose();
 });
 
-interface Child {
-  exited?: { code: number | null; signal: NodeJS.Signals | null };
-  stdout(): string;
-  stderr(): string;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function serve(configFile: string): Child {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/fuota.js'), 'serve', '--config', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const killOnExit = (): void => void child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const result: Child = { stdout: () => out, stderr: () => err, kill: (signal) => void child.kill(signal) };
-  child.once('exit', (code, signal) => {
-    process.off('exit', killOnExit);
-    result.exited = { code, signal };
-  });
-  return result;
-}
-
-function logLines(stdout: string): Array<Record<string, unknown>> {
-  return stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-function tail(text: string, lines = 30): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, limitMs: number, what: () => string): Promise<void> {
+/** Polls an async condition (a database read) until it holds. */
+async function eventuallyAsync(check: () => Promise<boolean>, limitMs: number, what: () => string): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${limitMs} ms waiting for ${what()}`);
@@ -116,7 +68,9 @@ function writeConfig(dir: string, name: string, db: TestSchema, sim: { applicati
     `    token: ${API_TOKEN}`,
     'statusEvents:',
     '  enabled: false',
-    ...(withCampaigns ? ['campaigns:', '  directory: ./campaigns', '  vendorKeys:', '    - vendor: example.com', '      publicKey: ./update-pub.pem'] : ['campaigns:', '  vendorKeys:', '    - vendor: example.com', '      publicKey: ./update-pub.pem']),
+    'campaigns:',
+    ...(withCampaigns ? ['  directory: ./campaigns'] : []),
+    ...VENDOR_KEY_LINES,
     '',
   ].join('\n'));
   return file;
@@ -127,21 +81,10 @@ test('two instances on one PostgreSQL: the owner is killed mid-fragments, the ot
   const db = await freshSchema();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuota-ha-'));
   fs.mkdirSync(path.join(dir, 'campaigns'));
-  fs.writeFileSync(path.join(dir, 'update-pub.pem'), publicKeyToPem(verifyingKeyOf(SIGNING_KEY)));
-
-  // The simulated ChirpStack, as in test/cli/serve.test.ts.
-  const applicationId = randomUUID();
-  const clock = new SimClock(Date.now());
-  const driver = new RealTimeDriver(clock, { tickMs: 5 });
-  const random = new Random(47);
-  const network = new SimNetworkServer(clock, random.fork('network'));
+  writeVendorKey(dir);
   const devEuis = Array.from({ length: DEVICES }, (_, i) => `70b3d57ed00007${String(i + 1).padStart(2, '0')}`);
-  const devices = devEuis.map((devEui) => new WireDevice(wireDeviceConfig(devEui, { uplinkIntervalMs: 2_000, verifyImage: verifyPackage }), network, random.fork(devEui)));
-  for (const device of devices) network.addDevice(device, [GATEWAY]);
-  driver.start();
-  const deviceKeys = new Map(devEuis.map((devEui) => [devEui, { nwkKeyHex: '5a'.repeat(16), genAppKeyHex: '07'.repeat(16) }]));
-  const chirpstack = await startSimulator({ network, clock, driver, mqtt: mqttConnection(broker, 'sim'), applicationId, apiToken: API_TOKEN, gateways: [GATEWAY], encoding: 'json', deviceKeys, multicastClassCMarginMs: CLASS_C_MARGIN_MS });
-  for (const device of devices) device.boot();
+  const sim = await startInProcessChirpstack(broker, devEuis, 47);
+  const { applicationId, chirpstack, devices } = sim;
 
   // Every multicast frame handed to ChirpStack (by either instance), by group and payload.
   const multicastFrames: string[] = [];
@@ -165,21 +108,20 @@ test('two instances on one PostgreSQL: the owner is killed mid-fragments, the ot
   t.teardown(async () => {
     for (const child of children) child.kill('SIGKILL');
     await watcher.close();
-    await chirpstack.stop();
-    await driver.stop();
+    await sim.close();
     await db.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const a = serve(writeConfig(dir, 'fuota-a', db, { applicationId, grpcAddress: chirpstack.grpcAddress }, true));
+  const a = fuota(['serve', '--config', writeConfig(dir, 'fuota-a', db, { applicationId, grpcAddress: chirpstack.grpcAddress }, true)]);
   children.push(a);
   await eventually(() => a.stdout().includes('fuota service started'), 60_000, () => `A started; stdout:\n${tail(a.stdout())}\nstderr:\n${a.stderr()}`);
-  const b = serve(writeConfig(dir, 'fuota-b', db, { applicationId, grpcAddress: chirpstack.grpcAddress }, false));
+  const b = fuota(['serve', '--config', writeConfig(dir, 'fuota-b', db, { applicationId, grpcAddress: chirpstack.grpcAddress }, false)]);
   children.push(b);
   await eventually(() => b.stdout().includes('fuota service started'), 60_000, () => `B started; stdout:\n${tail(b.stdout())}\nstderr:\n${b.stderr()}`);
 
   const campaignId = `ha-${process.pid}`;
   const startedAt = Date.now();
-  fs.writeFileSync(path.join(dir, 'campaigns', 'block.bin'), PACKAGE);
+  fs.writeFileSync(path.join(dir, 'campaigns', 'block.bin'), SIGNED_PACKAGE);
   const spec = wireCampaignSpec(campaignId, devEuis);
   const campaignFile = path.join(dir, 'campaigns', 'update.json');
   fs.writeFileSync(`${campaignFile}.part`, JSON.stringify({ spec, package: 'block.bin' }));
@@ -187,21 +129,21 @@ test('two instances on one PostgreSQL: the owner is killed mid-fragments, the ot
 
   const why = () => `A stdout:\n${tail(a.stdout())}\nA stderr:\n${a.stderr()}\nB stdout:\n${tail(b.stdout())}\nB stderr:\n${b.stderr()}`;
   const progress = (child: Child) => logLines(child.stdout()).filter((line) => line['msg'] === 'campaign progress' && line['campaignId'] === campaignId);
-  await eventually(() => progress(a).some((line) => line['stage'] === 'fragments'), 240_000, () => `A in the fragment stage; ${why()}`);
+  await eventually(() => progress(a).some((line) => line['stage'] === 'fragments'), 240_000, () => `A in the fragment stage; ${why()}`, [a, b]);
   t.deepEqual(progress(b), [], 'B does not drive the campaign while A holds its lease');
   // Let some fragments go out, then kill A where it stands.
   const framesBefore = multicastFrames.length;
-  await eventually(() => multicastFrames.length >= framesBefore + 2, 120_000, () => `fragments from A; ${why()}`);
+  await eventually(() => multicastFrames.length >= framesBefore + 2, 120_000, () => `fragments from A; ${why()}`, [a, b]);
   a.kill('SIGKILL');
-  await eventually(() => a.exited !== undefined, 30_000, () => 'A gone');
+  await a.exited;
   const killedAt = Date.now();
   const fragmentsAfterMs = killedAt - startedAt;
   const pendingAtKill = await db.admin.query<{ command_json: string }>(`SELECT command_json FROM "${db.schema}".outbox WHERE campaign_id = $1`, [campaignId]);
   const framesAtKill = multicastFrames.length;
 
-  await eventually(() => logLines(b.stdout()).some((line) => line['msg'] === 'campaign taken over' && line['campaignId'] === campaignId), 60_000, () => `B took over; ${why()}`);
+  await eventually(() => logLines(b.stdout()).some((line) => line['msg'] === 'campaign taken over' && line['campaignId'] === campaignId), 60_000, () => `B took over; ${why()}`, [b]);
   const takeoverMs = Date.now() - killedAt;
-  await eventually(() => progress(b).some((line) => line['phase'] === 'completed'), 300_000, () => `B completed the campaign; ${why()}`);
+  await eventually(() => progress(b).some((line) => line['phase'] === 'completed'), 300_000, () => `B completed the campaign; ${why()}`, [b]);
   const completedAfterMs = Date.now() - killedAt;
 
   for (const device of devices) t.is(device.firmwareVersion, WIRE_TARGET_VERSION, `${device.devEui} runs the new firmware`);
@@ -209,7 +151,7 @@ test('two instances on one PostgreSQL: the owner is killed mid-fragments, the ot
   t.deepEqual(Object.fromEntries(states.rows.map((row) => [row.dev_eui, (JSON.parse(row.state_json) as { outcome?: string }).outcome])), Object.fromEntries(devEuis.map((devEui) => [devEui, 'confirmed'])));
   // At B's next renewal (every leaseMs / 3) the finished campaign's lease and inbox are given up.
   const leaseRows = async () => (await db.admin.query(`SELECT owner FROM "${db.schema}".campaign_leases WHERE campaign_id = $1`, [campaignId])).rowCount;
-  await eventually(async () => (await leaseRows()) === 0, 60_000, () => 'the finished campaign\'s lease given back');
+  await eventuallyAsync(async () => (await leaseRows()) === 0, 60_000, () => 'the finished campaign\'s lease given back');
   const inbox = await db.admin.query(`SELECT count(*) AS n FROM "${db.schema}".uplink_inbox`);
   t.is(Number(inbox.rows[0].n), 0, 'every uplink in the inbox was consumed or discarded');
 

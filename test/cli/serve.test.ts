@@ -1,22 +1,11 @@
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { Random } from '../../src/sim/random.js';
-import { RealTimeDriver } from '../../src/sim/real-time-driver.js';
-import { startSimChirpstack as startSimulator } from '../../src/sim/chirpstack/sim-chirpstack.js';
-import { SimClock } from '../../src/sim/sim-clock.js';
-import { SimNetworkServer } from '../../src/sim/sim-network-server.js';
-import { API_TOKEN, CLASS_C_MARGIN_MS, eventually, GATEWAY, mqttConnection, WireDevice, wireDeviceConfig, WIRE_BLOCK, WIRE_TARGET_VERSION, wireCampaignSpec } from '../lns/chirpstack/chirpstack-wire-world.js';
+import { eventually, fuota, tail, type Child } from '../helpers/fuota-child.js';
+import { SIGNED_PACKAGE as PACKAGE, startInProcessChirpstack, VENDOR_KEY_LINES, writeVendorKey, type InProcessChirpstack as SimChirpstack } from '../helpers/in-process-chirpstack.js';
+import { API_TOKEN, CLASS_C_MARGIN_MS, GATEWAY, mqttConnection, WIRE_TARGET_VERSION, wireCampaignSpec } from '../lns/chirpstack/chirpstack-wire-world.js';
 import { startBroker, type Broker } from '../lns/mqtt/mosquitto.js';
-import type { ImageVerifier } from '../../src/sim/sim-device-config.js';
-import { buildPackage } from '../../src/manifest/build.js';
-import { publicKeyToPem, verifyingKeyOf } from '../../src/manifest/keys.js';
-import { classIdOf, vendorIdOf } from '../../src/manifest/uuid5.js';
-import { generateKeyPairSync } from 'node:crypto';
 
 // `fuota serve` end to end, as a child process: a real mosquitto (TLS + password), the simulated
 // ChirpStack (gRPC + MQTT) in real time with 5 devices, a config file pointing at both, and a
@@ -24,19 +13,7 @@ import { generateKeyPairSync } from 'node:crypto';
 // completed with every device confirmed; SIGTERM must then stop the service with exit code 0.
 // Timings as in test/lns/chirpstack/chirpstack-campaign.test.ts.
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DEVICES = 5;
-
-// Admission takes only signed packages: the campaign sends WIRE_BLOCK as the image of a compact
-// package signed with a key the config's campaigns.vendorKeys names.
-const SIGNING_KEY = { algorithm: 'es256' as const, privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey };
-const PACKAGE = buildPackage({ newImage: WIRE_BLOCK, signingKey: SIGNING_KEY, vendorId: vendorIdOf('example.com'), classId: classIdOf('wire-node'), firmwareVersion: WIRE_TARGET_VERSION, format: 'compact' }).bytes;
-/** The devices' bootloader: the reassembled block (padding aside) must be that package. */
-const verifyPackage: ImageVerifier = (block) =>
-  block !== null && Buffer.from(block.subarray(0, PACKAGE.length)).equals(Buffer.from(PACKAGE))
-    ? { status: 'valid', version: WIRE_TARGET_VERSION, image: block.slice(0, PACKAGE.length) }
-    : { status: 'corrupt', reason: 'not the campaign package' };
-
 
 let broker: Broker;
 
@@ -48,36 +25,9 @@ test.after.always(async () => {
   await broker?.dispose();
 });
 
-interface SimChirpstack {
-  applicationId: string;
-  grpcAddress: string;
-  devices: WireDevice[];
-  close(): Promise<void>;
-}
-
-/** The simulated ChirpStack of chirpstack-wire-world.ts (src/sim/chirpstack/sim-chirpstack.ts), without our side. */
-async function startSimChirpstack(devEuis: readonly string[]): Promise<SimChirpstack> {
-  const applicationId = randomUUID();
-  const clock = new SimClock(Date.now());
-  const driver = new RealTimeDriver(clock, { tickMs: 5 });
-  const random = new Random(31);
-  const network = new SimNetworkServer(clock, random.fork('network'));
-  const devices = devEuis.map((devEui) => new WireDevice(wireDeviceConfig(devEui, { uplinkIntervalMs: 2_000, verifyImage: verifyPackage }), network, random.fork(devEui)));
-  for (const device of devices) network.addDevice(device, [GATEWAY]);
-  driver.start();
-  // ChirpStack keeps a 1.0.x device's AppKey in nwk_key; TS005 roots at its GenAppKey (the devices' 07…07).
-  const deviceKeys = new Map(devEuis.map((devEui) => [devEui, { nwkKeyHex: '5a'.repeat(16), genAppKeyHex: '07'.repeat(16) }]));
-  const chirpstack = await startSimulator({ network, clock, driver, mqtt: mqttConnection(broker, 'sim'), applicationId, apiToken: API_TOKEN, gateways: [GATEWAY], encoding: 'json', deviceKeys, multicastClassCMarginMs: CLASS_C_MARGIN_MS });
-  for (const device of devices) device.boot();
-  return {
-    applicationId,
-    grpcAddress: chirpstack.grpcAddress,
-    devices,
-    close: async () => {
-      await chirpstack.stop();
-      await driver.stop();
-    },
-  };
+/** The simulated ChirpStack in this process (test/helpers/in-process-chirpstack.ts). */
+function startSimChirpstack(devEuis: readonly string[]): Promise<SimChirpstack> {
+  return startInProcessChirpstack(broker, devEuis, 31);
 }
 
 function writeConfig(dir: string, sim: SimChirpstack, password: string): string {
@@ -107,40 +57,16 @@ function writeConfig(dir: string, sim: SimChirpstack, password: string): string 
     '  level: debug',
     'campaigns:',
     '  directory: ./campaigns',
-    '  vendorKeys:',
-    '    - vendor: example.com',
-    '      publicKey: ./update-pub.pem',
+    ...VENDOR_KEY_LINES,
     '',
   ].join('\n'));
   fs.mkdirSync(path.join(dir, 'campaigns'));
-  fs.writeFileSync(path.join(dir, 'update-pub.pem'), publicKeyToPem(verifyingKeyOf(SIGNING_KEY)));
+  writeVendorKey(dir);
   return file;
 }
 
-interface Serve {
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stdout(): string;
-  stderr(): string;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function serve(configFile: string): Serve {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/fuota.js'), 'serve', '--config', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const killOnExit = (): void => void child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => {
-    process.off('exit', killOnExit);
-    resolve({ code, signal });
-  }));
-  return { exited, stdout: () => out, stderr: () => err, kill: (signal) => void child.kill(signal) };
-}
-
-function tail(text: string, lines = 40): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
+function serve(configFile: string): Child {
+  return fuota(['serve', '--config', configFile]);
 }
 
 test('fuota serve runs a campaign dropped into the campaigns directory to completion, then stops on SIGTERM', async (t) => {
@@ -149,7 +75,7 @@ test('fuota serve runs a campaign dropped into the campaigns directory to comple
   const devEuis = Array.from({ length: DEVICES }, (_, i) => `70b3d57ed00005${String(i + 1).padStart(2, '0')}`);
   const sim = await startSimChirpstack(devEuis);
   const watcher = mqttConnection(broker, 'watch');
-  let child: Serve | undefined;
+  let child: Child | undefined;
   t.teardown(async () => {
     child?.kill('SIGKILL');
     await watcher.close();
