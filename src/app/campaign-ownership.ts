@@ -11,7 +11,7 @@ import type { PostgresUplinkInbox } from '../store/postgres-uplink-inbox.js';
 import type { EngineInlet } from './network-server-wiring.js';
 
 /** What ownership uses of the engine, the leases and the inbox (the tests give fakes). */
-export type OwnedEngine = Pick<CampaignEngine, 'runningCampaignIds' | 'view' | 'release' | 'resume' | 'handleUplink' | 'downlinkFailed' | 'gatewayDutyCycleOverflow'>;
+export type OwnedEngine = Pick<CampaignEngine, 'runningCampaignIds' | 'view' | 'release' | 'resume' | 'retryOutboxes' | 'handleUplink' | 'downlinkFailed' | 'gatewayDutyCycleOverflow'>;
 export type OwnershipLeases = Pick<PostgresCampaignLeases, 'owner' | 'leaseMs' | 'renew' | 'owners' | 'acquire' | 'release'>;
 export type OwnershipInbox = Pick<PostgresUplinkInbox, 'put' | 'pending' | 'discard' | 'discardCampaigns'>;
 
@@ -122,7 +122,10 @@ export class CampaignOwnership {
     // Each renewed lease runs until PostgreSQL's now() at the UPDATE plus leaseMs, which is later
     // than startedMs + leaseMs on any clock that measures durations right. A fifth of the lease is
     // kept back for a command that starts just before the limit and lands after it.
+    const couldAct = this.mayAct('');
     this.validUntilMs = startedMs + leases.leaseMs * 0.8;
+    // Commands held back while the lease was not known to be ours (a slow renewal) go out now.
+    if (!couldAct && this.mayAct('')) void engine.retryOutboxes().catch((error: unknown) => log.error({ err: error }, 'held commands not carried out (retried)'));
     const running = engine.runningCampaignIds().filter((id) => !renewed.has(id));
     if (running.length > 0) {
       // Not renewed: created after the UPDATE's snapshot (still ours), or taken over by another instance.

@@ -8,11 +8,14 @@ import { ChirpstackDeviceDirectory } from '../lns/chirpstack/chirpstack-device-d
 import { chirpstackRegionOf } from '../lns/chirpstack/chirpstack-region.js';
 import { ChirpstackRootKeySource } from '../lns/chirpstack/chirpstack-root-keys.js';
 import { wallClock } from '../lns/wall-clock.js';
+import { RepeatedFaultLog } from './repeated-fault-log.js';
 import { ChirpstackGrpcClient } from '../lns/chirpstack/grpc-client.js';
 import { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
 import { groupRegistryPath, logMqttRejects, type EngineRef, type WiredNetworkServer } from './network-server-wiring.js';
 
 export function wireChirpstack(config: FuotaConfig, ns: ChirpstackConfig, engine: EngineRef, log: Logger, registry?: GroupRegistry | string): WiredNetworkServer {
+  // A store or API fault hit by every uplink is one line per interval, not one stack each.
+  const faults = new RepeatedFaultLog(log);
   const { mqtt: mqttConfig, api } = ns;
   const mqtt = new MqttConnection({
     url: mqttConfig.url,
@@ -53,7 +56,7 @@ export function wireChirpstack(config: FuotaConfig, ns: ChirpstackConfig, engine
     onGatewayRejection: (rejection) => log.warn({ rejection }, 'gateway rejected a frame'),
     // The ledger learns that the gateways serving this device are out of duty-cycle budget.
     onDutyCycleOverflow: (overflow) => engine()?.gatewayDutyCycleOverflow(overflow),
-    onError: (error, context) => log.error({ err: error, context }, 'network server error'),
+    onError: (error, context) => faults.error(error, 'network server error', { context }),
     onRejected: logMqttRejects(log, 'chirpstack'),
     onGroupDeleted: (groupName) => log.info({ groupName }, 'multicast group deleted'),
   });

@@ -15,6 +15,7 @@ import { wireChirpstack } from './chirpstack-wiring.js';
 import { logMqtt } from './network-server-wiring.js';
 import { wireTts } from './tts-wiring.js';
 import { checkStartup } from './startup-checks.js';
+import { RepeatedFaultLog } from './repeated-fault-log.js';
 import { CampaignOwnership } from './campaign-ownership.js';
 import { highAvailabilityParts, instanceIdOf, lateStoreOwnership, withInstanceClientId } from './high-availability-wiring.js';
 import { PostgresGroupRegistry } from '../store/postgres-group-registry.js';
@@ -67,6 +68,7 @@ export function createService(configured: FuotaConfig, options: ServiceOptions):
   logMqtt(mqtt, log, (up) => operatorApi?.metrics.connection('mqtt', up));
   const status = statusPublisher(config, mqtt, log);
   const phases = new Map<string, string>();
+  const faults = new RepeatedFaultLog(log);
   engine = new CampaignEngine({
     store,
     network,
@@ -86,7 +88,7 @@ export function createService(configured: FuotaConfig, options: ServiceOptions):
     },
     onCommandError: (campaignId, command, error) => {
       operatorApi?.metrics.commandFailed(command.type);
-      log.error({ err: error, campaignId, command: command.type }, 'campaign command failed (kept in the outbox, retried)');
+      faults.error(error, 'campaign command failed (kept in the outbox, retried)', { campaignId, command: command.type });
     },
   });
   // One admission for every way in (campaign files, REST, gRPC): docs/package-format.md "Admission".

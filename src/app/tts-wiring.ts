@@ -8,6 +8,7 @@ import { TtsHttpClient } from '../lns/tts/tts-http-client.js';
 import { TtsNetworkServer } from '../lns/tts/tts-network-server.js';
 import { TtsRootKeySource } from '../lns/tts/tts-root-keys.js';
 import { wallClock } from '../lns/wall-clock.js';
+import { RepeatedFaultLog } from './repeated-fault-log.js';
 import { ttsMqttConnection } from './tts-mqtt-connection.js';
 import { cachedProbe, groupRegistryPath, logMqttRejects, type EngineRef, type WiredNetworkServer } from './network-server-wiring.js';
 
@@ -15,6 +16,8 @@ import { cachedProbe, groupRegistryPath, logMqttRejects, type EngineRef, type Wi
 const MISSED_UPLINKS_LOOKBACK_MS = 60 * 60_000;
 
 export function wireTts(config: FuotaConfig, ns: TtsConfig, engine: EngineRef, log: Logger, registry?: GroupRegistry | string): WiredNetworkServer {
+  // A store or API fault hit by every uplink is one line per interval, not one stack each.
+  const faults = new RepeatedFaultLog(log);
   const { mqtt: mqttConfig } = ns;
   const mqtt = ttsMqttConnection(mqttConfig, mqttConfig.clientId);
   const http = new TtsHttpClient({ baseUrl: ns.url, apiKey: ns.apiKey });
@@ -44,7 +47,7 @@ export function wireTts(config: FuotaConfig, ns: TtsConfig, engine: EngineRef, l
     // The ledger learns that these gateways are out of duty-cycle budget (TTS's gateway server refused).
     onDutyCycleOverflow: (overflow) => engine()?.gatewayDutyCycleOverflow(overflow),
     onWarning: (message) => log.warn(message),
-    onError: (error, context) => log.error({ err: error, context }, 'network server error'),
+    onError: (error, context) => faults.error(error, 'network server error', { context }),
     onRejected: logMqttRejects(log, 'tts'),
     onGroupDeleted: (groupName) => log.info({ groupName }, 'multicast group deleted'),
   });

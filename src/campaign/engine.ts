@@ -185,6 +185,16 @@ export class CampaignEngine {
     });
   }
 
+  /**
+   * Carries out what waits in the outboxes now (several instances: the lease was renewed after
+   * commands were held back by mayAct; without this they would wait for the 30 s retry).
+   */
+  retryOutboxes(): Promise<void> {
+    return this.serial(async () => {
+      for (const [id, live] of this.live) if (live.outbox.length > 0) await this.flushOutbox(id);
+    });
+  }
+
   /** The campaigns loaded here that have not finished. */
   runningCampaignIds(): string[] {
     return [...this.live.values()].filter((live) => !TERMINAL.has(live.campaign.phase)).map((live) => live.campaign.id);
