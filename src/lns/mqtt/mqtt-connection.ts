@@ -89,6 +89,26 @@ function lostError(url: string, error: Error | undefined, retryInMs: number): Fu
   return new PeerError('MQTT_CONNECTION_LOST', `MQTT connection to ${safeUrl(url)} lost (${why}): expected it to stay up; reconnecting in ${retryInMs} ms`, { cause: error });
 }
 
+/**
+ * A QoS 0 publish on a connection mqtt.js counts as up. mqtt.js (5.16, client _writePacket)
+ * calls back once the packet is written, or on the socket's next 'drain' when the write was
+ * refused; a socket the broker has already ended (its FIN read, its 'close' not yet emitted, so
+ * mqtt.js still counts it connected) refuses the write and never drains: that callback never
+ * comes. The connection's close settles it instead (the message is lost, as QoS 0 may be), so
+ * that a caller waiting on it, e.g. TtsUnicast's per-device push chain, is not held for ever.
+ */
+function publishUntilClosed(client: MqttClient, topic: string, body: Buffer, retain: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onClose = (): void => reject(new Error('the connection closed before the message was written (lost)'));
+    client.once('close', onClose);
+    client.publish(topic, body, { qos: 0, retain }, (error) => {
+      client.off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}
+
 export class MqttConnection {
   private client: MqttClient | undefined;
   private currentState: ConnectionState = 'idle';
@@ -200,8 +220,10 @@ export class MqttConnection {
   }
 
   /**
-   * Publishes; with QoS 1 resolves on PUBACK. While reconnecting the message waits in mqtt.js's
-   * store and goes out after the reconnect (the promise resolves then).
+   * Publishes; with QoS 1 resolves on PUBACK, with QoS 0 once written. While reconnecting the
+   * message waits in mqtt.js's store and goes out after the reconnect (the promise resolves then).
+   * A QoS 0 message written onto a connection that closes before the write completed is lost: the
+   * promise rejects (MQTT_PUBLISH_FAILED) instead of waiting for ever.
    *
    * Caution: a received message is acknowledged (and the next packet read, PUBACKs included)
    * only after every handler has finished, so awaiting this from inside a message handler
@@ -212,10 +234,13 @@ export class MqttConnection {
     const client = this.requireClient('publish');
     const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
     this.options.observer?.published(topic);
+    const qos = options.qos ?? 1;
+    const retain = options.retain ?? false;
     try {
-      await client.publishAsync(topic, body, { qos: options.qos ?? 1, retain: options.retain ?? false });
+      if (qos === 0 && client.connected) await publishUntilClosed(client, topic, body, retain);
+      else await client.publishAsync(topic, body, { qos, retain });
     } catch (error) {
-      throw new PeerError('MQTT_PUBLISH_FAILED', `MQTT publish to ${JSON.stringify(topic)} at ${safeUrl(this.options.url)}: expected PUBACK, got ${(error as Error).message}`, { cause: error });
+      throw new PeerError('MQTT_PUBLISH_FAILED', `MQTT publish to ${JSON.stringify(topic)} at ${safeUrl(this.options.url)}: expected ${qos === 0 ? 'it written' : 'PUBACK'}, got ${(error as Error).message}`, { cause: error });
     }
   }
 
