@@ -115,6 +115,8 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
     case 'McClassCSessionAns':
     case 'McClassBSessionAns': {
       if (pending !== 'mc-session') return device.done.mcSession ? 'duplicate' : 'unexpected';
+      const replanned = replannedSessionAnswer(draft, device, answer, event, ctx);
+      if (replanned !== 'current') return replanned;
       device.pending = undefined;
       const errors = flagNames(answer, ['drError', 'freqError', 'mcGroupUndefined', 'startMissed']);
       if (errors.length > 0 || answer.timeToStart === undefined) fail(draft, device, `${answer.command}: ${errors.join(', ') || 'unknown status bits'}`);
@@ -371,6 +373,33 @@ function answerAppTimeReq(draft: Draft, device: DeviceState, answer: AnyAnswer, 
   if (device.pending && device.pending.step !== 'clock-sync') return;
   // The device answered, so the count of unanswered requests starts again.
   device.pending = { step: 'clock-sync', attempts: 0, sentAtMs: draft.nowMs, retryAtMs: draft.nowMs + ctx.spec.timing.answerTimeoutMs };
+}
+
+/**
+ * After the wave planned its session again (the start passed unconfirmed: sessionStartMissed in
+ * wave-stages.ts), answers to the requests for the earlier SessionTime still come: the outbox
+ * replays them and the devices answer them after their next uplinks. Such an answer says nothing
+ * of the new session: 'stale' when its uplink is not later than the re-plan, or when its
+ * TimeToStart (seconds from that uplink to the start, TS005 §4.5/§4.6) points at another start
+ * (the new one is a whole session lead after the old). One that says the time was missed
+ * (StartMissed; McGroupUndefined from a device whose McGroupSetup succeeded: LoRaMac-node's v1
+ * answer for a SessionTime in the past) is asked again with the new time while it is ahead
+ * ('applied': the request stays pending, due now; maxAttempts still bounds it). 'current': an
+ * answer to read as usual.
+ */
+function replannedSessionAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event: UplinkEvent, ctx: CampaignContext): AnswerOutcome | 'current' {
+  const wave = draft.campaign.wave;
+  if (!wave?.sessionReplans || wave.sessionStartMs === undefined) return 'current';
+  if (event.atMs <= (wave.sessionPlannedAtMs ?? -Infinity)) return 'stale';
+  if (answer.timeToStart !== undefined) {
+    const startMs = event.atMs + answer.timeToStart * 1000;
+    return Math.abs(startMs - wave.sessionStartMs) > ctx.spec.timing.sessionLeadMs / 2 ? 'stale' : 'current';
+  }
+  const timeMissed = answer.startMissed === true || (answer.mcGroupUndefined === true && device.done.mcGroupSetup);
+  if (!timeMissed || answer.drError || answer.freqError || answer.unnamedErrorBits || draft.nowMs >= wave.sessionStartMs) return 'current';
+  draft.note(device.devEui, `${answer.command}: ${answer.startMissed ? 'StartMissed' : 'McGroupUndefined'} (an earlier SessionTime): asked again for the session at ${new Date(wave.sessionStartMs).toISOString()}`);
+  device.pending!.retryAtMs = draft.nowMs;
+  return 'applied';
 }
 
 /** Spec spellings where they are not the field name capitalised (TS005 §4.5 "DR error"). */

@@ -25,6 +25,9 @@ const UPLINK_COUNT_GAP_MS = 60_000;
 export function countUplinkForRetry(device: DeviceState, atMs: number): void {
   const pending = device.pending;
   if (!pending || pending.waitOnly) return;
+  // An uplink from before the request was sent (one that waited while no engine ran) cannot have
+  // carried it: it is no sign of a loss (issue #14: counted, each pair replayed a retry).
+  if (atMs < pending.sentAtMs) return;
   const last = pending.lastCountedUplinkMs ?? pending.sentAtMs;
   if (atMs - last < UPLINK_COUNT_GAP_MS && pending.uplinksSince !== undefined) return;
   pending.uplinksSince = (pending.uplinksSince ?? 0) + 1;

@@ -103,6 +103,12 @@ export class CampaignEngine {
       if (!stored) throw new CallerError('CAMPAIGN_NOT_FOUND', `campaign ${id}: not found`);
       const spec = parseCampaignSpec(JSON.parse(stored.specJson));
       await this.attach(campaignContext(spec, stored.block), stored.campaign, stored.devices, stored.ledger, stored.outbox);
+      // A wake that fell due while no engine ran comes first, before the uplinks that waited
+      // meanwhile: they are dated in the past, and the campaign must decide at the time it is
+      // now, not replay every retry it missed (issue #14). apply carries out the outbox too.
+      const wakeMs = stored.campaign.nextWakeMs;
+      const nowMs = this.options.clock.now();
+      if (!TERMINAL.has(stored.campaign.phase) && wakeMs !== undefined && wakeMs <= nowMs) return this.apply(id, { type: 'tick', atMs: nowMs });
       await this.flushOutbox(id);
       this.scheduleWake(id);
     });

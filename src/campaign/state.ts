@@ -151,6 +151,10 @@ export interface WaveState {
   upgradeDeadlineMs?: number;
   /** The send window (spec schedule.windows) closed before the run ended: the rest goes in the next window's session. */
   windowClosed?: boolean;
+  /** Sessions planned again because the start passed while devices were still unconfirmed and the engine was not there to ask (sessionStartMissed in wave-stages.ts). */
+  sessionReplans?: number;
+  /** When the current session was planned (its McClassC/BSessionReq first sent). */
+  sessionPlannedAtMs?: number;
   /** A follow-up wave: devices of wave `followUpOf` served again with the other TS004 v2 seed. */
   followUpOf?: number;
 }

@@ -11,7 +11,7 @@ import { sessionLossShare } from './frag-status-reading.js';
 import { versionUplinkPlace } from './version-uplink.js';
 import type { Draft } from './draft.js';
 import { multicastFramesFit, scheduleFragments, scheduleMulticastFrame } from './fragment-scheduler.js';
-import { sessionSlot } from './session-slot.js';
+import { minSessionMs, sessionSlot } from './session-slot.js';
 import type { DeviceState, SubSession, WaveState } from './state.js';
 
 // The stages of a wave: setup → session → fragments ⇄ status → upgrade → teardown → done.
@@ -111,6 +111,10 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
         for (const view of draft.inWave(wave.index)) if (view.phase === 'session') advanceDevice(draft, view.devEui, wave, ctx);
         return;
       }
+      if (sessionStartMissed(draft, ctx)) {
+        enterSession(draft, ctx, { replan: true });
+        return;
+      }
       for (const view of draft.inWave(wave.index)) {
         if (view.phase !== 'session') continue;
         const device = draft.device(view.devEui);
@@ -177,11 +181,47 @@ export function renewSession(draft: Draft, ctx: CampaignContext): void {
   enterSession(draft, ctx);
 }
 
-/** Session start far enough ahead for every class A device to get its McClassC/BSessionReq. */
-export function enterSession(draft: Draft, ctx: CampaignContext): void {
+/** A wave plans its session again at most this many times (an engine that keeps waking late must still end). */
+const MAX_SESSION_REPLANS = 3;
+
+/**
+ * The session start passed while the engine was not there to ask (it was down, or woke late) and
+ * some devices had not confirmed: a class A device gets its McClassC/BSessionReq only after one
+ * of its uplinks, and one that gets a SessionTime already past opens no session (TS005 v2.0.0
+ * §4.5/§4.6: StartMissed; LoRaMac-node's LmhpRemoteMcastSetup.c, McClassCSessionReq case, sets
+ * 0x10 — McGroupUndefined in v1 — "session start time before current device time" and starts no
+ * session timer; LBM sets bit 5 in v1 and v2). Late means later than the start by an answer
+ * timeout (the devices would have been asked again by then), or half the lead when that is
+ * shorter; on time, an unconfirmed device stays in the group in case only its answer was lost.
+ */
+function sessionStartMissed(draft: Draft, ctx: CampaignContext): boolean {
+  const wave = draft.campaign.wave!;
+  if ((wave.sessionReplans ?? 0) >= MAX_SESSION_REPLANS) return false;
+  const { answerTimeoutMs, sessionLeadMs } = ctx.spec.timing;
+  if (draft.nowMs - wave.sessionStartMs! < Math.min(answerTimeoutMs, sessionLeadMs / 2)) return false;
+  for (const view of draft.inWave(wave.index)) if (view.phase === 'session' && !view.done.mcSession) return true;
+  return false;
+}
+
+/**
+ * Session start far enough ahead for every class A device to get its McClassC/BSessionReq.
+ * `replan`: the start passed before every device confirmed (sessionStartMissed): a new start
+ * from now with the usual lead, asked again of the devices without a valid confirmation. A
+ * device that confirmed listens until the old session's end (TS005 §4.5: SessionTimeOut), so it
+ * keeps its session when the new one fits in what is left of it; otherwise it is asked again too.
+ */
+export function enterSession(draft: Draft, ctx: CampaignContext, options: { replan?: boolean } = {}): void {
   const wave = draft.campaign.wave!;
   // Lead time, beacon boundary (class B) and send windows: session-slot.ts.
   const slot = sessionSlot(ctx, draft.nowMs);
+  const previousEndMs = wave.sessionEndMs;
+  const keepConfirmed = options.replan === true && previousEndMs !== undefined && previousEndMs - slot.startMs >= minSessionMs(ctx);
+  if (options.replan) {
+    wave.sessionReplans = (wave.sessionReplans ?? 0) + 1;
+    for (const view of draft.inWave(wave.index)) {
+      if (view.phase === 'session' && (!view.done.mcSession || !keepConfirmed)) draft.note(view.devEui, `session start ${new Date(wave.sessionStartMs!).toISOString()} passed before its McClassC/BSessionAns came: asked again for a session at ${new Date(slot.startMs).toISOString()}`);
+    }
+  }
   // No stray multicast data: a device that set up the group but will not take part (its
   // fragmentation setup failed, it was dropped) deletes it now, before the session starts.
   // LoRaMac-node would otherwise parse fragments of a session it lacks as commands.
@@ -190,12 +230,17 @@ export function enterSession(draft: Draft, ctx: CampaignContext): void {
   }
   wave.stage = 'session';
   wave.sessionStartMs = slot.startMs;
+  wave.sessionPlannedAtMs = draft.nowMs;
   wave.sessionTimeOut = slot.timeOutField;
-  wave.sessionEndMs = slot.endMs;
+  wave.sessionEndMs = keepConfirmed ? Math.min(slot.endMs, previousEndMs!) : slot.endMs;
   wave.windowClosed = undefined;
   let members = 0;
   for (const view of draft.inWave(wave.index)) {
     if (view.phase !== 'setup-done' && view.phase !== 'session') continue;
+    if (keepConfirmed && view.phase === 'session' && view.done.mcSession) {
+      members++;
+      continue;
+    }
     const device = draft.device(view.devEui);
     device.phase = 'session';
     device.done.mcSession = false;

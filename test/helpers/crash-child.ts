@@ -10,6 +10,8 @@ import type { CommandCrash, FromChild, NetworkCall, ToChild } from './ipc-protoc
 
 const [dbPath, specPath, blockPath] = process.argv.slice(2) as [string, string, string];
 const crashAfterCommit = Number(process.env.CRASH_AFTER_COMMIT ?? 0);
+/** Dies right after the commit that enters this wave stage, before its commands go out. */
+const crashAtStage = process.env.CRASH_AT_STAGE || undefined;
 /** Dies at its first network call of this kind, before or after the call reached the parent. */
 const crashInCommand = process.env.CRASH_IN_COMMAND ? (JSON.parse(process.env.CRASH_IN_COMMAND) as CommandCrash) : undefined;
 /** Its first network call of this kind that is not a crash point fails (the network server was unreachable): the engine must retry it. */
@@ -81,6 +83,7 @@ const store = SqliteCampaignStore.open(dbPath);
     if (decidedJournal) for (const command of result.commands) appendFileSync(decidedJournal, `${JSON.stringify(command)}\n`);
     // Dies between a commit and carrying out its commands: the outbox must replay them.
     if (crashAfterCommit > 0 && ++commits >= crashAfterCommit && result.commands.length > 0) process.kill(process.pid, 'SIGKILL');
+    if (crashAtStage && result.campaign.wave?.stage === crashAtStage) process.kill(process.pid, 'SIGKILL');
     return seqs;
   };
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createSimulatedWorld } from '../../src/app/simulated-world.js';
 import { hexToBytes } from '../../src/core/hex.js';
 import type { CampaignCommand, CreateMulticastGroupCommand, UnicastCommand } from '../../src/campaign/commands.js';
+import type { CampaignSpecInput } from '../../src/campaign/spec.js';
 import { DEFAULT_SCENARIO, type FleetScenario } from '../../src/sim/sim-fleet.js';
 import type { CommandCrash, FromChild, NetworkCall, ToChild } from './ipc-protocol.js';
 
@@ -27,6 +28,18 @@ export interface CrashRunOptions {
   commandCrashes?: ReadonlyArray<CommandCrash | undefined>;
   /** In every engine process, the first call of this kind that is not a kill point fails once (the engine retries it 30 s later). */
   failOnce?: NetworkCall['kind'];
+  /**
+   * The first engine process kills itself right after committing the transition that enters this
+   * wave stage, before carrying out its commands (they wait in the outbox).
+   */
+  crashAtStageCommit?: string;
+  /**
+   * Simulated time a killed engine stays down before its restart (a machine under load): the
+   * fleet goes on meanwhile and its uplinks wait for the next process.
+   */
+  restartDelayMs?: number;
+  /** Overrides of the simulated world's campaign spec (timing, rollout...). */
+  spec?: Partial<CampaignSpecInput>;
 }
 
 export interface CrashRunResult {
@@ -85,7 +98,7 @@ export function callKey(call: NetworkCall): string {
  */
 export async function runCrashWorld(options: CrashRunOptions): Promise<CrashRunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'fuota-crash-'));
-  const world = await createSimulatedWorld({ scenario: { ...DEFAULT_SCENARIO, ...options.scenario }, campaignId: 'crash', storePath: 'memory', firmwareBytes: 16 * 1024 });
+  const world = await createSimulatedWorld({ scenario: { ...DEFAULT_SCENARIO, ...options.scenario }, campaignId: 'crash', storePath: 'memory', ...(options.spec ? { spec: options.spec } : {}), firmwareBytes: 16 * 1024 });
   await world.engine.close(); // the in-process engine is not used: the child runs the campaign
   const network = world.fleet.network;
   const clock = world.clock;
@@ -104,6 +117,8 @@ export async function runCrashWorld(options: CrashRunOptions): Promise<CrashRunR
   const kills: string[] = [];
   let restarts = 0;
   let last: Extract<FromChild, { type: 'ack' }> | undefined;
+  /** Set while a killed engine waits out restartDelayMs. */
+  let downUntilMs: number | undefined;
   let notify: (() => void) | undefined;
 
   const deliver = (message: ToChild) => {
@@ -150,6 +165,7 @@ export async function runCrashWorld(options: CrashRunOptions): Promise<CrashRunR
     const env = {
       ...process.env,
       CRASH_AFTER_COMMIT: crashAfterCommit ? String(crashAfterCommit) : '',
+      CRASH_AT_STAGE: mode === 'create' ? (options.crashAtStageCommit ?? '') : '',
       CRASH_IN_COMMAND: crashInCommand ? JSON.stringify(crashInCommand) : '',
       FAIL_ONCE: options.failOnce ?? '',
       DECIDED_JOURNAL: journal,
@@ -172,6 +188,16 @@ export async function runCrashWorld(options: CrashRunOptions): Promise<CrashRunR
     for (;;) {
       if (child && child.exitCode === null && child.signalCode === null) {
         if (unacked.size === 0) return;
+      } else if (downUntilMs !== undefined) {
+        return; // down: the fleet runs on, its uplinks wait in `unacked`
+      } else if (options.restartDelayMs) {
+        downUntilMs = clock.now() + options.restartDelayMs;
+        clock.at(downUntilMs, () => {
+          downUntilMs = undefined;
+          restarts++;
+          spawnChild('resume');
+        });
+        return;
       } else {
         restarts++;
         // A process that dies again and again (a crash loop) would otherwise spin until the test's timeout.
