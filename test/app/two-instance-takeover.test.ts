@@ -4,8 +4,8 @@ import path from 'node:path';
 import test from 'ava';
 import { bytesToHex } from '../../src/core/hex.js';
 import { eventually, fuota, logLines, tail, type Child } from '../helpers/fuota-child.js';
-import { SIGNED_PACKAGE, startInProcessChirpstack, VENDOR_KEY_LINES, writeVendorKey } from '../helpers/in-process-chirpstack.js';
-import { API_TOKEN, CLASS_C_MARGIN_MS, GATEWAY, mqttConnection, wireCampaignSpec, WIRE_TARGET_VERSION } from '../lns/chirpstack/chirpstack-wire-world.js';
+import { networkServerLines, SIGNED_PACKAGE, startInProcessChirpstack, VENDOR_KEY_LINES, writeVendorKey } from '../helpers/in-process-chirpstack.js';
+import { mqttConnection, wireCampaignSpec, WIRE_TARGET_VERSION } from '../lns/chirpstack/chirpstack-wire-world.js';
 import { startBroker, type Broker } from '../lns/mqtt/mosquitto.js';
 import { freshSchema, type TestSchema } from '../store/postgres-test-db.js';
 
@@ -51,21 +51,7 @@ function writeConfig(dir: string, name: string, db: TestSchema, sim: { applicati
     `  instanceId: ${name}`,
     `  leaseMs: ${LEASE_MS}`,
     '  inboxPollMs: 200',
-    'networkServer:',
-    '  kind: chirpstack',
-    `  applicationId: ${sim.applicationId}`,
-    `  gateways: ["${GATEWAY}"]`,
-    '  txAckTimeoutMs: 8000',
-    '  multicastQueuePollMs: 250',
-    `  multicastClassCMarginMs: ${CLASS_C_MARGIN_MS}`,
-    '  mqtt:',
-    `    url: ${broker.plainUrl}`,
-    `    clientId: fuota-ha-${process.pid}`,
-    `    username: ${broker.username}`,
-    `    password: ${JSON.stringify(broker.password)}`,
-    '  api:',
-    `    address: ${sim.grpcAddress}`,
-    `    token: ${API_TOKEN}`,
+    ...networkServerLines(sim, { url: broker.plainUrl, clientId: `fuota-ha-${process.pid}`, username: broker.username, password: broker.password }),
     'statusEvents:',
     '  enabled: false',
     'campaigns:',

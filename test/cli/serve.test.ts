@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { eventually, fuota, tail, type Child } from '../helpers/fuota-child.js';
-import { SIGNED_PACKAGE as PACKAGE, startInProcessChirpstack, VENDOR_KEY_LINES, writeVendorKey, type InProcessChirpstack as SimChirpstack } from '../helpers/in-process-chirpstack.js';
-import { API_TOKEN, CLASS_C_MARGIN_MS, GATEWAY, mqttConnection, WIRE_TARGET_VERSION, wireCampaignSpec } from '../lns/chirpstack/chirpstack-wire-world.js';
+import { networkServerLines, SIGNED_PACKAGE as PACKAGE, startInProcessChirpstack, VENDOR_KEY_LINES, writeVendorKey, type InProcessChirpstack as SimChirpstack } from '../helpers/in-process-chirpstack.js';
+import { mqttConnection, WIRE_TARGET_VERSION, wireCampaignSpec } from '../lns/chirpstack/chirpstack-wire-world.js';
 import { startBroker, type Broker } from '../lns/mqtt/mosquitto.js';
 
 // `fuota serve` end to end, as a child process: a real mosquitto (TLS + password), the simulated
@@ -35,24 +35,7 @@ function writeConfig(dir: string, sim: SimChirpstack, password: string): string 
   fs.writeFileSync(file, [
     'store:',
     '  path: ./fuota.sqlite',
-    'networkServer:',
-    '  kind: chirpstack',
-    `  applicationId: ${sim.applicationId}`,
-    `  gateways: ["${GATEWAY}"]`,
-    '  txAckTimeoutMs: 8000',
-    '  multicastQueuePollMs: 250',
-    // The simulated ChirpStack's multicast_class_c_margin (shortened, as in the wire world).
-    `  multicastClassCMarginMs: ${CLASS_C_MARGIN_MS}`,
-    '  mqtt:',
-    `    url: ${broker.tlsUrl}`,
-    `    clientId: fuota-serve-${process.pid}-${path.basename(dir)}`,
-    `    username: ${broker.username}`,
-    `    password: ${JSON.stringify(password)}`,
-    '    tls:',
-    `      caFile: ${broker.pki.caFile}`,
-    '  api:',
-    `    address: ${sim.grpcAddress}`,
-    `    token: ${API_TOKEN}`,
+    ...networkServerLines(sim, { url: broker.tlsUrl, clientId: `fuota-serve-${process.pid}-${path.basename(dir)}`, username: broker.username, password, caFile: broker.pki.caFile }),
     'logging:',
     '  level: debug',
     'campaigns:',

@@ -38,6 +38,29 @@ export function writeVendorKey(dir: string): void {
 /** The config lines that trust it (under `campaigns:`). */
 export const VENDOR_KEY_LINES = ['  vendorKeys:', '    - vendor: example.com', '      publicKey: ./update-pub.pem'];
 
+/** A config's `networkServer:` block for it: its application and gRPC API, the broker as given. */
+export function networkServerLines(sim: { applicationId: string; grpcAddress: string }, mqtt: { url: string; clientId: string; username: string; password: string; caFile?: string }): string[] {
+  return [
+    'networkServer:',
+    '  kind: chirpstack',
+    `  applicationId: ${sim.applicationId}`,
+    `  gateways: ["${GATEWAY}"]`,
+    '  txAckTimeoutMs: 8000',
+    '  multicastQueuePollMs: 250',
+    // The simulated ChirpStack's multicast_class_c_margin (shortened, as in the wire world).
+    `  multicastClassCMarginMs: ${CLASS_C_MARGIN_MS}`,
+    '  mqtt:',
+    `    url: ${mqtt.url}`,
+    `    clientId: ${mqtt.clientId}`,
+    `    username: ${mqtt.username}`,
+    `    password: ${JSON.stringify(mqtt.password)}`,
+    ...(mqtt.caFile === undefined ? [] : ['    tls:', `      caFile: ${mqtt.caFile}`]),
+    '  api:',
+    `    address: ${sim.grpcAddress}`,
+    `    token: ${API_TOKEN}`,
+  ];
+}
+
 export interface InProcessChirpstack {
   applicationId: string;
   grpcAddress: string;
