@@ -54,8 +54,6 @@ export function highAvailabilityParts(config: FuotaConfig, pool: pg.Pool, store:
  */
 export function withInstanceClientId(config: FuotaConfig, instanceId: string): FuotaConfig {
   const ns = config.networkServer;
-  const clientId = `${ns.mqtt.clientId}-${instanceId}`;
-  return ns.kind === 'chirpstack'
-    ? { ...config, networkServer: { ...ns, mqtt: { ...ns.mqtt, clientId } } }
-    : { ...config, networkServer: { ...ns, mqtt: { ...ns.mqtt, clientId } } };
+  const networkServer = { ...ns, mqtt: { ...ns.mqtt, clientId: `${ns.mqtt.clientId}-${instanceId}` } } as typeof ns;
+  return { ...config, networkServer };
 }
