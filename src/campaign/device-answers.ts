@@ -155,7 +155,10 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
       return 'applied';
     }
     case 'DevRebootTimeAns': {
-      if (pending !== 'reboot-time') return device.phase === 'rebooting' ? 'duplicate' : 'unexpected';
+      // While its version is asked after an LBM 0 (below), the answer to a DevRebootTimeReq
+      // queued before that DevVersionReq may still come: a reboot it scheduled counts.
+      const versionAsked = pending === 'dev-version' && device.versionBeforeRebootAgain === true;
+      if (pending !== 'reboot-time' && !versionAsked) return device.phase === 'rebooting' ? 'duplicate' : 'unexpected';
       const target = ctx.targets.get(device.devEui)!;
       const reading = readDevRebootTimeAns(target.stack, answer.rebootTime, event.atMs);
       const requested = device.rebootRequestedMs;
@@ -165,8 +168,10 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
         draft.note(device.devEui, `DevRebootTimeAns: ${answer.rebootTime} s to go answers an earlier DevRebootTimeReq; waiting for the answer to the latest`);
         return 'stale';
       }
+      if (versionAsked && reading.kind !== 'scheduled') return 'stale'; // its version decides
       if (reading.kind === 'scheduled') {
         device.pending = undefined;
+        delete device.versionBeforeRebootAgain;
         device.phase = 'rebooting';
         // The device says when it will reboot; it may differ from what we asked.
         device.timestamps.rebootAtMs = reading.rebootAtMs;
@@ -178,6 +183,16 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
         device.pending = undefined;
         device.phase = 'confirming';
         draft.note(device.devEui, 'DevRebootTimeAns: cancel acknowledged (no reboot scheduled): asking for the version');
+      } else if (target.stack === 'lbm' && mayHaveRebooted(device, event.atMs)) {
+        // LBM answers 0 also when it has no GPS time (lorawan_fmp_package.c DEV_REBOOT_TIME_REQ,
+        // get_gps_time), as after every reboot until the network gives it the time again. An
+        // earlier request named a time now past: the device may have rebooted on it, its answer
+        // lost on the way, and run the new image already (issue #17). Its version decides: the
+        // new one confirms it, the old one sends it back to DevRebootTimeReq.
+        device.pending = undefined;
+        device.phase = 'confirming';
+        device.versionBeforeRebootAgain = true;
+        draft.note(device.devEui, 'DevRebootTimeAns: 0 (LBM: time past, or no GPS time as after a reboot) after an earlier request whose time has passed: asking for the version before asking again');
       } else if (target.stack === 'lbm' && requested !== undefined && requested > event.atMs + STALE_REBOOT_ANSWER_MS) {
         // The latest request names a time still ahead: this 0 answers an older one that
         // reached the device late. The latest answers for itself.
@@ -207,9 +222,21 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
         if (device.phase !== 'confirming' && device.phase !== 'done') device.firmwareBefore = answer.fwVersion;
         return device.outcome === 'confirmed' ? 'duplicate' : 'applied';
       }
+      device.pending = undefined;
+      if (device.versionBeforeRebootAgain) {
+        delete device.versionBeforeRebootAgain;
+        if (answer.fwVersion !== ctx.spec.firmware.version) {
+          // It has not rebooted into the image: a new round of DevRebootTimeReq (the wave's
+          // upgrade deadline bounds the rounds).
+          delete device.firstRebootRequestedMs;
+          device.phase = 'upgrading';
+          device.timestamps.rebootAtMs = draft.nowMs + rebootLeadMs(ctx);
+          draft.note(device.devEui, `DevVersionAns: still version ${answer.fwVersion}, not rebooted: asking DevRebootTimeReq again`);
+          return 'applied';
+        }
+      }
       device.firmwareAfter = answer.fwVersion;
       if (device.firmwareBefore === undefined) device.firmwareBefore = ctx.targets.get(device.devEui)?.firmwareVersion;
-      device.pending = undefined;
       if (answer.fwVersion === ctx.spec.firmware.version) finishDevice(draft, device, 'confirmed');
       else if ((device.counters.versionChecks ?? 0) < VERSION_CHECKS) {
         // A device may take a little longer than its reboot time (flash copy, a late clock): ask
@@ -230,6 +257,14 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
     default:
       return 'unexpected';
   }
+}
+
+/**
+ * Whether a DevRebootTimeReq sent before the latest one named a time now past: the device may
+ * have rebooted on it (its answer lost) although later requests still reach it.
+ */
+function mayHaveRebooted(device: DeviceState, atMs: number): boolean {
+  return (device.pending?.attempts ?? 1) >= 2 && device.firstRebootRequestedMs !== undefined && device.firstRebootRequestedMs <= atMs;
 }
 
 function applyStatus(draft: Draft, device: DeviceState, answer: AnyAnswer, event: UplinkEvent, ctx: CampaignContext): AnswerOutcome {

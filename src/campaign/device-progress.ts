@@ -49,7 +49,10 @@ export function sendStep(draft: Draft, device: DeviceState, step: DeviceStep, wa
   if (step === 'reboot-time' && (device.timestamps.rebootAtMs ?? 0) < draft.nowMs + ctx.spec.timing.answerTimeoutMs / 2) {
     device.timestamps.rebootAtMs = draft.nowMs + ctx.spec.timing.answerTimeoutMs;
   }
-  if (step === 'reboot-time') device.rebootRequestedMs = device.timestamps.rebootAtMs ?? wave.rebootAtMs;
+  if (step === 'reboot-time') {
+    device.rebootRequestedMs = device.timestamps.rebootAtMs ?? wave.rebootAtMs;
+    device.firstRebootRequestedMs ??= device.rebootRequestedMs;
+  }
   sendUnicast(draft, device, requestFor(step, device, wave, ctx));
   device.pending = { step, attempts, sentAtMs: draft.nowMs, retryAtMs: draft.nowMs + ctx.spec.timing.answerTimeoutMs };
 }

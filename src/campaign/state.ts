@@ -81,6 +81,13 @@ export interface DeviceState {
   firmwareReported?: number;
   /** The reboot time of the latest DevRebootTimeReq sent (an older request may still be queued). */
   rebootRequestedMs?: number;
+  /** The reboot time of the first DevRebootTimeReq of the current round of them: once past, the device may have rebooted on it. */
+  firstRebootRequestedMs?: number;
+  /**
+   * Its version is asked because an LBM DevRebootTimeAns 0 may come from a device that rebooted
+   * already (device-answers.ts): the old version sends it back to DevRebootTimeReq, not to failure.
+   */
+  versionBeforeRebootAgain?: boolean;
   /** Its multicast group and fragmentation session were deleted on the device already. */
   released?: boolean;
   firmwareBefore?: number;

@@ -3,7 +3,7 @@
 // unknown stack that reports a MICError is served again with the other v2 seed.
 
 import test from 'ava';
-import { unixMsToGpsSeconds } from '../../src/core/gps-time.js';
+import { gpsSecondsToUnixMs, unixMsToGpsSeconds } from '../../src/core/gps-time.js';
 import { A, B, FIRMWARE_VERSION, MC_ADDR, MINUTE, OLD_VERSION, PORT, SECOND, Script, V1, V2, fragSessionSetupAns, statusAnsV1, type Cmd } from './script.js';
 
 /** Every device reports a complete block; the status round ends (and, without TS006, the wave). */
@@ -125,6 +125,74 @@ test('LBM: DevRebootTimeAns 0 (time past on its clock) schedules nothing: the re
   t.deepEqual(s.namesTo(A, mark), [], 'no DevVersionReq');
   s.advanceBy(3 * MINUTE);
   t.deepEqual(s.namesTo(A, mark), ['DevRebootTimeReq']);
+});
+
+/** Lets time pass until a DevRebootTimeReq went to A again after `mark` (its earlier one unanswered) and that one's time has passed. */
+function untilAskedAgain(s: Script, mark: number): Cmd {
+  const first = s.unicastsTo(A, mark).find((u) => u.command === 'DevRebootTimeReq')!;
+  for (let i = 0; s.unicastsTo(A, mark).filter((u) => u.command === 'DevRebootTimeReq').length < 2; i++) {
+    if (i > 100) throw new Error('script: DevRebootTimeReq never asked again');
+    s.advanceBy(10 * SECOND);
+  }
+  s.advanceTo(Math.max(s.nowMs, gpsSecondsToUnixMs(first.rebootTime)) + 10 * SECOND);
+  return first;
+}
+
+/** LBM: DevUpgradeImageAns; the first DevRebootTimeReq's answer is lost (the device reboots at its time) and it is asked again. */
+function lbmRebootAskedTwice(s: Script): void {
+  s.toUpgrade();
+  s.advanceBy(5 * SECOND);
+  const mark = s.mark();
+  s.answerPending(A); // DevUpgradeImageAns status 3
+  untilAskedAgain(s, mark);
+}
+
+// Issue #17 (seed 5, 1 000 devices): an LBM device rebooted on a DevRebootTimeReq whose answer was
+// lost; rebooted, it has no GPS time until the network gives it again, so it answers the next
+// request 0 (lorawan_fmp_package.c DEV_REBOOT_TIME_REQ, get_gps_time). That 0 was read as "an
+// older request arrived late" and the device ended "lost contact" although it ran the new image.
+test('LBM: DevRebootTimeAns 0 after an earlier request whose time has passed → DevVersionReq; the new version confirms it', (t) => {
+  const s = new Script({ devices: 2, stacks: 'lbm' });
+  lbmRebootAskedTwice(s);
+  s.advanceBy(30 * SECOND);
+  const mark = s.mark();
+  s.answer(A, { command: 'DevRebootTimeAns', rebootTime: 0 });
+  s.advanceBy(5 * SECOND);
+  t.deepEqual(s.namesTo(A, mark), ['DevVersionReq']);
+  s.answer(A, { command: 'DevVersionAns', fwVersion: FIRMWARE_VERSION, hwVersion: 7 });
+  t.like(s.device(A), { outcome: 'confirmed', firmwareAfter: FIRMWARE_VERSION });
+});
+
+test('LBM: after that 0, the old version sends it back to DevRebootTimeReq (not to failure); a reboot the queued request scheduled meanwhile counts', (t) => {
+  const s = new Script({ devices: 2, stacks: 'lbm' });
+  lbmRebootAskedTwice(s);
+  s.advanceBy(30 * SECOND);
+  s.answer(A, { command: 'DevRebootTimeAns', rebootTime: 0 });
+  s.advanceBy(5 * SECOND);
+  let mark = s.mark();
+  s.answer(A, { command: 'DevVersionAns', fwVersion: OLD_VERSION, hwVersion: 7 });
+  t.is(s.device(A).outcome, undefined);
+  s.advanceBy(5 * SECOND);
+  t.deepEqual(s.namesTo(A, mark), ['DevRebootTimeReq'], 'a new round of reboot requests');
+  const again = s.lastTo(A)!;
+  t.true(gpsSecondsToUnixMs(again.rebootTime) > s.nowMs, 'for a time still ahead');
+  // Once more 0, then, while its version is asked, the answer of a request queued before: scheduled.
+  untilAskedAgain(s, mark);
+  s.answer(A, { command: 'DevRebootTimeAns', rebootTime: 0 });
+  s.advanceBy(5 * SECOND);
+  t.is(s.lastTo(A)!.command, 'DevVersionReq');
+  const latest = s.unicastsTo(A).filter((u) => u.command === 'DevRebootTimeReq').at(-1)!;
+  const secondsToGo = latest.rebootTime - unixMsToGpsSeconds(s.nowMs);
+  mark = s.mark();
+  s.answer(A, { command: 'DevRebootTimeAns', rebootTime: secondsToGo });
+  t.like(s.device(A), { phase: 'rebooting', outcome: undefined });
+  t.is(s.device(A).timestamps.rebootAtMs, s.nowMs + secondsToGo * 1000);
+  s.answer(A, { command: 'DevVersionAns', fwVersion: OLD_VERSION, hwVersion: 7 }); // before the reboot
+  t.like(s.device(A), { phase: 'rebooting', outcome: undefined });
+  s.advanceBy(secondsToGo * SECOND + MINUTE);
+  t.deepEqual(s.namesTo(A, mark), ['DevVersionReq']);
+  s.answerPending(A);
+  t.is(s.device(A).outcome, 'confirmed');
 });
 
 test('a v2 device of unknown stack reporting MICError is served again in a follow-up wave with the N − M seed and SessionCnt + 1', (t) => {
