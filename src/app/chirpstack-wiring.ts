@@ -11,7 +11,7 @@ import { wallClock } from '../lns/wall-clock.js';
 import { RepeatedFaultLog } from './repeated-fault-log.js';
 import { ChirpstackGrpcClient } from '../lns/chirpstack/grpc-client.js';
 import { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
-import { groupRegistryPath, logMqttRejects, type EngineRef, type WiredNetworkServer } from './network-server-wiring.js';
+import { groupRegistryPath, logMqttRejects, type EngineRef, type WiredNetworkServer, uplinkInto } from './network-server-wiring.js';
 
 export function wireChirpstack(config: FuotaConfig, ns: ChirpstackConfig, engine: EngineRef, log: Logger, registry?: GroupRegistry | string): WiredNetworkServer {
   // A store or API fault hit by every uplink is one line per interval, not one stack each.
@@ -48,7 +48,7 @@ export function wireChirpstack(config: FuotaConfig, ns: ChirpstackConfig, engine
     // The store's registry (openServiceStore: the PostgreSQL table, or the JSON file beside SQLite).
     registry: registry ?? groupRegistryPath(config.store.path) ?? new MemoryGroupRegistry(),
     clock: wallClock,
-    onUplink: (uplink) => engine()?.handleUplink(uplink),
+    onUplink: uplinkInto(engine),
     onDownlinkFailed: (devEui, reason) => {
       log.debug({ devEui, reason }, 'downlink failed');
       return engine()?.downlinkFailed(devEui, reason);

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { NetworkServerLookups } from '../admission/create-admission.js';
 import type { CampaignEngine } from '../campaign/engine.js';
-import type { NetworkServer } from '../campaign/ports.js';
+import type { NetworkServer, Uplink } from '../campaign/ports.js';
 import type { MqttConnection } from '../lns/mqtt/mqtt-connection.js';
 import type { MqttRejectSummary } from '../lns/mqtt/mqtt-reject-log.js';
 
@@ -25,7 +25,19 @@ export interface WiredNetworkServer {
  * Where the adapter's reports go: the engine, or with several instances the ownership in front
  * of it (uplinks through the shared inbox to the campaign's owner; src/app/campaign-ownership.ts).
  */
-export type EngineInlet = Pick<CampaignEngine, 'handleUplink' | 'downlinkFailed' | 'gatewayDutyCycleOverflow'>;
+export type EngineInlet = Pick<CampaignEngine, 'handleUplink' | 'downlinkFailed' | 'gatewayDutyCycleOverflow'> & Partial<Pick<CampaignEngine, 'acceptUplink'>>;
+
+/**
+ * An uplink from the MQTT integration into the inlet: the engine's acceptUplink when it has one
+ * (settles once committed, with the other uplinks of its group commit; the broker's PUBACK waits
+ * for that and for nothing else, issue #17), else handleUplink (the shared inbox of several instances).
+ */
+export function uplinkInto(engine: EngineRef): (uplink: Uplink) => Promise<unknown> | undefined {
+  return (uplink) => {
+    const inlet = engine();
+    return inlet?.acceptUplink ? inlet.acceptUplink(uplink) : inlet?.handleUplink(uplink);
+  };
+}
 
 /** The engine (or its inlet), once built: the adapter's callbacks reach it through this. */
 export type EngineRef = () => EngineInlet | undefined;

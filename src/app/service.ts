@@ -39,6 +39,8 @@ export interface Service {
 }
 
 const DEFAULT_INTAKE_INTERVAL_MS = 3_000;
+/** Status events of a campaign gathered this long: short next to how often a dashboard looks, long next to a burst of uplinks. */
+const STATUS_COALESCE_MS = 250;
 
 export function createService(configured: FuotaConfig, options: ServiceOptions): Service {
   const log = options.logger;
@@ -86,10 +88,12 @@ export function createService(configured: FuotaConfig, options: ServiceOptions):
         log.info({ campaignId, phase: c.phase, wave: c.waveIndex, waveCount: c.waveCount, stage: c.wave?.stage, haltReason: c.haltReason }, 'campaign progress');
       }
     },
-    onCommandError: (campaignId, command, error) => {
+    onCommandError: (campaignId, command, error, streak) => {
       operatorApi?.metrics.commandFailed(command.type);
-      faults.error(error, 'campaign command failed (kept in the outbox, retried)', { campaignId, command: command.type });
+      // One line per failure streak (issue #17): the retries come on a back-off, and say nothing until one succeeds.
+      if (streak.attempts === 1) faults.error(error, 'campaign command failed (kept in the outbox, retried on a back-off)', { campaignId, command: command.type, retryInMs: streak.retryInMs });
     },
+    onCommandRecovered: (campaignId, command, attempts) => log.info({ campaignId, command: command.type, attempts }, 'campaign command carried out after failing'),
   });
   // One admission for every way in (campaign files, REST, gRPC): docs/package-format.md "Admission".
   const admit = createAdmission(config, wired.lookups, store);
@@ -170,6 +174,8 @@ export function createService(configured: FuotaConfig, options: ServiceOptions):
         await intake?.stop();
         await ownership?.stop();
         await theEngine.close();
+        // What the last window gathered goes out before the connection closes.
+        await status?.flush();
         await ownership?.handBack();
         await network.close();
         wired.closeApi();
@@ -198,5 +204,7 @@ function statusPublisher(config: FuotaConfig, mqtt: MqttConnection, log: Logger)
     campaignTopic: events.campaignTopic,
     format: events.format,
     onError: (error, topic) => log.warn({ err: error, topic }, 'status event not built'),
+    // A burst of uplinks of one device is one message per device per window, not one per change (issue #17).
+    coalesceMs: STATUS_COALESCE_MS,
   });
 }

@@ -10,7 +10,7 @@ import { TtsRootKeySource } from '../lns/tts/tts-root-keys.js';
 import { wallClock } from '../lns/wall-clock.js';
 import { RepeatedFaultLog } from './repeated-fault-log.js';
 import { ttsMqttConnection } from './tts-mqtt-connection.js';
-import { cachedProbe, groupRegistryPath, logMqttRejects, type EngineRef, type WiredNetworkServer } from './network-server-wiring.js';
+import { cachedProbe, groupRegistryPath, logMqttRejects, type EngineRef, type WiredNetworkServer, uplinkInto } from './network-server-wiring.js';
 
 /** How far back the Storage Integration is read at start when networkServer.readMissedUplinks is on. */
 const MISSED_UPLINKS_LOOKBACK_MS = 60 * 60_000;
@@ -39,7 +39,7 @@ export function wireTts(config: FuotaConfig, ns: TtsConfig, engine: EngineRef, l
     registry: registry ?? groupRegistryPath(config.store.path) ?? new MemoryGroupRegistry(),
     clock: wallClock,
     ...(ns.readMissedUplinks ? { missedUplinksSinceMs: wallClock.now() - MISSED_UPLINKS_LOOKBACK_MS } : {}),
-    onUplink: (uplink) => engine()?.handleUplink(uplink),
+    onUplink: uplinkInto(engine),
     onDownlinkFailed: (devEui, reason) => {
       log.debug({ devEui, reason }, 'downlink failed');
       return engine()?.downlinkFailed(devEui, reason);

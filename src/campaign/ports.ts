@@ -62,6 +62,14 @@ export interface CommitOptions {
   consumedUplinkKey?: string;
 }
 
+/** One transition of a group commit (CampaignStore.commitBatch). */
+export interface BatchCommit {
+  campaignId: string;
+  result: TransitionResult;
+  /** As CommitOptions.consumedUplinkKey. */
+  consumedUplinkKey?: string;
+}
+
 /** Durable campaign state: every transition is committed whole, with its commands. */
 export interface CampaignStore {
   create(record: { specJson: string; block: Uint8Array; campaign: CampaignState; devices: DeviceState[] }): Promise<void>;
@@ -74,6 +82,13 @@ export interface CampaignStore {
    * campaign is gone (docs/high-availability.md); a single-instance store has no inbox.
    */
   commit(id: string, result: TransitionResult, options?: CommitOptions): Promise<number[]>;
+  /**
+   * Group commit (issue #17): the transitions in the order given, of one or several campaigns,
+   * all in ONE transaction: all of them or none. Returns each one's outbox seqs, in the order
+   * given. Several transitions of one campaign follow each other (the later one's state wins).
+   * A shared store fences every campaign of the batch and consumes every uplink key in it.
+   */
+  commitBatch(entries: readonly BatchCommit[]): Promise<number[][]>;
   /** The commands with these seqs were carried out. */
   markDone(id: string, seqs: readonly number[]): Promise<void>;
   deviceLog(id: string, devEui: string, limit?: number): Promise<DeviceLogEntry[]>;

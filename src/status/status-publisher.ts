@@ -16,6 +16,11 @@ import { statusTopic } from './status-topic.js';
 // rule every application uplink (a device waiting for its wave, or long done) rewrote its retained
 // message. Memory is per campaign (a fingerprint per device) and dropped when the campaign ends.
 //
+// Coalescing (issue #17, option coalesceMs): a burst of uplinks of one device changes its
+// status several times within milliseconds; with a window, the transitions of a campaign within
+// it are gathered (the latest state of each device and of the campaign) and published once when
+// it closes, so a device publishes at most once per window, saying where it stands then.
+//
 // Outcome counts are kept as a running tally (devEui → outcome) instead of a campaignReport per
 // transition: a report walks every device, and at 100 000 devices every answer would cost that.
 
@@ -28,6 +33,19 @@ export interface StatusPublisherOptions {
   format: StatusFormat;
   /** A message that could not be built or published (the engine must not stop for a status message). */
   onError: (error: unknown, topic: string) => void;
+  /** Window gathering a campaign's transitions into one publish per changed device (ms, wall clock). Default 0: each transition at once. */
+  coalesceMs?: number;
+}
+
+/** A campaign's transitions gathered in the current window. */
+interface Gathered {
+  memory: Memory;
+  campaign: CampaignState;
+  /** devEui → its latest state in the window. */
+  devices: Map<string, DeviceState>;
+  timer: NodeJS.Timeout;
+  settled: Promise<void>;
+  settle: () => void;
 }
 
 export interface LiveCampaign {
@@ -58,19 +76,47 @@ const TERMINAL: ReadonlySet<CampaignState['phase']> = new Set(['completed', 'hal
 
 export class StatusPublisher {
   private readonly memory = new Map<string, Memory>();
+  private readonly gathered = new Map<string, Gathered>();
 
   constructor(private readonly options: StatusPublisherOptions) {}
 
-  /** The engine's onTransition hook (bound). Resolves when every publish settled. */
+  /** The engine's onTransition hook (bound). Resolves when every publish settled (with a window: once it closed and they did). */
   readonly onTransition = (campaignId: string, result: TransitionResult, live: LiveCampaign): Promise<void> => {
+    const window = this.gathered.get(campaignId);
+    if (window) {
+      window.campaign = result.campaign;
+      for (const device of result.devices) window.devices.set(device.devEui, device);
+      return window.settled;
+    }
     const known = this.memory.get(campaignId);
     // A campaign first seen here that has already ended (a late transition after its end) is
     // not published in full again: only what this transition changed.
     const full = !known && !TERMINAL.has(result.campaign.phase);
     const memory = known ?? remember(live.devices, result.devices);
     const devices = full ? everyDevice(live.devices, result.devices) : result.devices;
-    return this.publish(campaignId, memory, result.campaign, devices);
+    const coalesceMs = this.options.coalesceMs ?? 0;
+    if (coalesceMs <= 0) return this.publish(campaignId, memory, result.campaign, devices);
+    let settle = (): void => {};
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const timer = setTimeout(() => void this.closeWindow(campaignId), coalesceMs);
+    timer.unref();
+    this.gathered.set(campaignId, { memory, campaign: result.campaign, devices: new Map([...devices].map((d) => [d.devEui, d])), timer, settled, settle });
+    return settled;
   };
+
+  /** Publishes what every open window gathered now (at shutdown, before the connection closes). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.gathered.keys()].map((id) => this.closeWindow(id)));
+  }
+
+  private async closeWindow(campaignId: string): Promise<void> {
+    const window = this.gathered.get(campaignId);
+    if (!window) return;
+    this.gathered.delete(campaignId);
+    clearTimeout(window.timer);
+    await this.publish(campaignId, window.memory, window.campaign, window.devices.values());
+    window.settle();
+  }
 
   /**
    * Publishes every device and the campaign of a campaign resumed after a restart, unless a
@@ -80,7 +126,7 @@ export class StatusPublisher {
    * loses retained messages when it restarts; one message per device per restart is cheap.
    */
   announce(campaignId: string, live: LiveCampaign): Promise<void> {
-    if (this.memory.has(campaignId) || TERMINAL.has(live.campaign.phase)) return Promise.resolve();
+    if (this.memory.has(campaignId) || this.gathered.has(campaignId) || TERMINAL.has(live.campaign.phase)) return Promise.resolve();
     return this.publish(campaignId, remember(live.devices, []), live.campaign, live.devices.values());
   }
 

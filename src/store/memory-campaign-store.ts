@@ -1,7 +1,9 @@
-import type { CampaignSummary, CampaignStore, OutboxItem, StoredCampaign } from '../campaign/ports.js';
+import type { BatchCommit, CampaignSummary, CampaignStore, OutboxItem, StoredCampaign } from '../campaign/ports.js';
 import type { DeviceLogEntry, TransitionResult } from '../campaign/draft.js';
 import type { CampaignState } from '../campaign/state.js';
 import { deviceLogLimit, logEntry } from './device-log.js';
+import { checkRetention, DEFAULT_DEVICE_LOG_RETENTION, withSummary, type DeviceLogRetention } from './device-log-retention.js';
+import { MemoryDeviceLogRetention } from './device-log-retention-memory.js';
 import { campaignExists, campaignIdMismatch, campaignNotFound, storeClosed, storeFailure } from './store-errors.js';
 
 // A CampaignStore in process memory, with the SQLite store's semantics: for engine unit tests and
@@ -37,7 +39,13 @@ export class MemoryCampaignStore implements CampaignStore {
   private readonly campaigns = new Map<string, MemoryCampaign>();
   /** Global and never reused, like SQLite AUTOINCREMENT. */
   private lastSeq = 0;
+  private readonly logRetention: MemoryDeviceLogRetention;
   private closed = false;
+
+  /** `deviceLogRetention`: how much of each device's log to keep (store.deviceLog); default DEFAULT_DEVICE_LOG_RETENTION. */
+  constructor(options: { deviceLogRetention?: DeviceLogRetention } = {}) {
+    this.logRetention = new MemoryDeviceLogRetention(checkRetention(options.deviceLogRetention ?? DEFAULT_DEVICE_LOG_RETENTION));
+  }
 
   async create(record: Parameters<CampaignStore['create']>[0]): Promise<void> {
     this.checkOpen(`create campaign ${record.campaign.id}`);
@@ -79,29 +87,40 @@ export class MemoryCampaignStore implements CampaignStore {
   }
 
   async commit(id: string, result: TransitionResult): Promise<number[]> {
-    this.checkOpen(`commit to campaign ${id}`);
-    if (result.campaign.id !== id) throw campaignIdMismatch(STORE_NAME, id, result.campaign.id);
-    const stored = this.require(id);
-    // Serialise everything before changing anything: all of the transition or none of it.
-    const operation = `commit to campaign ${id}`;
-    const campaignJson = serialise(operation, result.campaign);
-    const ledgerJson = result.ledger ? serialise(operation, result.ledger) : undefined;
-    const devices = result.devices.map((device) => [device.devEui, serialise(operation, device)] as const);
-    const commands = result.commands.map((command) => serialise(operation, command));
-    const log = result.log.map((e) => logEntry(e.devEui, e.atMs, e.direction, e.fPort, e.payloadHex, e.text));
+    return this.commitBatch([{ campaignId: id, result }]).then((seqs) => seqs[0]!);
+  }
 
-    stored.campaignJson = campaignJson;
-    if (ledgerJson !== undefined) stored.ledgerJson = ledgerJson;
-    for (const [devEui, json] of devices) stored.devices.set(devEui, json);
-    for (const entry of log) {
-      let entries = stored.log.get(entry.devEui);
-      if (!entries) stored.log.set(entry.devEui, (entries = []));
-      entries.push(entry);
-    }
-    return commands.map((json) => {
-      this.lastSeq += 1;
-      stored.outbox.set(this.lastSeq, json);
-      return this.lastSeq;
+  async commitBatch(entries: readonly BatchCommit[]): Promise<number[][]> {
+    const operation = entries.length === 1 ? `commit to campaign ${entries[0]!.campaignId}` : `commit ${entries.length} transitions`;
+    this.checkOpen(operation);
+    // Check and serialise everything before changing anything: all of the batch or none of it.
+    const prepared = entries.map(({ campaignId: id, result }) => {
+      if (result.campaign.id !== id) throw campaignIdMismatch(STORE_NAME, id, result.campaign.id);
+      const stored = this.require(id);
+      return {
+        stored,
+        campaignJson: serialise(operation, result.campaign),
+        ledgerJson: result.ledger ? serialise(operation, result.ledger) : undefined,
+        devices: result.devices.map((device) => [device.devEui, serialise(operation, device)] as const),
+        commands: result.commands.map((command) => serialise(operation, command)),
+        log: result.log.map((e) => logEntry(e.devEui, e.atMs, e.direction, e.fPort, e.payloadHex, e.text)),
+      };
+    });
+    return prepared.map(({ stored, campaignJson, ledgerJson, devices, commands, log }) => {
+      stored.campaignJson = campaignJson;
+      if (ledgerJson !== undefined) stored.ledgerJson = ledgerJson;
+      for (const [devEui, json] of devices) stored.devices.set(devEui, json);
+      for (const entry of log) {
+        let entries = stored.log.get(entry.devEui);
+        if (!entries) stored.log.set(entry.devEui, (entries = []));
+        entries.push(entry);
+      }
+      this.logRetention.afterInsert(stored, log);
+      return commands.map((json) => {
+        this.lastSeq += 1;
+        stored.outbox.set(this.lastSeq, json);
+        return this.lastSeq;
+      });
     });
   }
 
@@ -114,8 +133,9 @@ export class MemoryCampaignStore implements CampaignStore {
   async deviceLog(id: string, devEui: string, limit?: number): Promise<DeviceLogEntry[]> {
     const entries = deviceLogLimit(limit);
     this.checkOpen(`deviceLog of ${devEui} in campaign ${id}`);
-    const log = this.require(id).log.get(devEui) ?? [];
-    return log.slice(-entries).map((e) => ({ ...e }));
+    const stored = this.require(id);
+    const log = stored.log.get(devEui) ?? [];
+    return withSummary(devEui, this.logRetention.summaryOf(stored, devEui), log.slice(-entries).map((e) => ({ ...e })));
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,12 @@
 import type pg from 'pg';
-import type { CampaignSummary, CampaignStore, CommitOptions, OutboxItem, StoredCampaign } from '../campaign/ports.js';
+import type { BatchCommit, CampaignSummary, CampaignStore, CommitOptions, OutboxItem, StoredCampaign } from '../campaign/ports.js';
 import type { DeviceLogEntry, TransitionResult } from '../campaign/draft.js';
 import type { CampaignState, DeviceState } from '../campaign/state.js';
 import { InternalError } from '../core/errors.js';
 import { campaignSummary, stateColumns } from './campaign-rows.js';
 import { deviceLogLimit, logEntry, wellFormed } from './device-log.js';
+import { checkRetention, DEFAULT_DEVICE_LOG_RETENTION, withSummary, type DeviceLogRetention } from './device-log-retention.js';
+import { PostgresDeviceLogRetention } from './device-log-retention-postgres.js';
 import { checkSchemaName, createPool, DEFAULT_POSTGRES_SCHEMA, msFromBigint, postgresFailure, quoteIdent, redactedUrl, type PoolOptions } from './postgres-connection.js';
 import { migratePostgres, POSTGRES_MIGRATIONS, type PostgresMigration } from './postgres-migrations.js';
 import { campaignExists, campaignIdMismatch, campaignNotFound, storeClosed } from './store-errors.js';
@@ -27,6 +29,8 @@ export interface PostgresStoreOptions extends PoolOptions {
   migrations?: readonly PostgresMigration[];
   /** Several instances (docs/high-availability.md): leases and the shared uplink inbox, inside create's and commit's transactions. */
   ownership?: StoreOwnership;
+  /** How much of each device's log to keep (store.deviceLog); default DEFAULT_DEVICE_LOG_RETENTION. */
+  deviceLogRetention?: DeviceLogRetention;
 }
 
 /** What create and commit do for several instances, in their own transaction (PostgresCampaignLeases, PostgresUplinkInbox). */
@@ -42,6 +46,17 @@ export interface StoreOwnership {
 type CreateRecord = Parameters<CampaignStore['create']>[0];
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
+/** A group commit's log lines by campaign, in the order given. */
+function campaignLines(rows: ReadonlyArray<{ id: string; line: DeviceLogEntry }>): Map<string, DeviceLogEntry[]> {
+  const byCampaign = new Map<string, DeviceLogEntry[]>();
+  for (const { id, line } of rows) {
+    let lines = byCampaign.get(id);
+    if (!lines) byCampaign.set(id, (lines = []));
+    lines.push(line);
+  }
+  return byCampaign;
+}
+
 /** PostgreSQL TEXT cannot hold U+0000 (SQLite can): a NUL in log text becomes U+FFFD instead of failing the commit. */
 function pgText(text: string): string {
   return wellFormed(text).replace(/\0/g, '\ufffd');
@@ -55,6 +70,7 @@ export class PostgresCampaignStore implements CampaignStore {
   private readonly ownsPool: boolean;
   private readonly thePool: pg.Pool;
   private migrated: Promise<void> | undefined;
+  private readonly logRetention: PostgresDeviceLogRetention;
   private closed = false;
 
   private constructor(private readonly options: PostgresStoreOptions) {
@@ -64,6 +80,7 @@ export class PostgresCampaignStore implements CampaignStore {
     this.t = (table) => `${schema}.${table}`;
     this.ownsPool = options.pool === undefined;
     this.thePool = options.pool ?? createPool(options.url, options);
+    this.logRetention = new PostgresDeviceLogRetention(checkRetention(options.deviceLogRetention ?? DEFAULT_DEVICE_LOG_RETENTION), this.t, this.label);
   }
 
   /** Connects and migrates: resolves once the store is usable, rejects with STORE_UNAVAILABLE and the like. */
@@ -94,14 +111,25 @@ export class PostgresCampaignStore implements CampaignStore {
   /** Migrates once; a failure is thrown to every waiting caller and the next call tries again. */
   ready(): Promise<void> {
     if (this.closed) return Promise.reject(storeClosed(this.label, 'open'));
-    this.migrated ??= migratePostgres(this.thePool, this.options.url, this.schema, this.options.migrations ?? POSTGRES_MIGRATIONS).then(
-      () => undefined,
-      (error: unknown) => {
-        this.migrated = undefined;
-        throw error;
-      },
-    );
+    this.migrated ??= migratePostgres(this.thePool, this.options.url, this.schema, this.options.migrations ?? POSTGRES_MIGRATIONS)
+      // A store from before retention, or opened with another store.deviceLog, is compacted once.
+      .then(() => this.sweepDeviceLog())
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.migrated = undefined;
+          throw error;
+        },
+      );
     return this.migrated;
+  }
+
+  private async sweepDeviceLog(): Promise<void> {
+    try {
+      await this.logRetention.sweepIfChanged(this.thePool);
+    } catch (error) {
+      throw postgresFailure(this.options.url, 'compact the device log', error);
+    }
   }
 
   async create(record: CreateRecord): Promise<void> {
@@ -171,6 +199,7 @@ export class PostgresCampaignStore implements CampaignStore {
            SELECT $1, d, a, r, f, p, x FROM unnest($2::text[], $3::bigint[], $4::text[], $5::int[], $6::text[], $7::text[]) WITH ORDINALITY AS l(d, a, r, f, p, x, n) ORDER BY n`,
           [id, log.map((e) => e.devEui), log.map((e) => e.atMs), log.map((e) => e.direction), log.map((e) => e.fPort ?? null), log.map((e) => e.payloadHex ?? null), log.map((e) => pgText(e.text))],
         );
+        await this.logRetention.afterInsert(client, id, log);
       }
       if (result.commands.length === 0) return [];
       // Serialized before the insert, so that a command JSON cannot hold (a BigInt) fails the whole commit.
@@ -181,6 +210,78 @@ export class PostgresCampaignStore implements CampaignStore {
       );
       // RETURNING follows the order rows were inserted in, which ORDER BY n fixed; sorted all the same (seqs increase with n).
       return inserted.rows.map((row) => msFromBigint(row.seq, this.label, 'outbox.seq', `campaign ${id}`)).sort((a, b) => a - b);
+    });
+  }
+
+  /**
+   * A group commit (issue #17) in one transaction: first the fence of every campaign of the batch
+   * (an instance that lost any of those leases commits nothing) and every consumed uplink key
+   * (one already taken fails the whole batch), then each campaign's state, ledger and devices as
+   * the last transition touching them left them, then every log line and command in the order given.
+   */
+  async commitBatch(entries: readonly BatchCommit[]): Promise<number[][]> {
+    const operation = `commit ${entries.length} transitions`;
+    if (this.closed) throw storeClosed(this.label, operation);
+    for (const entry of entries) if (entry.result.campaign.id !== entry.campaignId) throw campaignIdMismatch(this.label, entry.campaignId, entry.result.campaign.id);
+    if (entries.length === 0) return [];
+    const campaigns = new Map<string, { result: TransitionResult; ledger?: TransitionResult['ledger']; devices: Map<string, DeviceState> }>();
+    for (const { campaignId: id, result } of entries) {
+      let last = campaigns.get(id);
+      if (!last) campaigns.set(id, (last = { result, devices: new Map() }));
+      last.result = result;
+      if (result.ledger) last.ledger = result.ledger;
+      for (const device of result.devices) last.devices.set(device.devEui, device);
+    }
+    // Serialized before anything is sent, so that what JSON cannot hold (a BigInt) fails the whole batch.
+    const commandRows = entries.flatMap((entry, i) => entry.result.commands.map((command) => ({ i, id: entry.campaignId, json: JSON.stringify(command) })));
+    const logRows = entries.flatMap((entry) => entry.result.log.map((line) => ({ id: entry.campaignId, line })));
+    return this.withTransaction(operation, async (client) => {
+      for (const id of campaigns.keys()) await this.options.ownership?.fenceIn(client, id);
+      for (const entry of entries) if (entry.consumedUplinkKey !== undefined) await this.options.ownership?.consumeIn(client, entry.consumedUplinkKey);
+      for (const [id, last] of campaigns) {
+        const [stateJson, phase, updatedAtMs, nextWakeMs] = stateColumns(last.result.campaign);
+        const updated = await client.query(`UPDATE ${this.t('campaign_states')} SET state_json = $1, phase = $2, updated_at_ms = $3, next_wake_ms = $4 WHERE campaign_id = $5`, [
+          stateJson,
+          phase,
+          updatedAtMs,
+          nextWakeMs,
+          id,
+        ]);
+        if (updated.rowCount === 0) throw campaignNotFound(this.label, id);
+        if (last.ledger) {
+          await client.query(
+            `INSERT INTO ${this.t('campaign_ledgers')} (campaign_id, ledger_json) VALUES ($1, $2) ON CONFLICT (campaign_id) DO UPDATE SET ledger_json = excluded.ledger_json`,
+            [id, JSON.stringify(last.ledger)],
+          );
+        }
+        await this.upsertDevices(client, id, [...last.devices.values()]);
+      }
+      if (logRows.length > 0) {
+        await client.query(
+          `INSERT INTO ${this.t('device_log')} (campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text)
+           SELECT c, d, a, r, f, p, x FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::text[], $7::text[]) WITH ORDINALITY AS l(c, d, a, r, f, p, x, n) ORDER BY n`,
+          [
+            logRows.map((r) => r.id),
+            logRows.map((r) => r.line.devEui),
+            logRows.map((r) => r.line.atMs),
+            logRows.map((r) => r.line.direction),
+            logRows.map((r) => r.line.fPort ?? null),
+            logRows.map((r) => r.line.payloadHex ?? null),
+            logRows.map((r) => pgText(r.line.text)),
+          ],
+        );
+        for (const [id, lines] of campaignLines(logRows)) await this.logRetention.afterInsert(client, id, lines);
+      }
+      const seqs: number[][] = entries.map(() => []);
+      if (commandRows.length === 0) return seqs;
+      const inserted = await client.query<{ seq: string }>(
+        `INSERT INTO ${this.t('outbox')} (campaign_id, command_json) SELECT c, j FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS o(c, j, n) ORDER BY n RETURNING seq`,
+        [commandRows.map((r) => r.id), commandRows.map((r) => r.json)],
+      );
+      // Seqs increase with n (ORDER BY n): sorted, they pair with commandRows in order.
+      const all = inserted.rows.map((row) => msFromBigint(row.seq, this.label, 'outbox.seq', operation)).sort((a, b) => a - b);
+      commandRows.forEach((row, k) => seqs[row.i]!.push(all[k]!));
+      return seqs;
     });
   }
 
@@ -202,9 +303,10 @@ export class PostgresCampaignStore implements CampaignStore {
           [id, devEui, entries],
         );
         // Read newest first (so LIMIT keeps the newest), returned newest last.
-        return result.rows
+        const read = result.rows
           .reverse()
           .map((row) => logEntry(row.dev_eui, msFromBigint(row.at_ms, this.label, 'device_log.at_ms', `campaign ${id}`), row.direction, row.f_port, row.payload_hex, row.text));
+        return withSummary(devEui, await this.logRetention.summaryOf(client, id, devEui), read);
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     );

@@ -1,11 +1,13 @@
 import Sqlite from 'better-sqlite3';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import type { CampaignSummary, CampaignStore, OutboxItem, StoredCampaign } from '../campaign/ports.js';
+import type { BatchCommit, CampaignSummary, CampaignStore, OutboxItem, StoredCampaign } from '../campaign/ports.js';
 import type { DeviceLogEntry, TransitionResult } from '../campaign/draft.js';
 import type { CampaignState, DeviceState } from '../campaign/state.js';
 import { InternalError, ValueError } from '../core/errors.js';
 import { campaignSummary, stateColumns } from './campaign-rows.js';
 import { deviceLogLimit, logEntry, wellFormed } from './device-log.js';
+import { checkRetention, DEFAULT_DEVICE_LOG_RETENTION, withSummary, type DeviceLogRetention } from './device-log-retention.js';
+import { SqliteDeviceLogRetention } from './device-log-retention-sqlite.js';
 import { checkSchemaVersion, migrate } from './migrations.js';
 import { campaignExists, campaignIdMismatch, campaignNotFound, storeClosed } from './store-errors.js';
 import { sqliteFailure } from './sqlite-failure.js';
@@ -20,6 +22,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** WAL size, in pages, that triggers a checkpoint at the end of a commit. Default 16 384 (64 MiB). */
   walAutocheckpointPages?: number;
+  /** How much of each device's log to keep (store.deviceLog); default DEFAULT_DEVICE_LOG_RETENTION. */
+  deviceLogRetention?: DeviceLogRetention;
 }
 
 type CreateRecord = Parameters<CampaignStore['create']>[0];
@@ -66,14 +70,18 @@ export class SqliteCampaignStore implements CampaignStore {
   private readonly selectOutbox: Statement;
   private readonly createTx: Transaction<(record: CreateRecord) => void>;
   private readonly commitTx: Transaction<(id: string, result: TransitionResult) => number[]>;
+  private readonly commitBatchTx: Transaction<(entries: readonly BatchCommit[]) => number[][]>;
   private readonly markDoneTx: Transaction<(id: string, seqs: readonly number[]) => void>;
   private readonly loadTx: Transaction<(id: string) => StoredCampaign | undefined>;
+  private readonly logRetention: SqliteDeviceLogRetention;
 
   private constructor(
     private readonly db: Database,
     /** The file path (or ':memory:'), for messages. */
     readonly file: string,
+    retention: DeviceLogRetention,
   ) {
+    this.logRetention = new SqliteDeviceLogRetention(db, retention, file);
     const prepare = (sql: string): Statement => db.prepare(sql);
     this.insertCampaign = prepare(`INSERT INTO campaigns (id, spec_json, block) VALUES (?, ?, ?)`);
     this.insertState = prepare(`INSERT INTO campaign_states (state_json, phase, updated_at_ms, next_wake_ms, campaign_id) VALUES (?, ?, ?, ?, ?)`);
@@ -104,6 +112,7 @@ export class SqliteCampaignStore implements CampaignStore {
 
     this.createTx = db.transaction((record: CreateRecord) => this.createRows(record));
     this.commitTx = db.transaction((id: string, result: TransitionResult) => this.commitRows(id, result));
+    this.commitBatchTx = db.transaction((entries: readonly BatchCommit[]) => this.commitBatchRows(entries));
     this.markDoneTx = db.transaction((id: string, seqs: readonly number[]) => {
       this.requireCampaign(id);
       for (const seq of seqs) this.deleteOutbox.run(id, seq);
@@ -116,6 +125,7 @@ export class SqliteCampaignStore implements CampaignStore {
   static open(file: string, options: SqliteStoreOptions = {}): SqliteCampaignStore {
     const busyTimeoutMs = pragmaInteger('busyTimeoutMs', options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
     const walAutocheckpointPages = pragmaInteger('walAutocheckpointPages', options.walAutocheckpointPages ?? DEFAULT_WAL_AUTOCHECKPOINT_PAGES);
+    const retention = checkRetention(options.deviceLogRetention ?? DEFAULT_DEVICE_LOG_RETENTION);
     let db: Database | undefined;
     try {
       db = new Sqlite(file);
@@ -137,7 +147,10 @@ export class SqliteCampaignStore implements CampaignStore {
       // After a checkpoint, truncate the WAL file back to this size rather than keep it at its peak.
       db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
       migrate(db, file);
-      return new SqliteCampaignStore(db, file);
+      const store = new SqliteCampaignStore(db, file, retention);
+      // A store from before retention, or opened with another store.deviceLog, is compacted once.
+      store.logRetention.sweepIfChanged();
+      return store;
     } catch (error) {
       db?.close();
       throw sqliteFailure(file, 'open', error);
@@ -171,6 +184,13 @@ export class SqliteCampaignStore implements CampaignStore {
     });
   }
 
+  async commitBatch(entries: readonly BatchCommit[]): Promise<number[][]> {
+    return this.run(`commit ${entries.length} transitions`, () => {
+      for (const entry of entries) if (entry.result.campaign.id !== entry.campaignId) throw campaignIdMismatch(this.file, entry.campaignId, entry.result.campaign.id);
+      return this.commitBatchTx.immediate(entries);
+    });
+  }
+
   async markDone(id: string, seqs: readonly number[]): Promise<void> {
     this.run(`markDone in campaign ${id}`, () => this.markDoneTx.immediate(id, seqs));
   }
@@ -181,7 +201,7 @@ export class SqliteCampaignStore implements CampaignStore {
       this.requireCampaign(id);
       const rows = this.selectLog.all(id, devEui, entries) as LogRow[];
       // Read newest first (so LIMIT keeps the newest), returned newest last.
-      return rows.reverse().map((row) => logEntry(...row));
+      return withSummary(devEui, this.logRetention.summaryOf(id, devEui), rows.reverse().map((row) => logEntry(...row)));
     });
   }
 
@@ -202,10 +222,43 @@ export class SqliteCampaignStore implements CampaignStore {
     // Only transitions that scheduled airtime carry a ledger; the others keep the stored one.
     if (result.ledger) this.upsertLedger.run(id, JSON.stringify(result.ledger));
     for (const device of result.devices) this.upsertDevice.run(id, device.devEui, JSON.stringify(device));
-    for (const entry of result.log) {
+    this.insertLogRows(id, result.log);
+    return this.insertOutboxRows(id, result.commands);
+  }
+
+  /**
+   * A group commit's rows (issue #17): every transition's log and commands in the order given;
+   * the state, ledger and devices only as the last transition touching each left them (the ones
+   * before would be overwritten within the same transaction).
+   */
+  private commitBatchRows(entries: readonly BatchCommit[]): number[][] {
+    const campaigns = new Map<string, { result: TransitionResult; ledger?: TransitionResult['ledger']; devices: Map<string, DeviceState> }>();
+    const seqs = entries.map(({ campaignId: id, result }) => {
+      let last = campaigns.get(id);
+      if (!last) campaigns.set(id, (last = { result, devices: new Map() }));
+      last.result = result;
+      if (result.ledger) last.ledger = result.ledger;
+      for (const device of result.devices) last.devices.set(device.devEui, device);
+      this.insertLogRows(id, result.log);
+      return this.insertOutboxRows(id, result.commands);
+    });
+    for (const [id, last] of campaigns) {
+      if (this.updateState.run(...stateColumns(last.result.campaign)).changes === 0) throw campaignNotFound(this.file, id);
+      if (last.ledger) this.upsertLedger.run(id, JSON.stringify(last.ledger));
+      for (const device of last.devices.values()) this.upsertDevice.run(id, device.devEui, JSON.stringify(device));
+    }
+    return seqs;
+  }
+
+  private insertLogRows(id: string, log: readonly DeviceLogEntry[]): void {
+    for (const entry of log) {
       this.insertLog.run(id, entry.devEui, entry.atMs, entry.direction, entry.fPort ?? null, entry.payloadHex ?? null, wellFormed(entry.text));
     }
-    return result.commands.map((command) => Number(this.insertOutbox.run(id, JSON.stringify(command)).lastInsertRowid));
+    this.logRetention.afterInsert(id, log);
+  }
+
+  private insertOutboxRows(id: string, commands: TransitionResult['commands']): number[] {
+    return commands.map((command) => Number(this.insertOutbox.run(id, JSON.stringify(command)).lastInsertRowid));
   }
 
   private loadRows(id: string): StoredCampaign | undefined {

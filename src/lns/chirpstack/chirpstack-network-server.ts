@@ -1,11 +1,12 @@
 import type { UnicastCommand } from '../../campaign/commands.js';
 import type { Clock, Uplink } from '../../campaign/ports.js';
 import { DeviceNotOnNetworkServerError } from '../../campaign/device-not-on-network-server.js';
+import { isUplinkNotCommitted } from '../../campaign/uplink-not-committed.js';
 import { CallerError, isFuotaError } from '../../core/errors.js';
 import { parseEui64 } from '../../core/eui.js';
 import { hexToBytes } from '../../core/hex.js';
 import { NAMESPACE_URL, uuidToString, uuidV5 } from '../../manifest/uuid5.js';
-import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
+import type { MessageVerdict, MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
 import { MqttRejectLog, type MqttRejectSummary } from '../mqtt/mqtt-reject-log.js';
 import type { DutyCycleOverflow } from '../duty-cycle-overflow.js';
 import { EngineFeedback } from '../engine-feedback.js';
@@ -257,7 +258,7 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
     }
   }
 
-  private async handle(message: ReceivedMessage): Promise<void> {
+  private async handle(message: ReceivedMessage): Promise<MessageVerdict> {
     let event;
     try {
       event = decodeEventMessage(this.topics, message, this.options.encoding).event;
@@ -272,6 +273,8 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
         try {
           await this.options.onUplink(toUplink(event));
         } catch (error) {
+          // Not committed (the store refused the transaction): no PUBACK, the broker sends it again.
+          if (isUplinkNotCommitted(error)) return 'redeliver';
           this.report(error, `onUplink for ${event.devEui} fCnt ${event.fCnt}`);
         }
         return;

@@ -12,7 +12,15 @@ import { connectError, safeUrl } from './connect-errors.js';
 // - re-subscription when the broker lost the session (CONNACK sessionPresent = false), as
 //   ChirpStack's own client does (mqtt.rs: "no guarantee that the MQTT persisted the session");
 // - PUBACK for a received QoS 1 message only after every handler settled, so a crash while
-//   handling means redelivery, not loss (mqtt.js handleMessage hook).
+//   handling means redelivery, not loss (mqtt.js handleMessage hook);
+// - messages handled concurrently (issue #17): the next message is read while the ones before
+//   are still being handled (the engine commits them together), PUBACKs still go out in the
+//   order the messages came (MQTT 5 §4.6), each once its own handlers settled;
+// - back-pressure: at most `maxInFlight` messages in hand (the MQTT 5 Receive Maximum we ask
+//   the broker for, §3.1.2.11.3); past it we stop reading the socket, so TCP pushes back and the
+//   broker queues (docs/deploy-chirpstack.md "Broker settings" says how big that queue must be);
+// - a handler that answers 'redeliver' (the uplink was not committed) gets no PUBACK: the
+//   connection is dropped and resumed, and the broker sends the message again (DUP).
 
 export type MqttProtocolVersion = 4 | 5;
 export type MqttQos = 0 | 1;
@@ -48,6 +56,11 @@ export interface MqttConnectionOptions {
   reconnect?: Partial<BackoffOptions>;
   /** Sees the traffic (the demo's accelerated time waits for messages still in flight). */
   observer?: MqttTrafficObserver;
+  /**
+   * Most received messages in hand (handled or waiting for their PUBACK's turn); past it the
+   * socket is not read. MQTT 5: also the Receive Maximum asked of the broker. Default 1 000.
+   */
+  maxInFlight?: number;
 }
 
 /** Told of every granted subscription, every publish handed to the client and every received message once all handlers settled. */
@@ -78,11 +91,37 @@ export interface ReceivedMessage {
   duplicate: boolean;
 }
 
-export type MessageHandler = (message: ReceivedMessage) => void | Promise<void>;
+/**
+ * 'redeliver': the message was not taken (e.g. its uplink not committed): it gets no PUBACK and
+ * the connection is resumed so that the broker delivers it again. Anything else: acknowledged.
+ */
+export type MessageVerdict = void | 'redeliver';
+export type MessageHandler = (message: ReceivedMessage) => MessageVerdict | Promise<MessageVerdict>;
 export type StateListener = (change: StateChange) => void;
 export type HandlerErrorListener = (error: unknown, message: ReceivedMessage) => void;
 
 const DEFAULT_SESSION_EXPIRY_S = 7 * 24 * 3600;
+const DEFAULT_MAX_IN_FLIGHT = 1_000;
+
+/**
+ * Passed to mqtt.js's handleMessage callback: its QoS 1 path then sends no PUBACK and reads the
+ * next packet at once (mqtt.js 5.16 handlers/publish.js: `if (err) return done(err)`, and its
+ * packet pump ignores the argument). We send the PUBACK ourselves, in order, once handled.
+ */
+const ACK_LATER = new Error('PUBACK sent by MqttConnection once the message is handled');
+
+/** A received message in hand, in arrival order. */
+interface InHand {
+  message: ReceivedMessage;
+  /** The QoS 1 packet id to acknowledge (undefined: QoS 0, nothing to send). */
+  messageId: number | undefined;
+  /** The connection it came on (a PUBACK never goes to a later connection: the broker redelivers there). */
+  generation: number;
+  verdict?: 'ack' | 'redeliver';
+}
+
+/** mqtt.js's internal packet writer (the one its own handlers PUBACK with), for our deferred PUBACKs. */
+type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number; reasonCode?: number }, cb?: (error?: Error) => void): void };
 
 function lostError(url: string, error: Error | undefined, retryInMs: number): FuotaError {
   const why = error === undefined ? 'the broker closed it' : error.message;
@@ -124,6 +163,15 @@ export class MqttConnection {
   private lastError: Error | undefined;
   /** The connection was up until the current loss (else: a reconnect attempt failed). */
   private connected = false;
+  /** Received messages in arrival order, until acknowledged (or dropped for redelivery). */
+  private readonly inHand: InHand[] = [];
+  /** Counts connections: messages of an earlier one are never acknowledged on a later one. */
+  private generation = 0;
+  /** mqtt.js's packet pump, held while `maxInFlight` messages are in hand (the socket is not read). */
+  private pausedPump: (() => void) | undefined;
+  /** A reconnect for redelivery is on its way. */
+  private redelivering = false;
+  private readonly maxInFlight: number;
 
   constructor(private readonly options: MqttConnectionOptions) {
     const scheme = /^(mqtts?):\/\//.exec(options.url)?.[1];
@@ -132,6 +180,15 @@ export class MqttConnection {
     }
     if (options.clientId === '') throw new CallerError('MQTT_CLIENT_ID_MISSING', 'MQTT clientId: expected a fixed, non-empty client id (the persistent session is keyed by it), got ""');
     this.backoff = { ...DEFAULT_BACKOFF, ...options.reconnect };
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    if (!Number.isSafeInteger(this.maxInFlight) || this.maxInFlight < 1 || this.maxInFlight > 65_535) {
+      throw new CallerError('MQTT_OPTION_INVALID', `MqttConnection maxInFlight: expected an integer from 1 to 65535 (MQTT 5 Receive Maximum), got ${this.maxInFlight}`);
+    }
+  }
+
+  /** Received messages in hand now (handled or waiting for their PUBACK's turn). */
+  get messagesInHand(): number {
+    return this.inHand.length;
   }
 
   get state(): ConnectionState {
@@ -149,7 +206,7 @@ export class MqttConnection {
     return () => this.stateListeners.delete(listener);
   }
 
-  /** A handler threw or rejected; the message was acknowledged anyway (it would block the stream). */
+  /** A handler threw or rejected; the message was acknowledged anyway (it would block the stream; a handler that wants it again answers 'redeliver'). */
   onHandlerError(listener: HandlerErrorListener): () => void {
     this.handlerErrorListeners.add(listener);
     return () => this.handlerErrorListeners.delete(listener);
@@ -166,6 +223,8 @@ export class MqttConnection {
     client.on('error', (error) => {
       this.lastError = error;
     });
+    // Messages of the closed connection are not acknowledged any more: the broker redelivers them.
+    client.on('close', () => this.connectionClosed());
     // mqtt.js leaves Nagle on: a small publish then waits for the ACK of the one before (up to
     // 40 ms with delayed ACKs). Each (re)connect makes a new socket.
     client.on('connect', () => (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true));
@@ -273,7 +332,9 @@ export class MqttConnection {
       clientId: o.clientId,
       clean,
       protocolVersion: version,
-      ...(version === 5 && !clean ? { properties: { sessionExpiryInterval: o.sessionExpiryS ?? DEFAULT_SESSION_EXPIRY_S } } : {}),
+      ...(version === 5
+        ? { properties: { receiveMaximum: this.maxInFlight, ...(clean ? {} : { sessionExpiryInterval: o.sessionExpiryS ?? DEFAULT_SESSION_EXPIRY_S }) } }
+        : {}),
       ...(o.username === undefined ? {} : { username: o.username }),
       ...(o.password === undefined ? {} : { password: o.password }),
       ...(o.tls?.ca === undefined ? {} : { ca: o.tls.ca }),
@@ -304,14 +365,63 @@ export class MqttConnection {
       retain: packet.retain,
       duplicate: packet.dup,
     };
+    const entry: InHand = { message, messageId: packet.qos === 1 ? packet.messageId : undefined, generation: this.generation };
+    this.inHand.push(entry);
     const runs = [...this.handlers].map(async (handler) => handler(message));
     void Promise.allSettled(runs).then((results) => {
+      let verdict: 'ack' | 'redeliver' = 'ack';
       for (const result of results) {
         if (result.status === 'rejected') for (const listener of this.handlerErrorListeners) listener(result.reason, message);
+        else if (result.value === 'redeliver') verdict = 'redeliver';
       }
+      entry.verdict = verdict;
       this.options.observer?.handled(message.topic);
-      done();
+      this.release();
     });
+    // Read the next packet now, unless the hand is full: then once it is not (TCP back-pressure meanwhile).
+    if (this.inHand.length >= this.maxInFlight) this.pausedPump = () => done(ACK_LATER);
+    else done(ACK_LATER);
+  }
+
+  /** Acknowledges the handled messages at the head, in arrival order; resumes the pump below the bound. */
+  private release(): void {
+    let redeliver = 0;
+    while (this.inHand.length > 0 && this.inHand[0]!.verdict !== undefined) {
+      const entry = this.inHand.shift()!;
+      if (entry.generation !== this.generation) continue;
+      if (entry.verdict === 'redeliver') redeliver++;
+      else if (entry.messageId !== undefined && this.client?.connected) (this.client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId: entry.messageId, reasonCode: 0 });
+    }
+    if (redeliver > 0) this.dropForRedelivery(redeliver);
+    if (this.pausedPump && this.inHand.length < this.maxInFlight) {
+      const pump = this.pausedPump;
+      this.pausedPump = undefined;
+      pump();
+    }
+  }
+
+  /**
+   * MQTT has no negative acknowledgement: a QoS 1 message without PUBACK stays in the broker's
+   * session, in flight, and is sent again (DUP) when the session resumes (MQTT 5 §4.4). So the
+   * connection is dropped, and resumed with the usual back-off.
+   */
+  private dropForRedelivery(count: number): void {
+    if (this.redelivering || this.currentState !== 'connected' || this.client === undefined) return;
+    this.redelivering = true;
+    this.lastError = new Error(`dropped by us so that the broker redelivers ${count} message(s) not taken (their handler answered 'redeliver')`);
+    this.client.stream.destroy();
+  }
+
+  private connectionClosed(): void {
+    this.generation += 1;
+    this.redelivering = false;
+    // What is in hand came on the closed connection: its PUBACKs will never be sent.
+    const stale = this.inHand.filter((entry) => entry.verdict === undefined);
+    this.inHand.length = 0;
+    this.inHand.push(...stale);
+    const pump = this.pausedPump;
+    this.pausedPump = undefined;
+    pump?.();
   }
 
   private onLost(): void {

@@ -1,11 +1,12 @@
 import type { UnicastCommand } from '../../campaign/commands.js';
 import type { Clock } from '../../campaign/ports.js';
 import { DeviceNotOnNetworkServerError } from '../../campaign/device-not-on-network-server.js';
+import { isUplinkNotCommitted } from '../../campaign/uplink-not-committed.js';
 import { CallerError, isFuotaError, PeerError } from '../../core/errors.js';
 import { EngineFeedback } from '../engine-feedback.js';
 import { groupRegistryOf, type GroupRegistry } from '../group-registry.js';
 import { MulticastGroups } from '../multicast-groups.js';
-import type { MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
+import type { MessageVerdict, MqttConnection, ReceivedMessage } from '../mqtt/mqtt-connection.js';
 import { MqttRejectLog } from '../mqtt/mqtt-reject-log.js';
 import { NetworkServerAdapter } from '../network-server-adapter.js';
 import { THE_THINGS_STACK } from '../server-label.js';
@@ -124,7 +125,7 @@ export class TtsNetworkServer extends NetworkServerAdapter {
       ...(this.options.missedUplinksSinceMs === undefined ? {} : { missedUplinksSinceMs: this.options.missedUplinksSinceMs }),
       onStoredUplink: (uplink) => {
         this.fromStorage.add(uplinkKey(uplink));
-        return this.uplink(uplink);
+        return this.uplink(uplink).then(() => undefined);
       },
       onWarning: (message) => this.options.onWarning?.(message),
       onError: (error, context) => this.report(error, context),
@@ -157,7 +158,7 @@ export class TtsNetworkServer extends NetworkServerAdapter {
     }
   }
 
-  private async handle(message: ReceivedMessage): Promise<void> {
+  private async handle(message: ReceivedMessage): Promise<MessageVerdict> {
     let event;
     try {
       event = decodeTtsEvent(message.topic, message.payload, this.topics);
@@ -195,7 +196,7 @@ export class TtsNetworkServer extends NetworkServerAdapter {
     }
   }
 
-  private async uplink(event: TtsUplinkEvent): Promise<void> {
+  private async uplink(event: TtsUplinkEvent): Promise<MessageVerdict> {
     if (event.devEui === undefined) return this.report(withoutDevEui(event.deviceId), 'uplink dropped');
     this.deviceIds.learn(event.deviceId, event.devEui);
     this.devEuiOf.set(event.deviceId, event.devEui);
@@ -204,6 +205,8 @@ export class TtsNetworkServer extends NetworkServerAdapter {
     try {
       await this.options.onUplink({ devEui: event.devEui, fPort: event.fPort, payload: event.payload, atMs: event.receivedAtMs });
     } catch (error) {
+      // Not committed (the store refused the transaction): no PUBACK, the broker sends it again.
+      if (isUplinkNotCommitted(error)) return 'redeliver';
       this.report(error, `onUplink for ${event.devEui} fCnt ${event.fCnt}`);
     }
   }
