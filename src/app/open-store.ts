@@ -13,11 +13,13 @@ import { MemoryCampaignStore } from '../store/memory-campaign-store.js';
 import { PostgresCampaignStore, type StoreOwnership } from '../store/postgres-campaign-store.js';
 import { PostgresGroupRegistry } from '../store/postgres-group-registry.js';
 import { PostgresTokenStore } from '../store/postgres-token-store.js';
+import type { DeviceLogRetention } from '../store/device-log-retention.js';
 import { SqliteCampaignStore } from '../store/sqlite-campaign-store.js';
 import { groupRegistryPath } from './network-server-wiring.js';
 
-export function openStore(path: string): CampaignStore {
-  return path === 'memory' ? new MemoryCampaignStore() : SqliteCampaignStore.open(path);
+export function openStore(path: string, deviceLogRetention?: DeviceLogRetention): CampaignStore {
+  const options = deviceLogRetention ? { deviceLogRetention } : {};
+  return path === 'memory' ? new MemoryCampaignStore(options) : SqliteCampaignStore.open(path, options);
 }
 
 /** What `fuota serve` runs on, whichever store the config names. */
@@ -38,7 +40,7 @@ export interface ServiceStore {
 /** Several instances: the store's create/commit hooks (src/app/high-availability-wiring.ts). */
 export function openServiceStore(config: StoreConfig, log?: Logger, ownership?: StoreOwnership): ServiceStore {
   if (config.url === undefined) {
-    const store = openStore(config.path);
+    const store = openStore(config.path, config.deviceLog);
     const path = config.path;
     return {
       store,
@@ -50,7 +52,13 @@ export function openServiceStore(config: StoreConfig, log?: Logger, ownership?: 
     };
   }
   const { url, schema } = config;
-  const store = PostgresCampaignStore.connect({ url, schema, ...(ownership ? { ownership } : {}), onIdleError: (error) => log?.warn({ err: error }, 'PostgreSQL connection lost (reconnects on demand)') });
+  const store = PostgresCampaignStore.connect({
+    url,
+    schema,
+    ...(ownership ? { ownership } : {}),
+    ...(config.deviceLog ? { deviceLogRetention: config.deviceLog } : {}),
+    onIdleError: (error) => log?.warn({ err: error }, 'PostgreSQL connection lost (reconnects on demand)'),
+  });
   const registry = new PostgresGroupRegistry(store.pool, {
     url,
     schema,

@@ -1,6 +1,7 @@
 import { InternalError } from '../core/errors.js';
 import type { LedgerSnapshot } from '../radio/duty-cycle-ledger.js';
 import type { CampaignCommand } from './commands.js';
+import type { DeviceLogSummary } from './device-log-summary.js';
 import type { CampaignState, DeviceState } from './state.js';
 
 /** One line of a device's history: every command sent and answer received, and why things changed. */
@@ -11,6 +12,8 @@ export interface DeviceLogEntry {
   fPort?: number;
   payloadHex?: string;
   text: string;
+  /** Only on the entry a store puts first when its retention dropped older entries (a `note` whose text says the same). */
+  summary?: DeviceLogSummary;
 }
 
 /** What a transition returns: the new campaign state, the devices it changed, what to do. */

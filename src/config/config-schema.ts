@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isRawPublicKeyHex, parsePublicKeyText } from '../manifest/public-key-text.js';
 import { isRegionName, regionNames } from '../radio/regions.js';
 import { statusTopicProblem } from '../status/status-topic.js';
+import { DEFAULT_DEVICE_LOG_KEEP_ENTRIES, DEFAULT_DEVICE_LOG_MAX_AGE_DAYS } from '../store/device-log-retention.js';
 
 // The configuration of `fuota serve` (config/fuota.yaml documents every key for operators).
 // Pure: no file or environment access here. Secrets stay unresolved strings (`env:NAME` or a
@@ -287,6 +288,21 @@ export const configSchema = z.strictObject({
       url: postgresUrl.optional(),
       /** With store.url: the schema the tables live in, created if missing. Default fuota. */
       schema: z.string({ error: 'expected a schema name' }).regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier (letters, digits, _; at most 63)').optional(),
+      /**
+       * Device-log retention (src/store/device-log-retention.ts, docs/api.md "Device log"): each device keeps its newest
+       * keepEntries entries that are also at most maxAgeDays older than its newest; older ones become one summary entry.
+       */
+      deviceLog: z
+        .strictObject({
+          keepEntries: z
+            .number({ error: 'expected a number of entries' })
+            .int('expected a whole number of entries')
+            .min(10, 'expected at least 10 entries')
+            .max(1_000_000, 'expected at most 1000000 entries')
+            .default(DEFAULT_DEVICE_LOG_KEEP_ENTRIES),
+          maxAgeDays: z.number({ error: 'expected a number of days' }).positive('expected more than 0 days').max(36_500, 'expected at most 36500 days').default(DEFAULT_DEVICE_LOG_MAX_AGE_DAYS),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** ChirpStack v4 (`kind: chirpstack`) or The Things Stack v3 (`kind: tts`). */

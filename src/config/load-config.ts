@@ -6,6 +6,7 @@ import { configIssues, ConfigError, expectedMessages, pathText, redactUrl, type 
 import { API_TOKEN_ENV, configSchema, DEFAULT_STORE_PATH, DEFAULT_STORE_SCHEMA, MQTT_PASSWORD_ENV, TTS_API_KEY_ENV, type ConfigFile, type TlsFiles } from './config-schema.js';
 import { applicationDownlinkDutyCycleShare } from '../lns/tts/tts-downlink-push.js';
 import { regionOfFrequencyPlan } from '../lns/tts/tts-frequency-plan.js';
+import { daysToMs, type DeviceLogRetention } from '../store/device-log-retention.js';
 import { isRawPublicKeyHex, parsePublicKeyText } from '../manifest/public-key-text.js';
 
 // Reads config/fuota.yaml-style files: the only place of the config module that touches the
@@ -41,7 +42,10 @@ type StatusEventsFile = ConfigFile['statusEvents'];
 
 /** The validated configuration, secrets resolved, paths absolute, defaults that depend on the server's kind filled in. */
 /** Where the state is kept: exactly one of a SQLite file and a PostgreSQL URL (with its schema). */
-export type StoreConfig = { path: string; url?: undefined; schema?: undefined } | { url: string; schema: string; path?: undefined };
+export type StoreConfig = ({ path: string; url?: undefined; schema?: undefined } | { url: string; schema: string; path?: undefined }) & {
+  /** store.deviceLog, in milliseconds (the loader always sets it; the stores' default when absent). */
+  deviceLog?: DeviceLogRetention;
+};
 
 export type FuotaConfig = Omit<ConfigFile, 'store' | 'networkServer' | 'campaigns' | 'statusEvents'> & {
   store: StoreConfig;
@@ -181,9 +185,10 @@ function storeOf(store: ConfigFile['store'], issues: ConfigIssue[]): StoreConfig
   if (store.path !== undefined && store.url !== undefined) {
     issues.push({ path: 'store.url', expected: 'either store.path (SQLite) or store.url (PostgreSQL)', actual: 'both' });
   }
-  if (store.url !== undefined) return { url: store.url, schema: store.schema ?? DEFAULT_STORE_SCHEMA };
+  const deviceLog = { keepEntries: store.deviceLog.keepEntries, maxAgeMs: daysToMs(store.deviceLog.maxAgeDays) };
+  if (store.url !== undefined) return { url: store.url, schema: store.schema ?? DEFAULT_STORE_SCHEMA, deviceLog };
   if (store.schema !== undefined) issues.push({ path: 'store.schema', expected: 'store.schema only with store.url (a SQLite file has no schemas)', actual: JSON.stringify(store.schema) });
-  return { path: store.path ?? DEFAULT_STORE_PATH };
+  return { path: store.path ?? DEFAULT_STORE_PATH, deviceLog };
 }
 
 async function resolveTts(ns: TtsFile, env: LoadConfigOptions['env'] & object, issues: ConfigIssue[]): Promise<TtsConfig> {

@@ -92,6 +92,27 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'device log retention',
+    // src/store/device-log-retention.ts: per device, one summary of the entries retention dropped
+    // (read by its primary key with every deviceLog), and the retention the log was last swept
+    // with at open (one row), so that a store from before retention, or after a change of
+    // store.deviceLog, is compacted once at open and not on every start.
+    sql: `
+      CREATE TABLE device_log_summaries (
+        campaign_id  TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+        dev_eui      TEXT NOT NULL,
+        summary_json TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, dev_eui)
+      ) WITHOUT ROWID;
+      CREATE TABLE device_log_retention (
+        only_row     INTEGER PRIMARY KEY CHECK (only_row = 1),
+        keep_entries INTEGER NOT NULL,
+        max_age_ms   INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export interface SchemaVersion {

@@ -128,6 +128,25 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX devices_by_dev_eui ON {schema}.devices (dev_eui);
     `,
   },
+  {
+    version: 5,
+    name: 'device log retention',
+    // src/store/device-log-retention.ts, as the SQLite store's migration 4: one summary per device
+    // of the entries retention dropped, and the retention the log was last swept with at open.
+    sql: `
+      CREATE TABLE {schema}.device_log_summaries (
+        campaign_id  TEXT NOT NULL REFERENCES {schema}.campaigns (id) ON DELETE CASCADE,
+        dev_eui      TEXT NOT NULL,
+        summary_json TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, dev_eui)
+      );
+      CREATE TABLE {schema}.device_log_retention (
+        only_row     INTEGER PRIMARY KEY CHECK (only_row = 1),
+        keep_entries INTEGER NOT NULL,
+        max_age_ms   BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The version the schema is at (0: no fuota_schema table yet), read inside the caller's transaction. */

@@ -134,6 +134,14 @@ const BAD: Array<[string, string, string]> = [
   ['store:\n  path: ./fuota.sqlite\n  url: postgres://fuota:pw@db/fuota\n', 'store.url', 'expected either store.path (SQLite) or store.url (PostgreSQL), got both'],
   ['store:\n  url: postgres://db/fuota\n  schema: Fuota-1\n', 'store.schema', 'expected a lower-case SQL identifier (letters, digits, _; at most 63), got "Fuota-1"'],
   ['store:\n  path: ./fuota.sqlite\n  schema: fuota\n', 'store.schema', 'expected store.schema only with store.url (a SQLite file has no schemas), got "fuota"'],
+  ['store:\n  deviceLog:\n    keepEntries: 5\n', 'store.deviceLog.keepEntries', 'expected at least 10 entries, got 5'],
+  ['store:\n  deviceLog:\n    keepEntries: 20.5\n', 'store.deviceLog.keepEntries', 'expected a whole number of entries, got 20.5'],
+  ['store:\n  deviceLog:\n    keepEntries: many\n', 'store.deviceLog.keepEntries', 'expected a number of entries, got "many"'],
+  ['store:\n  deviceLog:\n    keepEntries: 2000000\n', 'store.deviceLog.keepEntries', 'expected at most 1000000 entries, got 2000000'],
+  ['store:\n  deviceLog:\n    maxAgeDays: 0\n', 'store.deviceLog.maxAgeDays', 'expected more than 0 days, got 0'],
+  ['store:\n  deviceLog:\n    maxAgeDays: 30d\n', 'store.deviceLog.maxAgeDays', 'expected a number of days, got "30d"'],
+  ['store:\n  deviceLog:\n    maxAgeDays: 40000\n', 'store.deviceLog.maxAgeDays', 'expected at most 36500 days, got 40000'],
+  ['store:\n  deviceLog: 200\n', 'store.deviceLog', 'expected a mapping of keys, got 200'],
   ['logging: verbose\n', 'logging', 'expected a mapping of keys, got "verbose"'],
   ['highAvailability:\n  enabled: true\n', 'highAvailability.enabled', 'expected false, or store.url naming the PostgreSQL all instances share (docs/high-availability.md), got true'],
   ['highAvailability:\n  instanceId: "fuota a"\n', 'highAvailability.instanceId', 'expected 1 to 64 letters, digits, ".", "_", ":" or "-", got "fuota a"'],
@@ -155,13 +163,21 @@ for (const [yaml, key, words] of BAD) {
 
 test('store.url names a PostgreSQL store instead of the file: postgres:// or postgresql://, env: allowed, schema default fuota', async (t) => {
   const config = await loadConfig(write(`store:\n  url: env:STORE_URL\n${MINIMAL}`), { env: { ...ENV, STORE_URL: 'postgres://fuota:pw@db.example:5432/fuota' } });
-  t.deepEqual(config.store, { url: 'postgres://fuota:pw@db.example:5432/fuota', schema: 'fuota' });
+  const deviceLog = { keepEntries: 200, maxAgeMs: 30 * 86_400_000 };
+  t.deepEqual(config.store, { url: 'postgres://fuota:pw@db.example:5432/fuota', schema: 'fuota', deviceLog });
   t.is(config.store.path, undefined);
   const other = await loadConfig(write(`store:\n  url: postgresql://db.example/lorawan\n  schema: fuota_eu\n${MINIMAL}`), { env: ENV });
-  t.deepEqual(other.store, { url: 'postgresql://db.example/lorawan', schema: 'fuota_eu' });
+  t.deepEqual(other.store, { url: 'postgresql://db.example/lorawan', schema: 'fuota_eu', deviceLog });
   const file = await loadConfig(write(`store:\n  path: ./state/fuota.sqlite\n${MINIMAL}`), { env: ENV });
   t.true(file.store.path?.endsWith('/state/fuota.sqlite'));
   t.is(file.store.url, undefined);
+});
+
+test('store.deviceLog: by default the newest 200 entries of each device, at most 30 days old; maxAgeDays may be a fraction', async (t) => {
+  const defaults = await loadConfig(write(MINIMAL), { env: ENV });
+  t.deepEqual(defaults.store.deviceLog, { keepEntries: 200, maxAgeMs: 30 * 86_400_000 });
+  const set = await loadConfig(write(`store:\n  path: ./fuota.sqlite\n  deviceLog:\n    keepEntries: 50\n    maxAgeDays: 0.5\n${MINIMAL}`), { env: ENV });
+  t.deepEqual(set.store.deviceLog, { keepEntries: 50, maxAgeMs: 43_200_000 });
 });
 
 test('highAvailability: off by default; with store.url, enabled with its instance id, lease and inbox period', async (t) => {

@@ -5,11 +5,14 @@ import type { CampaignCommand } from '../../src/campaign/commands.js';
 import type { TransitionResult } from '../../src/campaign/draft.js';
 import type { CampaignStore } from '../../src/campaign/ports.js';
 import { CallerError, InternalError, ValueError } from '../../src/core/errors.js';
+import type { DeviceLogRetention } from '../../src/store/device-log-retention.js';
 import { CampaignModel } from './campaign-model.js';
+import { deviceLogRetentionContract } from './device-log-retention-contract.js';
 import { campaignState, createRecord, deviceState, devEuiOf, ledger, logLine, typicalResult, unicast } from './fixtures.js';
 
 // The behaviour every CampaignStore must have, run against each implementation by its own test
-// file (memory-campaign-store.test.ts, sqlite-campaign-store.test.ts).
+// file (memory-campaign-store.test.ts, sqlite-campaign-store.test.ts, postgres-campaign-store.test.ts).
+// `open` gives a fresh store, with the default device-log retention unless given one.
 
 export interface StoreHarness {
   store: CampaignStore;
@@ -18,7 +21,8 @@ export interface StoreHarness {
 
 type Body = (t: ExecutionContext, store: CampaignStore) => Promise<void>;
 
-export function campaignStoreContract(name: string, open: () => Promise<StoreHarness>): void {
+export function campaignStoreContract(name: string, open: (deviceLogRetention?: DeviceLogRetention) => Promise<StoreHarness>): void {
+  deviceLogRetentionContract(name, open);
   const contract = (title: string, body: Body): void => {
     test(`${name}: ${title}`, async (t) => {
       const harness = await open();

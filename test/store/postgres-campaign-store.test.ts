@@ -1,3 +1,4 @@
+import pg from 'pg';
 import test, { type ExecutionContext } from 'ava';
 import { InternalError, PeerError } from '../../src/core/errors.js';
 import { PostgresCampaignStore } from '../../src/store/postgres-campaign-store.js';
@@ -6,9 +7,9 @@ import { campaignStoreContract } from './campaign-store-contract.js';
 import { createRecord, deviceState, devEuiOf, ledger, typicalResult, unicast } from './fixtures.js';
 import { freshSchema, TEST_POSTGRES_URL, type TestSchema, storeOptions } from './postgres-test-db.js';
 
-campaignStoreContract('postgres store', async () => {
+campaignStoreContract('postgres store', async (deviceLogRetention) => {
   const db = await freshSchema();
-  const store = await PostgresCampaignStore.open(storeOptions(db));
+  const store = await PostgresCampaignStore.open({ ...storeOptions(db), ...(deviceLogRetention ? { deviceLogRetention } : {}) });
   return { store, cleanup: db.drop };
 });
 
@@ -157,4 +158,34 @@ test('postgres store: the schema name must be a plain identifier (it is put into
     const error = await t.throwsAsync(PostgresCampaignStore.open({ url: TEST_POSTGRES_URL, schema }));
     t.is((error as InternalError).code, 'INVALID_STORE_SCHEMA');
   }
+});
+
+test('postgres store: a schema from before device-log retention (version 4, 300 entries of a device) is compacted at open; another retention compacts again', async (t) => {
+  const db = await schemaFor(t);
+  const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  t.teardown(() => pool.end());
+  await migratePostgres(pool, db.url, db.schema, POSTGRES_MIGRATIONS.slice(0, 4));
+  const s = `"${db.schema}"`;
+  const record = createRecord('old', 2);
+  await db.admin.query(`INSERT INTO ${s}.campaigns (id, spec_json, block) VALUES ($1, $2, $3)`, ['old', record.specJson, Buffer.from(record.block)]);
+  await db.admin.query(`INSERT INTO ${s}.campaign_states (campaign_id, state_json, phase, updated_at_ms) VALUES ($1, $2, 'running', 1)`, ['old', JSON.stringify(record.campaign)]);
+  const ks = Array.from({ length: 300 }, (_, i) => i + 1);
+  await db.admin.query(
+    `INSERT INTO ${s}.device_log (campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text)
+     SELECT 'old', $1, k * 1000, CASE WHEN k % 2 = 0 THEN 'up' ELSE 'down' END, 200, '00', CASE WHEN k = 2 THEN 'McGroupSetupAns' ELSE 'entry ' || k END FROM unnest($2::int[]) AS u(k) ORDER BY k`,
+    [devEuiOf(0), ks],
+  );
+  const retention = { keepEntries: 50, maxAgeMs: 10 * 86_400_000 };
+  const store = await PostgresCampaignStore.open({ ...storeOptions(db), deviceLogRetention: retention });
+  const log = await store.deviceLog('old', devEuiOf(0), 1_000);
+  t.is(log.length, 1 + 50);
+  t.deepEqual(log[0]!.summary, { up: 125, down: 125, note: 0, fromMs: 1_000, toMs: 250_000, firstAnswers: [{ command: 'McGroupSetupAns', atMs: 2_000, fPort: 200, payloadHex: '00' }] });
+  t.is(log[1]!.text, 'entry 251');
+  await store.close();
+  const rows = async (): Promise<number> => Number((await db.admin.query(`SELECT count(*) AS n FROM ${s}.device_log`)).rows[0].n);
+  t.is(await rows(), 50);
+  const stricter = await PostgresCampaignStore.open({ ...storeOptions(db), deviceLogRetention: { ...retention, keepEntries: 20 } });
+  t.is((await stricter.deviceLog('old', devEuiOf(0), 1_000))[0]!.summary!.up, 140);
+  await stricter.close();
+  t.is(await rows(), 20);
 });

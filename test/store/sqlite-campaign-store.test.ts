@@ -11,9 +11,9 @@ import { campaignStoreContract } from './campaign-store-contract.js';
 import { campaignState, createRecord, deviceState, devEuiOf, typicalResult } from './fixtures.js';
 import { tempDir } from './temp-dir.js';
 
-campaignStoreContract('sqlite store', async () => {
+campaignStoreContract('sqlite store', async (deviceLogRetention) => {
   const tmp = tempDir();
-  return { store: SqliteCampaignStore.open(tmp.file('campaigns.db')), cleanup: tmp.remove };
+  return { store: SqliteCampaignStore.open(tmp.file('campaigns.db'), deviceLogRetention ? { deviceLogRetention } : {}), cleanup: tmp.remove };
 });
 
 const LATEST = MIGRATIONS.length;
@@ -106,7 +106,10 @@ test('sqlite store: a commit that returned survives SIGKILL of the process, whol
     t.deepEqual(loaded.devices.map((device) => device.counters.uplinks), [step, step, step]);
     t.is(loaded.outbox.length, step);
     let logEntries = 0;
-    for (let i = 0; i < 3; i += 1) logEntries += (await store.deviceLog('crash', devEuiOf(i), 1_000_000)).length;
+    for (let i = 0; i < 3; i += 1) {
+      // Retention may have summarised the oldest: they count as the summary says.
+      for (const entry of await store.deviceLog('crash', devEuiOf(i), 1_000_000)) logEntries += entry.summary ? entry.summary.up + entry.summary.down + entry.summary.note : 1;
+    }
     t.is(logEntries, step);
     await store.close();
   });
@@ -282,4 +285,44 @@ test('sqlite store: options must be non-negative integers (they go into PRAGMA t
     const error = t.throws(() => SqliteCampaignStore.open(':memory:', options), { instanceOf: ValueError });
     t.regex(error!.message, /^SqliteCampaignStore option \w+: expected a non-negative integer, got /);
   }
+});
+
+test('sqlite store: a file from before device-log retention (version 3, 300 entries of a device) is compacted at open; reopened unchanged, nothing is written', async (t) => {
+  await inTempDir(async (file) => {
+    const path = file('v3.db');
+    const v3 = new Sqlite(path);
+    t.deepEqual(migrate(v3, path, MIGRATIONS.slice(0, 3)), { from: 0, to: 3 });
+    const record = createRecord('old', 2);
+    v3.prepare(`INSERT INTO campaigns (id, spec_json, block) VALUES (?, ?, ?)`).run('old', record.specJson, record.block);
+    v3.prepare(`INSERT INTO campaign_states (campaign_id, state_json, phase, updated_at_ms, next_wake_ms) VALUES (?, ?, ?, ?, ?)`).run('old', JSON.stringify(record.campaign), 'running', 1, null);
+    const insert = v3.prepare(`INSERT INTO device_log (campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text) VALUES ('old', ?, ?, ?, ?, ?, ?)`);
+    for (let k = 1; k <= 300; k += 1) insert.run(devEuiOf(0), 1_000 * k, k % 2 === 0 ? 'up' : 'down', 200, '00', k === 2 ? 'McGroupSetupAns' : `entry ${k}`);
+    for (let k = 1; k <= 5; k += 1) insert.run(devEuiOf(1), 1_000 * k, 'note', null, null, `note ${k}`);
+    v3.close();
+
+    const retention = { keepEntries: 50, maxAgeMs: 10 * 86_400_000 };
+    const store = SqliteCampaignStore.open(path, { deviceLogRetention: retention });
+    t.is(store.schemaVersion, LATEST);
+    const log = await store.deviceLog('old', devEuiOf(0), 1_000);
+    t.is(log.length, 1 + 50);
+    t.deepEqual(log[0]!.summary, { up: 125, down: 125, note: 0, fromMs: 1_000, toMs: 250_000, firstAnswers: [{ command: 'McGroupSetupAns', atMs: 2_000, fPort: 200, payloadHex: '00' }] });
+    t.is(log[1]!.text, 'entry 251');
+    t.is((await store.deviceLog('old', devEuiOf(1))).length, 5, 'a short log is left as it is');
+    await store.close();
+    const rows = (): number => {
+      const db = new Sqlite(path, { readonly: true });
+      const count = db.prepare(`SELECT count(*) FROM device_log`).pluck().get() as number;
+      db.close();
+      return count;
+    };
+    t.is(rows(), 55);
+
+    const hash = sha256(path);
+    await SqliteCampaignStore.open(path, { deviceLogRetention: retention }).close();
+    t.is(sha256(path), hash, 'reopening with the same retention changed the file');
+    const stricter = SqliteCampaignStore.open(path, { deviceLogRetention: { ...retention, keepEntries: 20 } });
+    t.is((await stricter.deviceLog('old', devEuiOf(0), 1_000))[0]!.summary!.down + (await stricter.deviceLog('old', devEuiOf(0), 1_000))[0]!.summary!.up, 280);
+    await stricter.close();
+    t.is(rows(), 25);
+  });
 });

@@ -1,0 +1,98 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { DeviceLogSummary } from '../campaign/device-log-summary.js';
+import type { DeviceLogEntry } from '../campaign/draft.js';
+import { compactionDue, compactionThresholdEntries, droppedCount, newestByDevice, summarise, type DeviceLogRetention } from './device-log-retention.js';
+import { logEntry } from './device-log.js';
+import { parseStoredJson } from './stored-json.js';
+
+// The SQLite store's side of the device-log retention (rules: device-log-retention.ts). Runs
+// inside the caller's transaction: afterInsert in the commit's, so that a transition and the
+// pruning it caused are one; the sweep at open in transactions of its own, a batch of devices each.
+
+type Row = [id: number, atMs: number, direction: DeviceLogEntry['direction'], fPort: number | null, payloadHex: string | null, text: string];
+
+/** Devices compacted per transaction by the sweep at open (keeps each transaction short on a big store). */
+const SWEEP_BATCH_DEVICES = 500;
+
+export class SqliteDeviceLogRetention {
+  private readonly probe: Statement;
+  private readonly selectRows: Statement;
+  private readonly selectSummary: Statement;
+  private readonly upsertSummary: Statement;
+  private readonly deleteUpTo: Statement;
+  private readonly threshold: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly retention: DeviceLogRetention,
+    /** The file, for messages. */
+    private readonly file: string,
+  ) {
+    this.threshold = compactionThresholdEntries(retention);
+    // Two index probes of device_log_by_device, whatever the log's size: is there an entry past
+    // the threshold (the newest first), and how old is the oldest.
+    this.probe = db
+      .prepare(
+        `SELECT (SELECT 1 FROM device_log WHERE campaign_id = @c AND dev_eui = @d ORDER BY id DESC LIMIT 1 OFFSET @k) AS beyond,
+                (SELECT at_ms FROM device_log WHERE campaign_id = @c AND dev_eui = @d ORDER BY id LIMIT 1) AS oldest`,
+      )
+      .raw();
+    this.selectRows = db.prepare(`SELECT id, at_ms, direction, f_port, payload_hex, text FROM device_log WHERE campaign_id = ? AND dev_eui = ? ORDER BY id`).raw();
+    this.selectSummary = db.prepare(`SELECT summary_json FROM device_log_summaries WHERE campaign_id = ? AND dev_eui = ?`).pluck();
+    this.upsertSummary = db.prepare(
+      `INSERT INTO device_log_summaries (campaign_id, dev_eui, summary_json) VALUES (?, ?, ?) ON CONFLICT (campaign_id, dev_eui) DO UPDATE SET summary_json = excluded.summary_json`,
+    );
+    this.deleteUpTo = db.prepare(`DELETE FROM device_log WHERE campaign_id = ? AND dev_eui = ? AND id <= ?`);
+  }
+
+  /** After a commit inserted `log` into campaign `campaignId` (same transaction): compacts the devices that are due. */
+  afterInsert(campaignId: string, log: readonly DeviceLogEntry[]): void {
+    if (log.length === 0) return;
+    for (const [devEui, newestAtMs] of newestByDevice(log)) {
+      const [beyond, oldest] = this.probe.get({ c: campaignId, d: devEui, k: this.threshold }) as [number | null, number | null];
+      if (compactionDue(this.retention, beyond !== null, oldest ?? undefined, newestAtMs)) this.compact(campaignId, devEui);
+    }
+  }
+
+  summaryOf(campaignId: string, devEui: string): DeviceLogSummary | undefined {
+    const json = this.selectSummary.get(campaignId, devEui) as string | undefined;
+    return json === undefined ? undefined : parseStoredJson<DeviceLogSummary>(json, this.file, 'device_log_summaries.summary_json', `campaign ${campaignId} device ${devEui}`);
+  }
+
+  /**
+   * At open: when the retention differs from the one the store was last swept with (or it never
+   * was: a store from before retention), compacts every device that is due. Returns how many.
+   */
+  sweepIfChanged(): number {
+    const marker = this.db.prepare(`SELECT keep_entries, max_age_ms FROM device_log_retention`).raw().get() as [number, number] | undefined;
+    if (marker && marker[0] === this.retention.keepEntries && marker[1] === this.retention.maxAgeMs) return 0;
+    const groups = this.db
+      .prepare(`SELECT campaign_id, dev_eui, count(*), min(at_ms), max(at_ms) FROM device_log GROUP BY campaign_id, dev_eui`)
+      .raw()
+      .all() as Array<[string, string, number, number, number]>;
+    const due = groups.filter(([, , count, oldest, newest]) => compactionDue(this.retention, count > this.threshold, oldest, newest));
+    const batch = this.db.transaction((devices: typeof due) => {
+      for (const [campaignId, devEui] of devices) this.compact(campaignId, devEui);
+    });
+    for (let i = 0; i < due.length; i += SWEEP_BATCH_DEVICES) batch.immediate(due.slice(i, i + SWEEP_BATCH_DEVICES));
+    this.db
+      .prepare(
+        `INSERT INTO device_log_retention (only_row, keep_entries, max_age_ms) VALUES (1, ?, ?) ON CONFLICT (only_row) DO UPDATE SET keep_entries = excluded.keep_entries, max_age_ms = excluded.max_age_ms`,
+      )
+      .run(this.retention.keepEntries, this.retention.maxAgeMs);
+    return due.length;
+  }
+
+  /** Drops the device's entries beyond the limits into its summary (the caller holds a write transaction). */
+  private compact(campaignId: string, devEui: string): void {
+    const rows = this.selectRows.all(campaignId, devEui) as Row[];
+    const count = droppedCount(
+      this.retention,
+      rows.map((row) => row[1]),
+    );
+    if (count === 0) return;
+    const dropped = rows.slice(0, count).map(([, atMs, direction, fPort, payloadHex, text]) => logEntry(devEui, atMs, direction, fPort, payloadHex, text));
+    this.upsertSummary.run(campaignId, devEui, JSON.stringify(summarise(this.summaryOf(campaignId, devEui), dropped)));
+    this.deleteUpTo.run(campaignId, devEui, rows[count - 1]![0]);
+  }
+}
