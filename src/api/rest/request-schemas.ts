@@ -106,8 +106,28 @@ export const validationSchema = z
   })
   .meta({ title: 'ValidationResult' });
 
+/** On the first entry only, when the store's retention dropped older entries (src/store/device-log-retention.ts). */
+const logSummarySchema = z
+  .object({
+    up: z.number(),
+    down: z.number(),
+    note: z.number(),
+    fromMs: z.number(),
+    toMs: z.number(),
+    firstAnswers: z.array(z.object({ command: z.string(), atMs: z.number(), fPort: z.number().optional(), payloadHex: z.string().optional() })),
+  })
+  .meta({ title: 'DeviceLogSummary' });
+
 export const logEntrySchema = z
-  .object({ devEui: z.string(), atMs: z.number(), direction: z.enum(['down', 'up', 'note']), fPort: z.number().optional(), payloadHex: z.string().optional(), text: z.string() })
+  .object({
+    devEui: z.string(),
+    atMs: z.number(),
+    direction: z.enum(['down', 'up', 'note']),
+    fPort: z.number().optional(),
+    payloadHex: z.string().optional(),
+    text: z.string(),
+    summary: logSummarySchema.optional(),
+  })
   .meta({ title: 'DeviceLogEntry' });
 
 export const budgetSchema = z

@@ -20,13 +20,15 @@ const ANSWERS: Record<Step, RegExp> = {
 };
 
 /**
- * When each step completed for a device: its answer in the log (the first; the last status
+ * When each step completed for a device: its answer in the log (the first, which may be in the
+ * summary of the entries the store's retention dropped, the log's first entry; the last status
  * answer), else the status's timestamps (setup done; fragments status, else block complete, for a
  * device that said so with FragDataBlockReceivedReq rather than a status answer).
  */
 export function deviceSteps(device: DeviceStatus, log: readonly DeviceLogEntry[]): Partial<Record<Step, number>> {
   const up = log.filter((e) => e.direction === 'up');
-  const first = (step: Step) => up.find((e) => ANSWERS[step].test(e.text))?.atMs;
+  const summarised = log[0]?.summary?.firstAnswers ?? [];
+  const first = (step: Step) => summarised.find((a) => ANSWERS[step].test(a.command))?.atMs ?? up.find((e) => ANSWERS[step].test(e.text))?.atMs;
   const last = (step: Step) => up.filter((e) => ANSWERS[step].test(e.text)).at(-1)?.atMs;
   const setupDone = device.timestamps.setupDoneAtMs;
   const steps: Partial<Record<Step, number>> = {
