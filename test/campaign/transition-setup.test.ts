@@ -3,7 +3,7 @@
 
 import { PROGRESS_CHECK_MS } from '../../src/campaign/transition.js';
 import test from 'ava';
-import { UPLINKS_BEFORE_RETRY } from '../../src/campaign/device-progress.js';
+import { HEARD_ATTEMPTS_FACTOR, UPLINKS_BEFORE_RETRY } from '../../src/campaign/device-progress.js';
 import { unixMsToGpsSeconds } from '../../src/core/gps-time.js';
 import { bytesToHex, hexToBytes } from '../../src/core/hex.js';
 import { decryptMcKey, deriveMcKEKey, deriveMcRootKey, deriveMcSessionKeys } from '../../src/lorawan/keys.js';
@@ -386,6 +386,34 @@ test('after maxAttempts a device that answered before has lost contact: failed',
   s.advanceTo(sentAt + 3 * TIMING.answerTimeoutMs);
   t.is(s.device(A).outcome, 'failed');
   t.is(s.device(A).error, 'lost contact: no answer to PackageVersionReq (TS005) after 3 attempts (last answer PackageVersionAns)');
+});
+
+// Issue #17 (seed 5, 3 000 devices): a device uplinking every 10 minutes lost its
+// PackageVersionReq or its answer on air six times in a row (10 % downlink, 5 % uplink loss) and
+// ended "lost contact"; the answer came 6 s after the campaign gave up.
+test('a device heard all along (its request or answer lost on air) is not given up after maxAttempts: asked up to HEARD_ATTEMPTS_FACTOR times as often', (t) => {
+  const s = new Script({ devices: 2 });
+  s.start();
+  s.answerPending(A); // TS004 version: the TS005 PackageVersionReq goes next
+  const count = () => s.namesTo(A).filter((n) => n === 'PackageVersionReq').length;
+  const maxAttempts = TIMING.maxAttempts;
+  // The device keeps sending its application's uplinks; every answer is lost.
+  for (let i = 0; count() < 1 + maxAttempts + 1 && i < 100; i++) {
+    s.advanceBy(TIMING.answerTimeoutMs / 2);
+    s.raw(A, 10, '0102');
+  }
+  t.is(s.device(A).outcome, undefined, 'still asked after maxAttempts');
+  t.is(s.device(A).pending?.attempts, maxAttempts + 1);
+  s.answerPending(A);
+  t.is(s.device(A).packageVersions.ts005, 1);
+  t.is(s.device(A).pending?.step, 'version-ts003');
+  // Heard but never answering: given up after HEARD_ATTEMPTS_FACTOR · maxAttempts attempts.
+  for (let i = 0; !s.device(A).outcome && i < 200; i++) {
+    s.advanceBy(TIMING.answerTimeoutMs / 2);
+    s.raw(A, 10, '0102');
+  }
+  t.is(s.device(A).outcome, 'failed');
+  t.is(s.device(A).error, `lost contact: no answer to PackageVersionReq (TS003) after ${HEARD_ATTEMPTS_FACTOR * maxAttempts} attempts (last answer PackageVersionAns)`);
 });
 
 test('setup deadline: devices still in setup are absent and the others go on to the session', (t) => {
