@@ -80,12 +80,12 @@ test.serial('token create refuses a name in use, a bad name and a bad scope, one
 test.serial('token commands find the store through the config (store.path beside the config file) and keep a campaign store\'s data', async (t) => {
   const temp = tempDir();
   t.teardown(temp.remove);
-  // A service's store at the schema version before the token table, holding a campaign row.
+  // A service's store at the schema version before the token table (and the later ones), holding a campaign row.
   const storeFile = temp.file('state.sqlite');
   const campaigns = SqliteCampaignStore.open(storeFile);
   await campaigns.close();
   const raw = new Sqlite(storeFile);
-  raw.exec(`DROP TABLE api_tokens; INSERT INTO campaigns (id, spec_json, block) VALUES ('kept', '{}', x'00')`);
+  raw.exec(`DROP TABLE api_tokens; DROP TABLE device_log_summaries; DROP TABLE device_log_retention; INSERT INTO campaigns (id, spec_json, block) VALUES ('kept', '{}', x'00')`);
   raw.pragma('user_version = 2');
   raw.close();
   const config = temp.file('fuota.yaml');
