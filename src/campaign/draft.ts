@@ -3,6 +3,9 @@ import type { LedgerSnapshot } from '../radio/duty-cycle-ledger.js';
 import type { CampaignCommand } from './commands.js';
 import type { DeviceLogSummary } from './device-log-summary.js';
 import type { CampaignState, DeviceState } from './state.js';
+import { copyCampaign, copyDevice } from './state-copy.js';
+import type { CampaignContext } from './context.js';
+import { actsAtMs, count, indexOf, type WaveCounts, type WaveIndex } from './wave-index.js';
 
 /** One line of a device's history: every command sent and answer received, and why things changed. */
 export interface DeviceLogEntry {
@@ -68,12 +71,13 @@ export class Draft {
   private members?: string[][];
   /** Set by whoever schedules airtime; kept out of CampaignState so answers do not copy it. */
   ledger?: LedgerSnapshot;
+  private index?: WaveIndex;
 
   constructor(
     private readonly snapshot: CampaignSnapshot,
     readonly nowMs: number,
   ) {
-    this.campaign = structuredClone(snapshot.campaign);
+    this.campaign = copyCampaign(snapshot.campaign);
     this.campaign.updatedAtMs = nowMs;
   }
 
@@ -92,7 +96,7 @@ export class Draft {
     if (!device) {
       const original = this.snapshot.devices.get(devEui);
       if (!original) throw new InternalError('DEVICE_NOT_IN_CAMPAIGN', `device ${devEui} is not in the campaign`);
-      device = structuredClone(original);
+      device = copyDevice(original);
       this.touched.set(devEui, device);
     }
     return device;
@@ -114,6 +118,54 @@ export class Draft {
       out[i] = this.touched.get(devEui) ?? this.snapshot.devices.get(devEui)!;
     }
     return out;
+  }
+
+  /**
+   * The counts of a wave as they stand in this transition: the index's (wave-index.ts), with the
+   * devices touched so far counted as they are now. Costs the devices touched, not the wave.
+   */
+  counts(wave: number, ctx: CampaignContext): WaveCounts {
+    const index = this.indexFor(ctx);
+    const base = index.countsOf(wave);
+    if (this.touched.size === 0) return base;
+    const counts: WaveCounts = {
+      ...base,
+      phases: new Map(base.phases),
+      receivingByFrag: new Map(base.receivingByFrag),
+      retryBuckets: new Map(base.retryBuckets),
+      rebootBuckets: new Map(base.rebootBuckets),
+    };
+    for (const [devEui, now] of this.touched) {
+      const before = this.snapshot.devices.get(devEui)!;
+      if (before.wave === wave) count(counts, before, index.stepMs, -1);
+      if (now.wave === wave) count(counts, now, index.stepMs, 1);
+    }
+    return counts;
+  }
+
+  /**
+   * The devices of a wave that a tick's advanceDevice would act on now (actsAtMs ≤ now), in the
+   * order a pass over the wave meets them: what is due, not the wave.
+   */
+  due(wave: number, ctx: CampaignContext): string[] {
+    const index = this.indexFor(ctx);
+    const candidates = new Set(index.dueCandidates(wave, this.nowMs));
+    for (const devEui of this.touched.keys()) candidates.add(devEui);
+    const out: string[] = [];
+    for (const devEui of candidates) {
+      const view = this.peek(devEui)!;
+      if (view.wave === wave && actsAtMs(view, ctx) <= this.nowMs) out.push(devEui);
+    }
+    return out.sort((a, b) => index.ordinal(a) - index.ordinal(b));
+  }
+
+  /** The step of the progress-check grid (wave-index.ts progressCheckMs). */
+  stepMs(ctx: CampaignContext): number {
+    return this.indexFor(ctx).stepMs;
+  }
+
+  private indexFor(ctx: CampaignContext): WaveIndex {
+    return (this.index ??= indexOf(this.snapshot.devices, ctx));
   }
 
   /** After devices changed waves: inWave reads the new membership from here on. */

@@ -10,6 +10,7 @@ import type { CampaignState, DeviceState } from './state.js';
 import { enterTeardown, progressWave, renewSession, startWave } from './wave-stages.js';
 import { chargeGatewayOverflow } from './gateway-overflow.js';
 import { LOOKAHEAD_MS } from './fragment-scheduler.js';
+import { REBOOT_GRACE_MS } from './wave-index.js';
 
 // The campaign state machine: transition(snapshot, event, context) → new state + commands. Pure:
 // no I/O, no clock (time comes in the event), no randomness. The engine persists the result
@@ -17,16 +18,11 @@ import { LOOKAHEAD_MS } from './fragment-scheduler.js';
 // commands.
 
 /**
- * Stage checks after answers run at most this often (each is a pass over the wave): a tenth of
- * the answer timeout, between 30 s and 5 min. Class A answers come minutes apart, so finer
- * checks would only cost passes over large fleets.
+ * Stage checks after answers run at most this often: a tenth of the answer timeout, between 30 s
+ * and 5 min (wave-index.ts). Class A answers come minutes apart: finer checks would only wake
+ * the campaign more often.
  */
-export const PROGRESS_CHECK_MS = 30_000;
-const MAX_PROGRESS_CHECK_MS = 5 * 60_000;
-
-function progressCheckMs(ctx: CampaignContext): number {
-  return Math.min(MAX_PROGRESS_CHECK_MS, Math.max(PROGRESS_CHECK_MS, ctx.spec.timing.answerTimeoutMs / 10));
-}
+export { PROGRESS_CHECK_MS } from './wave-index.js';
 
 export function initialState(spec: CampaignSpec, nowMs: number): { campaign: CampaignState; devices: DeviceState[] } {
   const total = spec.devices.length;
@@ -223,18 +219,20 @@ function nextWakeMs(draft: Draft, ctx: CampaignContext, fullCheck: boolean): num
   if (campaign.phase === 'running' && campaign.waveIndex < 0) return Math.max(ctx.startAtMs ?? draft.nowMs, draft.nowMs + 1);
   if (campaign.phase !== 'running' || !wave) return undefined;
   const now = draft.nowMs;
-  const step = progressCheckMs(ctx);
+  const step = draft.stepMs(ctx);
   const soon = Math.ceil((now + 1) / step) * step;
   if (!fullCheck) return Math.min(campaign.nextWakeMs ?? soon, soon);
   let wake = Number.POSITIVE_INFINITY;
   const consider = (t: number | undefined) => {
     if (t !== undefined) wake = Math.min(wake, Math.max(t, now + 1));
   };
-  // Per-device times (retries, reboots) wake the campaign on the progress-check grid: one pass
-  // over the wave serves every device due by then, whatever the fleet size.
-  const onGrid = (t: number | undefined) => {
-    if (t !== undefined) consider(Math.ceil(Math.max(t, now + 1) / step) * step);
-  };
+  // Per-device times (retries, reboots) wake the campaign on the progress-check grid: one tick
+  // serves every device due by then. They come counted by grid bucket (ceil(t / step), wave-index.ts),
+  // so this reads the buckets, not the wave: ceil(max(t, now + 1) / step) = max(bucket, ceil((now + 1) / step)).
+  const nowBucket = Math.ceil((now + 1) / step);
+  const onGridBucket = (bucket: number) => consider(Math.max(bucket, nowBucket) * step);
+  const onGrid = (t: number) => consider(Math.ceil(Math.max(t, now + 1) / step) * step);
+  const counts = wave.stage === 'upgrade' || wave.stage === 'setup' || wave.stage === 'session' ? draft.counts(wave.index, ctx) : undefined;
   switch (wave.stage) {
     case 'setup':
       consider(wave.setupDeadlineMs);
@@ -257,13 +255,14 @@ function nextWakeMs(draft: Draft, ctx: CampaignContext, fullCheck: boolean): num
       break;
     case 'upgrade':
       consider(wave.upgradeDeadlineMs);
-      for (const view of draft.inWave(wave.index)) if (view.phase === 'rebooting') onGrid((view.timestamps.rebootAtMs ?? now) + 30_000);
+      for (const bucket of counts!.rebootBuckets.keys()) onGridBucket(bucket);
+      if (counts!.rebootingUntimed > 0) onGrid(now + REBOOT_GRACE_MS);
       break;
     default:
       consider(now + 1);
   }
   if (wave.stage === 'setup' || wave.stage === 'session' || wave.stage === 'upgrade') {
-    for (const view of draft.inWave(wave.index)) if (view.pending && !view.outcome) onGrid(view.pending.retryAtMs);
+    for (const bucket of counts!.retryBuckets.keys()) onGridBucket(bucket);
   }
   return Number.isFinite(wake) ? wake : undefined;
 }

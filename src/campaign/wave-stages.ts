@@ -13,12 +13,14 @@ import type { Draft } from './draft.js';
 import { multicastFramesFit, scheduleFragments, scheduleMulticastFrame } from './fragment-scheduler.js';
 import { minSessionMs, sessionSlot } from './session-slot.js';
 import type { DeviceState, SubSession, WaveState } from './state.js';
+import { REBOOT_GRACE_MS } from './wave-index.js';
 
 // The stages of a wave: setup → session → fragments ⇄ status → upgrade → teardown → done.
 // Each `enter*` moves the wave into a stage and sends what that stage starts with; `progress`
-// runs on every tick and moves the stage on when its condition holds.
+// runs on every tick and moves the stage on when its condition holds. A tick reads counts and
+// the devices due (draft.counts, draft.due: wave-index.ts), never the whole wave; passes over the
+// wave happen only when a stage starts or ends, where every device is concerned anyway.
 
-const REBOOT_GRACE_MS = 30_000;
 
 /** DevRebootTimeReq must reach a class A device (after its next uplink) before the reboot time. */
 export function rebootLeadMs(ctx: CampaignContext): number {
@@ -93,12 +95,8 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
   const now = draft.nowMs;
   switch (wave.stage) {
     case 'setup': {
-      let waiting = 0;
-      for (const view of draft.inWave(wave.index)) {
-        if (view.phase !== 'setup') continue;
-        advanceDevice(draft, view.devEui, wave, ctx);
-        if (draft.peek(view.devEui)!.phase === 'setup') waiting++;
-      }
+      for (const devEui of draft.due(wave.index, ctx)) if (draft.peek(devEui)!.phase === 'setup') advanceDevice(draft, devEui, wave, ctx);
+      const waiting = draft.counts(wave.index, ctx).phases.get('setup') ?? 0;
       if (waiting > 0 && now < wave.setupDeadlineMs) return;
       for (const view of draft.inWave(wave.index)) {
         if (view.phase === 'setup') giveUp(draft, draft.device(view.devEui), `setup not finished by the deadline (waiting for ${view.pending ? view.pending.step : 'an answer'})`);
@@ -108,7 +106,7 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
     }
     case 'session': {
       if (now < wave.sessionStartMs!) {
-        for (const view of draft.inWave(wave.index)) if (view.phase === 'session') advanceDevice(draft, view.devEui, wave, ctx);
+        for (const devEui of draft.due(wave.index, ctx)) if (draft.peek(devEui)!.phase === 'session') advanceDevice(draft, devEui, wave, ctx);
         return;
       }
       if (sessionStartMissed(draft, ctx)) {
@@ -125,28 +123,28 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
         // the end, DevUpgradeImageAns tell what it got.
         if (!device.done.mcSession) draft.note(device.devEui, 'no McClassC/BSessionAns before the session start: kept in the group in case it listens');
       }
-      if (countPhase(draft, wave.index, 'receiving') === 0) enterUpgrade(draft, ctx);
+      if (countPhase(draft, wave.index, 'receiving', ctx) === 0) enterUpgrade(draft, ctx);
       else enterFragments(draft, ctx, initialTarget(ctx));
       return;
     }
     case 'fragments': {
-      if (!scheduleFragments(draft, ctx, activeSubSessions(draft, wave))) afterFragments(draft, ctx);
+      if (!scheduleFragments(draft, ctx, activeSubSessions(draft, wave, ctx))) afterFragments(draft, ctx);
       return;
     }
     case 'status':
       // Every device has reported a complete block (or ended): no need to wait out the deadline.
-      if (now >= wave.statusDeadlineMs! || countPhase(draft, wave.index, 'receiving') === 0) evaluateStatus(draft, ctx);
+      if (now >= wave.statusDeadlineMs! || countPhase(draft, wave.index, 'receiving', ctx) === 0) evaluateStatus(draft, ctx);
       return;
     case 'upgrade': {
-      let open = 0;
-      for (const view of draft.inWave(wave.index)) {
+      for (const devEui of draft.due(wave.index, ctx)) {
+        const view = draft.peek(devEui)!;
         if (view.outcome || view.followUp) continue;
         if (view.phase === 'rebooting' && now >= (view.timestamps.rebootAtMs ?? Infinity) + REBOOT_GRACE_MS) {
-          draft.device(view.devEui).phase = 'confirming';
+          draft.device(devEui).phase = 'confirming';
         }
-        advanceDevice(draft, view.devEui, wave, ctx);
-        if (!draft.peek(view.devEui)!.outcome) open++;
+        advanceDevice(draft, devEui, wave, ctx);
       }
+      const open = draft.counts(wave.index, ctx).open;
       if (open > 0 && now < wave.upgradeDeadlineMs!) return;
       for (const view of draft.inWave(wave.index)) {
         if (view.outcome || view.followUp) continue;
@@ -162,10 +160,8 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
   }
 }
 
-function countPhase(draft: Draft, wave: number, phase: DeviceState['phase']): number {
-  let count = 0;
-  for (const view of draft.inWave(wave)) if (view.phase === phase) count++;
-  return count;
+function countPhase(draft: Draft, wave: number, phase: DeviceState['phase'], ctx: CampaignContext): number {
+  return draft.counts(wave, ctx).phases.get(phase) ?? 0;
 }
 
 /**
@@ -199,8 +195,7 @@ function sessionStartMissed(draft: Draft, ctx: CampaignContext): boolean {
   if ((wave.sessionReplans ?? 0) >= MAX_SESSION_REPLANS) return false;
   const { answerTimeoutMs, sessionLeadMs } = ctx.spec.timing;
   if (draft.nowMs - wave.sessionStartMs! < Math.min(answerTimeoutMs, sessionLeadMs / 2)) return false;
-  for (const view of draft.inWave(wave.index)) if (view.phase === 'session' && !view.done.mcSession) return true;
-  return false;
+  return draft.counts(wave.index, ctx).sessionUnconfirmed > 0;
 }
 
 /**
@@ -257,20 +252,19 @@ function initialTarget(ctx: CampaignContext): number {
   return Math.min(maxN, nbFrag + Math.ceil(ctx.spec.fragmentation.initialRedundancy * nbFrag));
 }
 
-export function activeSubSessions(draft: Draft, wave: WaveState): SubSession[] {
-  const active = new Set<number>();
-  for (const view of draft.inWave(wave.index)) if (view.phase === 'receiving' && view.fragIndex !== undefined) active.add(view.fragIndex);
-  return wave.subSessions.filter((s) => active.has(s.fragIndex));
+export function activeSubSessions(draft: Draft, wave: WaveState, ctx: CampaignContext): SubSession[] {
+  const receiving = draft.counts(wave.index, ctx).receivingByFrag;
+  return wave.subSessions.filter((s) => (receiving.get(s.fragIndex) ?? 0) > 0);
 }
 
 function enterFragments(draft: Draft, ctx: CampaignContext, target: number): void {
   const wave = draft.campaign.wave!;
   wave.stage = 'fragments';
-  for (const session of activeSubSessions(draft, wave)) {
+  for (const session of activeSubSessions(draft, wave, ctx)) {
     session.targetN = Math.max(session.targetN, Math.min(session.maxN, target));
     session.nextAtMs = Math.max(draft.nowMs, wave.sessionStartMs!);
   }
-  if (!scheduleFragments(draft, ctx, activeSubSessions(draft, wave))) afterFragments(draft, ctx);
+  if (!scheduleFragments(draft, ctx, activeSubSessions(draft, wave, ctx))) afterFragments(draft, ctx);
 }
 
 /** The run is on air: the status round, or (the send window closed first) the rest in the next window's session. */
@@ -282,7 +276,7 @@ function afterFragments(draft: Draft, ctx: CampaignContext): void {
 /** TS004 §3.2: FragSessionStatusReq with Participants = 1, so every device answers. */
 function enterStatus(draft: Draft, ctx: CampaignContext): void {
   const wave = draft.campaign.wave!;
-  const requests = activeSubSessions(draft, wave).map((session) => statusRequest(session));
+  const requests = activeSubSessions(draft, wave, ctx).map((session) => statusRequest(session));
   // In a send window, the request must reach the devices inside it (and their session): if it
   // cannot, it is the first frame of the next window's session instead.
   if (ctx.spec.schedule.windows && !multicastFramesFit(draft, ctx, requests.map((r) => r.payload.length), wave.sessionEndMs!)) {
@@ -293,7 +287,7 @@ function enterStatus(draft: Draft, ctx: CampaignContext): void {
   wave.stage = 'status';
   wave.statusRound += 1;
   let lastAtMs = draft.nowMs;
-  for (const session of activeSubSessions(draft, wave)) {
+  for (const session of activeSubSessions(draft, wave, ctx)) {
     session.statusSentN = session.nextN - 1;
     const { payload } = statusRequest(session);
     const atMs = scheduleMulticastFrame(draft, ctx, session.groupName, { fPort: TS004.fPort, payload });
@@ -312,7 +306,7 @@ function statusRequest(session: SubSession): { fPort: number; payload: Uint8Arra
  */
 function evaluateStatus(draft: Draft, ctx: CampaignContext): void {
   const wave = draft.campaign.wave!;
-  const sessions = activeSubSessions(draft, wave);
+  const sessions = activeSubSessions(draft, wave, ctx);
   if (sessions.length === 0) {
     enterUpgrade(draft, ctx);
     return;

@@ -42,9 +42,13 @@ export function readMulticastFrame(bytes: Uint8Array): DataFrame | undefined {
 }
 
 /** Session keys per group object: two AES blocks, not two per frame per device. */
-const keysOf = new WeakMap<DeviceMcGroup, { mcAppSKey: Uint8Array; mcNwkSKey: Uint8Array; nwkHex: string }>();
-/** One frame reaches many devices with the same keys: its MIC is checked once per key. */
-const micChecks = new WeakMap<Uint8Array, Map<string, boolean>>();
+const keysOf = new WeakMap<DeviceMcGroup, { mcAppSKey: Uint8Array; mcNwkSKey: Uint8Array; keysHex: string }>();
+/**
+ * One frame reaches many devices with the same keys: its MIC is checked and its FRMPayload
+ * decrypted once per key pair and counter (AES per device per frame was a tenth of a demo's
+ * time). null: the MIC failed.
+ */
+const openings = new WeakMap<Uint8Array, Map<string, Uint8Array | null>>();
 
 /**
  * What a device does with a multicast frame for one of its groups: the address must be the
@@ -58,15 +62,19 @@ export function openMulticastFrame(group: DeviceMcGroup, bytes: Uint8Array, fram
   let keys = keysOf.get(group);
   if (!keys) {
     const derived = deriveMcSessionKeys(group.mcKey, group.mcAddr);
-    keys = { ...derived, nwkHex: bytesToHex(derived.mcNwkSKey) };
+    keys = { ...derived, keysHex: `${bytesToHex(derived.mcNwkSKey)}/${bytesToHex(derived.mcAppSKey)}` };
     keysOf.set(group, keys);
   }
-  let checks = micChecks.get(bytes);
-  if (!checks) micChecks.set(bytes, (checks = new Map()));
-  const cacheKey = `${keys.nwkHex}/${fCnt}`;
-  let micOk = checks.get(cacheKey);
-  if (micOk === undefined) checks.set(cacheKey, (micOk = verifyDataFrame(bytes, keys.mcNwkSKey, fCnt)));
-  if (!micOk) return { ok: false, reason: 'mic' };
+  let opened = openings.get(bytes);
+  if (!opened) openings.set(bytes, (opened = new Map()));
+  const cacheKey = `${keys.keysHex}/${fCnt}`;
+  let payload = opened.get(cacheKey);
+  if (payload === undefined) {
+    payload = verifyDataFrame(bytes, keys.mcNwkSKey, fCnt) ? cryptFrmPayload(keys.mcAppSKey, 'downlink', frame.devAddr, fCnt, frame.frmPayload) : null;
+    opened.set(cacheKey, payload);
+  }
+  if (!payload) return { ok: false, reason: 'mic' };
   group.lastFCnt = fCnt;
-  return { ok: true, fCnt, fPort: frame.fPort, payload: cryptFrmPayload(keys.mcAppSKey, 'downlink', frame.devAddr, fCnt, frame.frmPayload) };
+  // Each device gets its own copy: a stack may keep or change what it was handed.
+  return { ok: true, fCnt, fPort: frame.fPort, payload: payload.slice() };
 }

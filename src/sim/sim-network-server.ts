@@ -1,6 +1,7 @@
 import { hexToBytes } from '../core/hex.js';
 import type { CreateMulticastGroupCommand, UnicastCommand } from '../campaign/commands.js';
 import type { MulticastDownlink, NetworkServer, Uplink } from '../campaign/ports.js';
+import { TS005 } from '../lorawan/ts005-multicast-setup.js';
 import { createLossModel, type LossModel } from './loss-model.js';
 import { multicastFrame } from './multicast-frame.js';
 import type { Random } from './random.js';
@@ -9,12 +10,16 @@ import type { DeviceRadio, SimDevice } from './sim-device.js';
 
 interface DeviceEntry {
   device: SimDevice;
+  /** Its position in the fleet: multicast reaches devices in this order, whichever way they are found. */
+  ordinal: number;
+  /** Shared by every device with the same gateway list (100 000 devices, a handful of lists). */
   gateways: ReadonlySet<string>;
   downlinkLoss: LossModel;
   queue: UnicastCommand[];
   /** The item between an uplink and its RX1 (still queued, not offered twice). */
   inFlight?: UnicastCommand;
-  scheduled: Set<number>;
+  /** Uplink times already scheduled (absent while none is: most devices, most of the time). */
+  scheduled?: Set<number>;
   /** The gateways that heard its last uplink that arrived (none sent yet: undefined). */
   lastUplinkGateways?: readonly string[];
   lastUplinkAtMs?: number;
@@ -23,6 +28,8 @@ interface DeviceEntry {
 interface Group {
   spec: CreateMulticastGroupCommand;
   members: ReadonlySet<string>;
+  /** The members' entries in fleet order. */
+  memberEntries: DeviceEntry[];
   /** The group's multicast frame counter. */
   fCnt: number;
   queued: number;
@@ -56,6 +63,14 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   readonly stats: SimNetworkStats = { uplinks: 0, uplinksLost: 0, unicastQueued: 0, unicastDelivered: 0, unicastLost: 0, unicastUnknownDevice: 0, multicastSent: 0, multicastReceptions: 0, multicastLosses: 0 };
   private readonly devices = new Map<string, DeviceEntry>();
   private readonly groups = new Map<string, Group>();
+  private readonly gatewaySets = new Map<string, ReadonlySet<string>>();
+  /**
+   * Devices that were sent a TS005 downlink, in fleet order: only they can hold a multicast group
+   * (McGroupSetupReq is the only way to one), so only they may hear a frame for a group they are
+   * not a member of. A frame costs its listeners, not the fleet.
+   */
+  private readonly mayListen: DeviceEntry[] = [];
+  private readonly mayListenSet = new Set<DeviceEntry>();
   /** Where uplinks go (the engine's handleUplink, or an MQTT bridge). */
   onUplink: (uplink: Uplink) => void = () => {};
   /** A class A downlink goes on air (before its loss is drawn): ChirpStack's txack moment (sim-chirpstack-mqtt.ts). */
@@ -79,12 +94,15 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   }
 
   addDevice(device: SimDevice, gateways: readonly string[]): void {
+    const key = gateways.join('\n');
+    let gatewaySet = this.gatewaySets.get(key);
+    if (!gatewaySet) this.gatewaySets.set(key, (gatewaySet = new Set(gateways)));
     this.devices.set(device.devEui, {
       device,
-      gateways: new Set(gateways),
+      ordinal: this.devices.size,
+      gateways: gatewaySet,
       downlinkLoss: createLossModel(device.config.downlinkLoss, device.random.fork('downlink-loss')),
       queue: [],
-      scheduled: new Set(),
     });
   }
 
@@ -101,10 +119,11 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
     // Exact times: a device asking twice for the same instant gets one uplink; a periodic
     // uplink must never be merged into another one (the device's period would stop).
     const slot = Math.round(atMs);
-    if (entry.scheduled.has(slot)) return;
-    entry.scheduled.add(slot);
+    if (entry.scheduled?.has(slot)) return;
+    (entry.scheduled ??= new Set()).add(slot);
     this.clock.at(atMs, () => {
-      entry.scheduled.delete(slot);
+      entry.scheduled!.delete(slot);
+      if (entry.scheduled!.size === 0) entry.scheduled = undefined;
       this.uplink(entry);
     });
   }
@@ -124,6 +143,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       this.onUplink(uplink);
     });
     if (entry.inFlight) return;
+    if (entry.queue.length === 0) return;
     entry.queue = entry.queue.filter((queued) => !this.dropQueuedUnicast(queued));
     const downlink = entry.queue[0];
     if (!downlink) return;
@@ -147,6 +167,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       return;
     }
     this.stats.unicastDelivered++;
+    if (downlink.fPort === TS005.fPort) this.mayHoldGroups(entry);
     entry.device.receiveUnicast(downlink.fPort, hexToBytes(downlink.payloadHex), entry.queue.length > 0);
   }
 
@@ -175,7 +196,14 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   }
 
   async createMulticastGroup(group: CreateMulticastGroupCommand): Promise<void> {
-    if (!this.groups.has(group.groupName)) this.groups.set(group.groupName, { spec: group, members: new Set(group.devEuis), fCnt: 0, queued: 0, deleteWhenEmpty: false });
+    if (this.groups.has(group.groupName)) return;
+    const memberEntries: DeviceEntry[] = [];
+    for (const devEui of new Set(group.devEuis)) {
+      const entry = this.devices.get(devEui);
+      if (entry) memberEntries.push(entry);
+    }
+    memberEntries.sort((a, b) => a.ordinal - b.ordinal);
+    this.groups.set(group.groupName, { spec: group, members: new Set(group.devEuis), memberEntries, fCnt: 0, queued: 0, deleteWhenEmpty: false });
   }
 
   /** `fCnt`: the frame counter to send with, when the caller keeps the group's (the simulated ChirpStack does). */
@@ -194,7 +222,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       // listen), and so does every other device in range that set up a group with this McAddr
       // and has its session open — as on air. A device that kept a group it should have deleted
       // hears it too.
-      for (const entry of this.devices.values()) {
+      for (const entry of this.reach(group)) {
         if (!group.spec.gateways.some((g) => entry.gateways.has(g))) continue;
         if (!group.members.has(entry.device.devEui) && !entry.device.listensTo(group.spec.mcAddr)) continue;
         if (entry.downlinkLoss.lost()) {
@@ -206,6 +234,44 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       }
       if (group.deleteWhenEmpty && group.queued === 0) this.groups.delete(downlink.groupName);
     });
+  }
+
+  private mayHoldGroups(entry: DeviceEntry): void {
+    if (this.mayListenSet.has(entry)) return;
+    this.mayListenSet.add(entry);
+    // Kept in fleet order (binary search: each device is added once).
+    const list = this.mayListen;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.ordinal < entry.ordinal) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, entry);
+  }
+
+  /** The group's members and every device that may hold a group, once each, in fleet order. */
+  private *reach(group: Group): Generator<DeviceEntry> {
+    const a = group.memberEntries;
+    const b = this.mayListen;
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const x = a[i];
+      const y = b[j];
+      if (y === undefined || (x !== undefined && x.ordinal < y.ordinal)) {
+        i++;
+        yield x!;
+      } else if (x === undefined || y.ordinal < x.ordinal) {
+        j++;
+        yield y;
+      } else {
+        i++;
+        j++;
+        yield x;
+      }
+    }
   }
 
   async deleteMulticastGroup(groupName: string): Promise<void> {

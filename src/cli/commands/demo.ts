@@ -1,17 +1,8 @@
 import { Command, Option } from 'commander';
-import { createSimulatedWorld } from '../../app/simulated-world.js';
 import { CallerError } from '../../core/errors.js';
-import { parseCampaignSpec } from '../../campaign/spec.js';
-import { DEFAULT_SCENARIO, type FleetScenario } from '../../sim/sim-fleet.js';
-import { airtimeComparison, deviceTable, stackTable } from '../../demo/demo-report.js';
+import { DEFAULT_SCENARIO, type FleetScenario } from '../../sim/fleet-scenario.js';
 import { DEFAULT_STACK_MIX, formatStackMix, parseStackMix } from '../../demo/stack-mix.js';
-import { expectedOutcomes } from '../../demo/expectations.js';
-import { ProgressBar } from '../progress-bar.js';
-import { campaignReport } from '../../campaign/report.js';
-import { CampaignEventHub } from '../../api/campaign-event-hub.js';
-import { parseListen } from '../../api/rest/rest-server.js';
-import { linger, startDemoApi } from '../demo-api.js';
-import { ttsTrafficReport } from '../tts-traffic-report.js';
+import { parseListen } from '../../api/rest/listen-address.js';
 
 const SIMULATED_LIMIT_MS = 14 * 86_400_000;
 
@@ -56,6 +47,16 @@ export function register(program: Command): void {
     .option('--api-token <token>', 'require this bearer token (admin scope) on the API')
     .option('--linger <seconds>', 'keep the API up this long after the demo ends', count('linger', 0, 7 * 86_400), 0)
     .action(async (options) => {
+      // Imported here, not at the top: `fuota --help` must not load the simulated world (issue #17).
+      const { createSimulatedWorld } = await import('../../app/simulated-world.js');
+      const { parseCampaignSpec } = await import('../../campaign/spec.js');
+      const { airtimeComparison, deviceTable, stackTable } = await import('../../demo/demo-report.js');
+      const { expectedOutcomes } = await import('../../demo/expectations.js');
+      const { ProgressBar } = await import('../progress-bar.js');
+      const { campaignReport } = await import('../../campaign/report.js');
+      const { CampaignEventHub } = await import('../../api/campaign-event-hub.js');
+      const { linger, startDemoApi } = await import('../demo-api.js');
+      const { ttsTrafficReport } = await import('../tts-traffic-report.js');
       const scenario: FleetScenario = {
         ...DEFAULT_SCENARIO,
         devices: options.devices,
@@ -90,6 +91,15 @@ export function register(program: Command): void {
       });
       const { engine, clock, fleet, startMs } = world;
       const spec = parseCampaignSpec(world.spec);
+      // Finished devices counted from the committed transitions (only the devices each one
+      // changed), not by a pass over the fleet on every clock step (issue #17).
+      const finished = new Set<string>();
+      const stopCounting = hub.onCommitted((_id, result) => {
+        for (const d of result.devices) {
+          if (d.outcome) finished.add(d.devEui);
+          else finished.delete(d.devEui);
+        }
+      });
       const wallStart = Date.now();
       await engine.create(world.spec, world.block);
       const id = spec.id;
@@ -100,14 +110,13 @@ export function register(program: Command): void {
         settle: () => world.settle(),
         onStep: (nowMs) => {
           const view = engine.view(id)!;
-          let finished = 0;
-          for (const d of view.devices.values()) if (d.outcome) finished++;
           const wave = view.campaign.wave;
           const hours = ((nowMs - startMs) / 3_600_000).toFixed(1);
-          bar.update(finished, total, `${wave?.stage ?? 'starting'} wave ${view.campaign.waveIndex + 1}/${view.campaign.waveCount}, ${view.campaign.airtime.fragmentsSent} fragments, ${hours} h simulated`);
+          bar.update(finished.size, total, `${wave?.stage ?? 'starting'} wave ${view.campaign.waveIndex + 1}/${view.campaign.waveCount}, ${view.campaign.airtime.fragmentsSent} fragments, ${hours} h simulated`);
         },
       });
       bar.finish();
+      stopCounting();
       // With --api the store stays open for the API until the linger is over.
       if (!api) await world.close();
       const view = engine.view(id)!;
