@@ -1,6 +1,6 @@
 import type { DeviceLogSummary } from '../campaign/device-log-summary.js';
 import type { DeviceLogEntry } from '../campaign/draft.js';
-import { compactionDue, compactionThresholdEntries, droppedCount, newestByDevice, summarise, type DeviceLogRetention } from './device-log-retention.js';
+import { compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, type DeviceLogRetention } from './device-log-retention.js';
 
 // The memory store's side of the device-log retention (rules: device-log-retention.ts): the same
 // trigger and the same cut as the SQLite and PostgreSQL stores, on a campaign's arrays.
@@ -16,7 +16,7 @@ export class MemoryDeviceLogRetention {
 
   /** After a commit appended `log` to the campaign's `logs` (devEui → entries, oldest first). */
   afterInsert(campaign: { log: Map<string, DeviceLogEntry[]> }, log: readonly DeviceLogEntry[]): void {
-    for (const [devEui, newestAtMs] of newestByDevice(log)) {
+    for (const [devEui, { newestAtMs }] of linesByDevice(log)) {
       const entries = campaign.log.get(devEui);
       if (!entries || !compactionDue(this.retention, entries.length > this.threshold, entries[0]?.atMs, newestAtMs)) continue;
       const count = droppedCount(

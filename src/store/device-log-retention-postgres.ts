@@ -1,15 +1,15 @@
 import type pg from 'pg';
 import type { DeviceLogSummary } from '../campaign/device-log-summary.js';
 import type { DeviceLogEntry } from '../campaign/draft.js';
-import { compactionDue, compactionThresholdAgeMs, compactionThresholdEntries, droppedCount, newestByDevice, summarise, type DeviceLogRetention } from './device-log-retention.js';
+import { CompactionGate, compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, type DeviceLogRetention } from './device-log-retention.js';
 import { logEntry } from './device-log.js';
 import { msFromBigint } from './postgres-connection.js';
 import { parseStoredJson } from './stored-json.js';
 
 // The PostgreSQL store's side of the device-log retention (rules: device-log-retention.ts), the
 // same steps as the SQLite one (device-log-retention-sqlite.ts) so that both give back the same
-// log. afterInsert runs in the commit's transaction: one probe statement for all the devices the
-// commit logged for, and a compaction only for those that are due.
+// log. afterInsert runs in the commit's transaction: one probe statement for the devices the
+// commit logged for that may be due (CompactionGate), and a compaction only for those that are.
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -18,6 +18,7 @@ const SWEEP_BATCH_DEVICES = 500;
 
 export class PostgresDeviceLogRetention {
   private readonly threshold: number;
+  private readonly gate: CompactionGate;
 
   constructor(
     private readonly retention: DeviceLogRetention,
@@ -27,20 +28,30 @@ export class PostgresDeviceLogRetention {
     private readonly label: string,
   ) {
     this.threshold = compactionThresholdEntries(retention);
+    this.gate = new CompactionGate(retention);
   }
 
   /** After a commit inserted `log` into campaign `campaignId` (same transaction): compacts the devices that are due. */
   async afterInsert(client: Queryable, campaignId: string, log: readonly DeviceLogEntry[]): Promise<void> {
     if (log.length === 0) return;
-    const newest = newestByDevice(log);
-    // Two index probes per device (device_log_by_device), as the SQLite store does, in one round trip.
-    const due = await client.query<{ dev_eui: string }>(
-      `SELECT d.dev_eui FROM unnest($2::text[], $3::bigint[]) AS d(dev_eui, newest_ms)
-       WHERE EXISTS (SELECT 1 FROM ${this.t('device_log')} l WHERE l.campaign_id = $1 AND l.dev_eui = d.dev_eui ORDER BY l.id DESC OFFSET $4 LIMIT 1)
-          OR d.newest_ms - (SELECT l.at_ms FROM ${this.t('device_log')} l WHERE l.campaign_id = $1 AND l.dev_eui = d.dev_eui ORDER BY l.id LIMIT 1) > $5`,
-      [campaignId, [...newest.keys()], [...newest.values()], this.threshold, compactionThresholdAgeMs(this.retention)],
+    const lines = linesByDevice(log);
+    const maybe = [...lines].filter(([devEui, { added, newestAtMs }]) => this.gate.mayBeDue(campaignId, devEui, added, newestAtMs)).map(([devEui]) => devEui);
+    if (maybe.length === 0) return;
+    // As the SQLite store: each device's entries and its oldest, through device_log_by_device, in one round trip.
+    const probed = await client.query<{ dev_eui: string; entries: string; oldest: string | null }>(
+      `SELECT d.dev_eui,
+              (SELECT count(*) FROM ${this.t('device_log')} l WHERE l.campaign_id = $1 AND l.dev_eui = d.dev_eui) AS entries,
+              (SELECT l.at_ms FROM ${this.t('device_log')} l WHERE l.campaign_id = $1 AND l.dev_eui = d.dev_eui ORDER BY l.id LIMIT 1) AS oldest
+       FROM unnest($2::text[]) AS d(dev_eui)`,
+      [campaignId, maybe],
     );
-    for (const row of due.rows) await this.compact(client, campaignId, row.dev_eui);
+    for (const row of probed.rows) {
+      if (row.oldest === null) continue;
+      const entries = Number(row.entries);
+      const oldest = msFromBigint(row.oldest, this.label, 'device_log.at_ms', `campaign ${campaignId}`);
+      this.gate.learned(campaignId, row.dev_eui, entries, oldest);
+      if (compactionDue(this.retention, entries > this.threshold, oldest, lines.get(row.dev_eui)!.newestAtMs)) await this.compact(client, campaignId, row.dev_eui);
+    }
   }
 
   async summaryOf(client: Queryable, campaignId: string, devEui: string): Promise<DeviceLogSummary | undefined> {

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { DeviceLogSummary } from '../campaign/device-log-summary.js';
 import type { DeviceLogEntry } from '../campaign/draft.js';
-import { compactionDue, compactionThresholdEntries, droppedCount, newestByDevice, summarise, type DeviceLogRetention } from './device-log-retention.js';
+import { CompactionGate, compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, type DeviceLogRetention } from './device-log-retention.js';
 import { logEntry } from './device-log.js';
 import { parseStoredJson } from './stored-json.js';
 
@@ -21,6 +21,7 @@ export class SqliteDeviceLogRetention {
   private readonly upsertSummary: Statement;
   private readonly deleteUpTo: Statement;
   private readonly threshold: number;
+  private readonly gate: CompactionGate;
 
   constructor(
     private readonly db: Database,
@@ -29,11 +30,12 @@ export class SqliteDeviceLogRetention {
     private readonly file: string,
   ) {
     this.threshold = compactionThresholdEntries(retention);
-    // Two index probes of device_log_by_device, whatever the log's size: is there an entry past
-    // the threshold (the newest first), and how old is the oldest.
+    this.gate = new CompactionGate(retention);
+    // Through device_log_by_device: the device's entries (a quarter more than keepEntries at
+    // most, normally) and its oldest, whatever the size of the whole log.
     this.probe = db
       .prepare(
-        `SELECT (SELECT 1 FROM device_log WHERE campaign_id = @c AND dev_eui = @d ORDER BY id DESC LIMIT 1 OFFSET @k) AS beyond,
+        `SELECT (SELECT count(*) FROM device_log WHERE campaign_id = @c AND dev_eui = @d) AS entries,
                 (SELECT at_ms FROM device_log WHERE campaign_id = @c AND dev_eui = @d ORDER BY id LIMIT 1) AS oldest`,
       )
       .raw();
@@ -48,9 +50,12 @@ export class SqliteDeviceLogRetention {
   /** After a commit inserted `log` into campaign `campaignId` (same transaction): compacts the devices that are due. */
   afterInsert(campaignId: string, log: readonly DeviceLogEntry[]): void {
     if (log.length === 0) return;
-    for (const [devEui, newestAtMs] of newestByDevice(log)) {
-      const [beyond, oldest] = this.probe.get({ c: campaignId, d: devEui, k: this.threshold }) as [number | null, number | null];
-      if (compactionDue(this.retention, beyond !== null, oldest ?? undefined, newestAtMs)) this.compact(campaignId, devEui);
+    for (const [devEui, { added, newestAtMs }] of linesByDevice(log)) {
+      if (!this.gate.mayBeDue(campaignId, devEui, added, newestAtMs)) continue;
+      const [entries, oldest] = this.probe.get({ c: campaignId, d: devEui }) as [number, number | null];
+      if (oldest === null) continue;
+      this.gate.learned(campaignId, devEui, entries, oldest);
+      if (compactionDue(this.retention, entries > this.threshold, oldest, newestAtMs)) this.compact(campaignId, devEui);
     }
   }
 

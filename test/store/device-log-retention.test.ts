@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ValueError } from '../../src/core/errors.js';
-import { checkRetention, compactionDue, compactionThresholdEntries, droppedCount, summarise, summaryEntry } from '../../src/store/device-log-retention.js';
+import { checkRetention, CompactionGate, compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, summaryEntry } from '../../src/store/device-log-retention.js';
 
 // The retention rules on their own; every store applies them (device-log-retention-contract.ts).
 
@@ -61,4 +61,21 @@ test('summarise adds counts, widens the span, keeps the first uplink of each ans
   t.like(second, { up: 4, down: 1, note: 1, fromMs: 40, toMs: 90 });
   t.is(first.firstAnswers.length, 2, 'the previous summary is not changed');
   t.is(summaryEntry(dev, { up: 1, down: 0, note: 0, fromMs: 0, toMs: 0, firstAnswers: [] }).text, 'log retention: 1 older entry summarised (1 up, 0 down, 0 note) from 1970-01-01T00:00:00.000Z to 1970-01-01T00:00:00.000Z');
+});
+
+test('CompactionGate: an unknown device may be due; a known one only once its bounds pass the thresholds', (t) => {
+  const gate = new CompactionGate(retention); // 5 entries, 125 ms
+  t.true(gate.mayBeDue('c', 'd', 1, 10));
+  gate.learned('c', 'd', 3, 10);
+  t.false(gate.mayBeDue('c', 'd', 1, 20), '4 entries');
+  t.false(gate.mayBeDue('c', 'd', 1, 135), '5 entries, 125 ms');
+  t.true(gate.mayBeDue('c', 'd', 1, 30), '6 entries');
+  gate.learned('c', 'd', 2, 100);
+  t.true(gate.mayBeDue('c', 'd', 1, 226), '126 ms');
+  t.true(gate.mayBeDue('c2', 'd', 1, 0), 'another campaign is another device');
+  t.deepEqual([...linesByDevice([
+    { devEui: 'a', atMs: 5, direction: 'up', text: '' },
+    { devEui: 'b', atMs: 1, direction: 'up', text: '' },
+    { devEui: 'a', atMs: 3, direction: 'down', text: '' },
+  ])], [['a', { added: 2, newestAtMs: 5 }], ['b', { added: 1, newestAtMs: 1 }]]);
 });
