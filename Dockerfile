@@ -5,10 +5,10 @@
 # all inside the container):  docker run --rm lorawan-fuota demo
 # Not built on our machines (no Docker engine there): checked by reading only.
 #
-# There is no compile step for the sources: bin/fuota.js runs the TypeScript through tsx (a
-# runtime dependency), so the runtime stage ships src/ as it is. The build stage exists to
-# compile better-sqlite3's native addon (when no prebuilt binary is reachable) with a toolchain
-# that then stays out of the runtime image, and to type-check what is shipped.
+# The build stage compiles src/ to dist/ (`npm ci` runs `prepare`: scripts/build-dist.ts) and
+# better-sqlite3's native addon (when no prebuilt binary is reachable) with a toolchain that then
+# stays out of the runtime image, and type-checks what is shipped. The runtime stage ships dist/
+# and no src/, so bin/fuota.js runs the compiled JavaScript (tsx is a dev dependency, pruned).
 
 # Both stages on the same base: the addon built here must load against the runtime's glibc and
 # Node ABI.
@@ -17,17 +17,18 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json ./
-# Everything (dev too: tsc). better-sqlite3's install script fetches a prebuilt addon or, failing
-# that, compiles it with node-gyp (python3, make, g++ above).
-RUN npm ci
-COPY tsconfig.json ./
+# The sources before `npm ci`: its `prepare` script builds dist/ from them.
+COPY package.json package-lock.json tsconfig.json ./
+COPY scripts ./scripts
 COPY bin ./bin
 COPY src ./src
 COPY proto ./proto
 COPY config ./config
-# Type-check what ships (tests and benchmarks are not in the build context), then drop dev
-# dependencies; the compiled addon stays in node_modules/better-sqlite3/build.
+# Everything (dev too: tsc, esbuild, tsx). better-sqlite3's install script fetches a prebuilt
+# addon or, failing that, compiles it with node-gyp (python3, make, g++ above).
+RUN npm ci
+# Type-check what ships (tests and benchmarks are not in the build context: tsc finds no input
+# there), then drop dev dependencies; the compiled addon stays in node_modules/better-sqlite3/build.
 RUN npx tsc --noEmit -p . \
  && npm prune --omit=dev \
  && node -e "new (require('better-sqlite3'))(':memory:').close()"
@@ -40,8 +41,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/bin ./bin
-COPY --from=build /app/src ./src
-# Loaded at run time by src/status/status-proto.ts (path relative to src/).
+COPY --from=build /app/dist ./dist
+# Read at run time by dist/status/status-proto.js and dist/api/grpc/ (paths relative to dist/).
 COPY --from=build /app/proto ./proto
 COPY --from=build /app/config/fuota.yaml /etc/fuota/fuota.yaml
 RUN mkdir -p /var/lib/fuota && chown node:node /var/lib/fuota \

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CampaignEventHub } from '../api/campaign-event-hub.js';
 import { passThroughAdmit } from '../api/campaign-service.js';
 import { startOperatorApi, type OperatorApi } from '../api/operator-api.js';
-import { isLoopback, parseListen } from '../api/rest/rest-server.js';
+import { isLoopback, parseListen } from '../api/rest/listen-address.js';
 import { sha256Hex } from '../api/token-verifier.js';
 import type { SimulatedWorld } from '../app/simulated-world.js';
 import { CallerError } from '../core/errors.js';

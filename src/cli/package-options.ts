@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CallerError } from '../core/errors.js';
 import type { Direction, PackageSpec, PackageVersion } from '../lorawan/app-layer.js';
-import { packageForPort } from '../lorawan/packages.js';
 
 // Options shared by `decode` and `encode`: which package (by fPort), which direction, which version.
 
@@ -19,7 +18,8 @@ export interface PackageSelection {
   direction: Direction;
 }
 
-export function readPackageOptions(options: { port: string; uplink?: boolean; downlink?: boolean; packageVersion: string }): PackageSelection {
+/** Async because the package table is imported only when a command runs (`fuota --help` must not load it, issue #17). */
+export async function readPackageOptions(options: { port: string; uplink?: boolean; downlink?: boolean; packageVersion: string }): Promise<PackageSelection> {
   const port = Number(options.port);
   if (!Number.isInteger(port)) throw new CallerError('INVALID_ARGUMENT', `--port: expected an integer fPort, got ${JSON.stringify(options.port)}`);
   if (Boolean(options.uplink) === Boolean(options.downlink)) {
@@ -29,5 +29,6 @@ export function readPackageOptions(options: { port: string; uplink?: boolean; do
   if (version !== 1 && version !== 2) {
     throw new CallerError('INVALID_ARGUMENT', `--package-version: expected 1 or 2, got ${JSON.stringify(options.packageVersion)}`);
   }
+  const { packageForPort } = await import('../lorawan/packages.js');
   return { spec: packageForPort(port), version, direction: options.uplink ? 'uplink' : 'downlink' };
 }

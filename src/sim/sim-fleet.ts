@@ -3,6 +3,7 @@ import type { DeviceOutcome } from '../campaign/state.js';
 import { ValueError } from '../core/errors.js';
 import { bytesToHex } from '../core/hex.js';
 import type { ReedSolomonEngine } from '../fec/reed-solomon.js';
+import type { FleetScenario } from './fleet-scenario.js';
 import type { LossModelSpec } from './loss-model.js';
 import { Random } from './random.js';
 import type { SimClock } from './sim-clock.js';
@@ -10,52 +11,9 @@ import type { ImageVerifier } from './sim-device-config.js';
 import { SimDevice } from './sim-device.js';
 import { SimNetworkServer } from './sim-network-server.js';
 
-/** A population of simulated devices, described by shares of each kind. */
-export interface FleetScenario {
-  devices: number;
-  seed: number;
-  /** Mean downlink loss per device (multicast and unicast). */
-  loss: number;
-  lossKind: 'iid' | 'bursty';
-  /** Share of devices that never answer (switched off, out of coverage). */
-  absentShare: number;
-  /**
-   * Share of devices running each device stack; exactly round(share · devices) each, spread by
-   * the seed. Devices left over (shares summing below 1, rounding) run 'spec'.
-   */
-  stacks: Partial<Record<DeviceStack, number>>;
-  /** Share of 'lbm' and 'spec' devices with TS003/4/5 v2 (the rest v1); 'loramac-node' is always v1. */
-  v2Share: number;
-  /** Share of devices too small for the block (FragSessionSetupAns NotEnoughMemory). */
-  smallShare: number;
-  /** Share of devices whose firmware rejects the package (another vendor key or hardware). */
-  rejectShare: number;
-  uplinkIntervalMs: number;
-  /** Initial clock error: uniform in ±this. */
-  clockErrorMs: number;
-  gateways: number;
-  payloadMode: 'full' | 'rank-only';
-  firmwareVersion: number;
-  hwVersion: number;
-}
-
-export const DEFAULT_SCENARIO: FleetScenario = {
-  devices: 100,
-  seed: 1,
-  loss: 0.1,
-  lossKind: 'iid',
-  absentShare: 0,
-  stacks: { spec: 1 },
-  v2Share: 0.5,
-  smallShare: 0,
-  rejectShare: 0,
-  uplinkIntervalMs: 10 * 60_000,
-  clockErrorMs: 120_000,
-  gateways: 1,
-  payloadMode: 'full',
-  firmwareVersion: 0x01000000,
-  hwVersion: 1,
-};
+// The scenario and its defaults live in fleet-scenario.ts, which imports nothing: `fuota demo`
+// shows the defaults in its help without loading the simulation (issue #17).
+export { DEFAULT_SCENARIO, type FleetScenario } from './fleet-scenario.js';
 
 export interface FleetMember {
   device: SimDevice;

@@ -2,7 +2,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CallerError } from '../../core/errors.js';
 import type { CampaignService } from '../campaign-service.js';
-import { isLoopback, parseListen } from '../rest/rest-server.js';
+import { isLoopback, parseListen } from '../rest/listen-address.js';
 import type { TokenVerifier } from '../token-verifier.js';
 import { campaignHandlers } from './campaign-grpc.js';
 import type { CallContext } from './grpc-call.js';

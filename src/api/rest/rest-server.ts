@@ -7,6 +7,7 @@ import type { TokenVerifier } from '../token-verifier.js';
 import { authorize } from './bearer-auth.js';
 import { registerCampaignRoutes } from './campaign-routes.js';
 import { errorReply } from './error-reply.js';
+import { isLoopback, parseListen } from './listen-address.js';
 import { registerStaticFiles } from './static-files.js';
 
 // The HTTP side of the service: /api/v1 (campaign-routes.ts), /metrics, /healthz, /readyz and the
@@ -58,17 +59,6 @@ export function buildRestApi(options: RestApiOptions): FastifyInstance {
   return app;
 }
 
-/** `host:port`; IPv6 in brackets. */
-export function parseListen(listen: string, field = 'api.listen'): { host: string; port: number } {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(listen);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw new CallerError('INVALID_ARGUMENT', `${field}: expected host:port (e.g. 127.0.0.1:8090), got ${JSON.stringify(listen)}`);
-  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 export interface RunningApi {
   app: FastifyInstance;

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { ValueError } from '../../core/errors.js';
-import { PayloadTooLargeError } from '../../radio/radio-errors.js';
-import { dataRate, describeModulation, maxPayload, region } from '../../radio/regions.js';
-import { downlinkAirtimeUs } from '../../radio/send-planner.js';
-import { LORAWAN_FRAME_OVERHEAD_BYTES } from '../../radio/time-on-air.js';
+
+// What the action needs is imported inside it: `fuota --help` builds every command's definition
+// and must not load the modules behind them (issue #17).
 
 function integer(value: string, field: string): number {
   if (!/^\d+$/.test(value.trim())) throw new ValueError(field, 'a non-negative integer', value);
@@ -21,7 +20,11 @@ export function register(program: Command): void {
     .option('--repeater-compatible', 'use RP002’s repeater-compatible payload sizes')
     .option('--dwell-time <on|off>', 'force the downlink dwell-time limit on or off (default: the region’s default)')
     .option('--json', 'print JSON')
-    .action((options: Record<string, string | boolean | undefined>) => {
+    .action(async (options: Record<string, string | boolean | undefined>) => {
+      const { PayloadTooLargeError } = await import('../../radio/radio-errors.js');
+      const { dataRate, describeModulation, maxPayload, region } = await import('../../radio/regions.js');
+      const { downlinkAirtimeUs } = await import('../../radio/send-planner.js');
+      const { LORAWAN_FRAME_OVERHEAD_BYTES } = await import('../../radio/time-on-air.js');
       const spec = region(String(options['region']));
       const dr = integer(String(options['dr']), '--dr');
       const rate = dataRate(spec, dr);

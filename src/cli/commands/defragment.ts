@@ -1,13 +1,10 @@
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { ValueError } from '../../core/errors.js';
-import { hexToBytes } from '../../core/hex.js';
-import { createDecoder, codecSpec } from '../../fec/create-codec.js';
-import { decodeDataFragment } from '../../fec/data-fragment.js';
-import { requireBlock } from '../../fec/not-enough-fragments.js';
-import { reedSolomonReady } from '../../fec/rs-engine.js';
 import { FEC_SCHEMES, parseFecScheme } from '../../fec/scheme.js';
 import { parseIntegerOption } from './fragment.js';
+
+// The codecs are imported inside the action: `fuota --help` must not load them (issue #17).
 
 export function register(program: Command): void {
   program
@@ -18,6 +15,11 @@ export function register(program: Command): void {
     .option('--matrix <scheme>', `FEC scheme: ${FEC_SCHEMES.join(', ')}`, 'v1')
     .option('--size <bytes>', 'block size in bytes (drops the padding); default M × FragSize')
     .action(async (options: { nbFrag: string; fragmentSize: string; matrix: string; size?: string }) => {
+      const { hexToBytes } = await import('../../core/hex.js');
+      const { createDecoder, codecSpec } = await import('../../fec/create-codec.js');
+      const { decodeDataFragment } = await import('../../fec/data-fragment.js');
+      const { requireBlock } = await import('../../fec/not-enough-fragments.js');
+      const { reedSolomonReady } = await import('../../fec/rs-engine.js');
       const nbFrag = parseIntegerOption(options.nbFrag, '--nb-frag');
       const fragmentSize = parseIntegerOption(options.fragmentSize, '--fragment-size');
       const scheme = parseFecScheme(options.matrix);

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { InternalError } from '../../core/errors.js';
-import { createPatch } from '../../delta/jojo-diff.js';
-import { applyPatch } from '../../delta/jojo-patch.js';
 import { readInputFile, writeOutputAtomically } from './patch.js';
+
+// The delta codec is imported inside the action: `fuota --help` must not load it (issue #17).
 
 export function register(program: Command): void {
   program
@@ -11,7 +11,9 @@ export function register(program: Command): void {
     .argument('<old>', 'the image on the device')
     .argument('<new>', 'the image to install')
     .argument('<patch>', 'where to write the patch')
-    .action((oldPath: string, newPath: string, patchPath: string) => {
+    .action(async (oldPath: string, newPath: string, patchPath: string) => {
+      const { createPatch } = await import('../../delta/jojo-diff.js');
+      const { applyPatch } = await import('../../delta/jojo-patch.js');
       const oldImage = readInputFile(oldPath, 'OLD');
       const newImage = readInputFile(newPath, 'NEW');
       const started = performance.now();

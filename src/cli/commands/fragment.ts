@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { CallerError, ValueError } from '../../core/errors.js';
-import { bytesToHex } from '../../core/hex.js';
-import { createEncoder, codecSpec } from '../../fec/create-codec.js';
-import { encodeDataFragment } from '../../fec/data-fragment.js';
-import { checkFragIndex } from '../../fec/limits.js';
-import { reedSolomonReady } from '../../fec/rs-engine.js';
 import { FEC_SCHEMES, parseFecScheme } from '../../fec/scheme.js';
+
+// The codecs are imported inside the action: `fuota --help` must not load them (issue #17).
 
 /** Parses a whole decimal number for an option; range checks are the FEC layer's. */
 export function parseIntegerOption(text: string, field: string): number {
@@ -33,6 +30,11 @@ export function register(program: Command): void {
     .option('--matrix <scheme>', `FEC scheme: ${FEC_SCHEMES.join(', ')} (v1/v2 = TS004 package version)`, 'v1')
     .option('--frag-index <index>', 'FragIndex, 0..3', '0')
     .action(async (file: string, options: { fragmentSize: string; redundancy: string; matrix: string; fragIndex: string }) => {
+      const { bytesToHex } = await import('../../core/hex.js');
+      const { createEncoder, codecSpec } = await import('../../fec/create-codec.js');
+      const { encodeDataFragment } = await import('../../fec/data-fragment.js');
+      const { checkFragIndex } = await import('../../fec/limits.js');
+      const { reedSolomonReady } = await import('../../fec/rs-engine.js');
       const fragmentSize = parseIntegerOption(options.fragmentSize, '--fragment-size');
       const redundancy = parseIntegerOption(options.redundancy, '--redundancy');
       const fragIndex = checkFragIndex(parseIntegerOption(options.fragIndex, '--frag-index'));

@@ -3,15 +3,13 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CallerError } from '../../core/errors.js';
-import { bytesToHex } from '../../core/hex.js';
-import { publicKeyCHeader } from '../../manifest/c-header.js';
-import { sha256 } from '../../manifest/digest.js';
-import { privateKeyToPem, publicKeyToPem, rawPublicKey, verifyingKeyOf, type SigningKey } from '../../manifest/keys.js';
+import type { SigningKey } from '../../manifest/keys.js';
 import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '../../manifest/types.js';
 
 // `fuota keys generate`: a signing key pair for update manifests. The private key is written
 // with mode 0600 and nothing is ever overwritten (an overwritten signing key would orphan every
-// device that trusts the old public key).
+// device that trusts the old public key). What the action needs is imported inside it:
+// `fuota --help` must not load it (issue #17).
 
 export const KEY_FILES = { privateKey: 'update-key.pem', publicKey: 'update-pub.pem', header: 'update-pubkey.h' } as const;
 
@@ -27,7 +25,11 @@ export function register(program: Command): void {
     .description(`write ${KEY_FILES.privateKey} (0600), ${KEY_FILES.publicKey} and ${KEY_FILES.header} (public key for firmware) into DIR`)
     .requiredOption('--out <dir>', 'directory for the key files (created if missing)')
     .addOption(new Option('--alg <alg>', 'signature algorithm').choices(SIGNATURE_ALGORITHMS).default('es256'))
-    .action((flags: { out: string; alg: SignatureAlgorithm }) => {
+    .action(async (flags: { out: string; alg: SignatureAlgorithm }) => {
+      const { bytesToHex } = await import('../../core/hex.js');
+      const { publicKeyCHeader } = await import('../../manifest/c-header.js');
+      const { sha256 } = await import('../../manifest/digest.js');
+      const { privateKeyToPem, publicKeyToPem, rawPublicKey, verifyingKeyOf } = await import('../../manifest/keys.js');
       const paths = Object.values(KEY_FILES).map((name) => join(flags.out, name));
       const existing = paths.filter((path) => existsSync(path));
       if (existing.length > 0) throw new CallerError('FILE_EXISTS', `refusing to overwrite ${existing.join(', ')}`);

@@ -3,22 +3,13 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CallerError, ValueError } from '../../core/errors.js';
-import { parseEui64 } from '../../core/eui.js';
-import { hexToFixedBytes } from '../../core/hex.js';
-import { buildPackage } from '../../manifest/build.js';
-import { parseDevicesCsv } from '../../manifest/devices-csv.js';
-import { formatFirmwareVersion, parseFirmwareVersion } from '../../manifest/firmware-version.js';
-import { JOJO_DELTA } from '../../manifest/jojo-delta.js';
-import { parsePrivateKeyPem, parsePublicKeyPem } from '../../manifest/keys.js';
-import { decodePackage } from '../../manifest/package-format.js';
-import { formatSummary, summarizePackage } from '../../manifest/summary.js';
 import { MANIFEST_FORMATS, type ManifestFormat } from '../../manifest/types.js';
-import { classIdOf, vendorIdOf } from '../../manifest/uuid5.js';
-import { verifyPackage, type VerifyOptions } from '../../manifest/verify.js';
+import type { VerifyOptions } from '../../manifest/verify.js';
 
 // `fuota package build | inspect | verify`: the file I/O around src/manifest (which is pure).
 // Outputs are written to a temporary file next to --out and renamed into place only when
 // everything succeeded, so a refused package never leaves a partial or unverified image behind.
+// src/manifest is imported inside the actions: `fuota --help` must not load it (issue #17).
 
 /** Reads a file named by an option; a missing or unreadable file is the caller's error. */
 export function readInputFile(path: string, what: string): Uint8Array {
@@ -106,7 +97,13 @@ function buildCommand(group: Command): void {
     .addOption(new Option('--format <format>', 'manifest encoding').choices(MANIFEST_FORMATS).default('compact'))
     .option('--encrypt-for <csv>', 'encrypt the payload (AES-128-CTR); wrap its key for each device of this CSV (devEui,key)')
     .requiredOption('--out <file>', 'package file to write')
-    .action((flags: BuildFlags) => {
+    .action(async (flags: BuildFlags) => {
+      const { buildPackage } = await import('../../manifest/build.js');
+      const { parseDevicesCsv } = await import('../../manifest/devices-csv.js');
+      const { formatFirmwareVersion, parseFirmwareVersion } = await import('../../manifest/firmware-version.js');
+      const { JOJO_DELTA } = await import('../../manifest/jojo-delta.js');
+      const { parsePrivateKeyPem } = await import('../../manifest/keys.js');
+      const { classIdOf, vendorIdOf } = await import('../../manifest/uuid5.js');
       const newImage = readInputFile(flags.new, '--new');
       const oldImage = flags.old === undefined ? undefined : readInputFile(flags.old, '--old');
       checkImages(flags.new, newImage, oldImage);
@@ -140,7 +137,9 @@ function inspectCommand(group: Command): void {
     .description('show what a package holds (decoded, not verified)')
     .argument('<pkg>', 'package file')
     .option('--json', 'print JSON')
-    .action((file: string, flags: { json?: boolean }) => {
+    .action(async (file: string, flags: { json?: boolean }) => {
+      const { decodePackage } = await import('../../manifest/package-format.js');
+      const { formatSummary, summarizePackage } = await import('../../manifest/summary.js');
       const summary = summarizePackage(decodePackage(readInputFile(file, 'package')));
       process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
     });
@@ -159,7 +158,14 @@ function verifyCommand(group: Command): void {
     .option('--dev-eui <eui>', 'this device\'s DevEUI (encrypted packages)')
     .option('--current-sequence <n>', 'the sequence number the device has installed (the update must be newer)')
     .requiredOption('--out <file>', 'where to write the new image (only if every check passes)')
-    .action((file: string, flags: VerifyFlags) => {
+    .action(async (file: string, flags: VerifyFlags) => {
+      const { parseEui64 } = await import('../../core/eui.js');
+      const { hexToFixedBytes } = await import('../../core/hex.js');
+      const { JOJO_DELTA } = await import('../../manifest/jojo-delta.js');
+      const { parsePublicKeyPem } = await import('../../manifest/keys.js');
+      const { decodePackage } = await import('../../manifest/package-format.js');
+      const { classIdOf, vendorIdOf } = await import('../../manifest/uuid5.js');
+      const { verifyPackage } = await import('../../manifest/verify.js');
       const pkg = decodePackage(readInputFile(file, 'package'));
       const options: VerifyOptions = {
         verifyingKey: parsePublicKeyPem(Buffer.from(readInputFile(flags.pub, '--pub')).toString('utf8'), `--pub ${flags.pub}`),

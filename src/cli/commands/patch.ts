@@ -1,10 +1,11 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Command } from 'commander';
-import { JojoPatcher } from '../../delta/jojo-patch.js';
 import { CallerError, PeerError } from '../../core/errors.js';
 
 const PAGE_BYTES = 4096;
+
+// The delta codec is imported inside the action: `fuota --help` must not load it (issue #17).
 
 export function register(program: Command): void {
   program
@@ -15,7 +16,8 @@ export function register(program: Command): void {
     .argument('<new>', 'where to write the result')
     .option('--implicit-mod', 'accept patches without the leading ESC MOD (jdiff 0.8.5 output; needs janpatch from late 2024)')
     .option('--sha256 <hex>', 'SHA-256 NEW must have; the format has no checksum, so this catches a wrong OLD or a cut patch')
-    .action((oldPath: string, patchPath: string, newPath: string, options: { implicitMod?: boolean; sha256?: string }) => {
+    .action(async (oldPath: string, patchPath: string, newPath: string, options: { implicitMod?: boolean; sha256?: string }) => {
+      const { JojoPatcher } = await import('../../delta/jojo-patch.js');
       const expected = options.sha256?.toLowerCase();
       if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) {
         throw new CallerError('INVALID_DIGEST', `--sha256: expected 64 hex digits, got ${JSON.stringify(options.sha256)}`);

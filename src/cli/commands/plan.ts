@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { ValueError } from '../../core/errors.js';
-import { formatPlanSummary, planToJson } from '../../radio/plan-summary.js';
 import type { DeviceClass } from '../../radio/region-types.js';
-import { planFragmentSends, type RedundancySpec } from '../../radio/send-planner.js';
+import type { RedundancySpec } from '../../radio/send-planner.js';
+
+// The planner is imported inside the action: `fuota --help` must not load it (issue #17).
 
 function integer(value: string, field: string, min = 0): number {
   if (!/^\d+$/.test(value.trim())) throw new ValueError(field, `an integer ≥ ${min}`, value);
@@ -41,7 +42,9 @@ export function register(program: Command): void {
     .option('--repeater-compatible', 'use RP002’s repeater-compatible payload sizes')
     .option('--dwell-time <on|off>', 'force the downlink dwell-time limit on or off (default: the region’s default)')
     .option('--json', 'print the whole plan, with every send time, as JSON')
-    .action((options: Record<string, string | boolean | undefined>) => {
+    .action(async (options: Record<string, string | boolean | undefined>) => {
+      const { formatPlanSummary, planToJson } = await import('../../radio/plan-summary.js');
+      const { planFragmentSends } = await import('../../radio/send-planner.js');
       const deviceClass = String(options['class']).toUpperCase();
       if (deviceClass !== 'C' && deviceClass !== 'B') throw new ValueError('--class', 'C or B', options['class']);
       const fragmentSize = String(options['fragmentSize']);

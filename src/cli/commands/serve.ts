@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { createService } from '../../app/service.js';
-import { loadConfig } from '../../config/load-config.js';
 
 // `fuota serve --config FILE`: the long-running service. JSON log lines on stdout; SIGINT or
 // SIGTERM stops it gracefully (exit 0). A config or connection problem found while starting is
-// thrown, so the CLI prints it on one line and exits 1.
+// thrown, so the CLI prints it on one line and exits 1. The service is imported inside the action:
+// `fuota --help` must not load it (issue #17).
 
 export function register(program: Command): void {
   program
@@ -13,6 +11,9 @@ export function register(program: Command): void {
     .description('run the FUOTA service: campaigns over ChirpStack, campaign files from a directory, status events over MQTT')
     .requiredOption('--config <file>', 'configuration file (see config/fuota.yaml)')
     .action(async (options: { config: string }) => {
+      const { pino } = await import('pino');
+      const { createService } = await import('../../app/service.js');
+      const { loadConfig } = await import('../../config/load-config.js');
       const config = await loadConfig(options.config);
       const logger = pino({ level: config.logging.level, base: { service: 'fuota' } }, pino.destination({ dest: 1, sync: true }));
       const service = createService(config, { logger });

@@ -1,19 +1,9 @@
 import { Command, Option } from 'commander';
-import { checkTokenScope } from '../../store/api-token-rules.js';
-import { PostgresTokenStore } from '../../store/postgres-token-store.js';
-import { SqliteTokenStore } from '../../store/sqlite-token-store.js';
-import { formatTable } from '../campaign/text-table.js';
-import { tokenStoreLocation } from '../token/token-store-path.js';
+import type { StoreFlags, TokenStore } from '../token/with-token-store.js';
 
 // `fuota token create|list|revoke`: API bearer tokens kept (as SHA-256 digests) in the service's
 // store (SQLite file or PostgreSQL: store.path / store.url), read by `fuota serve` at every request. The token itself is printed once, by
 // create, on stdout alone (so that `TOKEN=$(fuota token create ...)` works) and never again.
-
-interface StoreFlags {
-  config?: string;
-  store?: string;
-  json?: boolean;
-}
 
 function storeOptions(command: Command): Command {
   return command
@@ -22,16 +12,10 @@ function storeOptions(command: Command): Command {
     .option('--json', 'machine-readable output');
 }
 
-/** Runs `action` on the token store the flags name; `flags.store` then names it for messages (a URL without its password). */
-async function withStore<T>(flags: StoreFlags, action: (store: SqliteTokenStore | PostgresTokenStore) => T | Promise<T>): Promise<T> {
-  const location = await tokenStoreLocation(flags);
-  const store = location.kind === 'sqlite' ? SqliteTokenStore.open(location.path) : await PostgresTokenStore.open(location);
-  flags.store = store instanceof SqliteTokenStore ? store.file : store.label;
-  try {
-    return await action(store);
-  } finally {
-    await store.close();
-  }
+/** Runs `action` on the token store the flags name (the stores are imported only now: `fuota --help` must not load them, issue #17). */
+async function withStore<T>(flags: StoreFlags, action: (store: TokenStore) => T | Promise<T>): Promise<T> {
+  const { withTokenStore } = await import('../token/with-token-store.js');
+  return withTokenStore(flags, action);
 }
 
 export function register(program: Command): void {
@@ -43,6 +27,7 @@ export function register(program: Command): void {
       .requiredOption('--name <name>', 'a unique name (letters, digits, . _ -)')
       .addOption(new Option('--scope <scope>', 'read: every GET; admin: everything').choices(['read', 'admin']).makeOptionMandatory()),
   ).action(async (flags: StoreFlags & { name: string; scope: string }) => {
+    const { checkTokenScope } = await import('../../store/api-token-rules.js');
     const created = await withStore(flags, (store) => store.create(flags.name, checkTokenScope(flags.scope)));
     if (flags.json) process.stdout.write(`${JSON.stringify(created)}\n`);
     else {
@@ -54,7 +39,7 @@ export function register(program: Command): void {
     const tokens = await withStore(flags, (store) => store.list());
     if (flags.json) process.stdout.write(`${JSON.stringify(tokens)}\n`);
     else if (tokens.length === 0) process.stdout.write('no tokens\n');
-    else process.stdout.write(formatTable(['NAME', 'SCOPE', 'CREATED'], tokens.map((t) => [t.name, t.scope, new Date(t.createdAtMs).toISOString()])));
+    else process.stdout.write((await import('../campaign/text-table.js')).formatTable(['NAME', 'SCOPE', 'CREATED'], tokens.map((t) => [t.name, t.scope, new Date(t.createdAtMs).toISOString()])));
   });
   storeOptions(group.command('revoke').description('delete a token: it is refused from the next request on').argument('<name>', 'the token name')).action(
     async (name: string, flags: StoreFlags) => {
