@@ -387,7 +387,12 @@ export class CampaignEngine {
   private committed(id: string, live: Live, result: TransitionResult, seqs: readonly number[]): void {
     result.commands.forEach((command, i) => live.outbox.push({ seq: seqs[i]!, command }));
     if (TERMINAL.has(result.campaign.phase)) for (const devEui of live.devices.keys()) if (this.deviceIndex.get(devEui) === id) this.deviceIndex.delete(devEui);
-    this.options.onTransition?.(id, result, live);
+    try {
+      this.options.onTransition?.(id, result, live);
+    } catch (error) {
+      // A listener's fault: the transition is committed all the same (and, in a batch, the others after it).
+      this.options.onError?.(id, error);
+    }
   }
 
   /**

@@ -87,10 +87,14 @@ export class MemoryCampaignStore implements CampaignStore {
   }
 
   async commit(id: string, result: TransitionResult): Promise<number[]> {
-    return this.commitBatch([{ campaignId: id, result }]).then((seqs) => seqs[0]!);
+    return this.commitAll([{ campaignId: id, result }])[0]!;
   }
 
   async commitBatch(entries: readonly BatchCommit[]): Promise<number[][]> {
+    return this.commitAll(entries);
+  }
+
+  private commitAll(entries: readonly BatchCommit[]): number[][] {
     const operation = entries.length === 1 ? `commit to campaign ${entries[0]!.campaignId}` : `commit ${entries.length} transitions`;
     this.checkOpen(operation);
     // Check and serialise everything before changing anything: all of the batch or none of it.

@@ -233,20 +233,23 @@ export class SqliteCampaignStore implements CampaignStore {
    */
   private commitBatchRows(entries: readonly BatchCommit[]): number[][] {
     const campaigns = new Map<string, { result: TransitionResult; ledger?: TransitionResult['ledger']; devices: Map<string, DeviceState> }>();
-    const seqs = entries.map(({ campaignId: id, result }) => {
+    for (const { campaignId: id, result } of entries) {
       let last = campaigns.get(id);
       if (!last) campaigns.set(id, (last = { result, devices: new Map() }));
       last.result = result;
       if (result.ledger) last.ledger = result.ledger;
       for (const device of result.devices) last.devices.set(device.devEui, device);
-      this.insertLogRows(id, result.log);
-      return this.insertOutboxRows(id, result.commands);
-    });
+    }
+    // States first: an unknown campaign is refused as CAMPAIGN_NOT_FOUND before its rows hit a foreign key.
     for (const [id, last] of campaigns) {
       if (this.updateState.run(...stateColumns(last.result.campaign)).changes === 0) throw campaignNotFound(this.file, id);
       if (last.ledger) this.upsertLedger.run(id, JSON.stringify(last.ledger));
       for (const device of last.devices.values()) this.upsertDevice.run(id, device.devEui, JSON.stringify(device));
     }
+    const seqs = entries.map(({ campaignId: id, result }) => {
+      this.insertLogRows(id, result.log);
+      return this.insertOutboxRows(id, result.commands);
+    });
     return seqs;
   }
 
