@@ -23,13 +23,15 @@ export const UPLINKS_BEFORE_RETRY = 2;
 const UPLINK_COUNT_GAP_MS = 60_000;
 
 /**
- * A device heard since its latest request (its uplinks arrive: it is in range, and each attempt
- * had its RX window) has lost the request or its answer on air, not contact: it is asked up to
- * this many times maxAttempts. With p the chance that one attempt fails (the downlink or the
- * answer lost: about 15 % at 10 % downlink and 5 % uplink loss), giving up after n attempts fails
- * a live device with probability pⁿ per request: 1e-5 at the default n = 6, a device or two in
- * every 10 000-device campaign (issue #17); at 2n, 1e-10. maxAttempts alone still decides for a
- * device that went silent.
+ * A device still heard (an uplink since one answer timeout before its latest request: it is in
+ * range, and its attempts had their RX windows) has lost the request or its answer on air, not
+ * contact: it is asked up to this many times maxAttempts. With p the chance that one attempt
+ * fails (the downlink or the answer lost: about 15 % at 10 % downlink and 5 % uplink loss), giving
+ * up after n attempts fails a live device with probability pⁿ per request: 1e-5 at the default
+ * n = 6, a device or two in every 10 000-device campaign (issue #17); at 2n, 1e-10. The window
+ * spans two attempts because the uplinks of one can all be lost too (seed 9: two in a row, and
+ * the device was called absent while its answer was on its way). maxAttempts alone still decides
+ * for a device that went silent.
  */
 export const HEARD_ATTEMPTS_FACTOR = 2;
 
@@ -106,7 +108,7 @@ export function advanceDevice(draft: Draft, devEui: string, wave: WaveState, ctx
     if (draft.nowMs < view.pending.retryAtMs && !heardWithoutAnswer) return;
     const device = draft.device(devEui);
     const pending = device.pending!;
-    const heard = (pending.uplinksSince ?? 0) > 0;
+    const heard = (device.timestamps.lastUplinkAtMs ?? -Infinity) >= pending.sentAtMs - ctx.spec.timing.answerTimeoutMs;
     const limit = ctx.spec.timing.maxAttempts * (heard ? HEARD_ATTEMPTS_FACTOR : 1);
     if (pending.attempts >= limit) {
       // Absent means never heard from; a device that answered before has lost contact.

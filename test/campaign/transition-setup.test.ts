@@ -416,6 +416,27 @@ test('a device heard all along (its request or answer lost on air) is not given 
   t.is(s.device(A).error, `lost contact: no answer to PackageVersionReq (TS003) after ${HEARD_ATTEMPTS_FACTOR * maxAttempts} attempts (last answer PackageVersionAns)`);
 });
 
+// Issue #17 (seed 9, 1 000 devices): the two uplinks after the last attempt were lost; the device
+// was called absent although it had been heard up to that attempt, and its answer came next.
+test('a device heard up to its latest request but not since is asked once more; silent for longer, it is given up', (t) => {
+  const s = new Script({ devices: 2 });
+  s.start();
+  s.answerPending(A); // TS004 version: the TS005 PackageVersionReq goes next
+  const count = () => s.namesTo(A).filter((n) => n === 'PackageVersionReq').length;
+  for (let i = 0; count() < 1 + TIMING.maxAttempts && i < 100; i++) {
+    s.advanceBy(TIMING.answerTimeoutMs / 2);
+    s.raw(A, 10, '0102'); // every answer lost; the last of these uplinks brings the last attempt
+  }
+  t.is(s.device(A).pending?.attempts, TIMING.maxAttempts);
+  s.advanceBy(TIMING.answerTimeoutMs + 2 * MINUTE); // nothing heard since
+  t.is(s.device(A).outcome, undefined, 'heard in the window before: asked again');
+  t.true(s.device(A).pending!.attempts > TIMING.maxAttempts);
+  s.advanceBy(4 * TIMING.answerTimeoutMs); // silent for longer: contact lost
+  t.is(s.device(A).outcome, 'failed');
+  t.regex(s.device(A).error!, /^lost contact: no answer to PackageVersionReq \(TS005\) after \d+ attempts/);
+  t.true(count() < 1 + HEARD_ATTEMPTS_FACTOR * TIMING.maxAttempts);
+});
+
 test('setup deadline: devices still in setup are absent and the others go on to the session', (t) => {
   const s = new Script({ devices: 2, timing: { maxAttempts: 100, setupDeadlineMs: 20 * MINUTE } });
   s.start();
