@@ -99,7 +99,6 @@ export class StatusPublisher {
     let settle = (): void => {};
     const settled = new Promise<void>((resolve) => (settle = resolve));
     const timer = setTimeout(() => void this.closeWindow(campaignId), coalesceMs);
-    timer.unref();
     this.gathered.set(campaignId, { memory, campaign: result.campaign, devices: new Map([...devices].map((d) => [d.devEui, d])), timer, settled, settle });
     return settled;
   };

@@ -409,7 +409,8 @@ export class MqttConnection {
     if (this.redelivering || this.currentState !== 'connected' || this.client === undefined) return;
     this.redelivering = true;
     this.lastError = new Error(`dropped by us so that the broker redelivers ${count} message(s) not taken (their handler answered 'redeliver')`);
-    this.client.stream.destroy();
+    // end, not destroy: the PUBACKs just written for the messages that were taken go out first.
+    this.client.stream.end();
   }
 
   private connectionClosed(): void {
