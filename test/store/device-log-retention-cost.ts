@@ -7,14 +7,17 @@ import { campaignState, createRecord, deviceState, devEuiOf, unicast } from './f
 import { tempDir } from './temp-dir.js';
 
 // What device-log retention costs a commit and saves on disk, by hand (not part of `ava`):
-//   node --import tsx test/store/device-log-retention-cost.ts [devices] [uplinks]
+//   node --import tsx test/store/device-log-retention-cost.ts [devices] [uplinks] [keepEntries]
 // Each uplink is one commit as the engine makes it: the campaign state, the device, two log
 // lines (the answer up, the next request down) and one command. Uplinks go round the fleet, so
 // with 1 000 devices and 200 000 uplinks each device logs 400 entries: past the default
-// retention (200, compacted at 250), the steady state a long campaign reaches.
+// retention (200, compacted at 250), the steady state a long campaign reaches. A keepEntries
+// beyond what a device logs measures the same run without compaction (each device is probed
+// once, then the CompactionGate knows it is far from due).
 
 const deviceCount = Number(process.argv[2] ?? 1_000);
 const uplinks = Number(process.argv[3] ?? 200_000);
+const keepEntries = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
 const T0 = 1_763_703_800_000;
 
 function uplink(step: number): TransitionResult {
@@ -30,7 +33,7 @@ function uplink(step: number): TransitionResult {
 const tmp = tempDir();
 try {
   const path = tmp.file('cost.db');
-  const store = SqliteCampaignStore.open(path);
+  const store = SqliteCampaignStore.open(path, keepEntries === undefined ? {} : { deviceLogRetention: { keepEntries, maxAgeMs: 30 * 86_400_000 } });
   await store.create(createRecord('cost', deviceCount));
   const quarter = Math.floor(uplinks / 4);
   const perQuarterUs: string[] = [];
@@ -54,7 +57,7 @@ try {
   const rows = db.prepare(`SELECT count(*) FROM device_log`).pluck().get() as number;
   db.close();
   const bytes = fs.statSync(path).size + (fs.existsSync(`${path}-wal`) ? fs.statSync(`${path}-wal`).size : 0);
-  console.log(`${deviceCount} devices, ${uplinks} uplinks (commit + markDone each)`);
+  console.log(`${deviceCount} devices, ${uplinks} uplinks (commit + markDone each), keepEntries ${keepEntries ?? 'default'}`);
   console.log(`  µs per uplink, by quarter of the run: wall ${perQuarterUs.join(', ')}; CPU ${cpuPerQuarterUs.join(', ')}`);
   console.log(`  device_log rows at the end: ${rows}; file + WAL: ${(bytes / 1e6).toFixed(1)} MB`);
   console.log(`  device 0's log: ${newest.length} entries${newest[0]?.summary ? `, first: ${newest[0].text.slice(0, 120)}…` : ''}`);
