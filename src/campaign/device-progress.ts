@@ -9,7 +9,8 @@ import { hasFirmwareManagement } from './device-stack.js';
 
 // How a device moves through a wave: which request comes next, when to ask again, when to give
 // up. Class A devices only hear us after their own uplink, so each request waits up to
-// answerTimeoutMs and is repeated up to maxAttempts times before the device counts as absent.
+// answerTimeoutMs and is repeated up to maxAttempts times before the device counts as absent
+// (or lost contact); twice as many while the device is still heard (HEARD_ATTEMPTS_FACTOR).
 
 /**
  * A class A device receives a queued request in the RX window of its next uplink and answers
@@ -98,7 +99,8 @@ export function nextStep(device: DeviceState, ctx: CampaignContext): DeviceStep 
 
 /**
  * Moves a device on: sends its next request when nothing is pending, repeats a request whose
- * answer is overdue, and gives up after maxAttempts. Returns true when it changed the device.
+ * answer is overdue, and gives up after maxAttempts (HEARD_ATTEMPTS_FACTOR times as many for a
+ * device still heard).
  */
 export function advanceDevice(draft: Draft, devEui: string, wave: WaveState, ctx: CampaignContext): void {
   const view = draft.peek(devEui)!;
