@@ -37,21 +37,48 @@ export class SimClock implements Clock {
     return this.heap.length;
   }
 
-  /** Runs events until `done()` holds, no event is left, or time passes `untilMs`. */
-  async run(options: { untilMs: number; done?: () => boolean; settle?: () => Promise<void>; onStep?: (nowMs: number) => void }): Promise<void> {
-    while (this.heap.length > 0) {
-      if (options.done?.()) return;
-      const next = this.pop()!;
-      if (next.cancelled) continue;
-      if (next.atMs > options.untilMs) {
-        this.push(next);
-        this.nowMs = options.untilMs;
-        return;
-      }
-      this.nowMs = next.atMs;
-      next.fn();
+  /**
+   * Runs events until `done()` holds, no event is left, or time passes `untilMs`.
+   * `settleWindowMs` (default 0: settle after every event): events less than this apart run
+   * back to back and `settle` comes once for all of them, before the first event at or past the
+   * window's end — so the engine takes the uplinks of a window in one group commit, as it would
+   * under real load. Keep it below the RX1 delay minus the uplink latency (800 ms in
+   * sim-network-server.ts), so that what the engine queues for a device is there for its RX1.
+   */
+  async run(options: { untilMs: number; done?: () => boolean; settle?: () => Promise<void>; onStep?: (nowMs: number) => void; settleWindowMs?: number }): Promise<void> {
+    const windowMs = options.settleWindowMs ?? 0;
+    /** Time of the first event run since the last settle. */
+    let openSinceMs: number | undefined;
+    const settle = async () => {
+      openSinceMs = undefined;
       if (options.settle) await options.settle();
-      options.onStep?.(this.nowMs);
+    };
+    try {
+      while (this.heap.length > 0) {
+        if (options.done?.()) return;
+        const next = this.heap[0]!;
+        if (next.cancelled) {
+          this.pop();
+          continue;
+        }
+        if (next.atMs > options.untilMs) {
+          this.nowMs = options.untilMs;
+          return;
+        }
+        // Settling may schedule events before `next`: look again afterwards.
+        if (openSinceMs !== undefined && next.atMs >= openSinceMs + windowMs) {
+          await settle();
+          continue;
+        }
+        this.pop();
+        this.nowMs = next.atMs;
+        next.fn();
+        openSinceMs ??= next.atMs;
+        if (windowMs <= 0) await settle();
+        options.onStep?.(this.nowMs);
+      }
+    } finally {
+      if (openSinceMs !== undefined) await settle();
     }
   }
 

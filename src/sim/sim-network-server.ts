@@ -6,7 +6,7 @@ import { createLossModel, type LossModel } from './loss-model.js';
 import { multicastFrame } from './multicast-frame.js';
 import type { Random } from './random.js';
 import type { SimClock } from './sim-clock.js';
-import type { DeviceRadio, SimDevice } from './sim-device.js';
+import { SimDevice, type DeviceRadio } from './sim-device.js';
 
 interface DeviceEntry {
   device: SimDevice;
@@ -67,7 +67,8 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   /**
    * Devices that were sent a TS005 downlink, in fleet order: only they can hold a multicast group
    * (McGroupSetupReq is the only way to one), so only they may hear a frame for a group they are
-   * not a member of. A frame costs its listeners, not the fleet.
+   * not a member of. A frame costs its listeners, not the fleet. A device whose class decides
+   * listensTo its own way (tests' recording devices) is always among them.
    */
   private readonly mayListen: DeviceEntry[] = [];
   private readonly mayListenSet = new Set<DeviceEntry>();
@@ -104,6 +105,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       downlinkLoss: createLossModel(device.config.downlinkLoss, device.random.fork('downlink-loss')),
       queue: [],
     });
+    if (device.listensTo !== SimDevice.prototype.listensTo) this.mayHoldGroups(this.devices.get(device.devEui)!);
   }
 
   device(devEui: string): SimDevice | undefined {
