@@ -9,14 +9,15 @@ import { parseStoredJson } from './stored-json.js';
 // inside the caller's transaction: afterInsert in the commit's, so that a transition and the
 // pruning it caused are one; the sweep at open in transactions of its own, a batch of devices each.
 
-type Row = [id: number, atMs: number, direction: DeviceLogEntry['direction'], fPort: number | null, payloadHex: string | null, text: string];
+type Row = [atMs: number, direction: DeviceLogEntry['direction'], fPort: number | null, payloadHex: string | null, text: string];
 
 /** Devices compacted per transaction by the sweep at open (keeps each transaction short on a big store). */
 const SWEEP_BATCH_DEVICES = 500;
 
 export class SqliteDeviceLogRetention {
   private readonly probe: Statement;
-  private readonly selectRows: Statement;
+  private readonly selectTimes: Statement;
+  private readonly selectDropped: Statement;
   private readonly selectSummary: Statement;
   private readonly upsertSummary: Statement;
   private readonly deleteUpTo: Statement;
@@ -39,7 +40,9 @@ export class SqliteDeviceLogRetention {
                 (SELECT at_ms FROM device_log WHERE campaign_id = @c AND dev_eui = @d ORDER BY id LIMIT 1) AS oldest`,
       )
       .raw();
-    this.selectRows = db.prepare(`SELECT id, at_ms, direction, f_port, payload_hex, text FROM device_log WHERE campaign_id = ? AND dev_eui = ? ORDER BY id`).raw();
+    // The times of all the device's entries first, the whole rows of the dropped ones only.
+    this.selectTimes = db.prepare(`SELECT id, at_ms FROM device_log WHERE campaign_id = ? AND dev_eui = ? ORDER BY id`).raw();
+    this.selectDropped = db.prepare(`SELECT at_ms, direction, f_port, payload_hex, text FROM device_log WHERE campaign_id = ? AND dev_eui = ? AND id <= ? ORDER BY id`).raw();
     this.selectSummary = db.prepare(`SELECT summary_json FROM device_log_summaries WHERE campaign_id = ? AND dev_eui = ?`).pluck();
     this.upsertSummary = db.prepare(
       `INSERT INTO device_log_summaries (campaign_id, dev_eui, summary_json) VALUES (?, ?, ?) ON CONFLICT (campaign_id, dev_eui) DO UPDATE SET summary_json = excluded.summary_json`,
@@ -90,14 +93,15 @@ export class SqliteDeviceLogRetention {
 
   /** Drops the device's entries beyond the limits into its summary (the caller holds a write transaction). */
   private compact(campaignId: string, devEui: string): void {
-    const rows = this.selectRows.all(campaignId, devEui) as Row[];
+    const times = this.selectTimes.all(campaignId, devEui) as Array<[id: number, atMs: number]>;
     const count = droppedCount(
       this.retention,
-      rows.map((row) => row[1]),
+      times.map((row) => row[1]),
     );
     if (count === 0) return;
-    const dropped = rows.slice(0, count).map(([, atMs, direction, fPort, payloadHex, text]) => logEntry(devEui, atMs, direction, fPort, payloadHex, text));
+    const lastId = times[count - 1]![0];
+    const dropped = (this.selectDropped.all(campaignId, devEui, lastId) as Row[]).map((row) => logEntry(devEui, ...row));
     this.upsertSummary.run(campaignId, devEui, JSON.stringify(summarise(this.summaryOf(campaignId, devEui), dropped)));
-    this.deleteUpTo.run(campaignId, devEui, rows[count - 1]![0]);
+    this.deleteUpTo.run(campaignId, devEui, lastId);
   }
 }
