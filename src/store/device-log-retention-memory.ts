@@ -1,6 +1,6 @@
 import type { DeviceLogSummary } from '../campaign/device-log-summary.js';
 import type { DeviceLogEntry } from '../campaign/draft.js';
-import { compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, type DeviceLogRetention } from './device-log-retention.js';
+import { compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, summarisedCount, type DeviceLogRetention } from './device-log-retention.js';
 
 // The memory store's side of the device-log retention (rules: device-log-retention.ts): the same
 // trigger and the same cut as the SQLite and PostgreSQL stores, on a campaign's arrays.
@@ -19,15 +19,17 @@ export class MemoryDeviceLogRetention {
     for (const [devEui, { newestAtMs }] of linesByDevice(log)) {
       const entries = campaign.log.get(devEui);
       if (!entries || !compactionDue(this.retention, entries.length > this.threshold, entries[0]?.atMs, newestAtMs)) continue;
+      const previous = this.summaryOf(campaign, devEui);
       const count = droppedCount(
         this.retention,
         entries.map((entry) => entry.atMs),
+        summarisedCount(previous),
       );
       if (count === 0) continue;
       const dropped = entries.splice(0, count);
       let summaries = this.summaries.get(campaign);
       if (!summaries) this.summaries.set(campaign, (summaries = new Map()));
-      summaries.set(devEui, JSON.stringify(summarise(this.summaryOf(campaign, devEui), dropped)));
+      summaries.set(devEui, JSON.stringify(summarise(previous, dropped)));
     }
   }
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { DeviceLogSummary } from '../campaign/device-log-summary.js';
 import type { DeviceLogEntry } from '../campaign/draft.js';
-import { CompactionGate, compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, type DeviceLogRetention } from './device-log-retention.js';
+import { CompactionGate, compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, summarisedCount, type DeviceLogRetention } from './device-log-retention.js';
 import { logEntry } from './device-log.js';
 import { msFromBigint } from './postgres-connection.js';
 import { parseStoredJson } from './stored-json.js';
@@ -105,10 +105,11 @@ export class PostgresDeviceLogRetention {
       )
     ).rows;
     const atMs = rows.map((row) => msFromBigint(row.at_ms, this.label, 'device_log.at_ms', where));
-    const count = droppedCount(this.retention, atMs);
+    const previous = await this.summaryOf(client, campaignId, devEui);
+    const count = droppedCount(this.retention, atMs, summarisedCount(previous));
     if (count === 0) return;
     const dropped = rows.slice(0, count).map((row, i) => logEntry(devEui, atMs[i]!, row.direction, row.f_port, row.payload_hex, row.text));
-    const summary = summarise(await this.summaryOf(client, campaignId, devEui), dropped);
+    const summary = summarise(previous, dropped);
     await client.query(
       `INSERT INTO ${this.t('device_log_summaries')} (campaign_id, dev_eui, summary_json) VALUES ($1, $2, $3)
        ON CONFLICT (campaign_id, dev_eui) DO UPDATE SET summary_json = excluded.summary_json`,

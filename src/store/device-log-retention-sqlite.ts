@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { DeviceLogSummary } from '../campaign/device-log-summary.js';
 import type { DeviceLogEntry } from '../campaign/draft.js';
-import { CompactionGate, compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, type DeviceLogRetention } from './device-log-retention.js';
+import { CompactionGate, compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, summarisedCount, type DeviceLogRetention } from './device-log-retention.js';
 import { logEntry } from './device-log.js';
 import { parseStoredJson } from './stored-json.js';
 
@@ -94,14 +94,16 @@ export class SqliteDeviceLogRetention {
   /** Drops the device's entries beyond the limits into its summary (the caller holds a write transaction). */
   private compact(campaignId: string, devEui: string): void {
     const times = this.selectTimes.all(campaignId, devEui) as Array<[id: number, atMs: number]>;
+    const previous = this.summaryOf(campaignId, devEui);
     const count = droppedCount(
       this.retention,
       times.map((row) => row[1]),
+      summarisedCount(previous),
     );
     if (count === 0) return;
     const lastId = times[count - 1]![0];
     const dropped = (this.selectDropped.all(campaignId, devEui, lastId) as Row[]).map((row) => logEntry(devEui, ...row));
-    this.upsertSummary.run(campaignId, devEui, JSON.stringify(summarise(this.summaryOf(campaignId, devEui), dropped)));
+    this.upsertSummary.run(campaignId, devEui, JSON.stringify(summarise(previous, dropped)));
     this.deleteUpTo.run(campaignId, devEui, lastId);
   }
 }

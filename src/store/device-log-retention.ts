@@ -64,18 +64,36 @@ export function compactionDue(retention: DeviceLogRetention, beyondThreshold: bo
 }
 
 /**
- * How many of a device's entries (oldest first, as inserted) to drop: all but the newest
- * keepEntries, and every entry before the first one younger than maxAgeMs (a prefix: the log
- * kept is always "everything since", with no holes, even when uplinks arrived out of time order).
+ * How many of a device's entries (oldest first, as inserted) to drop, `summarised` having been
+ * dropped before: by count, down to what entries one at a time would have left (keepEntries, plus
+ * the entries logged since the last multiple of the compaction cycle), so that a group commit
+ * leaves the same log as the same transitions committed one by one; and every entry before the
+ * first one younger than maxAgeMs (a prefix: the log kept is always "everything since", with no
+ * holes, even when uplinks arrived out of time order).
  */
-export function droppedCount(retention: DeviceLogRetention, atMsOldestFirst: readonly number[]): number {
+export function droppedCount(retention: DeviceLogRetention, atMsOldestFirst: readonly number[], summarised = 0): number {
   const count = atMsOldestFirst.length;
   if (count === 0) return 0;
-  const byCount = Math.max(0, count - retention.keepEntries);
+  const byCount = Math.max(0, count - keptByCount(retention, summarised + count));
   const cutoffMs = Math.max(...atMsOldestFirst) - retention.maxAgeMs;
   let byAge = atMsOldestFirst.findIndex((atMs) => atMs >= cutoffMs);
   if (byAge < 0) byAge = count;
   return Math.max(byCount, byAge);
+}
+
+/**
+ * How many entries a device keeps by count after `logged` entries in all, one at a time: all up
+ * to keepEntries; then a compaction each time it passes the threshold, back to keepEntries.
+ */
+export function keptByCount(retention: DeviceLogRetention, logged: number): number {
+  if (logged <= retention.keepEntries) return logged;
+  const cycle = compactionThresholdEntries(retention) - retention.keepEntries + 1;
+  return retention.keepEntries + ((logged - retention.keepEntries) % cycle);
+}
+
+/** Entries a summary stands for. */
+export function summarisedCount(summary: DeviceLogSummary | undefined): number {
+  return summary === undefined ? 0 : summary.up + summary.down + summary.note;
 }
 
 /** A command name as our log texts write them (device-answers.ts joins them with ", "). */

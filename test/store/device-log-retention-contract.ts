@@ -126,7 +126,7 @@ export function deviceLogRetentionContract(name: string, open: (retention: Devic
     t.deepEqual(await store.deviceLog('c2', devEuiOf(0)), [entry(0, 1, 'note', 'in c2')], 'nor the same device in another campaign');
   });
 
-  contract('one commit of many entries for a device is cut back at once', byCount, async (t, store) => {
+  contract('one commit of many entries for a device is cut back at once, to what commits of one entry each would have left', byCount, async (t, store) => {
     await store.create(createRecord('c1', 3));
     await commitLog(
       store,
@@ -135,9 +135,20 @@ export function deviceLogRetentionContract(name: string, open: (retention: Devic
       Array.from({ length: 30 }, (_, k) => entry(2, k + 1, 'down', `FragSessionStatusReq`)),
     );
     const log = await store.deviceLog('c1', devEuiOf(2), 1_000);
-    t.is(log.length, 1 + 8);
-    t.deepEqual(log[0]!.summary, { up: 0, down: 22, note: 0, fromMs: T0 + 1_000, toMs: T0 + 22_000, firstAnswers: [] });
-    t.is(log[1]!.atMs, T0 + 23_000);
+    // One at a time: compacted at the 11th, 14th, …, 29th entry back to 8; the 30th makes 9.
+    t.is(log.length, 1 + 9);
+    t.deepEqual(log[0]!.summary, { up: 0, down: 21, note: 0, fromMs: T0 + 1_000, toMs: T0 + 21_000, firstAnswers: [] });
+    t.is(log[1]!.atMs, T0 + 22_000);
+  });
+
+  contract('a group commit (commitBatch) leaves the same log as the same transitions committed one by one', byCount, async (t, store) => {
+    await store.create(createRecord('c1', 1));
+    await store.create(createRecord('c2', 1));
+    for (let k = 1; k <= 12; k += 1) await commitLog(store, 'c1', k, [history(k)]);
+    await store.commitBatch(Array.from({ length: 12 }, (_, i) => ({ campaignId: 'c2', result: { campaign: campaignState('c2', i + 1), devices: [], log: [history(i + 1)], commands: [] } })));
+    const one = await store.deviceLog('c1', devEuiOf(0));
+    t.is(one.length, 1 + 9);
+    t.deepEqual(await store.deviceLog('c2', devEuiOf(0)), one);
   });
 
   contract('entries older than maxAgeMs before the newest are dropped once the oldest is a quarter past it', { keepEntries: 1_000, maxAgeMs: 10_000 }, async (t, store) => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ValueError } from '../../src/core/errors.js';
-import { checkRetention, CompactionGate, compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, summaryEntry } from '../../src/store/device-log-retention.js';
+import { checkRetention, CompactionGate, compactionDue, compactionThresholdEntries, droppedCount, keptByCount, linesByDevice, summarise, summaryEntry } from '../../src/store/device-log-retention.js';
 
 // The retention rules on their own; every store applies them (device-log-retention-contract.ts).
 
@@ -27,6 +27,10 @@ test('droppedCount: all but the newest keepEntries, and the prefix older than ma
   t.is(droppedCount(retention, []), 0);
   t.is(droppedCount(retention, [1, 2, 3]), 0);
   t.is(droppedCount(retention, [1, 2, 3, 4, 5, 6]), 2);
+  // By count, what one entry at a time leaves (keep 4, compacted past 5): 4, 5, 4, 5, …
+  t.deepEqual(Array.from({ length: 9 }, (_, i) => keptByCount(retention, i + 1)), [1, 2, 3, 4, 5, 4, 5, 4, 5]);
+  t.is(droppedCount(retention, [1, 2, 3, 4, 5, 6, 7], 0), 2, '7 logged: 5 kept');
+  t.is(droppedCount(retention, [5, 6, 7, 8, 9, 10], 2), 2, '8 logged, 2 of them summarised: 4 kept');
   t.is(droppedCount(retention, [0, 10, 150, 160]), 2, 'older than 160 - 100');
   // A young entry between old ones ends the prefix: the log kept has no holes.
   t.is(droppedCount(retention, [0, 90, 10, 150]), 1);
