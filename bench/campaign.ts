@@ -1,4 +1,6 @@
-// `npm run bench -- campaign [--sizes 100,10000,100000] [--fleets loramac-node,lbm,spec,mix] [--seeds 42,1,2]`:
+// `npm run bench -- campaign [--sizes 1000,10000,100000] [--fleets mix] [--policies adaptive]
+//   [--seeds 42] [--store sqlite|memory] [--settle-window-ms 500]`, or `-- campaign --compare` for
+// the redundancy comparison (sizes 100, every fleet, both policies, memory store):
 // whole campaigns on simulated fleets at 10 % iid downlink loss, one fleet per device stack
 // (each device answering as that stack's package code does: src/sim/stacks) and the demo's
 // mix, and two redundancy policies side by side on the mix:
@@ -6,15 +8,23 @@
 //              as each stack means it (src/campaign/frag-status-reading.ts);
 //   fixed    = the common peer policy: 30 % coded fragments once, no further rounds.
 // The canary halt rule is off here (haltFailureRate 1), so both policies reach the whole fleet.
-// Reported per run: fragments sent / the oracle minimum (Σ over waves and fragmentation sessions
-// of the N at which the worst-served completing device completed), devices confirmed, wall time,
-// simulated time, peak RSS and (peak RSS − baseline) per device. Fleets above 2 000 devices track
-// only the GF(2) equations on the devices ('rank-only'); smaller ones decode, patch and verify the
-// real signed package. Each run is its own process, so peak RSS is that run's; memory per device
-// is the heap still in use after a full GC at the end (engine state, store, simulated devices and
-// network server together), over the device count.
+// Reported per run: wall time, transitions (committed events) and transitions per second,
+// fragments sent / the oracle minimum (Σ over waves and fragmentation sessions of the N at which
+// the worst-served completing device completed), devices confirmed, simulated time, peak RSS,
+// retained heap per device, and the store's size on disk. By default the store is an SQLite
+// file (WAL, as `fuota serve` keeps it) in a temporary directory, so the device log is on disk,
+// not in the heap; its size (database + WAL) is taken after the campaign, once closed. Fleets
+// above 2 000 devices track only the GF(2) equations on the devices ('rank-only'); smaller ones
+// decode, patch and verify the real signed package. Each run is its own process, so peak RSS is
+// that run's; memory per device is the V8 heap still in use after a full GC at the end (engine
+// state, store, simulated devices and network server together), minus the heap before the world
+// was built, over the device count. The simulated clock settles the engine once per
+// --settle-window-ms of simulated time (SimClock.run): uplinks of a window go to the store in one
+// group commit, as they would under real load.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSimulatedWorld } from '../src/app/simulated-world.js';
 import { parseCampaignSpec } from '../src/campaign/spec.js';
@@ -38,6 +48,8 @@ interface RunResult {
   seed: number;
   fleet: Fleet;
   policy: Policy;
+  store: StoreKind;
+  settleWindowMs: number;
   /** Confirmed, or delivered where the stack has no TS006 to confirm with. */
   succeeded: number;
   confirmed: number;
@@ -50,27 +62,39 @@ interface RunResult {
   simulatedHours: number;
   wallS: number;
   transitions: number;
+  transitionsPerS: number;
   peakRssMb: number;
   baselineRssMb: number;
   bytesPerDevice: number;
   /** Heap still in use after a full GC at the end, minus the baseline heap, per device. */
   retainedBytesPerDevice: number;
+  /** SQLite file and WAL after the campaign (sqlite store only). */
+  storeBytes?: number;
 }
+
+type StoreKind = 'sqlite' | 'memory';
 
 const POLICIES: Record<Policy, { initialRedundancy: number; maxRedundancy: number; maxStatusRounds: number }> = {
   adaptive: { initialRedundancy: 0.1, maxRedundancy: 1, maxStatusRounds: 10 },
   fixed: { initialRedundancy: 0.3, maxRedundancy: 0.3, maxStatusRounds: 1 },
 };
 
-async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: number): Promise<RunResult> {
-  (globalThis as { gc?: () => void }).gc?.();
+function fileBytes(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: number, store: StoreKind, settleWindowMs: number): Promise<RunResult> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
   const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
   const baselineHeap = process.memoryUsage().heapUsed;
+  const dir = store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'fuota-bench-')) : undefined;
+  const storePath = dir ? join(dir, 'campaigns.sqlite') : 'memory';
   const wallStart = performance.now();
   let transitions = 0;
   const world = await createSimulatedWorld({
     scenario: { ...DEFAULT_SCENARIO, devices, seed, loss: 0.1, absentShare: 0, v2Share: 0.5, stacks: FLEETS[fleet], uplinkIntervalMs: 30 * 60_000, payloadMode: devices > 2000 ? 'rank-only' : 'full' },
-    storePath: 'memory',
+    storePath,
     firmwareBytes: 64 * 1024,
     spec: {
       // Halting is off: this compares redundancy policies over the whole fleet (with the default
@@ -84,7 +108,8 @@ async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: numbe
   const { engine, clock, startMs } = world;
   const id = parseCampaignSpec(world.spec).id;
   await engine.create(world.spec, world.block);
-  await clock.run({ untilMs: startMs + 14 * 86_400_000, done: () => engine.view(id)!.campaign.phase !== 'running', settle: () => engine.idle() });
+  await clock.run({ untilMs: startMs + 14 * 86_400_000, done: () => engine.view(id)!.campaign.phase !== 'running', settle: () => engine.idle(), settleWindowMs });
+  const wallS = (performance.now() - wallStart) / 1000;
   const view = engine.view(id)!;
   const airtime = airtimeComparison(view.campaign, view.devices, world.fleet.members);
   let confirmed = 0;
@@ -94,13 +119,16 @@ async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: numbe
     if (d.outcome === 'delivered') delivered++;
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  (globalThis as { gc?: () => void }).gc?.();
+  gc?.();
+  // Measured with everything alive: the world (fleet, network server, engine, store) is used below.
   const retainedBytesPerDevice = (process.memoryUsage().heapUsed - baselineHeap) / devices;
-  return {
+  const result: RunResult = {
     devices,
     seed,
     fleet,
     policy,
+    store,
+    settleWindowMs,
     succeeded: confirmed + delivered,
     confirmed,
     delivered,
@@ -110,13 +138,20 @@ async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: numbe
     airtimeRatio: airtime.ratio,
     airtimeS: view.campaign.airtime.airtimeMs / 1000,
     simulatedHours: (clock.now() - startMs) / 3_600_000,
-    wallS: (performance.now() - wallStart) / 1000,
+    wallS,
     transitions,
+    transitionsPerS: transitions / wallS,
     peakRssMb,
     baselineRssMb,
     bytesPerDevice: ((peakRssMb - baselineRssMb) * 2 ** 20) / devices,
     retainedBytesPerDevice,
   };
+  await world.close();
+  if (dir) {
+    result.storeBytes = fileBytes(storePath) + fileBytes(`${storePath}-wal`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
 }
 
 function argument(name: string): string | undefined {
@@ -124,23 +159,34 @@ function argument(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+function megabytes(bytes: number | undefined): string {
+  return bytes === undefined ? '-' : (bytes / 2 ** 20).toFixed(1);
+}
+
 if (argument('one')) {
-  const [devices, fleet, policy, seed] = argument('one')!.split(':') as [string, Fleet, Policy, string];
-  const result = await runOne(Number(devices), fleet, policy, Number(seed));
+  const [devices, fleet, policy, seed, store, window] = argument('one')!.split(':') as [string, Fleet, Policy, string, StoreKind, string];
+  const result = await runOne(Number(devices), fleet, policy, Number(seed), store, Number(window));
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } else {
-  const sizes = (argument('sizes') ?? '100').split(',').map(Number);
-  const fleets = (argument('fleets') ?? 'loramac-node,lbm,spec,mix').split(',') as Fleet[];
+  const compare = process.argv.includes('--compare');
+  const sizes = (argument('sizes') ?? (compare ? '100' : '1000,10000,100000')).split(',').map(Number);
+  const fleets = (argument('fleets') ?? (compare ? 'loramac-node,lbm,spec,mix' : 'mix')).split(',') as Fleet[];
+  const policies = (argument('policies') ?? (compare ? 'adaptive,fixed' : 'adaptive')).split(',') as Policy[];
   const seeds = (argument('seeds') ?? '42').split(',').map(Number);
+  const store = (argument('store') ?? (compare ? 'memory' : 'sqlite')) as StoreKind;
+  const settleWindowMs = Number(argument('settle-window-ms') ?? 500);
   for (const fleet of fleets) if (!(fleet in FLEETS)) throw new Error(`--fleets: expected names from ${Object.keys(FLEETS).join(', ')}, got ${fleet}`);
+  for (const policy of policies) if (!(policy in POLICIES)) throw new Error(`--policies: expected names from ${Object.keys(POLICIES).join(', ')}, got ${policy}`);
+  if (store !== 'sqlite' && store !== 'memory') throw new Error(`--store: expected sqlite or memory, got ${store}`);
+  if (!(settleWindowMs >= 0 && settleWindowMs < 800)) throw new Error(`--settle-window-ms: expected 0..799 (below RX1 minus the uplink latency), got ${argument('settle-window-ms')}`);
   const self = fileURLToPath(import.meta.url);
   const results: RunResult[] = [];
-  console.log(`campaign benchmark: sizes ${sizes.join(', ')}, fleets ${fleets.join(', ')}, 10 % iid loss, seeds ${seeds.join(', ')} (each run in its own process)`);
+  console.log(`campaign benchmark: sizes ${sizes.join(', ')}, fleets ${fleets.join(', ')}, policies ${policies.join(', ')}, 10 % iid loss, seeds ${seeds.join(', ')}, ${store} store, settle window ${settleWindowMs} ms (each run in its own process)`);
   for (const devices of sizes) for (const seed of seeds) {
     for (const fleet of fleets) {
-      // The fixed policy is the peers' comparison: once, on the mix.
-      for (const policy of fleet === 'mix' ? (['adaptive', 'fixed'] as const) : (['adaptive'] as const)) {
-        const run = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=16384', self, '--one', `${devices}:${fleet}:${policy}:${seed}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      // The fixed policy is the peers' comparison: on the mix only.
+      for (const policy of policies.filter((p) => p === 'adaptive' || fleet === 'mix')) {
+        const run = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=16384', self, '--one', `${devices}:${fleet}:${policy}:${seed}:${store}:${settleWindowMs}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
         const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
         if (!line) {
           console.error(`run ${devices} ${fleet} ${policy} seed ${seed} failed:\n${run.stderr.slice(-2000)}`);
@@ -152,7 +198,7 @@ if (argument('one')) {
       }
     }
   }
-  const header = ['devices', 'seed', 'fleet', 'policy', 'confirmed+delivered', 'frags sent', 'oracle', 'sent/oracle', 'airtime s', 'sim h', 'wall s', 'transitions', 'peak RSS MB', 'retained KB/device'];
+  const header = ['devices', 'seed', 'fleet', 'policy', 'confirmed+delivered', 'frags sent', 'oracle', 'sent/oracle', 'airtime s', 'sim h', 'wall s', 'transitions', 'transitions/s', 'peak RSS MB', 'retained B/device', 'store MB'];
   const rows = results.map((r) => [
     String(r.devices),
     String(r.seed),
@@ -166,13 +212,24 @@ if (argument('one')) {
     r.simulatedHours.toFixed(1),
     r.wallS.toFixed(1),
     String(r.transitions),
+    r.transitionsPerS.toFixed(0),
     r.peakRssMb.toFixed(0),
-    (r.retainedBytesPerDevice / 1024).toFixed(1),
+    r.retainedBytesPerDevice.toFixed(0),
+    megabytes(r.storeBytes),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
   console.log(line(header));
   for (const row of rows) console.log(line(row));
+  // Growth: wall time and transitions per device from one size to the next (linear: ratios ≈ 1).
+  for (const fleet of fleets) for (const policy of policies) for (const seed of seeds) {
+    const runs = results.filter((r) => r.fleet === fleet && r.policy === policy && r.seed === seed).sort((a, b) => a.devices - b.devices);
+    for (let i = 1; i < runs.length; i++) {
+      const [a, b] = [runs[i - 1]!, runs[i]!];
+      const per = (r: RunResult) => r.wallS / r.devices;
+      console.log(`${fleet} ${policy} seed ${seed}: ${a.devices} → ${b.devices} devices (×${(b.devices / a.devices).toFixed(0)}): wall ×${(b.wallS / a.wallS).toFixed(1)} (per device ×${(per(b) / per(a)).toFixed(2)}), transitions ×${(b.transitions / a.transitions).toFixed(1)}`);
+    }
+  }
   if (seeds.length > 1) {
     // Per fleet and policy over the seeds: the spread of sent/oracle and the devices that did not end as expected.
     const groups = new Map<string, RunResult[]>();
