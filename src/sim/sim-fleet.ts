@@ -7,7 +7,7 @@ import type { FleetScenario } from './fleet-scenario.js';
 import type { LossModelSpec } from './loss-model.js';
 import { Random } from './random.js';
 import type { SimClock } from './sim-clock.js';
-import type { ImageVerifier } from './sim-device-config.js';
+import type { FragMax, ImageVerifier, SimDeviceConfig } from './sim-device-config.js';
 import { SimDevice } from './sim-device.js';
 import { SimNetworkServer } from './sim-network-server.js';
 
@@ -83,6 +83,29 @@ export function buildSimFleet(options: {
   const kindList = kinds(scenario, random.fork('kinds'));
   const stackList = stacks(scenario, random.fork('stacks'));
   const versionRandom = random.fork('versions');
+  // What every device's config has in common lives once, in the prototype of the per-device part
+  // (100 000 devices: a few hundred bytes each less, issue #17). Shared values are never written.
+  const downlinkLoss: LossModelSpec = Object.freeze(scenario.lossKind === 'bursty' ? { kind: 'bursty', lossRate: scenario.loss, meanBurstLength: 4 } : { kind: 'iid', lossRate: scenario.loss });
+  const shared: Partial<SimDeviceConfig> = Object.freeze({
+    lorawanVersion: '1.0',
+    v2Seed: 'N',
+    reedSolomon: false,
+    ...(options.rsEngine ? { rsEngine: options.rsEngine } : {}),
+    uplinkIntervalMs: scenario.uplinkIntervalMs,
+    firmwareVersion: scenario.firmwareVersion,
+    hwVersion: scenario.hwVersion,
+    image: options.image,
+    downlinkLoss,
+    uplinkLossRate: scenario.loss / 2,
+    payloadMode: scenario.payloadMode,
+  } as const);
+  const packageVersions = { v1: Object.freeze({ ts003: 1, ts004: 1, ts005: 1 } as const), v2: Object.freeze({ ts003: 2, ts004: 2, ts005: 2 } as const) };
+  const fragMaxes = new Map<number, FragMax>();
+  const fragMaxOf = (nb: number): FragMax => {
+    let fragMax = fragMaxes.get(nb);
+    if (!fragMax) fragMaxes.set(nb, (fragMax = Object.freeze({ nb, size: 255, redundancy: nb })));
+    return fragMax;
+  };
   for (let i = 0; i < scenario.devices; i++) {
     const devEui = (0x70b3d50000000000n + BigInt(i + 1)).toString(16).padStart(16, '0');
     const deviceRandom = random.fork(devEui);
@@ -92,35 +115,20 @@ export function buildSimFleet(options: {
     const v2 = versionRandom.next() < scenario.v2Share && stack !== 'loramac-node';
     const maxNbFrag = kind === 'small' ? options.smallMaxNbFrag : options.maxNbFrag;
     const rootKey = deviceRandom.bytes(16);
-    const downlinkLoss: LossModelSpec = scenario.lossKind === 'bursty' ? { kind: 'bursty', lossRate: scenario.loss, meanBurstLength: 4 } : { kind: 'iid', lossRate: scenario.loss };
-    const device = new SimDevice(
-      {
-        devEui,
-        stack,
-        rootKey,
-        lorawanVersion: '1.0',
-        packageVersions: v2 ? { ts003: 2, ts004: 2, ts005: 2 } : { ts003: 1, ts004: 1, ts005: 1 },
-        v2Seed: 'N',
-        reedSolomon: false,
-        ...(options.rsEngine ? { rsEngine: options.rsEngine } : {}),
-        uplinkIntervalMs: scenario.uplinkIntervalMs,
-        clockOffsetMs: (deviceRandom.next() * 2 - 1) * scenario.clockErrorMs,
-        clockDriftPpm: (deviceRandom.next() * 2 - 1) * 20,
-        maxNbFrag,
-        // Stack decoders built for the block: FRAG_MAX_NB = FRAG_MAX_REDUNDANCY = maxNbFrag, 255-byte fragments.
-        ...(stack === 'spec' ? {} : { fragMax: { nb: maxNbFrag, size: 255, redundancy: maxNbFrag } }),
-        firmwareVersion: scenario.firmwareVersion,
-        hwVersion: scenario.hwVersion,
-        image: options.image,
-        absent: kind === 'absent',
-        downlinkLoss,
-        uplinkLossRate: scenario.loss / 2,
-        verifyImage: kind === 'rejecting' ? options.rejectImage : options.verifyImage,
-        payloadMode: scenario.payloadMode,
-      },
-      network,
-      deviceRandom,
-    );
+    const config: SimDeviceConfig = Object.assign(Object.create(shared) as SimDeviceConfig, {
+      devEui,
+      stack,
+      rootKey,
+      packageVersions: v2 ? packageVersions.v2 : packageVersions.v1,
+      clockOffsetMs: (deviceRandom.next() * 2 - 1) * scenario.clockErrorMs,
+      clockDriftPpm: (deviceRandom.next() * 2 - 1) * 20,
+      maxNbFrag,
+      // Stack decoders built for the block: FRAG_MAX_NB = FRAG_MAX_REDUNDANCY = maxNbFrag, 255-byte fragments.
+      ...(stack === 'spec' ? {} : { fragMax: fragMaxOf(maxNbFrag) }),
+      absent: kind === 'absent',
+      verifyImage: kind === 'rejecting' ? options.rejectImage : options.verifyImage,
+    });
+    const device = new SimDevice(config, network, deviceRandom);
     network.addDevice(device, gateways);
     const expected: DeviceOutcome = kind === 'absent' ? 'absent' : kind === 'small' ? 'failed' : kind === 'rejecting' ? 'rejected' : 'confirmed';
     members.push({ device, expected, kind, stack });
