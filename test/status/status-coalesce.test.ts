@@ -26,7 +26,7 @@ test('a burst of changes to one device within the window is one message for it, 
   await first;
   t.is(sent.length, 4, 'three devices and the campaign');
   sent.length = 0;
-  const phases: Array<DeviceState['phase']> = ['setup', 'receiving', 'verifying', 'done'];
+  const phases: Array<DeviceState['phase']> = ['setup', 'receiving', 'upgrading', 'done'];
   const settled: Array<Promise<void>> = [];
   phases.forEach((phase, step) => {
     const device: DeviceState = { ...deviceState(1, step + 1), phase, ...(phase === 'done' ? { outcome: 'confirmed' as const } : {}) };
