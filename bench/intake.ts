@@ -48,7 +48,10 @@ interface Row {
   intakePerS: number;
   p50Ms: number;
   p99Ms: number;
+  /** The service's CPU time over the intake (first publish → last commit), in % of one core. */
   cpuPercent: number;
+  /** The service's CPU time (user + system) over the step, per uplink counted: what the rate costs, whatever else runs on the machine. */
+  cpuUsPerUplink: number;
   rssMb: number;
 }
 
@@ -86,6 +89,7 @@ async function runSeries(settings: BrokerSettings, broker: Row['broker'], encodi
     for (const rate of stepRates) {
       await request(service, { type: 'stats' }, 'stats'); // settle
       service.send({ type: 'mark' });
+      const markMs = Date.now();
       const publisher = spawnChild(path.join(here, 'intake', 'publisher.ts'), { brokerUrl: mosquitto.url, encoding, devices, rate, seconds, startIndex: total });
       const published = await request<{ published: number; acked: number; failed: number; publishedMs: number; startWallMs: number; lateMs: number }>(publisher, {}, 'published');
       if (published.lateMs > 0) console.error(`  (publisher started ${published.lateMs} ms late: latencies include it)`);
@@ -105,6 +109,7 @@ async function runSeries(settings: BrokerSettings, broker: Row['broker'], encodi
         await new Promise((r) => setTimeout(r, 500));
       }
       const check = await request<{ lost: number; twice: number; p50Ms: number; p99Ms: number; cpuPercent: number; rssMb: number; lastCommitWallMs: number }>(service, { type: 'check', total }, 'check');
+      const stepMs = Date.now() - markMs;
       const stepCounted = published.published - check.lost + check.twice - rows.reduce((s, r) => s + r.lost - r.twice, 0);
       const row: Row = {
         broker,
@@ -118,7 +123,9 @@ async function runSeries(settings: BrokerSettings, broker: Row['broker'], encodi
         intakePerS: Math.round(stepCounted / ((check.lastCommitWallMs - published.startWallMs) / 1000)),
         p50Ms: check.p50Ms,
         p99Ms: check.p99Ms,
-        cpuPercent: Math.round(check.cpuPercent),
+        // Over the intake (first publish → last commit), not the whole step (the publisher encodes first; the end is polled).
+        cpuPercent: Math.round(((check.cpuPercent / 100) * stepMs * 100) / Math.max(1, check.lastCommitWallMs - published.startWallMs)),
+        cpuUsPerUplink: Math.round((check.cpuPercent / 100) * stepMs * 1000 / Math.max(1, stepCounted)),
         rssMb: Math.round(check.rssMb),
       };
       rows.push(row);
@@ -141,8 +148,8 @@ const rows: Row[] = [];
 for (const encoding of encodings) rows.push(...(await runSeries(DOCUMENTED_SETTINGS, 'documented', encoding, rates)));
 if (defaultsRate > 0) rows.push(...(await runSeries(DEFAULT_SETTINGS, 'defaults', encodings[0]!, [defaultsRate])));
 
-const header = ['broker', 'encoding', 'rate/s', 'published', 'sent/s', 'counted', 'lost', 'twice', 'intake/s', 'p50 ms', 'p99 ms', 'CPU %', 'RSS MB'];
-const table = rows.map((r) => [r.broker, r.encoding, r.rate, r.published, r.sentPerS, r.counted, r.lost, r.twice, r.intakePerS, r.p50Ms, r.p99Ms, r.cpuPercent, r.rssMb].map(String));
+const header = ['broker', 'encoding', 'rate/s', 'published', 'sent/s', 'counted', 'lost', 'twice', 'intake/s', 'p50 ms', 'p99 ms', 'CPU %', 'CPU µs/uplink', 'RSS MB'];
+const table = rows.map((r) => [r.broker, r.encoding, r.rate, r.published, r.sentPerS, r.counted, r.lost, r.twice, r.intakePerS, r.p50Ms, r.p99Ms, r.cpuPercent, r.cpuUsPerUplink, r.rssMb].map(String));
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
 console.log(line(header));
@@ -151,9 +158,10 @@ const best: Record<string, number> = {};
 for (const encoding of encodings) {
   const clean = rows.filter((r) => r.broker === 'documented' && r.encoding === encoding && r.lost === 0 && r.twice === 0);
   best[encoding] = Math.max(0, ...clean.map((r) => r.intakePerS));
-  console.log(`${encoding}: highest intake with zero loss ${best[encoding]} uplinks/s (${devices} devices, SQLite on disk, ${os.cpus().length} cores)`);
+  const cost = Math.min(...rows.filter((r) => r.broker === 'documented' && r.encoding === encoding && r.counted > 0).map((r) => r.cpuUsPerUplink));
+  console.log(`${encoding}: highest intake with zero loss ${best[encoding]} uplinks/s (${devices} devices, SQLite on disk, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}); service CPU ${cost} µs per uplink at best = ${Math.round(1e6 / cost)} uplinks/s per core it gets`);
 }
-const results = { devices, seconds, cores: os.cpus().length, serviceDir: path.relative(path.join(here, '..'), serviceDir) || '.', rows, highestZeroLossPerS: best };
+const results = { devices, seconds, cores: os.cpus().length, loadAverage1m: os.loadavg()[0], serviceDir: path.relative(path.join(here, '..'), serviceDir) || '.', rows, highestZeroLossPerS: best };
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
 const out = path.join(here, 'results', `intake${arg('tag', '') === '' ? '' : `-${arg('tag', '')}`}.json`);
 fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
