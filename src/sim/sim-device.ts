@@ -1,6 +1,7 @@
 import { unixMsToGpsMs } from '../core/gps-time.js';
 import { encodeCommands, type AppCommand, type PackageSpec } from '../lorawan/app-layer.js';
 import type { DeviceUpgrade } from './device-application.js';
+import { FragIndexTable } from './frag-index-table.js';
 import type { Random } from './random.js';
 import type { SimDeviceConfig } from './sim-device-config.js';
 import type { DeviceMcGroup } from './sim-mc-group.js';
@@ -46,9 +47,9 @@ export class SimDevice {
    * rebuilding one, except on LoRaMac-node, which hands the block over (OnDone) at the next
    * fragment after it (LmhpFragmentation.c DataFragment case).
    */
-  readonly completedAtN = new Map<number, number>();
+  readonly completedAtN = new FragIndexTable();
   /** Per FragIndex, the N at which the decoder rebuilt the block (LoRaMac-node; elsewhere completedAtN). */
-  readonly rebuiltAtN = new Map<number, number>();
+  readonly rebuiltAtN = new FragIndexTable();
   /** The MAC's DeviceTimeAns (LoRaWAN 1.0.3 §5.9) set the clock since the last boot. */
   networkTimeValid = false;
   readonly stackModel: StackModel;

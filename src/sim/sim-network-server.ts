@@ -18,8 +18,12 @@ interface DeviceEntry {
   queue: UnicastCommand[];
   /** The item between an uplink and its RX1 (still queued, not offered twice). */
   inFlight?: UnicastCommand;
-  /** Uplink times already scheduled (absent while none is: most devices, most of the time). */
-  scheduled?: Set<number>;
+  /**
+   * Uplink times already scheduled: the first in `slot` (a device has its next periodic uplink
+   * scheduled nearly all the time), any more in `moreSlots` (absent while there are none).
+   */
+  slot?: number;
+  moreSlots?: Set<number>;
   /** The gateways that heard its last uplink that arrived (none sent yet: undefined). */
   lastUplinkGateways?: readonly string[];
   lastUplinkAtMs?: number;
@@ -121,11 +125,15 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
     // Exact times: a device asking twice for the same instant gets one uplink; a periodic
     // uplink must never be merged into another one (the device's period would stop).
     const slot = Math.round(atMs);
-    if (entry.scheduled?.has(slot)) return;
-    (entry.scheduled ??= new Set()).add(slot);
+    if (entry.slot === slot || entry.moreSlots?.has(slot)) return;
+    if (entry.slot === undefined) entry.slot = slot;
+    else (entry.moreSlots ??= new Set()).add(slot);
     this.clock.at(atMs, () => {
-      entry.scheduled!.delete(slot);
-      if (entry.scheduled!.size === 0) entry.scheduled = undefined;
+      if (entry.slot === slot) entry.slot = undefined;
+      else {
+        entry.moreSlots!.delete(slot);
+        if (entry.moreSlots!.size === 0) entry.moreSlots = undefined;
+      }
       this.uplink(entry);
     });
   }
