@@ -148,7 +148,15 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
       else if (answer.upImageStatus === 3) finishDevice(draft, device, 'rejected', `DevUpgradeImageAns: valid image of version ${answer.nextFirmwareVersion}, expected ${wanted}`);
       else if (answer.upImageStatus === 1) finishDevice(draft, device, 'rejected', 'DevUpgradeImageAns: image corrupt or signature invalid');
       else if (answer.upImageStatus === 2) finishDevice(draft, device, 'rejected', 'DevUpgradeImageAns: image for other hardware');
-      else {
+      else if (missedSession(device) && draft.campaign.phase === 'running') {
+        // Its McClassC/BSessionReq (or every answer) was lost up to the session start, and it
+        // never reported a fragment: it missed the session, as losses make a live device do
+        // (issue #17, seed 3 at 10 000 devices: four downlinks lost in a row, then the carrier
+        // uplink). Served again in a follow-up session, once (teardown: insertFollowUpWave).
+        device.followUp = true;
+        device.phase = 'waiting';
+        draft.note(device.devEui, 'DevUpgradeImageAns: no image, and it never confirmed the session nor reported a fragment: it missed the session; serving it again in a follow-up session');
+      } else {
         const last = device.fragments.missing === undefined ? 'no FragSessionStatusAns received' : `last FragSessionStatusAns: ${device.fragments.missing} fragments missing`;
         fail(draft, device, `DevUpgradeImageAns: no image (block incomplete; ${last})`);
       }
@@ -257,6 +265,14 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
     default:
       return 'unexpected';
   }
+}
+
+/**
+ * No McClassC/BSessionAns and no FragSessionStatusAns: nothing says it was in the session. Not
+ * already a follow-up (its SessionCnt moved on: follow-up-wave.ts), so that it is served once more only.
+ */
+function missedSession(device: DeviceState): boolean {
+  return !device.done.mcSession && device.fragments.statusAtMs === undefined && device.fragments.completeBy === undefined && device.sessionCnt === undefined;
 }
 
 /**

@@ -195,6 +195,38 @@ test('LBM: after that 0, the old version sends it back to DevRebootTimeReq (not 
   t.is(s.device(A).outcome, 'confirmed');
 });
 
+// Issue #17 (seed 3, 10 000 devices): every McClassCSessionReq (or its answer) lost up to the
+// session start; the device never heard a fragment and answered DevUpgradeImageAns "no image".
+test('a device that missed the session (no session answer, no status, DevUpgradeImageAns no image) is served again in a follow-up wave, once', (t) => {
+  const s = new Script({ devices: 2 });
+  s.toSession();
+  s.advanceBy(5 * SECOND);
+  s.answerPending(B); // A's session answers are all lost
+  s.advanceTo(s.campaign.wave!.sessionStartMs!);
+  for (let i = 0; s.campaign.wave?.stage === 'fragments' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.advanceBy(10 * SECOND);
+  s.reportComplete(B);
+  for (let i = 0; s.device(A).pending?.step !== 'upgrade-image' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.answer(A, { command: 'DevUpgradeImageAns', upImageStatus: 0 });
+  t.like(s.device(A), { outcome: undefined, followUp: true, phase: 'waiting' });
+  s.answerUntil(B, 'reboot-time');
+  s.advanceBy(5 * SECOND);
+  s.answerPending(B);
+  for (let i = 0; s.device(B).pending?.step !== 'dev-version' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.answerPending(B);
+  s.advanceBy(MINUTE);
+  t.is(s.device(B).outcome, 'confirmed');
+  t.is(s.campaign.waveCount, 2, 'a follow-up wave');
+  t.like(s.device(A), { wave: 1, phase: 'setup', outcome: undefined, sessionCnt: 2 });
+  // The follow-up session missed too: failed this time.
+  s.toSession();
+  s.advanceTo(s.campaign.wave!.sessionStartMs!);
+  for (let i = 0; s.device(A).pending?.step !== 'upgrade-image' && !s.device(A).outcome && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.answer(A, { command: 'DevUpgradeImageAns', upImageStatus: 0 });
+  t.is(s.device(A).outcome, 'failed');
+  t.regex(s.device(A).error!, /^DevUpgradeImageAns: no image/);
+});
+
 test('a v2 device of unknown stack reporting MICError is served again in a follow-up wave with the N − M seed and SessionCnt + 1', (t) => {
   const s = new Script({ devices: 2 });
   s.toFragments(V2);
