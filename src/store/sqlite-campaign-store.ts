@@ -62,6 +62,8 @@ export class SqliteCampaignStore implements CampaignStore {
   private readonly selectCampaign: Statement;
   private readonly selectSummaries: Statement;
   private readonly upsertDevice: Statement;
+  private readonly updateDeviceAt: Statement;
+  private readonly selectDeviceRowid: Statement;
   private readonly selectDevices: Statement;
   private readonly insertLog: Statement;
   private readonly selectLog: Statement;
@@ -74,6 +76,14 @@ export class SqliteCampaignStore implements CampaignStore {
   private readonly markDoneTx: Transaction<(id: string, seqs: readonly number[]) => void>;
   private readonly loadTx: Transaction<(id: string) => StoredCampaign | undefined>;
   private readonly logRetention: SqliteDeviceLogRetention;
+  /**
+   * Each device row's rowid, by campaign and DevEUI: a commit rewrites ~1.5 devices, and an
+   * UPDATE by rowid skips the upsert's insert attempt, foreign-key check and unique-index probe
+   * (issue #17: device rows were the largest share of a demo's commits). Only a hint: the UPDATE
+   * also matches campaign_id and dev_eui, so a stale entry (a rolled-back insert) writes nothing
+   * and the upsert runs instead.
+   */
+  private readonly deviceRowids = new Map<string, Map<string, number>>();
 
   private constructor(
     private readonly db: Database,
@@ -99,6 +109,8 @@ export class SqliteCampaignStore implements CampaignStore {
     this.upsertDevice = prepare(
       `INSERT INTO devices (campaign_id, dev_eui, state_json) VALUES (?, ?, ?) ON CONFLICT (campaign_id, dev_eui) DO UPDATE SET state_json = excluded.state_json`,
     );
+    this.updateDeviceAt = prepare(`UPDATE devices SET state_json = ? WHERE rowid = ? AND campaign_id = ? AND dev_eui = ?`);
+    this.selectDeviceRowid = prepare(`SELECT rowid FROM devices WHERE campaign_id = ? AND dev_eui = ?`).pluck();
     this.selectDevices = prepare(`SELECT state_json FROM devices WHERE campaign_id = ? ORDER BY rowid`).pluck();
     this.insertLog = prepare(
       `INSERT INTO device_log (campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -214,14 +226,14 @@ export class SqliteCampaignStore implements CampaignStore {
     if (this.campaignExists.get(campaign.id) !== undefined) throw campaignExists(this.file, campaign.id);
     this.insertCampaign.run(campaign.id, record.specJson, record.block);
     this.insertState.run(...stateColumns(campaign));
-    for (const device of record.devices) this.upsertDevice.run(campaign.id, device.devEui, JSON.stringify(device));
+    for (const device of record.devices) this.writeDevice(campaign.id, device);
   }
 
   private commitRows(id: string, result: TransitionResult): number[] {
     if (this.updateState.run(...stateColumns(result.campaign)).changes === 0) throw campaignNotFound(this.file, id);
     // Only transitions that scheduled airtime carry a ledger; the others keep the stored one.
     if (result.ledger) this.upsertLedger.run(id, JSON.stringify(result.ledger));
-    for (const device of result.devices) this.upsertDevice.run(id, device.devEui, JSON.stringify(device));
+    for (const device of result.devices) this.writeDevice(id, device);
     this.insertLogRows(id, result.log);
     return this.insertOutboxRows(id, result.commands);
   }
@@ -244,13 +256,23 @@ export class SqliteCampaignStore implements CampaignStore {
     for (const [id, last] of campaigns) {
       if (this.updateState.run(...stateColumns(last.result.campaign)).changes === 0) throw campaignNotFound(this.file, id);
       if (last.ledger) this.upsertLedger.run(id, JSON.stringify(last.ledger));
-      for (const device of last.devices.values()) this.upsertDevice.run(id, device.devEui, JSON.stringify(device));
+      for (const device of last.devices.values()) this.writeDevice(id, device);
     }
     const seqs = entries.map(({ campaignId: id, result }) => {
       this.insertLogRows(id, result.log);
       return this.insertOutboxRows(id, result.commands);
     });
     return seqs;
+  }
+
+  private writeDevice(id: string, device: DeviceState): void {
+    const json = JSON.stringify(device);
+    let rowids = this.deviceRowids.get(id);
+    const rowid = rowids?.get(device.devEui);
+    if (rowid !== undefined && this.updateDeviceAt.run(json, rowid, id, device.devEui).changes === 1) return;
+    this.upsertDevice.run(id, device.devEui, json);
+    if (!rowids) this.deviceRowids.set(id, (rowids = new Map()));
+    rowids.set(device.devEui, this.selectDeviceRowid.get(id, device.devEui) as number);
   }
 
   private insertLogRows(id: string, log: readonly DeviceLogEntry[]): void {

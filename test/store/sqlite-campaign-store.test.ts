@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import Sqlite from 'better-sqlite3';
-import { InternalError, ValueError } from '../../src/core/errors.js';
+import { CallerError, InternalError, ValueError } from '../../src/core/errors.js';
 import { CAMPAIGN_STORE_APPLICATION_ID, MIGRATIONS, migrate } from '../../src/store/migrations.js';
 import { SqliteCampaignStore } from '../../src/store/sqlite-campaign-store.js';
 import { campaignStoreContract } from './campaign-store-contract.js';
@@ -327,4 +327,24 @@ test('sqlite store: a file from before device-log retention (version 3, 300 entr
     await stricter.close();
     t.is(rows(), 24 + 5);
   });
+});
+
+test('sqlite store: a device first written by a group commit that rolled back is written by the next commit (the rowid hint is only a hint)', async (t) => {
+  const store = SqliteCampaignStore.open(':memory:');
+  await store.create(createRecord('c1', 2));
+  // Device 5 is new: its row is inserted, then the unknown campaign rolls the whole batch back.
+  const failed = store.commitBatch([
+    { campaignId: 'c1', result: typicalResult('c1', 5, 1) },
+    { campaignId: 'nope', result: typicalResult('nope', 0, 1) },
+  ]);
+  t.is((await t.throwsAsync(failed, { instanceOf: CallerError }))?.code, 'CAMPAIGN_NOT_FOUND');
+  t.false((await store.load('c1'))!.devices.some((device) => device.devEui === devEuiOf(5)));
+  // Another new device takes the freed rowid; then device 5 again, then device 0 twice.
+  await store.commit('c1', typicalResult('c1', 6, 2));
+  await store.commit('c1', typicalResult('c1', 5, 3));
+  await store.commit('c1', typicalResult('c1', 0, 4));
+  await store.commit('c1', typicalResult('c1', 0, 5));
+  const stored = await store.load('c1');
+  t.deepEqual(stored!.devices, [deviceState(0, 5), deviceState(1, 0), deviceState(6, 2), deviceState(5, 3)]);
+  await store.close();
 });
