@@ -11,6 +11,7 @@ import { checkSchemaName, createPool, DEFAULT_POSTGRES_SCHEMA, msFromBigint, pos
 import { migratePostgres, POSTGRES_MIGRATIONS, type PostgresMigration } from './postgres-migrations.js';
 import { campaignExists, campaignIdMismatch, campaignNotFound, storeClosed } from './store-errors.js';
 import { parseStoredJson } from './stored-json.js';
+import { lastStatesByCampaign } from './batch-last-states.js';
 
 // The campaign store on PostgreSQL (store.url), for operators whose network server already runs
 // on a PostgreSQL cluster and for several instances sharing one store. Same semantics as the
@@ -168,49 +169,9 @@ export class PostgresCampaignStore implements CampaignStore {
   }
 
   async commit(id: string, result: TransitionResult, options?: CommitOptions): Promise<number[]> {
-    if (this.closed) throw storeClosed(this.label, `commit to campaign ${id}`);
-    if (result.campaign.id !== id) throw campaignIdMismatch(this.label, id, result.campaign.id);
-    return this.withTransaction(`commit to campaign ${id}`, async (client) => {
-      // First: a commit of an instance that lost the lease must change nothing.
-      await this.options.ownership?.fenceIn(client, id);
-      if (options?.consumedUplinkKey !== undefined) await this.options.ownership?.consumeIn(client, options.consumedUplinkKey);
-      const [stateJson, phase, updatedAtMs, nextWakeMs] = stateColumns(result.campaign);
-      const updated = await client.query(`UPDATE ${this.t('campaign_states')} SET state_json = $1, phase = $2, updated_at_ms = $3, next_wake_ms = $4 WHERE campaign_id = $5`, [
-        stateJson,
-        phase,
-        updatedAtMs,
-        nextWakeMs,
-        id,
-      ]);
-      if (updated.rowCount === 0) throw campaignNotFound(this.label, id);
-      // Only transitions that scheduled airtime carry a ledger; the others keep the stored one.
-      if (result.ledger) {
-        await client.query(
-          `INSERT INTO ${this.t('campaign_ledgers')} (campaign_id, ledger_json) VALUES ($1, $2) ON CONFLICT (campaign_id) DO UPDATE SET ledger_json = excluded.ledger_json`,
-          [id, JSON.stringify(result.ledger)],
-        );
-      }
-      await this.upsertDevices(client, id, result.devices);
-      if (result.log.length > 0) {
-        // One statement for all the lines (unnest of arrays): a round trip per line would dominate a commit.
-        const log = result.log;
-        await client.query(
-          `INSERT INTO ${this.t('device_log')} (campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text)
-           SELECT $1, d, a, r, f, p, x FROM unnest($2::text[], $3::bigint[], $4::text[], $5::int[], $6::text[], $7::text[]) WITH ORDINALITY AS l(d, a, r, f, p, x, n) ORDER BY n`,
-          [id, log.map((e) => e.devEui), log.map((e) => e.atMs), log.map((e) => e.direction), log.map((e) => e.fPort ?? null), log.map((e) => e.payloadHex ?? null), log.map((e) => pgText(e.text))],
-        );
-        await this.logRetention.afterInsert(client, id, log);
-      }
-      if (result.commands.length === 0) return [];
-      // Serialized before the insert, so that a command JSON cannot hold (a BigInt) fails the whole commit.
-      const commands = result.commands.map((command) => JSON.stringify(command));
-      const inserted = await client.query<{ seq: string }>(
-        `INSERT INTO ${this.t('outbox')} (campaign_id, command_json) SELECT $1, c FROM unnest($2::text[]) WITH ORDINALITY AS o(c, n) ORDER BY n RETURNING seq`,
-        [id, commands],
-      );
-      // RETURNING follows the order rows were inserted in, which ORDER BY n fixed; sorted all the same (seqs increase with n).
-      return inserted.rows.map((row) => msFromBigint(row.seq, this.label, 'outbox.seq', `campaign ${id}`)).sort((a, b) => a - b);
-    });
+    const entry: BatchCommit = options?.consumedUplinkKey === undefined ? { campaignId: id, result } : { campaignId: id, result, consumedUplinkKey: options.consumedUplinkKey };
+    const [seqs] = await this.writeBatch([entry], `commit to campaign ${id}`);
+    return seqs!;
   }
 
   /**
@@ -219,23 +180,21 @@ export class PostgresCampaignStore implements CampaignStore {
    * (one already taken fails the whole batch), then each campaign's state, ledger and devices as
    * the last transition touching them left them, then every log line and command in the order given.
    */
-  async commitBatch(entries: readonly BatchCommit[]): Promise<number[][]> {
-    const operation = `commit ${entries.length} transitions`;
+  commitBatch(entries: readonly BatchCommit[]): Promise<number[][]> {
+    return this.writeBatch(entries, `commit ${entries.length} transitions`);
+  }
+
+  /** One commit is a batch of one: the same fence, rows and refusals, named after the operation. */
+  private async writeBatch(entries: readonly BatchCommit[], operation: string): Promise<number[][]> {
     if (this.closed) throw storeClosed(this.label, operation);
     for (const entry of entries) if (entry.result.campaign.id !== entry.campaignId) throw campaignIdMismatch(this.label, entry.campaignId, entry.result.campaign.id);
     if (entries.length === 0) return [];
-    const campaigns = new Map<string, { result: TransitionResult; ledger?: TransitionResult['ledger']; devices: Map<string, DeviceState> }>();
-    for (const { campaignId: id, result } of entries) {
-      let last = campaigns.get(id);
-      if (!last) campaigns.set(id, (last = { result, devices: new Map() }));
-      last.result = result;
-      if (result.ledger) last.ledger = result.ledger;
-      for (const device of result.devices) last.devices.set(device.devEui, device);
-    }
-    // Serialized before anything is sent, so that what JSON cannot hold (a BigInt) fails the whole batch.
-    const commandRows = entries.flatMap((entry, i) => entry.result.commands.map((command) => ({ i, id: entry.campaignId, json: JSON.stringify(command) })));
-    const logRows = entries.flatMap((entry) => entry.result.log.map((line) => ({ id: entry.campaignId, line })));
+    const campaigns = lastStatesByCampaign(entries);
     return this.withTransaction(operation, async (client) => {
+      // Serialized before anything is sent, so that what JSON cannot hold (a BigInt) fails the
+      // whole batch, as a STORE_FAILED of this operation.
+      const commandRows = entries.flatMap((entry, i) => entry.result.commands.map((command) => ({ i, id: entry.campaignId, json: JSON.stringify(command) })));
+      const logRows = entries.flatMap((entry) => entry.result.log.map((line) => ({ id: entry.campaignId, line })));
       for (const id of campaigns.keys()) await this.options.ownership?.fenceIn(client, id);
       for (const entry of entries) if (entry.consumedUplinkKey !== undefined) await this.options.ownership?.consumeIn(client, entry.consumedUplinkKey);
       for (const [id, last] of campaigns) {

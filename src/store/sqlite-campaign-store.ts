@@ -12,6 +12,7 @@ import { checkSchemaVersion, migrate } from './migrations.js';
 import { campaignExists, campaignIdMismatch, campaignNotFound, storeClosed } from './store-errors.js';
 import { sqliteFailure } from './sqlite-failure.js';
 import { parseStoredJson } from './stored-json.js';
+import { lastStatesByCampaign } from './batch-last-states.js';
 
 // The service's default campaign store: one SQLite file, one connection, synchronous calls behind
 // the async port. Every commit is one write transaction (state + changed devices + ledger + log +
@@ -244,14 +245,7 @@ export class SqliteCampaignStore implements CampaignStore {
    * before would be overwritten within the same transaction).
    */
   private commitBatchRows(entries: readonly BatchCommit[]): number[][] {
-    const campaigns = new Map<string, { result: TransitionResult; ledger?: TransitionResult['ledger']; devices: Map<string, DeviceState> }>();
-    for (const { campaignId: id, result } of entries) {
-      let last = campaigns.get(id);
-      if (!last) campaigns.set(id, (last = { result, devices: new Map() }));
-      last.result = result;
-      if (result.ledger) last.ledger = result.ledger;
-      for (const device of result.devices) last.devices.set(device.devEui, device);
-    }
+    const campaigns = lastStatesByCampaign(entries);
     // States first: an unknown campaign is refused as CAMPAIGN_NOT_FOUND before its rows hit a foreign key.
     for (const [id, last] of campaigns) {
       if (this.updateState.run(...stateColumns(last.result.campaign)).changes === 0) throw campaignNotFound(this.file, id);
