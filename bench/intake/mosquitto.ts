@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { accepts } from '../../test/lns/mqtt/mosquitto.js';
 
 // A private mosquitto for the intake benchmark: anonymous, plain TCP on a free port of
 // 127.0.0.1, no persistence, and the queue settings given (the documented ones, or none: the
@@ -33,17 +34,6 @@ async function freePort(): Promise<number> {
       const port = (server.address() as net.AddressInfo).port;
       server.close(() => resolve(port));
     });
-  });
-}
-
-async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
   });
 }
 

@@ -93,7 +93,8 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port found on 127.0.0.1 between 20000 and 32000');
 }
 
-async function accepts(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on 127.0.0.1:port (mosquitto is up). */
+export async function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {
