@@ -70,7 +70,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   private readonly gatewaySets = new Map<string, ReadonlySet<string>>();
   /**
    * Devices that were sent a TS005 downlink, in fleet order: only they can hold a multicast group
-   * (McGroupSetupReq is the only way to one), so only they may hear a frame for a group they are
+   * (McGroupSetupReq, TS005 §4.3, is the only way to one), so only they may hear a frame for a group they are
    * not a member of. A frame costs its listeners, not the fleet. A device whose class decides
    * listensTo its own way (tests' recording devices) is always among them.
    */
