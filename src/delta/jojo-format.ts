@@ -69,3 +69,77 @@ export function encodeLength(length: number, out: number[]): void {
 export function lengthOpCostBytes(length: number): number {
   return 2 + lengthSizeBytes(length);
 }
+
+// ---------------------------------------------------------------------------------------------
+// janpatch dialects. jdiff 0.8.4+ leaves out `ESC MOD` where MOD is the default: at the start of
+// the patch and after EQL, DEL or BKT (JojoDiff 0.8.5 JOutBin.cpp ufPutOpr writes `ESC MOD` only
+// after INS; JPatcht.cpp jpatch takes MOD when no `ESC op` starts an operator). janpatch applies
+// such patches only since janjongboom/janpatch c8ad3ee (Nov 2024, PR #23 landing PR #22): its main
+// loop takes MOD when the byte at an operator position is not ESC. The builds pinned by shipped
+// update clients (e.g. 84a5786, Sep 2020) stop there with "Expected ESC".
+//   legacy  - every data run starts with `ESC MOD` / `ESC INS`: every janpatch build applies it.
+//   current - `ESC MOD` is left out at the start and after EQL/DEL/BKT, unless the run begins with
+//             ESC (0xa7). jdiff then writes `ESC ESC ..` / `ESC x ..` at the operator position,
+//             which jdiff's jpatch reads as data, but janpatch.h 19f5efb (the post-PR #22 version
+//             we could read) takes the byte after ESC as an operator and stops with "Unsupported
+//             operator"; an explicit marker there is safe for every janpatch with the default MOD.
+//             It costs 2 bytes in about one run of 256.
+
+export type JanpatchDialect = 'legacy' | 'current';
+export const JANPATCH_DIALECTS: readonly JanpatchDialect[] = ['legacy', 'current'];
+
+export function isJanpatchDialect(value: unknown): value is JanpatchDialect {
+  return value === 'legacy' || value === 'current';
+}
+
+/** The operator written last before a data run; 'start' at the beginning of the patch. */
+export type PreviousOp = Op | 'start';
+
+/**
+ * Patch bytes of the marker that opens a data run (0 or 2), exactly as PatchWriter writes it.
+ * `firstByte` is the run's first data byte. A MOD run never follows a MOD run directly (the
+ * writer merges them), nor an INS run an INS run.
+ */
+export function dataMarkerCostBytes(dialect: JanpatchDialect, previous: PreviousOp, op: DataOp, firstByte: number): 0 | 2 {
+  return implicitModAllowed(dialect, previous, op, firstByte) ? 0 : 2;
+}
+
+/** True where the `current` dialect leaves `ESC MOD` out (see above). */
+export function implicitModAllowed(dialect: JanpatchDialect, previous: PreviousOp, op: DataOp, firstByte: number): boolean {
+  if (dialect !== 'current' || op !== MOD || firstByte === ESC) return false;
+  return previous === 'start' || previous === EQL || previous === DEL || previous === BKT;
+}
+
+/**
+ * Extra patch bytes escaping costs for data byte `byte` followed by `next` in the same run
+ * (`next` = -1 when `byte` ends the run): an ESC before BKT..ESC, or ending the run, is doubled
+ * (JOutBin.cpp ufPutByt / ufPutOpr); any other `ESC x` pair is written as is.
+ */
+export function escapeExtraBytes(byte: number, next: number): 0 | 1 {
+  return byte === ESC && (next === -1 || (next >= BKT && next <= ESC)) ? 1 : 0;
+}
+
+/** Patch bytes of data[start, end) written as the body of one data run (escapes included). */
+export function escapedRunBytes(data: Uint8Array, start = 0, end = data.length): number {
+  let total = end - start;
+  for (let i = start; i < end; i++) {
+    if (data[i] === ESC) total += escapeExtraBytes(ESC, i + 1 < end ? data[i + 1]! : -1);
+  }
+  return total;
+}
+
+/**
+ * Patch bytes of one whole data run data[start, end) under `op` (marker + escaped body), exactly
+ * as PatchWriter writes it after `previous`. An empty run costs 0.
+ */
+export function dataRunCostBytes(dialect: JanpatchDialect, previous: PreviousOp, op: DataOp, data: Uint8Array, start = 0, end = data.length): number {
+  if (end <= start) return 0;
+  return dataMarkerCostBytes(dialect, previous, op, data[start]!) + escapedRunBytes(data, start, end);
+}
+
+/** Patch bytes of EQL/DEL/BKT over `total` bytes, split into operators of at most MAX_OP_LENGTH. */
+export function lengthOpsCostBytes(total: number): number {
+  let cost = 0;
+  for (let left = total; left > 0; left -= Math.min(left, MAX_OP_LENGTH)) cost += lengthOpCostBytes(Math.min(left, MAX_OP_LENGTH));
+  return cost;
+}

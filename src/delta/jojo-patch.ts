@@ -3,8 +3,17 @@
 // offset 0, zero or over-long lengths, the 64-bit length prefix, and a patch ending inside an
 // operator. Memory is bounded like janpatch's page buffers: one output page, and the old image
 // is read through a callback in page-sized pieces.
+//
+// Dialects (jojo-format.ts). `current` reads everything jdiff 0.8.5 writes: at an operator
+// position (the start, or after an EQL/DEL/BKT length) a byte other than ESC starts an implicit
+// MOD run, and so do `ESC ESC` (one literal 0xa7) and `ESC x` with x no operator (the two bytes
+// 0xa7 x): JojoDiff 0.8.5 JPatcht.cpp jpatch, "ESC xxx or ESC ESC at the start of a sequence";
+// janpatch >= c8ad3ee reads them as data too. `legacy` refuses what janpatch 84a5786 (Sep 2020)
+// refuses there: a byte other than ESC ("Expected ESC") and ESC + a non-operator ("Unsupported
+// operator"). Every patch `legacy` accepts, `current` reads to the same bytes: the two differ
+// only at operator positions that do not hold `ESC op`, which `legacy` refuses.
 import { DecodeError, ValueError, type DecodeErrorCode } from '../core/errors.js';
-import { BKT, DEL, EQL, ESC, INS, MOD, OP_NAMES, isOperatorByte } from './jojo-format.js';
+import { BKT, DEL, EQL, ESC, INS, MOD, OP_NAMES, isJanpatchDialect, isOperatorByte, type JanpatchDialect } from './jojo-format.js';
 
 export const PATCH_CONTEXT = 'JojoDiff patch';
 
@@ -15,8 +24,13 @@ export interface PatcherOptions {
   /** Output page (and old-image read) size; janpatch clients use 512..528 bytes. */
   pageSizeBytes?: number;
   /**
-   * Accept data bytes where an operator is expected as an implicit MOD, as jdiff 0.8.5 writes and
-   * janpatch since late 2024 reads. Off by default: older janpatch builds reject such patches.
+   * Which janpatch to read as (see above). Default 'current': applies every patch jdiff 0.8.5
+   * and PatchWriter write. 'legacy' checks a patch as janpatch builds before late 2024 would.
+   */
+  dialect?: JanpatchDialect;
+  /**
+   * @deprecated Use `dialect`: true is 'current', false is 'legacy'. Ignored when `dialect` is
+   * given.
    */
   implicitMod?: boolean;
   /** Refuse patches that would produce more than this (BKT lets a patch repeat the old image). */
@@ -40,7 +54,7 @@ const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
  */
 export class JojoPatcher {
   private readonly pageSize: number;
-  private readonly implicitMod: boolean;
+  readonly dialect: JanpatchDialect;
   private readonly maxOutput: number;
 
   private state = State.Operator;
@@ -69,7 +83,9 @@ export class JojoPatcher {
     if (!Number.isInteger(this.pageSize) || this.pageSize < 1) {
       throw new ValueError('pageSizeBytes', 'an integer >= 1', this.pageSize);
     }
-    this.implicitMod = options.implicitMod ?? false;
+    const dialect = options.dialect ?? (options.implicitMod === undefined ? 'current' : options.implicitMod ? 'current' : 'legacy');
+    if (!isJanpatchDialect(dialect)) throw new ValueError('dialect', "'legacy' or 'current'", String(dialect));
+    this.dialect = dialect;
     this.maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.page = new Uint8Array(this.pageSize);
   }
@@ -119,22 +135,33 @@ export class JojoPatcher {
         this.opOffset = this.patchOffset;
         if (byte === ESC) {
           this.state = State.OpCode;
-        } else if (this.implicitMod) {
-          this.state = State.Data;
-          this.dataOp = MOD;
-          this.pendingEsc = false;
-          this.dataByte(byte);
+        } else if (this.dialect === 'current') {
+          this.startImplicitMod();
+          this.emitData(byte);
         } else {
-          throw this.error('DECODE_INVALID_VALUE', this.patchOffset, 'ESC (0xa7) starting an operator', hex(byte));
+          throw this.error('DECODE_INVALID_VALUE', this.patchOffset, 'ESC (0xa7) starting an operator (janpatch before c8ad3ee has no implicit MOD)', hex(byte));
         }
         return;
       case State.OpCode:
+        if (this.dialect === 'current' && !isOperatorByte(byte)) {
+          // jdiff 0.8.5's implicit MOD run beginning with 0xa7: ESC ESC is one 0xa7, ESC x is both.
+          this.startImplicitMod();
+          this.emitData(ESC);
+          if (byte !== ESC) this.emitData(byte);
+          return;
+        }
         this.opCode(byte);
         return;
       case State.Length:
         this.lengthByte(byte);
         return;
     }
+  }
+
+  private startImplicitMod(): void {
+    this.state = State.Data;
+    this.dataOp = MOD;
+    this.pendingEsc = false;
   }
 
   private opCode(byte: number): void {

@@ -54,7 +54,7 @@ const bad: Bad[] = [
 ];
 for (const [name, old, patch, code, offset] of bad) {
   test(`refuses ${name}`, (t) => {
-    const error = t.throws(() => applyPatch(old, Uint8Array.from(patch)), { instanceOf: DecodeError });
+    const error = t.throws(() => applyPatch(old, Uint8Array.from(patch), { dialect: 'legacy' }), { instanceOf: DecodeError });
     t.is(error?.code, code);
     t.is(error?.offset, offset);
     t.regex(error?.message ?? '', /^JojoDiff patch at offset \d+: expected .+, got .+$/);
@@ -68,8 +68,10 @@ test('EQL past the end names the old size and the request', (t) => {
 
 test('implicit MOD (jdiff 0.8.5 style) is accepted only when asked for', (t) => {
   const patch = Uint8Array.from([0x41, 0x42, 0xa7, 0xa3, 0x01, 0x43]);
-  t.throws(() => applyPatch(OLD, patch), { code: 'DECODE_INVALID_VALUE' });
+  t.throws(() => applyPatch(OLD, patch, { dialect: 'legacy' }), { code: 'DECODE_INVALID_VALUE' });
+  t.throws(() => applyPatch(OLD, patch, { implicitMod: false }), { code: 'DECODE_INVALID_VALUE' });
   t.deepEqual(applyPatch(OLD, patch, { implicitMod: true }), ascii('AB23C'));
+  t.deepEqual(applyPatch(OLD, patch), ascii('AB23C'));
 });
 
 test('output beyond maxOutputBytes is refused (BKT can repeat the old image)', (t) => {
@@ -107,7 +109,7 @@ test('streaming in any chunking and page size gives the same image with bounded 
 });
 
 test('a failed patcher refuses further use, and end() checks truncation', (t) => {
-  const patcher = new JojoPatcher(OLD.length, (o, l) => OLD.subarray(o, o + l), () => undefined);
+  const patcher = new JojoPatcher(OLD.length, (o, l) => OLD.subarray(o, o + l), () => undefined, { dialect: 'legacy' });
   t.throws(() => patcher.push(Uint8Array.of(0x00)), { instanceOf: DecodeError });
   t.throws(() => patcher.push(Uint8Array.of(0xa7)), { instanceOf: ValueError, code: 'DELTA_PATCHER_FAILED' });
   const cut = new JojoPatcher(OLD.length, (o, l) => OLD.subarray(o, o + l), () => undefined);
@@ -121,7 +123,7 @@ test('random patches never crash: they apply or throw a DecodeError (property)',
     fc.property(bytes, (patch) => {
       const withEsc = [0xa7, ...patch];
       try {
-        const out = applyPatch(OLD, Uint8Array.from(withEsc), { maxOutputBytes: 1 << 20 });
+        const out = applyPatch(OLD, Uint8Array.from(withEsc), { maxOutputBytes: 1 << 20, dialect: 'legacy' });
         // Whatever we accept, janpatch produces the same bytes.
         const model = janpatchModel(OLD, Uint8Array.from(withEsc));
         return model !== 'error' && Buffer.from(model).equals(Buffer.from(out));
