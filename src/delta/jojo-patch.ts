@@ -13,7 +13,7 @@
 // operator"). Every patch `legacy` accepts, `current` reads to the same bytes: the two differ
 // only at operator positions that do not hold `ESC op`, which `legacy` refuses.
 import { DecodeError, ValueError, type DecodeErrorCode } from '../core/errors.js';
-import { BKT, DEL, EQL, ESC, INS, MOD, OP_NAMES, isJanpatchDialect, isOperatorByte, type JanpatchDialect } from './jojo-format.js';
+import { BKT, DEL, EQL, ESC, INS, MAX_OP_LENGTH, MOD, OP_NAMES, isJanpatchDialect, isOperatorByte, type JanpatchDialect } from './jojo-format.js';
 
 export const PATCH_CONTEXT = 'JojoDiff patch';
 
@@ -224,6 +224,11 @@ export class JojoPatcher {
     const minimum = prefix === 253 ? 509 : 65536;
     if (value < minimum) {
       throw this.error('DECODE_INVALID_VALUE', this.opOffset + 2, `a length >= ${minimum} after prefix ${prefix}`, String(value));
+    }
+    // janpatch.h find_length returns a C int: 2^31 and above turn negative there (a DEL seeks
+    // backwards, 0xffffffff reads as -1, "length invalid"). PatchWriter splits such runs.
+    if (value > MAX_OP_LENGTH) {
+      throw this.error('DECODE_INVALID_VALUE', this.opOffset + 2, `a length <= ${MAX_OP_LENGTH} (janpatch reads lengths into a C int)`, String(value));
     }
     this.lengthDone(value);
   }

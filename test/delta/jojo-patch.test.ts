@@ -2,7 +2,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { DecodeError, ValueError } from '../../src/core/errors.js';
 import { JojoPatcher, applyPatch } from '../../src/delta/jojo-patch.js';
-import { janpatchModel } from './janpatch-model.js';
+import { janpatchModel, runJanpatch } from './janpatch-model.js';
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
@@ -43,6 +43,8 @@ const bad: Bad[] = [
   ['64-bit length prefix 255', OLD, [0xa7, 0xa4, 255, 0, 0, 0, 0, 0, 0, 0, 1], 'DECODE_INVALID_VALUE', 2],
   ['zero length in 3-byte form', OLD, [0xa7, 0xa3, 253, 0, 0], 'DECODE_INVALID_VALUE', 2],
   ['over-long 3-byte length (5)', OLD, [0xa7, 0xa4, 253, 0, 5], 'DECODE_INVALID_VALUE', 2],
+  ['5-byte length 2^31 (negative in janpatch\'s C int)', OLD, [0xa7, 0xa4, 254, 0x80, 0, 0, 0], 'DECODE_INVALID_VALUE', 2],
+  ['5-byte length 0xffffffff (-1 in janpatch: "length invalid")', OLD, [0xa7, 0xa4, 254, 0xff, 0xff, 0xff, 0xff], 'DECODE_INVALID_VALUE', 2],
   ['over-long 5-byte length (508)', OLD, [0xa7, 0xa4, 254, 0, 0, 1, 0xfc], 'DECODE_INVALID_VALUE', 2],
   ['EQL past the end of the old image', OLD, [0xa7, 0xa3, 16], 'DECODE_INVALID_VALUE', 0],
   ['EQL past the end after MOD advanced', OLD, [0xa7, 0xa6, 1, 2, 3, 0xa7, 0xa3, 13], 'DECODE_INVALID_VALUE', 5],
@@ -135,3 +137,160 @@ test('random patches never crash: they apply or throw a DecodeError (property)',
   );
   t.pass();
 });
+
+// ---------------------------------------------------------------------------------------------
+// Dialects: what jdiff 0.8.5 writes, read as janpatch >= c8ad3ee reads it ('current', the default)
+// and refused as janpatch 84a5786 refuses it ('legacy').
+
+const OLD64 = Uint8Array.from({ length: 64 }, (_, i) => i);
+
+test("known answer (shared reference): a7 a3 14 | a7 a0 | a7 a3 0e is EQL 21, data a7 a0, EQL 15", (t) => {
+  const patch = Uint8Array.of(0xa7, 0xa3, 0x14, 0xa7, 0xa0, 0xa7, 0xa3, 0x0e);
+  const expected = Uint8Array.from([...OLD64.subarray(0, 21), 0xa7, 0xa0, ...OLD64.subarray(23, 38)]);
+  t.deepEqual(applyPatch(OLD64, patch), expected);
+  t.deepEqual(janpatchModel(OLD64, patch, 'c8ad3ee'), expected);
+  // janpatch 84a5786 and 19f5efb stop at offset 4: "Unsupported operator a0".
+  t.is(janpatchModel(OLD64, patch, '84a5786'), 'error');
+  t.is(janpatchModel(OLD64, patch, '19f5efb'), 'error');
+  const error = t.throws(() => applyPatch(OLD64, patch, { dialect: 'legacy' }), { instanceOf: DecodeError });
+  t.is(error?.code, 'DECODE_UNKNOWN_COMMAND');
+  t.is(error?.offset, 4);
+});
+
+// Written by hand the way JOutBin.cpp (jdiff 0.8.5) writes it, and checked byte by byte against
+// the operators below. Old: 0x00..0x3f.
+const JDIFF_STYLE_OK = Uint8Array.of(
+  0x41, 0xa7, 0x42, //                   implicit MOD at the start: "A", ESC "B" (ESC x)  old 0 -> 3
+  0xa7, 0xa3, 0x04, //                   EQL 5: 03..07                                   old 3 -> 8
+  0xa7, 0xa7, 0xa3, 0x43, //             implicit MOD: ESC ESC (a7 before a3), a3, "C"   old 8 -> 11
+  0xa7, 0xa5, 0xa7, 0xa7, 0xa7, 0xa7, // INS a7 a7 (the second doubled as it ends the run)  old 11
+  0xa7, 0xa6, 0x44, //                   MOD after INS is explicit: "D"                  old 11 -> 12
+  0xa7, 0xa4, 0x02, //                   DEL 3                                           old 12 -> 15
+  0xa7, 0x45, //                         implicit MOD: ESC x, x = "E" (no operator)      old 15 -> 17
+  0xa7, 0xa2, 0x10, //                   BKT 17                                          old 17 -> 0
+  0xa7, 0xa3, 0x01, //                   EQL 2: 00 01                                    old 0 -> 2
+  0x46, //                               implicit MOD: "F"                               old 2 -> 3
+);
+const JDIFF_STYLE_NEW = Uint8Array.of(0x41, 0xa7, 0x42, 3, 4, 5, 6, 7, 0xa7, 0xa3, 0x43, 0xa7, 0xa7, 0x44, 0xa7, 0x45, 0, 1, 0x46);
+// The same with the last EQL made 253 long (2-byte length form): past the end of the old image.
+const JDIFF_STYLE = Uint8Array.from([...JDIFF_STYLE_OK.subarray(0, JDIFF_STYLE_OK.length - 4), 0xa7, 0xa3, 0xfc, 0x00]);
+
+test('hand-checked jdiff-style patch: implicit MOD after each length operator, ESC ESC and ESC x at operator positions', (t) => {
+  t.deepEqual(applyPatch(OLD64, JDIFF_STYLE_OK), JDIFF_STYLE_NEW);
+  t.deepEqual(janpatchModel(OLD64, JDIFF_STYLE_OK, 'c8ad3ee'), JDIFF_STYLE_NEW);
+  for (const chunkBytes of [1, 2, 5]) {
+    t.deepEqual(new Uint8Array(streamed(OLD64, JDIFF_STYLE_OK, chunkBytes, 3).output), JDIFF_STYLE_NEW);
+  }
+  // EQL 253 from old offset 0 of a 64-byte image: refused at the operator's offset.
+  const error = t.throws(() => applyPatch(OLD64, JDIFF_STYLE), { instanceOf: DecodeError });
+  t.is(error?.offset, JDIFF_STYLE.length - 4);
+  t.is(error?.message, `JojoDiff patch at offset ${JDIFF_STYLE.length - 4}: expected EQL within the old image (64 bytes), got 253 bytes from old offset 0`);
+  // janpatch 84a5786 stops at the first byte.
+  t.is(janpatchModel(OLD64, JDIFF_STYLE_OK, '84a5786'), 'error');
+  t.throws(() => applyPatch(OLD64, JDIFF_STYLE_OK, { dialect: 'legacy' }), { code: 'DECODE_INVALID_VALUE', message: /offset 0: expected ESC/ });
+});
+
+// What `current` reading refuses: bounds and truncation, with the operator's patch offset.
+const badCurrent: Bad[] = [
+  ['ESC ending the patch at an operator position', OLD, [0x41, 0xa7, 0xa3, 0x00, 0xa7], 'DECODE_TRUNCATED', 5],
+  ['implicit MOD run ending in a lone ESC', OLD, [0xa7, 0xa3, 0x00, 0x41, 0xa7], 'DECODE_TRUNCATED', 5],
+  ['ESC ESC run ending in a lone ESC', OLD, [0xa7, 0xa4, 0x00, 0xa7, 0xa7, 0xa7], 'DECODE_TRUNCATED', 6],
+  ['EQL past the end after an implicit MOD', OLD, [0x41, 0x42, 0xa7, 0xa3, 14], 'DECODE_INVALID_VALUE', 2],
+  ['EQL past the end after ESC x advanced the old position', OLD, [0xa7, 0x00, 0xa7, 0xa3, 14], 'DECODE_INVALID_VALUE', 2],
+  ['BKT before 0 after an implicit MOD', OLD, [0x41, 0xa7, 0xa2, 1], 'DECODE_INVALID_VALUE', 1],
+  ['BKT before 0 after ESC ESC', OLD, [0xa7, 0xa7, 0xa7, 0xa2, 1], 'DECODE_INVALID_VALUE', 2],
+  ['255 length prefix after an implicit MOD', OLD, [0x41, 0xa7, 0xa4, 255, 0, 0, 0, 0, 0, 0, 0, 1], 'DECODE_INVALID_VALUE', 3],
+  ['zero length (3-byte form) after ESC x', OLD, [0xa7, 0x10, 0xa7, 0xa4, 253, 0, 0], 'DECODE_INVALID_VALUE', 4],
+  ['over-long 5-byte length', OLD, [0x41, 0xa7, 0xa4, 254, 0, 0, 0, 1], 'DECODE_INVALID_VALUE', 3],
+  ['truncated 3-byte length after an implicit MOD', OLD, [0x41, 0xa7, 0xa4, 253, 1], 'DECODE_TRUNCATED', 5],
+  ['operator byte missing after ESC (patch ends)', OLD, [0xa7, 0xa3, 0, 0xa7], 'DECODE_TRUNCATED', 4],
+];
+for (const [name, old, patch, code, offset] of badCurrent) {
+  test(`current reading refuses ${name}`, (t) => {
+    const error = t.throws(() => applyPatch(old, Uint8Array.from(patch)), { instanceOf: DecodeError });
+    t.is(error?.code, code);
+    t.is(error?.offset, offset);
+    t.regex(error?.message ?? '', /^JojoDiff patch at offset \d+: expected .+, got .+$/);
+    // janpatch c8ad3ee does not refuse all of these, but none applies cleanly there.
+    t.not(runJanpatch(old, Uint8Array.from(patch), 'c8ad3ee').kind, 'ok');
+  });
+}
+
+test('a patch legacy reading accepts, current reading applies to the same bytes (property)', (t) => {
+  const old = Uint8Array.from({ length: 700 }, (_, i) => (i * 7 + 3) & 0xff);
+  let accepted = 0;
+  fc.assert(
+    fc.property(jdiffStylePatch(), (patch) => {
+      let legacy: Uint8Array;
+      try {
+        legacy = applyPatch(old, patch, { dialect: 'legacy' });
+      } catch (error) {
+        return error instanceof DecodeError;
+      }
+      accepted++;
+      return same(applyPatch(old, patch), legacy);
+    }),
+    { numRuns: 3000 },
+  );
+  t.true(accepted > 100, `legacy accepted only ${accepted} of 3000`);
+});
+
+/**
+ * A corpus of jdiff-style patches: operators written `ESC op` (or left out, for an implicit MOD),
+ * lengths in every prefix form (shortest, non-shortest, 255, truncated), data runs dense in
+ * 0xa2..0xa8 with ESC ESC and ESC x, and runs starting with ESC at operator positions.
+ */
+function jdiffStylePatch(): fc.Arbitrary<Uint8Array> {
+  const dataByte = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0xa0, max: 0xa8 }) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: 255 }) });
+  const data = fc.array(dataByte, { minLength: 0, maxLength: 6 });
+  const length = fc.oneof(
+    { weight: 8, arbitrary: fc.integer({ min: 0, max: 40 }).map((n) => [n]) },
+    { weight: 2, arbitrary: fc.integer({ min: 41, max: 251 }).map((n) => [n]) },
+    { weight: 2, arbitrary: fc.integer({ min: 0, max: 255 }).map((n) => [252, n]) },
+    { weight: 2, arbitrary: fc.integer({ min: 0, max: 800 }).map((n) => [253, n >> 8, n & 0xff]) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: 70000 }).map((n) => [254, 0, n >>> 16, (n >> 8) & 0xff, n & 0xff]) },
+    { weight: 1, arbitrary: fc.constantFrom([255, 0, 0, 0, 0, 0, 0, 0, 1], [252], [253, 1], [254, 0, 1], [254, 0xff, 0xff, 0xff, 0xff], [254, 0x80, 0, 0, 0]) },
+  );
+  const token = fc.oneof(
+    { weight: 4, arbitrary: fc.tuple(fc.constantFrom(0xa3, 0xa4, 0xa2), length).map(([op, l]) => [0xa7, op, ...l]) },
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(0xa6, 0xa5), data).map(([op, d]) => [0xa7, op, ...d]) },
+    { weight: 3, arbitrary: data }, // implicit MOD, or more bytes of the run before
+    { weight: 2, arbitrary: fc.tuple(fc.constantFrom(0xa7, 0x00, 0x41, 0xa1, 0xa8, 0xff), data).map(([x, d]) => [0xa7, x, ...d]) },
+    { weight: 1, arbitrary: fc.constant([0xa7]) },
+  );
+  return fc.array(token, { maxLength: 10 }).map((tokens) => Uint8Array.from(tokens.flat()));
+}
+
+for (const [dialect, build] of [['current', 'c8ad3ee'], ['legacy', '84a5786']] as const) {
+  test(`our ${dialect} reading and a model of janpatch ${build} agree on every jdiff-style patch: bytes and accept/refuse (property)`, (t) => {
+    const old = Uint8Array.from({ length: 700 }, (_, i) => (i * 13 + 5) & 0xff);
+    const seen = { ok: 0, refused: 0, unsafe: 0 };
+    fc.assert(
+      fc.property(jdiffStylePatch(), fc.integer({ min: 1, max: 9 }), (patch, chunkBytes) => {
+        const model = runJanpatch(old, patch, build);
+        seen[model.kind]++;
+        let ours: Uint8Array | undefined;
+        try {
+          const chunks: Uint8Array[] = [];
+          const patcher = new JojoPatcher(old.length, (o, l) => old.subarray(o, o + l), (c) => chunks.push(c), { dialect, pageSizeBytes: 7 });
+          for (let at = 0; at < patch.length; at += chunkBytes) patcher.push(patch.subarray(at, at + chunkBytes));
+          patcher.end();
+          ours = Buffer.concat(chunks);
+        } catch (error) {
+          if (!(error instanceof DecodeError)) throw error;
+        }
+        // We accept exactly what janpatch applies cleanly; 'unsafe' (EQL past the end, BKT
+        // before 0, truncation, non-shortest lengths) janpatch writes silently and we refuse.
+        if (model.kind === 'ok') return ours !== undefined && same(ours, model.output);
+        return ours === undefined;
+      }),
+      { numRuns: 4000 },
+    );
+    // The corpus must exercise all three outcomes, or the property proves little.
+    for (const kind of ['ok', 'refused', 'unsafe'] as const) t.true(seen[kind] > 40, `${kind}: ${JSON.stringify(seen)}`);
+  });
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a).equals(Buffer.from(b));
+}
