@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { ValueError } from '../../src/core/errors.js';
-import { encodeLength, lengthSizeBytes } from '../../src/delta/jojo-format.js';
+import { DecodeError, ValueError } from '../../src/core/errors.js';
+import { MAX_OP_LENGTH, encodeLength, lengthSizeBytes } from '../../src/delta/jojo-format.js';
 import { applyPatch } from '../../src/delta/jojo-patch.js';
 import { PatchWriter } from '../../src/delta/patch-writer.js';
 import { janpatchModel } from './janpatch-model.js';
@@ -34,6 +34,12 @@ for (const [length, bytes] of boundaries) {
     t.is(lengthSizeBytes(length), bytes.length);
     // DEL n then BKT n leaves the old position at 0, so EQL 1 copies old[0]: proves both decode n.
     const patch = Uint8Array.from([ESC, DEL, ...bytes, ESC, BKT, ...bytes, ESC, EQL, 0]);
+    if (length > MAX_OP_LENGTH) {
+      // janpatch reads lengths into a C int: 0xffffffff is -1 there, "length invalid".
+      t.throws(() => applyPatch(Uint8Array.of(42), patch), { instanceOf: DecodeError, code: 'DECODE_INVALID_VALUE' });
+      t.is(janpatchModel(Uint8Array.of(42), patch), 'error');
+      return;
+    }
     t.deepEqual(applyPatch(Uint8Array.of(42), patch), Uint8Array.of(42));
     t.deepEqual(janpatchModel(Uint8Array.of(42), patch), Uint8Array.of(42));
   });
