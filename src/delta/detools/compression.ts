@@ -15,7 +15,10 @@
 //
 // Contract for the format layer: compressStream(kind, records) gives the bytes that follow the
 // patch header; createDecompressor(kind) turns them back, streaming, in bounded memory.
-import { InternalError, ValueError } from '../../core/errors.js';
+import { DecodeError, ValueError } from '../../core/errors.js';
+import { CrleDecoder, encodeCrle } from './crle.js';
+import { HEATSHRINK_CONTEXT, HeatshrinkDecoder } from './heatshrink-decoder.js';
+import { encodeHeatshrink } from './heatshrink-encoder.js';
 
 export type DetoolsCompression = 'none' | 'crle' | 'heatshrink';
 
@@ -73,8 +76,16 @@ export function compressStream(kind: DetoolsCompression, data: Uint8Array, heats
   switch (kind) {
     case 'none':
       return data.slice();
-    default:
-      throw new InternalError('NOT_IMPLEMENTED', `compression ${kind}: not implemented yet`);
+    case 'crle':
+      return encodeCrle(data);
+    case 'heatshrink': {
+      const params = heatshrink ?? DEFAULT_HEATSHRINK;
+      const body = encodeHeatshrink(data, params);
+      const out = new Uint8Array(1 + body.length);
+      out[0] = heatshrinkHeaderByte(params);
+      out.set(body, 1);
+      return out;
+    }
   }
 }
 
@@ -101,8 +112,72 @@ export function createDecompressor(kind: DetoolsCompression, heatshrink?: Heatsh
   switch (kind) {
     case 'none':
       return new PassThrough();
-    default:
-      throw new InternalError('NOT_IMPLEMENTED', `compression ${kind}: not implemented yet`);
+    case 'crle':
+      return new CrleDecoder();
+    case 'heatshrink':
+      return new HeatshrinkStream(heatshrink);
+  }
+}
+
+/** detools' heatshrink header byte (detools/compression/heatshrink.py pack_header). */
+export function heatshrinkHeaderByte(params: HeatshrinkParams): number {
+  return ((params.windowSz2 - 4) << 4) | (params.lookaheadSz2 - 3);
+}
+
+/** The parameters a detools heatshrink header byte names (detools.c unpack_heatshrink_header). */
+export function parseHeatshrinkHeaderByte(byte: number): HeatshrinkParams {
+  return { windowSz2: ((byte >> 4) & 0xf) + 4, lookaheadSz2: (byte & 0xf) + 3 };
+}
+
+/** The header byte, then heatshrink's bit stream with the parameters it names. */
+class HeatshrinkStream implements Decompressor {
+  private decoder: HeatshrinkDecoder | undefined;
+  private failed = false;
+
+  constructor(private readonly expected: HeatshrinkParams | undefined) {}
+
+  push(input: Uint8Array, output: (bytes: Uint8Array) => void): void {
+    if (input.length === 0) return;
+    if (this.decoder === undefined) {
+      this.decoder = this.start(input[0]!);
+      input = input.subarray(1);
+    }
+    this.decoder.push(input, output);
+  }
+
+  end(output: (bytes: Uint8Array) => void): void {
+    if (this.decoder === undefined) {
+      this.fail('DECODE_TRUNCATED', 'the heatshrink header byte', 'end of stream');
+    }
+    this.decoder.end(output);
+  }
+
+  private start(byte: number): HeatshrinkDecoder {
+    if (this.failed) this.fail('DECODE_INVALID_VALUE', 'a decoder not failed', 'a failed one');
+    const params = parseHeatshrinkHeaderByte(byte);
+    const shown = `0x${byte.toString(16).padStart(2, '0')} (window ${params.windowSz2}, lookahead ${params.lookaheadSz2})`;
+    if (this.expected !== undefined) {
+      if (params.windowSz2 !== this.expected.windowSz2 || params.lookaheadSz2 !== this.expected.lookaheadSz2) {
+        const want = heatshrinkHeaderByte(this.expected);
+        this.fail(
+          'DECODE_INVALID_VALUE',
+          `header 0x${want.toString(16).padStart(2, '0')} (window ${this.expected.windowSz2}, lookahead ${this.expected.lookaheadSz2}, as the device's build)`,
+          shown,
+        );
+      }
+    } else {
+      try {
+        validateHeatshrinkParams(params, 'decode');
+      } catch {
+        this.fail('DECODE_INVALID_VALUE', 'a header with window 4..15 and lookahead 3..window', shown);
+      }
+    }
+    return new HeatshrinkDecoder(params, 1);
+  }
+
+  private fail(code: 'DECODE_TRUNCATED' | 'DECODE_INVALID_VALUE', expected: string, actual: string): never {
+    this.failed = true;
+    throw new DecodeError(code, { context: HEATSHRINK_CONTEXT, offset: 0 }, expected, actual);
   }
 }
 

@@ -1,0 +1,203 @@
+// heatshrink encoder with an optimal parse. Same bit stream as atomicobject/heatshrink (see
+// heatshrink-decoder.ts for the format), so heatshrink's decoder and detools' C library read it;
+// the choices differ. heatshrink's encoder is greedy: at each position it takes the longest match
+// if it is longer than (1 + windowSz2 + lookaheadSz2) / 8 bytes (heatshrink_encoder.c
+// find_longest_match, break_even_point), and detools' patches use that encoder.
+//
+// Here every literal costs 9 bits and every backreference 1 + windowSz2 + lookaheadSz2 bits,
+// whatever its distance and length, so the cheapest parse only needs, at each position, the
+// LONGEST match within the window: every shorter length is a prefix of it, at the same distance.
+// A dynamic programme from the end picks, at each position, a literal or a backreference of the
+// length 1..longest that minimises the bits to the end; the total is minimal among all parses
+// that use those matches (hence never larger than the greedy one, which is one of them).
+//
+// Window: distances 1..2^windowSz2 back, and the decoder's window starts zeroed
+// (heatshrink_decoder_reset), so matches may reach before the start into zeros (heatshrink's
+// encoder does the same: its backlog starts zeroed, heatshrink_encoder_reset). Matches may
+// overlap the bytes they produce.
+//
+// Candidates come from hash chains of 3-byte prefixes (plus last-seen tables for 1- and 2-byte
+// matches). The chain walk stops at the window's edge, at the longest possible length, or after
+// maxChainSteps: with windows up to 4096 bytes the default never cuts it short, so the longest
+// match is exact there (8/7, the device default, has a 256-byte window).
+import type { HeatshrinkParams } from './compression.js';
+
+export interface HeatshrinkEncodeOptions {
+  /** Candidates looked at per position, at most; default 4096. */
+  maxChainSteps?: number;
+}
+
+const LITERAL_BITS = 9;
+const HASH_BITS = 16;
+const NO_POSITION = -1;
+
+/** Bits of one backreference: tag, index and count. */
+export function heatshrinkBackrefBits(params: HeatshrinkParams): number {
+  return 1 + params.windowSz2 + params.lookaheadSz2;
+}
+
+/**
+ * The heatshrink bit stream of `data` (no detools header byte), zero-padded to a whole byte.
+ * `params` are not validated here (compression.ts does).
+ */
+export function encodeHeatshrink(data: Uint8Array, params: HeatshrinkParams, options: HeatshrinkEncodeOptions = {}): Uint8Array {
+  const n = data.length;
+  const { length, distance } = longestMatches(data, params, options.maxChainSteps ?? 4096);
+
+  // bits[i]: fewest bits to encode data[i..n); choice[i]: 0 = literal, else the backref length.
+  const bits = new Float64Array(n + 1);
+  const choice = new Int32Array(n);
+  const backrefBits = heatshrinkBackrefBits(params);
+  // Prefix minima of bits[i+1..]: positions increasing and bits non-increasing from the top of the
+  // stack (index top) to its bottom (index 0), so the cheapest position within i+1..i+L is the
+  // deepest one at or before i+L.
+  const stackPos = new Int32Array(n + 1);
+  const stackBits = new Float64Array(n + 1);
+  let top = 0;
+  stackPos[0] = n;
+  stackBits[0] = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    let best = LITERAL_BITS + bits[i + 1]!;
+    let pick = 0;
+    const longest = length[i]!;
+    if (longest > 0) {
+      const reach = i + longest;
+      let lo = 0;
+      let hi = top;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (stackPos[mid]! <= reach) hi = mid;
+        else lo = mid + 1;
+      }
+      const viaBackref = backrefBits + stackBits[lo]!;
+      if (viaBackref < best) {
+        best = viaBackref;
+        pick = stackPos[lo]! - i;
+      }
+    }
+    bits[i] = best;
+    choice[i] = pick;
+    while (top >= 0 && stackBits[top]! > best) top--;
+    top++;
+    stackPos[top] = i;
+    stackBits[top] = best;
+  }
+
+  const out = new BitWriter(Math.ceil(bits[0]! / 8));
+  const lookaheadSz2 = params.lookaheadSz2;
+  for (let i = 0; i < n; ) {
+    const len = choice[i]!;
+    if (len === 0) {
+      out.write(0x100 | data[i]!, LITERAL_BITS);
+      i++;
+    } else {
+      out.write(0, 1);
+      out.write(((distance[i]! - 1) * (1 << lookaheadSz2)) + (len - 1), backrefBits - 1);
+      i += len;
+    }
+  }
+  return out.bytes;
+}
+
+/**
+ * For each position i of data: the longest match (capped at 2^lookaheadSz2 and at the end of the
+ * data) starting within 2^windowSz2 bytes before it, the bytes before the start being zeros, and
+ * the nearest distance giving that length.
+ */
+export function longestMatches(
+  data: Uint8Array,
+  params: HeatshrinkParams,
+  maxChainSteps: number,
+): { length: Int32Array; distance: Int32Array } {
+  const n = data.length;
+  const windowBytes = 1 << params.windowSz2;
+  const maxLength = 1 << params.lookaheadSz2;
+  // The zeros the decoder's window starts with, then the data.
+  const ext = new Uint8Array(windowBytes + n);
+  ext.set(data, windowBytes);
+  const total = ext.length;
+
+  const hashHead = new Int32Array(1 << HASH_BITS).fill(NO_POSITION);
+  const prev = new Int32Array(total);
+  const last1 = new Int32Array(256).fill(NO_POSITION);
+  const last2 = new Int32Array(65536).fill(NO_POSITION);
+  const hash3 = (p: number): number =>
+    Math.imul((ext[p]! << 16) | (ext[p + 1]! << 8) | ext[p + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS);
+  const insert = (q: number): void => {
+    last1[ext[q]!] = q;
+    if (q + 1 < total) last2[(ext[q]! << 8) | ext[q + 1]!] = q;
+    if (q + 2 < total) {
+      const h = hash3(q);
+      prev[q] = hashHead[h]!;
+      hashHead[h] = q;
+    }
+  };
+  for (let q = 0; q < windowBytes; q++) insert(q);
+
+  const length = new Int32Array(n);
+  const distance = new Int32Array(n);
+  for (let p = windowBytes; p < total; p++) {
+    const cap = Math.min(maxLength, total - p);
+    const oldest = p - windowBytes;
+    let bestLen = 0;
+    let bestPos = NO_POSITION;
+    if (cap >= 3) {
+      let steps = 0;
+      for (let q = hashHead[hash3(p)]!; q >= oldest && steps < maxChainSteps; q = prev[q]!, steps++) {
+        if (ext[q + bestLen] !== ext[p + bestLen]) continue;
+        let len = 0;
+        while (len < cap && ext[q + len] === ext[p + len]) len++;
+        if (len > bestLen) {
+          bestLen = len;
+          bestPos = q;
+          if (len === cap) break;
+        }
+      }
+    }
+    if (bestLen < 2 && cap >= 2) {
+      const q = last2[(ext[p]! << 8) | ext[p + 1]!]!;
+      if (q >= oldest) {
+        bestLen = 2;
+        bestPos = q;
+      }
+    }
+    if (bestLen < 1) {
+      const q = last1[ext[p]!]!;
+      if (q >= oldest) {
+        bestLen = 1;
+        bestPos = q;
+      }
+    }
+    length[p - windowBytes] = bestLen;
+    distance[p - windowBytes] = bestLen > 0 ? p - bestPos : 0;
+    insert(p);
+  }
+  return { length, distance };
+}
+
+/** Most significant bit first, as heatshrink's push_bits; the last byte's spare bits stay 0. */
+class BitWriter {
+  readonly bytes: Uint8Array;
+  private at = 0;
+  private bitIndex = 0; // bits used in bytes[at]
+
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+  }
+
+  /** Writes the low `count` bits of value (count <= 31). */
+  write(value: number, count: number): void {
+    while (count > 0) {
+      const room = 8 - this.bitIndex;
+      const take = Math.min(room, count);
+      count -= take;
+      const chunk = Math.floor(value / 2 ** count) & ((1 << take) - 1);
+      this.bytes[this.at]! |= chunk << (room - take);
+      this.bitIndex += take;
+      if (this.bitIndex === 8) {
+        this.bitIndex = 0;
+        this.at++;
+      }
+    }
+  }
+}
