@@ -1,20 +1,76 @@
-// `npm run bench -- delta`: JojoDiff patch sizes and speed on real Cortex-M image pairs (built
-// from bench/firmware/src with arm-none-eabi-gcc) and on synthetic firmware-like pairs of ~90 KB
-// and 1 MB, side by side with bsdiff and xdelta3 -9 (size references only: their formats need far
-// more device RAM than janpatch). Each diff runs in a child process so its peak RSS is its own.
-// Prints a table and writes bench/results/delta.json.
+// `npm run bench -- delta [--random N] [--seed S] [--no-bb]`: delta patch sizes and cost on real
+// Cortex-M image pairs (built from bench/firmware/src with arm-none-eabi-gcc) and on synthetic
+// firmware-like pairs of ~90 KB and 1 MB (issue #18).
+//
+// Per pair: our JojoDiff patches in both janpatch dialects (legacy: ESC MOD everywhere, every
+// janpatch build; current: ESC MOD left out as jdiff 0.8.5 does, janpatch >= c8ad3ee) and our
+// detools sequential patches (none, crle, heatshrink 8/7), beside jdiff 0.8.5 (run here when a
+// jdiff binary is found, else the reference figure), detools' own encoder (reference figures:
+// its Python package cannot be installed here), bsdiff and xdelta3 -9 (size references only: their
+// formats need far more device RAM). The reference figures and their source are in
+// bench/delta-reference.json. Every patch is applied back by our patcher and checked byte for
+// byte; jdiff's own patch is applied by our patcher too; with detools' C library at hand
+// (/work/tools/bin/detools-apply, or $FUOTA_DETOOLS_APPLY) each detools patch is applied by it as
+// well ("C applies"). Each diff runs in a child process, so its time and peak RSS are its own.
+//
+// --random N: N seeded random firmware-like pairs (bench/firmware/random-pairs.ts); with jdiff at
+// hand, the worst ratio ours/jdiff per dialect (issue target: never more than 1.02).
+//
+// Writes bench/results/delta.json (or delta-random.json) and prints tables.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPatch } from '../src/delta/jojo-diff.js';
 import { applyPatch } from '../src/delta/jojo-patch.js';
-import { buildSuffixArray, longestMatch } from '../src/delta/suffix-array.js';
+import { type JanpatchDialect } from '../src/delta/jojo-format.js';
 import { syntheticPair } from './firmware/synthetic.js';
+import { randomPair } from './firmware/random-pairs.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const self = fileURLToPath(import.meta.url);
+
+type DetoolsKind = 'none' | 'crle' | 'heatshrink';
+type Method = JanpatchDialect | `detools-${DetoolsKind}`;
+const DIALECTS: readonly JanpatchDialect[] = ['legacy', 'current'];
+const DETOOLS_KINDS: readonly DetoolsKind[] = ['none', 'crle', 'heatshrink'];
+const METHODS: readonly Method[] = [...DIALECTS, ...DETOOLS_KINDS.map((k) => `detools-${k}` as const)];
+
+/** The detools API as the detools helper defines it; loaded only once its module exists. */
+interface DetoolsApi {
+  createDetoolsPatch(oldImage: Uint8Array, newImage: Uint8Array, options: { compression: DetoolsKind }): Uint8Array;
+  applyDetoolsPatch(oldImage: Uint8Array, patch: Uint8Array): Uint8Array;
+}
+
+async function loadDetools(): Promise<DetoolsApi | string> {
+  const diffPath = join(here, '..', 'src', 'delta', 'detools', 'detools-diff.ts');
+  const patchPath = join(here, '..', 'src', 'delta', 'detools', 'detools-patch.ts');
+  if (!existsSync(diffPath)) return 'src/delta/detools/detools-diff.ts not present yet: detools columns n/a';
+  if (!existsSync(patchPath)) return 'src/delta/detools/detools-patch.ts not present yet: detools columns n/a';
+  try {
+    // A computed specifier: the bench type-checks and runs on a tree without these modules.
+    const diff = (await import(new URL(`file://${diffPath}`).href)) as Partial<DetoolsApi>;
+    const patch = (await import(new URL(`file://${patchPath}`).href)) as Partial<DetoolsApi>;
+    if (typeof diff.createDetoolsPatch !== 'function' || typeof patch.applyDetoolsPatch !== 'function') {
+      return 'detools modules lack createDetoolsPatch/applyDetoolsPatch: detools columns n/a';
+    }
+    return { createDetoolsPatch: diff.createDetoolsPatch.bind(diff), applyDetoolsPatch: patch.applyDetoolsPatch.bind(patch) };
+  } catch (error) {
+    return `detools modules failed to load (${(error as Error).message.split('\n')[0]}): detools columns n/a`;
+  }
+}
+
+function makePatch(method: Method, oldImage: Uint8Array, newImage: Uint8Array, detools: DetoolsApi | undefined): Uint8Array {
+  if (method === 'legacy' || method === 'current') return createPatch(oldImage, newImage, { dialect: method });
+  if (!detools) throw new Error('detools API not available');
+  return detools.createDetoolsPatch(oldImage, newImage, { compression: method.slice('detools-'.length) as DetoolsKind });
+}
+
+function applyBack(method: Method, oldImage: Uint8Array, patch: Uint8Array, detools: DetoolsApi | undefined): Uint8Array {
+  if (method === 'legacy' || method === 'current') return applyPatch(oldImage, patch, { dialect: method });
+  return detools!.applyDetoolsPatch(oldImage, patch);
+}
 
 interface WorkerResult {
   patchBytes: number;
@@ -24,11 +80,16 @@ interface WorkerResult {
 
 if (process.argv[2] === '--worker') {
   // Child: one diff, timed; maxRSS is the peak of this process (KiB on Linux).
-  const [oldPath, newPath, patchPath] = process.argv.slice(3) as [string, string, string];
+  const [method, oldPath, newPath, patchPath] = process.argv.slice(3) as [Method, string, string, string];
+  const detools = method.startsWith('detools-') ? await loadDetools() : undefined;
+  if (typeof detools === 'string') {
+    process.stderr.write(detools);
+    process.exit(3);
+  }
   const oldImage = new Uint8Array(readFileSync(oldPath));
   const newImage = new Uint8Array(readFileSync(newPath));
   const started = performance.now();
-  const patch = createPatch(oldImage, newImage);
+  const patch = makePatch(method, oldImage, newImage, detools);
   const diffMs = performance.now() - started;
   writeFileSync(patchPath, patch);
   const result: WorkerResult = { patchBytes: patch.length, diffMs, peakRssMb: process.resourceUsage().maxRSS / 1024 };
@@ -36,190 +97,528 @@ if (process.argv[2] === '--worker') {
   process.exit(0);
 }
 
-interface Row {
-  pair: string;
+// ---------------------------------------------------------------------------------------------
+// Tools and reference data
+
+interface ReferencePair {
+  key: string;
+  label: string;
   oldBytes: number;
   newBytes: number;
-  oursBytes: number;
-  oursPctOfNew: number;
-  bsdiffBytes: number | null;
-  xdelta3Bytes: number | null;
-  jdiffBytes: number | null;
-  floorEstimateBytes: number | null;
-  oursVsXdelta3: number | null;
-  oursVsBsdiff: number | null;
-  diffMs: number;
-  peakRssMb: number;
+  notMeasuredHere?: string;
+  jdiff: { default: number; bb: number | null };
+  bsdiff: number;
+  xdelta3: number;
+  detools: { crle: number; heatshrink: number; lzma: number } | null;
+}
+interface Reference {
+  source: string;
+  pairs: ReferencePair[];
+}
+const reference = JSON.parse(readFileSync(join(here, 'delta-reference.json'), 'utf8')) as Reference;
+
+function onPath(name: string): string | null {
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : null;
+}
+function toolPath(envVar: string, localPath: string, name: string): string | null {
+  const fromEnv = process.env[envVar];
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  if (existsSync(localPath)) return localPath;
+  return onPath(name);
 }
 
 const tools = {
-  bsdiff: hasTool('bsdiff'),
-  xdelta3: hasTool('xdelta3'),
-  jdiff: hasTool('jdiff'),
-  gcc: hasTool('arm-none-eabi-gcc'),
+  gcc: onPath('arm-none-eabi-gcc'),
+  bsdiff: onPath('bsdiff'),
+  xdelta3: onPath('xdelta3'),
+  jdiff: toolPath('FUOTA_JDIFF', '/work/tools/bin/jdiff', 'jdiff'),
+  detoolsApply: toolPath('FUOTA_DETOOLS_APPLY', '/work/tools/bin/detools-apply', 'detools-apply'),
+  time: existsSync('/usr/bin/time') ? '/usr/bin/time' : null,
 };
 
-function hasTool(name: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).status === 0;
+const args = process.argv.slice(2);
+function option(name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
 }
+const randomCount = option('--random') === undefined ? 0 : Number(option('--random'));
+const randomSeed = Number(option('--seed') ?? 1);
+const runJdiffBb = !args.includes('--no-bb');
 
 const work = mkdtempSync(join(tmpdir(), 'fuota-delta-bench-'));
 const notes: string[] = [];
+const detoolsLoaded = await loadDetools();
+const detools = typeof detoolsLoaded === 'string' ? undefined : detoolsLoaded;
+if (typeof detoolsLoaded === 'string') notes.push(detoolsLoaded);
 
-function measure(pair: string, oldPath: string, newPath: string): Row {
-  const oldImage = new Uint8Array(readFileSync(oldPath));
-  const newImage = new Uint8Array(readFileSync(newPath));
-  const patchPath = join(work, 'ours.patch');
-  // Best of three runs for the time (JIT warm-up and machine noise); RSS from the first.
-  let result: WorkerResult | undefined;
-  for (let run = 0; run < 3; run++) {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--worker', oldPath, newPath, patchPath], { encoding: 'utf8' });
-    if (child.status !== 0) throw new Error(`diff worker failed for ${pair}: ${child.stderr}`);
-    const r = JSON.parse(child.stdout) as WorkerResult;
-    result = result === undefined ? r : { ...result, diffMs: Math.min(result.diffMs, r.diffMs) };
-    if (newImage.length > 500_000) break;
-  }
-  const patch = new Uint8Array(readFileSync(patchPath));
-  const rebuilt = applyPatch(oldImage, patch);
-  if (!Buffer.from(rebuilt).equals(Buffer.from(newImage))) throw new Error(`${pair}: our patch does not rebuild the new image`);
-  const bsdiffBytes = tools.bsdiff ? toolSize('bsdiff', [oldPath, newPath, join(work, 'p.bsdiff')], join(work, 'p.bsdiff')) : null;
-  const xdelta3Bytes = tools.xdelta3 ? toolSize('xdelta3', ['-9', '-e', '-f', '-s', oldPath, newPath, join(work, 'p.xd3')], join(work, 'p.xd3')) : null;
-  const jdiffBytes = tools.jdiff ? toolSize('jdiff', [oldPath, newPath, join(work, 'p.jdiff')], join(work, 'p.jdiff'), true) : null;
-  if (jdiffBytes !== null) {
-    // jdiff 0.8.5 leaves out ESC MOD; our patcher must still rebuild the image from its patch.
-    const theirs = applyPatch(oldImage, new Uint8Array(readFileSync(join(work, 'p.jdiff'))), { implicitMod: true });
-    if (!Buffer.from(theirs).equals(Buffer.from(newImage))) notes.push(`${pair}: jdiff's patch did not apply with our patcher`);
-  }
-  const r = result!;
-  const floorEstimateBytes = newImage.length <= 200_000 ? floorEstimate(oldImage, newImage) : null;
-  return {
-    pair,
-    oldBytes: oldImage.length,
-    newBytes: newImage.length,
-    oursBytes: r.patchBytes,
-    oursPctOfNew: newImage.length ? (100 * r.patchBytes) / newImage.length : 0,
-    bsdiffBytes,
-    xdelta3Bytes,
-    jdiffBytes,
-    floorEstimateBytes,
-    oursVsXdelta3: xdelta3Bytes ? r.patchBytes / xdelta3Bytes : null,
-    oursVsBsdiff: bsdiffBytes ? r.patchBytes / bsdiffBytes : null,
-    diffMs: r.diffMs,
-    peakRssMb: r.peakRssMb,
-  };
+interface ToolRun {
+  bytes: number;
+  seconds: number | null;
+  peakRssMb: number | null;
 }
 
-/**
- * A generous lower-bound estimate for this format: every new byte covered by an exact match of
- * >= 6 bytes anywhere in the old image is free; the rest are literal, in clusters (merged across
- * covered runs shorter than 5) that each pay a data marker and the EQL after (5 bytes). Seeks and
- * long-length bytes are ignored, so no JojoDiff patch can be much smaller.
- */
-function floorEstimate(oldImage: Uint8Array, newImage: Uint8Array): number {
-  const sa = buildSuffixArray(oldImage);
-  const match = { oldOffset: 0, lengthBytes: 0 };
-  const covered = new Uint8Array(newImage.length);
-  for (let i = 0; i < newImage.length; i++) {
-    longestMatch(oldImage, sa, newImage, i, 64, match);
-    if (match.lengthBytes >= 6) covered.fill(1, i, i + match.lengthBytes);
+/** Runs a tool that writes `output`; time and peak RSS via /usr/bin/time when present. */
+function runTool(tool: string, toolArgs: string[], output: string): ToolRun {
+  const timeFile = join(work, 'time.txt');
+  const command = tools.time ? tools.time : tool;
+  const commandArgs = tools.time ? ['-f', '%e %M', '-o', timeFile, tool, ...toolArgs] : toolArgs;
+  const run = spawnSync(command, commandArgs, { encoding: 'utf8' });
+  // jdiff exits 1 when it wrote differences; anything past that is an error.
+  if (run.status === null || run.status > 1 || !existsSync(output)) throw new Error(`${tool} failed: ${run.stderr}`);
+  let seconds: number | null = null;
+  let peakRssMb: number | null = null;
+  if (tools.time && existsSync(timeFile)) {
+    const [s, kb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ');
+    seconds = Number(s);
+    peakRssMb = Number(kb) / 1024;
   }
-  let literal = 0;
-  let clusters = 0;
-  for (let i = 0; i < newImage.length; ) {
-    if (covered[i]) {
-      i++;
-      continue;
-    }
-    clusters++;
-    while (i < newImage.length) {
-      if (!covered[i]) {
-        literal++;
-        i++;
-        continue;
-      }
-      let run = 0;
-      while (i + run < newImage.length && covered[i + run]) run++;
-      if (run >= 5 || i + run === newImage.length) break;
-      literal += run;
-      i += run;
-    }
-  }
-  return literal + 5 * clusters;
+  return { bytes: readFileSync(output).length, seconds, peakRssMb };
 }
 
-function toolSize(tool: string, args: string[], output: string, nonZeroOk = false): number {
-  try {
-    execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    if (!nonZeroOk) throw error;
-  }
-  return readFileSync(output).length;
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-const rows: Row[] = [];
+/** The detools C library applies `patchPath` to `oldPath` and gives `newImage`? null when absent. */
+function cApplies(oldPath: string, patchPath: string, newImage: Uint8Array): { ok: boolean; detail: string } | null {
+  if (!tools.detoolsApply) return null;
+  const out = join(work, 'c-applied.bin');
+  rmSync(out, { force: true });
+  const run = spawnSync(tools.detoolsApply, [oldPath, patchPath, out], { encoding: 'utf8' });
+  if (run.status !== 0) return { ok: false, detail: (run.stderr || run.stdout).trim() };
+  const ok = same(new Uint8Array(readFileSync(out)), newImage);
+  return { ok, detail: ok ? 'byte-exact' : 'output differs' };
+}
+
+const gccVersion = tools.gcc ? execFileSync('arm-none-eabi-gcc', ['-dumpversion'], { encoding: 'utf8' }).trim() : null;
+const jdiffVersion = tools.jdiff ? (spawnSync(tools.jdiff, ['-V'], { encoding: 'utf8' }).stdout || '').trim() || 'unknown' : null;
+
+// ---------------------------------------------------------------------------------------------
+// Pairs
+
+interface PairFiles {
+  key: string;
+  label: string;
+  oldPath: string;
+  newPath: string;
+}
+
 const firmwareDir = join(here, 'firmware', 'build');
+const realImages: Uint8Array[] = [];
+const pairs: PairFiles[] = [];
 let corpus: Uint8Array;
 if (tools.gcc) {
   execFileSync(join(here, 'firmware', 'build.sh'), [firmwareDir], { stdio: ['ignore', 'ignore', 'inherit'] });
   const bin = (name: string): string => join(firmwareDir, `${name}.bin`);
-  const pairs: Array<[string, string, string]> = [
-    ['version bump 1.4.2→1.4.3', 'base', 'version'],
-    ['constant (TX interval)', 'base', 'constant'],
-    ['one code line', 'base', 'oneline'],
-    ['feature added (GPS)', 'base', 'feature'],
-    ['feature removed (GPS)', 'feature', 'base'],
-    ['release 1.4.2→1.5.0', 'base', 'release'],
-    ['-Os → -O2', 'base', 'o2'],
+  const real: Array<[string, string, string]> = [
+    ['version', 'base', 'version'],
+    ['constant', 'base', 'constant'],
+    ['oneline', 'base', 'oneline'],
+    ['feature', 'base', 'feature'],
+    ['removed', 'feature', 'base'],
+    ['release', 'base', 'release'],
+    ['o2', 'base', 'o2'],
   ];
-  for (const [label, from, to] of pairs) rows.push(measure(label, bin(from), bin(to)));
+  for (const [key, from, to] of real) pairs.push({ key, label: labelOf(key), oldPath: bin(from), newPath: bin(to) });
+  for (const name of ['base', 'feature', 'o2', 'release']) realImages.push(new Uint8Array(readFileSync(bin(name))));
   corpus = Buffer.concat(['base', 'feature', 'o2'].map((name) => readFileSync(bin(name))));
 } else {
   notes.push('arm-none-eabi-gcc not found: real firmware pairs skipped (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)');
   corpus = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff);
 }
-for (const [label, size, seed] of [
-  ['synthetic 90 KB release', 90 * 1024, 7],
-  ['synthetic 1 MB release', 1024 * 1024, 11],
+for (const [key, size, seed] of [
+  ['synthetic90k', 90 * 1024, 7],
+  ['synthetic1m', 1024 * 1024, 11],
 ] as const) {
   const { oldImage, newImage } = syntheticPair(corpus, size, seed);
-  const oldPath = join(work, 'synthetic-old.bin');
-  const newPath = join(work, 'synthetic-new.bin');
+  const oldPath = join(work, `${key}-old.bin`);
+  const newPath = join(work, `${key}-new.bin`);
   writeFileSync(oldPath, oldImage);
   writeFileSync(newPath, newImage);
-  rows.push(measure(label, oldPath, newPath));
+  pairs.push({ key, label: labelOf(key), oldPath, newPath });
+}
+
+function labelOf(key: string): string {
+  return reference.pairs.find((p) => p.key === key)?.label ?? key;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random mode
+
+if (randomCount > 0) {
+  await runRandom(randomCount);
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
+
+async function runRandom(count: number): Promise<void> {
+  interface RandomRow {
+    index: number;
+    label: string;
+    oldBytes: number;
+    newBytes: number;
+    legacyBytes: number;
+    currentBytes: number;
+    jdiffBytes: number | null;
+    legacyMs: number;
+    currentMs: number;
+    roundTrip: boolean;
+    jdiffReadByOurs: boolean | null;
+    detoolsHeatshrinkBytes: number | null;
+    detoolsCApplies: boolean | null;
+  }
+  const rows: RandomRow[] = [];
+  const oldPath = join(work, 'r-old.bin');
+  const newPath = join(work, 'r-new.bin');
+  for (let i = 0; i < count; i++) {
+    const pair = randomPair(corpus, realImages, randomSeed, i);
+    writeFileSync(oldPath, pair.oldImage);
+    writeFileSync(newPath, pair.newImage);
+    const sizes: Record<JanpatchDialect, number> = { legacy: 0, current: 0 };
+    const ms: Record<JanpatchDialect, number> = { legacy: 0, current: 0 };
+    let roundTrip = true;
+    for (const dialect of DIALECTS) {
+      const started = performance.now();
+      const patch = createPatch(pair.oldImage, pair.newImage, { dialect });
+      ms[dialect] = performance.now() - started;
+      sizes[dialect] = patch.length;
+      if (!same(applyPatch(pair.oldImage, patch, { dialect }), pair.newImage)) roundTrip = false;
+    }
+    let jdiffBytes: number | null = null;
+    let jdiffReadByOurs: boolean | null = null;
+    if (tools.jdiff) {
+      const out = join(work, 'r.jdf');
+      jdiffBytes = runTool(tools.jdiff, [oldPath, newPath, out], out).bytes;
+      try {
+        jdiffReadByOurs = same(applyPatch(pair.oldImage, new Uint8Array(readFileSync(out)), { dialect: 'current' }), pair.newImage);
+      } catch {
+        jdiffReadByOurs = false;
+      }
+    }
+    let detoolsHeatshrinkBytes: number | null = null;
+    let detoolsCApplies: boolean | null = null;
+    if (detools) {
+      try {
+        const patch = detools.createDetoolsPatch(pair.oldImage, pair.newImage, { compression: 'heatshrink' });
+        detoolsHeatshrinkBytes = patch.length;
+        if (!same(detools.applyDetoolsPatch(pair.oldImage, patch), pair.newImage)) roundTrip = false;
+        const patchPath = join(work, 'r.detools');
+        writeFileSync(patchPath, patch);
+        detoolsCApplies = cApplies(oldPath, patchPath, pair.newImage)?.ok ?? null;
+      } catch (error) {
+        notes.push(`random ${i}: detools heatshrink failed: ${(error as Error).message}`);
+        roundTrip = false;
+      }
+    }
+    rows.push({
+      index: i,
+      label: pair.label,
+      oldBytes: pair.oldImage.length,
+      newBytes: pair.newImage.length,
+      legacyBytes: sizes.legacy,
+      currentBytes: sizes.current,
+      jdiffBytes,
+      legacyMs: ms.legacy,
+      currentMs: ms.current,
+      roundTrip,
+      jdiffReadByOurs,
+      detoolsHeatshrinkBytes,
+      detoolsCApplies,
+    });
+    if ((i + 1) % 25 === 0) process.stderr.write(`random pairs: ${i + 1}/${count}\n`);
+  }
+
+  const summary: Record<string, unknown> = { pairs: count, seed: randomSeed };
+  const lines: string[] = [];
+  for (const dialect of DIALECTS) {
+    const key = dialect === 'legacy' ? 'legacyBytes' : 'currentBytes';
+    const withJdiff = rows.filter((r) => r.jdiffBytes !== null && r.jdiffBytes > 0);
+    if (withJdiff.length === 0) continue;
+    const ratios = withJdiff.map((r) => ({ r, ratio: r[key] / r.jdiffBytes! }));
+    ratios.sort((a, b) => b.ratio - a.ratio);
+    const worst = ratios[0]!;
+    const mean = ratios.reduce((s, x) => s + x.ratio, 0) / ratios.length;
+    const over = ratios.filter((x) => x.ratio > 1.02).length;
+    const totalOurs = withJdiff.reduce((s, r) => s + r[key], 0);
+    const totalJdiff = withJdiff.reduce((s, r) => s + r.jdiffBytes!, 0);
+    summary[dialect] = {
+      worstRatio: worst.ratio,
+      worstPair: { index: worst.r.index, label: worst.r.label, ours: worst.r[key], jdiff: worst.r.jdiffBytes },
+      meanRatio: mean,
+      totalRatio: totalOurs / totalJdiff,
+      pairsOver1_02: over,
+      maxDiffMs: Math.max(...rows.map((r) => (dialect === 'legacy' ? r.legacyMs : r.currentMs))),
+    };
+    lines.push(
+      `${dialect.padEnd(7)} worst ours/jdiff ${worst.ratio.toFixed(3)} (#${worst.r.index} ${worst.r.label}: ${worst.r[key]} vs ${worst.r.jdiffBytes} B), ` +
+        `mean ${mean.toFixed(3)}, total ${(totalOurs / totalJdiff).toFixed(3)}, pairs > 1.02: ${over}/${withJdiff.length}`,
+    );
+  }
+  summary.roundTripFailures = rows.filter((r) => !r.roundTrip).length;
+  summary.jdiffPatchesOurPatcherRefused = rows.filter((r) => r.jdiffReadByOurs === false).length;
+  summary.detoolsCAppliesFailures = rows.filter((r) => r.detoolsCApplies === false).length;
+  summary.detoolsCAppliesChecked = rows.filter((r) => r.detoolsCApplies !== null).length;
+  console.log(`random firmware-like pairs: ${count} (seed ${randomSeed}; kinds release/patch/reorder in turn)`);
+  if (!tools.jdiff) console.log('jdiff not found (/work/tools/bin/jdiff, $FUOTA_JDIFF or PATH): no ratios');
+  for (const line of lines) console.log(line);
+  console.log(`round trips failed: ${String(summary.roundTripFailures)}; jdiff patches our patcher refused: ${String(summary.jdiffPatchesOurPatcherRefused)}`);
+  if (detools) console.log(`detools heatshrink 8/7 patches the C library refused or got wrong: ${String(summary.detoolsCAppliesFailures)}/${String(summary.detoolsCAppliesChecked)}`);
+  for (const note of notes) console.log(`note: ${note}`);
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(
+    join(here, 'results', 'delta-random.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, loadavg: loadavg(), armGcc: gccVersion, jdiff: jdiffVersion, tools, summary, notes, rows }, null, 2)}\n`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table mode
+
+interface MethodResult {
+  bytes: number | null;
+  diffMs: number | null;
+  peakRssMb: number | null;
+  /** Our patcher rebuilt the new image byte for byte. */
+  roundTrip: boolean | null;
+  /** detools only: the detools C library applied it byte-exact (null: library not at hand). */
+  cApplies: boolean | null;
+  error?: string;
+}
+
+interface Row {
+  key: string;
+  label: string;
+  measured: boolean;
+  notMeasuredHere?: string;
+  oldBytes: number;
+  newBytes: number;
+  ours: Partial<Record<Method, MethodResult>>;
+  jdiff: { bytes: number; source: 'measured' | 'reference'; defaultBytes: number | null; bbBytes: number | null; seconds: number | null; peakRssMb: number | null; ourPatcherApplies: boolean | null };
+  bsdiffBytes: number | null;
+  xdelta3Bytes: number | null;
+  detoolsOwn: { crle: number; heatshrink: number; lzma: number } | null;
+  ratios: Record<string, number | null>;
+}
+
+function measureMethod(method: Method, pair: PairFiles, oldImage: Uint8Array, newImage: Uint8Array): MethodResult {
+  if (method.startsWith('detools-') && !detools) return { bytes: null, diffMs: null, peakRssMb: null, roundTrip: null, cApplies: null };
+  const patchPath = join(work, `${pair.key}.${method}.patch`);
+  let result: WorkerResult | undefined;
+  // Best of three for the time (JIT warm-up and machine noise); RSS from the first.
+  for (let run = 0; run < 3; run++) {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--worker', method, pair.oldPath, pair.newPath, patchPath], { encoding: 'utf8' });
+    if (child.status !== 0) {
+      const error = (child.stderr || `exit ${child.status}`).trim().split('\n').slice(-3).join(' ');
+      notes.push(`${pair.label}: ${method} failed: ${error}`);
+      return { bytes: null, diffMs: null, peakRssMb: null, roundTrip: null, cApplies: null, error };
+    }
+    const r = JSON.parse(child.stdout) as WorkerResult;
+    result = result === undefined ? r : { ...result, diffMs: Math.min(result.diffMs, r.diffMs) };
+    if (newImage.length > 500_000) break;
+  }
+  const patch = new Uint8Array(readFileSync(patchPath));
+  let roundTrip = false;
+  try {
+    roundTrip = same(applyBack(method, oldImage, patch, detools), newImage);
+    if (method === 'legacy') roundTrip &&= same(applyPatch(oldImage, patch, { dialect: 'current' }), newImage);
+  } catch (error) {
+    notes.push(`${pair.label}: our patcher refused our ${method} patch: ${(error as Error).message}`);
+  }
+  if (!roundTrip) notes.push(`${pair.label}: our ${method} patch does not rebuild the new image`);
+  let c: boolean | null = null;
+  if (method.startsWith('detools-')) {
+    const applied = cApplies(pair.oldPath, patchPath, newImage);
+    c = applied?.ok ?? null;
+    if (applied && !applied.ok) notes.push(`${pair.label}: detools C library on our ${method} patch: ${applied.detail}`);
+  }
+  return { bytes: result!.patchBytes, diffMs: result!.diffMs, peakRssMb: result!.peakRssMb, roundTrip, cApplies: c };
+}
+
+function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  return a == null || b == null || b === 0 ? null : a / b;
+}
+
+function computeRatios(row: Row): Record<string, number | null> {
+  const jd = row.jdiff.bytes;
+  const own = row.detoolsOwn;
+  return {
+    legacyVsJdiff: ratio(row.ours.legacy?.bytes, jd),
+    currentVsJdiff: ratio(row.ours.current?.bytes, jd),
+    detoolsCrleVsOwn: ratio(row.ours['detools-crle']?.bytes, own?.crle),
+    detoolsHeatshrinkVsOwn: ratio(row.ours['detools-heatshrink']?.bytes, own?.heatshrink),
+    detoolsHeatshrinkVsJdiff: ratio(row.ours['detools-heatshrink']?.bytes, jd),
+    ownHeatshrinkVsJdiff: ratio(own?.heatshrink, jd),
+  };
+}
+
+const rows: Row[] = [];
+for (const pair of pairs) {
+  const ref = reference.pairs.find((p) => p.key === pair.key);
+  const oldImage = new Uint8Array(readFileSync(pair.oldPath));
+  const newImage = new Uint8Array(readFileSync(pair.newPath));
+  if (ref && (ref.oldBytes !== oldImage.length || ref.newBytes !== newImage.length)) {
+    notes.push(`${pair.label}: images are ${oldImage.length}→${newImage.length} B, the reference measured ${ref.oldBytes}→${ref.newBytes} B: reference figures are for other bytes`);
+  }
+  const ours: Partial<Record<Method, MethodResult>> = {};
+  for (const method of METHODS) ours[method] = measureMethod(method, pair, oldImage, newImage);
+
+  let jdiff: Row['jdiff'];
+  if (tools.jdiff) {
+    const out = join(work, `${pair.key}.jdf`);
+    const def = runTool(tools.jdiff, [pair.oldPath, pair.newPath, out], out);
+    let applies: boolean | null = null;
+    try {
+      applies = same(applyPatch(oldImage, new Uint8Array(readFileSync(out)), { dialect: 'current' }), newImage);
+    } catch (error) {
+      applies = false;
+      notes.push(`${pair.label}: our patcher refused jdiff's patch: ${(error as Error).message}`);
+    }
+    const bb = runJdiffBb ? runTool(tools.jdiff, ['-bb', pair.oldPath, pair.newPath, out], out).bytes : null;
+    // Compare with the smaller of jdiff's default and -bb: the harder target.
+    jdiff = { bytes: Math.min(def.bytes, bb ?? def.bytes), source: 'measured', defaultBytes: def.bytes, bbBytes: bb, seconds: def.seconds, peakRssMb: def.peakRssMb, ourPatcherApplies: applies };
+  } else {
+    const d = ref?.jdiff.default ?? 0;
+    const b = ref?.jdiff.bb ?? null;
+    jdiff = { bytes: Math.min(d, b ?? d), source: 'reference', defaultBytes: d, bbBytes: b, seconds: null, peakRssMb: null, ourPatcherApplies: null };
+  }
+  const bsdiffBytes = tools.bsdiff ? runTool(tools.bsdiff, [pair.oldPath, pair.newPath, join(work, 'p.bsdiff')], join(work, 'p.bsdiff')).bytes : (ref?.bsdiff ?? null);
+  const xdelta3Bytes = tools.xdelta3
+    ? runTool(tools.xdelta3, ['-9', '-e', '-f', '-s', pair.oldPath, pair.newPath, join(work, 'p.xd3')], join(work, 'p.xd3')).bytes
+    : (ref?.xdelta3 ?? null);
+  const row: Row = {
+    key: pair.key,
+    label: pair.label,
+    measured: true,
+    oldBytes: oldImage.length,
+    newBytes: newImage.length,
+    ours,
+    jdiff,
+    bsdiffBytes,
+    xdelta3Bytes,
+    detoolsOwn: ref?.detools ?? null,
+    ratios: {},
+  };
+  row.ratios = computeRatios(row);
+  rows.push(row);
+}
+for (const ref of reference.pairs.filter((p) => p.notMeasuredHere)) {
+  const row: Row = {
+    key: ref.key,
+    label: ref.label,
+    measured: false,
+    notMeasuredHere: ref.notMeasuredHere!,
+    oldBytes: ref.oldBytes,
+    newBytes: ref.newBytes,
+    ours: {},
+    jdiff: { bytes: ref.jdiff.default, source: 'reference', defaultBytes: ref.jdiff.default, bbBytes: ref.jdiff.bb, seconds: null, peakRssMb: null, ourPatcherApplies: null },
+    bsdiffBytes: ref.bsdiff,
+    xdelta3Bytes: ref.xdelta3,
+    detoolsOwn: ref.detools,
+    ratios: {},
+  };
+  row.ratios = computeRatios(row);
+  rows.push(row);
 }
 rmSync(work, { recursive: true, force: true });
 
-if (!tools.jdiff) notes.push('jdiff (JojoDiff) is not packaged in Debian (apt-cache search jojodiff: nothing); see docs/delta.md for reference ratios');
-if (!tools.bsdiff || !tools.xdelta3) notes.push('bsdiff/xdelta3 missing: apt-get install bsdiff xdelta3');
+// ---------------------------------------------------------------------------------------------
+// Output
 
-const cell = (value: number | null, digits = 0): string => (value === null ? '-' : value.toFixed(digits));
-const header = ['pair', 'old B', 'new B', 'ours B', '% new', 'floor≈ B', 'bsdiff B', 'xdelta3 B', ...(tools.jdiff ? ['jdiff B'] : []), 'ours/xd3', 'ours/bsd', 'diff ms', 'RSS MB'];
-const table = rows.map((r) => [
-  r.pair,
-  String(r.oldBytes),
-  String(r.newBytes),
-  String(r.oursBytes),
-  r.oursPctOfNew.toFixed(2),
-  cell(r.floorEstimateBytes),
-  cell(r.bsdiffBytes),
-  cell(r.xdelta3Bytes),
-  ...(tools.jdiff ? [cell(r.jdiffBytes)] : []),
-  cell(r.oursVsXdelta3, 2),
-  cell(r.oursVsBsdiff, 2),
-  r.diffMs.toFixed(1),
-  r.peakRssMb.toFixed(0),
-]);
-const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)));
-const line = (cells: string[]): string => `| ${cells.map((text, c) => (c === 0 ? text.padEnd(widths[c]!) : text.padStart(widths[c]!))).join(' | ')} |`;
-console.log(line(header));
-console.log(`|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-for (const row of table) console.log(line(row));
+const num = (value: number | null | undefined, digits = 0): string => (value == null ? '-' : value.toFixed(digits));
+const bytesCell = (r: Row, m: Method): string => {
+  if (!r.measured) return 'not measured here';
+  const x = r.ours[m];
+  if (!x || x.bytes === null) return m.startsWith('detools-') && !detools ? 'n/a' : 'err';
+  return `${x.bytes}${x.roundTrip ? '' : ' (!rt)'}`;
+};
+function printTable(title: string, header: string[], body: string[][]): void {
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((t, c) => (c === 0 ? t.padEnd(widths[c]!) : t.padStart(widths[c]!))).join(' | ')} |`;
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(`|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const row of body) console.log(line(row));
+}
+
+const jdiffLabel = tools.jdiff ? 'jdiff B' : 'jdiff B (ref)';
+printTable(
+  'JojoDiff format (janpatch): our two dialects vs jdiff 0.8.5 (smaller of default and -bb)',
+  ['pair', 'old→new B', 'legacy B', 'current B', jdiffLabel, 'legacy/jdiff', 'current/jdiff', 'bsdiff B', 'xdelta3 B', 'ours reads jdiff'],
+  rows.map((r) => [
+    r.label,
+    `${r.oldBytes}→${r.newBytes}`,
+    bytesCell(r, 'legacy'),
+    bytesCell(r, 'current'),
+    `${r.jdiff.bytes}${r.jdiff.source === 'reference' && tools.jdiff ? ' (ref)' : ''}`,
+    num(r.ratios.legacyVsJdiff, 3),
+    num(r.ratios.currentVsJdiff, 3),
+    num(r.bsdiffBytes),
+    num(r.xdelta3Bytes),
+    r.jdiff.ourPatcherApplies === null ? '-' : r.jdiff.ourPatcherApplies ? 'yes' : 'NO',
+  ]),
+);
+printTable(
+  "detools sequential patches: ours vs detools' own encoder (reference) and jdiff",
+  ['pair', 'none B', 'crle B', 'hs 8/7 B', 'own crle B', 'own hs B', 'own lzma B', 'crle/own', 'hs/own', 'hs/jdiff', 'own hs/jdiff', 'C applies'],
+  rows.map((r) => {
+    const c = DETOOLS_KINDS.map((k) => r.ours[`detools-${k}`]?.cApplies ?? null);
+    const cCell = !r.measured ? '-' : !detools ? 'n/a' : !tools.detoolsApply ? 'no library' : c.every((x) => x === true) ? 'yes' : `no (${DETOOLS_KINDS.filter((_, i) => c[i] !== true).join(',')})`;
+    return [
+      r.label,
+      bytesCell(r, 'detools-none'),
+      bytesCell(r, 'detools-crle'),
+      bytesCell(r, 'detools-heatshrink'),
+      num(r.detoolsOwn?.crle),
+      num(r.detoolsOwn?.heatshrink),
+      num(r.detoolsOwn?.lzma),
+      num(r.ratios.detoolsCrleVsOwn, 3),
+      num(r.ratios.detoolsHeatshrinkVsOwn, 3),
+      num(r.ratios.detoolsHeatshrinkVsJdiff, 3),
+      num(r.ratios.ownHeatshrinkVsJdiff, 3),
+      cCell,
+    ];
+  }),
+);
+const cost = (x: MethodResult | undefined): string => (x?.diffMs == null ? '-' : `${x.diffMs.toFixed(0)} ms / ${num(x.peakRssMb)} MB`);
+printTable(
+  'Cost per diff (child process per diff; time best of 3 below 500 KB; peak RSS of the child incl. Node + tsx)',
+  ['pair', 'legacy', 'current', 'detools none', 'detools crle', 'detools hs', 'jdiff (C, default)'],
+  rows
+    .filter((r) => r.measured)
+    .map((r) => [
+      r.label,
+      cost(r.ours.legacy),
+      cost(r.ours.current),
+      cost(r.ours['detools-none']),
+      cost(r.ours['detools-crle']),
+      cost(r.ours['detools-heatshrink']),
+      r.jdiff.seconds == null ? '-' : `${(r.jdiff.seconds * 1000).toFixed(0)} ms / ${num(r.jdiff.peakRssMb)} MB`,
+    ]),
+);
+if (!tools.jdiff) notes.push('jdiff not found (/work/tools/bin/jdiff, $FUOTA_JDIFF or PATH): jdiff figures are the reference ones');
+if (!tools.detoolsApply) notes.push('detools C library driver not found (/work/tools/bin/detools-apply or $FUOTA_DETOOLS_APPLY): "C applies" not checked');
+if (!tools.bsdiff || !tools.xdelta3) notes.push('bsdiff/xdelta3 missing (apt-get install bsdiff xdelta3): their reference figures shown');
+notes.push(`reference figures: bench/delta-reference.json (${reference.source.split('(')[0]!.trim()})`);
 for (const note of notes) console.log(`note: ${note}`);
 
 mkdirSync(join(here, 'results'), { recursive: true });
-const gcc = tools.gcc ? execFileSync('arm-none-eabi-gcc', ['-dumpversion'], { encoding: 'utf8' }).trim() : null;
 writeFileSync(
   join(here, 'results', 'delta.json'),
-  `${JSON.stringify({ node: process.version, armGcc: gcc, tools, notes, rows }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      loadavg: loadavg(),
+      armGcc: gccVersion,
+      jdiff: jdiffVersion,
+      tools,
+      detools: detools ? 'src/delta/detools (createDetoolsPatch / applyDetoolsPatch)' : detoolsLoaded,
+      referenceSource: reference.source,
+      notes,
+      rows,
+    },
+    null,
+    2,
+  )}\n`,
 );
