@@ -42,3 +42,60 @@ test('fuota diff names a missing input in one line', async (t) => {
   t.regex(result.stderr, /^fuota: OLD .*nope\.bin: cannot read \(ENOENT\)\n$/);
   t.false(existsSync(join(dir, 'p.jdf')));
 });
+
+test('fuota diff --janpatch current leaves ESC MOD out; fuota patch applies both dialects, --janpatch legacy refuses the current one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fuota-delta-'));
+  const { oldPath, newPath, next } = images(dir);
+  const sizes: Record<string, number> = {};
+  for (const dialect of ['legacy', 'current']) {
+    const diff = await runCli(['diff', oldPath, newPath, join(dir, `${dialect}.jdf`), '--janpatch', dialect]);
+    t.is(diff.code, 0, diff.stderr);
+    t.regex(diff.stdout, new RegExp(`${dialect}\\.jdf: \\d+ bytes, [\\d.]+ % of NEW \\(4003 bytes\\), janpatch ${dialect}, `));
+    sizes[dialect] = readFileSync(join(dir, `${dialect}.jdf`)).length;
+    const patch = await runCli(['patch', oldPath, join(dir, `${dialect}.jdf`), join(dir, `${dialect}.bin`)]);
+    t.is(patch.code, 0, patch.stderr);
+    t.deepEqual(new Uint8Array(readFileSync(join(dir, `${dialect}.bin`))), next);
+  }
+  const legacyReadsLegacy = await runCli(['patch', oldPath, join(dir, 'legacy.jdf'), join(dir, 'l2.bin'), '--janpatch', 'legacy']);
+  t.is(legacyReadsLegacy.code, 0, legacyReadsLegacy.stderr);
+  t.true(sizes.current! <= sizes.legacy!, JSON.stringify(sizes));
+  if (sizes.current! < sizes.legacy!) {
+    const refused = await runCli(['patch', oldPath, join(dir, 'current.jdf'), join(dir, 'c2.bin'), '--janpatch', 'legacy']);
+    t.is(refused.code, 1);
+    t.regex(refused.stderr, /^fuota: JojoDiff patch at offset \d+: expected ESC \(0xa7\) starting an operator/);
+    t.false(existsSync(join(dir, 'c2.bin')));
+  }
+});
+
+test("fuota patch applies jdiff 0.8.5's escapes without flags (the shared reference's a7 a3 14 | a7 a0 | a7 a3 0e)", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fuota-delta-'));
+  const old = Uint8Array.from({ length: 64 }, (_, i) => i);
+  writeFileSync(join(dir, 'old.bin'), old);
+  writeFileSync(join(dir, 'jdiff.jdf'), Uint8Array.of(0xa7, 0xa3, 0x14, 0xa7, 0xa0, 0xa7, 0xa3, 0x0e));
+  const result = await runCli(['patch', join(dir, 'old.bin'), join(dir, 'jdiff.jdf'), join(dir, 'new.bin')]);
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, `${join(dir, 'new.bin')}: 38 bytes\n`);
+  t.deepEqual(new Uint8Array(readFileSync(join(dir, 'new.bin'))), Uint8Array.from([...old.subarray(0, 21), 0xa7, 0xa0, ...old.subarray(23, 38)]));
+  const legacy = await runCli(['patch', join(dir, 'old.bin'), join(dir, 'jdiff.jdf'), join(dir, 'legacy.bin'), '--janpatch', 'legacy']);
+  t.is(legacy.code, 1);
+  t.is(legacy.stderr, 'fuota: JojoDiff patch at offset 4: expected an operator byte 0xa2..0xa6 after ESC, got 0xa0\n');
+  // The hidden --implicit-mod of earlier releases still works (it is now the default) ...
+  const implicit = await runCli(['patch', join(dir, 'old.bin'), join(dir, 'jdiff.jdf'), join(dir, 'implicit.bin'), '--implicit-mod']);
+  t.is(implicit.code, 0, implicit.stderr);
+  t.deepEqual(readFileSync(join(dir, 'implicit.bin')), readFileSync(join(dir, 'new.bin')));
+  // ... and contradicting it is refused.
+  const both = await runCli(['patch', join(dir, 'old.bin'), join(dir, 'jdiff.jdf'), join(dir, 'both.bin'), '--implicit-mod', '--janpatch', 'legacy']);
+  t.is(both.code, 1);
+  t.regex(both.stderr, /^fuota: --implicit-mod: expected no --janpatch legacy/);
+});
+
+test('diff and patch refuse an unknown --janpatch dialect, and their help names both', async (t) => {
+  const bad = await runCli(['diff', 'a', 'b', 'c', '--janpatch', 'jdiff']);
+  t.not(bad.code, 0);
+  t.regex(bad.stderr, /--janpatch <dialect>' argument 'jdiff' is invalid. Allowed choices are legacy, current/);
+  for (const command of ['diff', 'patch']) {
+    const help = await runCli([command, '--help']);
+    t.regex(help.stdout.replace(/\s+/g, ' '), /--janpatch <dialect> .*\(choices: "legacy", "current"/);
+    t.notRegex(help.stdout, /implicit-mod/);
+  }
+});

@@ -1,9 +1,13 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { CallerError, PeerError } from '../../core/errors.js';
+import type { JanpatchDialect } from '../../delta/jojo-format.js';
 
 const PAGE_BYTES = 4096;
+
+/** The janpatch dialects (delta/jojo-format.ts JANPATCH_DIALECTS), listed here so `--help` loads no codec. */
+export const JANPATCH_CHOICES: readonly JanpatchDialect[] = ['legacy', 'current'];
 
 // The delta codec is imported inside the action: `fuota --help` must not load it (issue #17).
 
@@ -14,9 +18,18 @@ export function register(program: Command): void {
     .argument('<old>', 'the image on the device')
     .argument('<patch>', 'the JojoDiff patch')
     .argument('<new>', 'where to write the result')
-    .option('--implicit-mod', 'accept patches without the leading ESC MOD (jdiff 0.8.5 output; needs janpatch from late 2024)')
+    .addOption(
+      new Option('--janpatch <dialect>', 'read as this janpatch build: current (c8ad3ee, Nov 2024, or later) applies every patch jdiff 0.8.5 and fuota diff write; legacy refuses what older builds refuse (data without ESC MOD)')
+        .choices(JANPATCH_CHOICES),
+    )
+    // Before --janpatch (issue #18): the same as --janpatch current, now the default. Kept working.
+    .addOption(new Option('--implicit-mod').hideHelp())
     .option('--sha256 <hex>', 'SHA-256 NEW must have; the format has no checksum, so this catches a wrong OLD or a cut patch')
-    .action(async (oldPath: string, patchPath: string, newPath: string, options: { implicitMod?: boolean; sha256?: string }) => {
+    .action(async (oldPath: string, patchPath: string, newPath: string, options: { janpatch?: JanpatchDialect; implicitMod?: boolean; sha256?: string }) => {
+      if (options.implicitMod === true && options.janpatch === 'legacy') {
+        throw new CallerError('INVALID_ARGUMENT', '--implicit-mod: expected no --janpatch legacy with it (it means --janpatch current), got both');
+      }
+      const dialect: JanpatchDialect = options.janpatch ?? 'current';
       const { JojoPatcher } = await import('../../delta/jojo-patch.js');
       const expected = options.sha256?.toLowerCase();
       if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) {
@@ -43,7 +56,7 @@ export function register(program: Command): void {
             total += chunk.length;
             hash.update(chunk);
             write(chunk);
-          }, { pageSizeBytes: PAGE_BYTES, implicitMod: options.implicitMod ?? false });
+          }, { pageSizeBytes: PAGE_BYTES, dialect });
           for (let at = 0; at < patch.length; at += PAGE_BYTES) patcher.push(patch.subarray(at, at + PAGE_BYTES));
           patcher.end();
           const actual = hash.digest('hex');
