@@ -1,5 +1,5 @@
 // `npm run bench -- campaign [--sizes 1000,10000,100000] [--fleets mix] [--policies adaptive]
-//   [--seeds 42] [--store sqlite|memory] [--settle-window-ms 500]`, or `-- campaign --compare` for
+//   [--seeds 42] [--store sqlite|memory] [--settle-window-ms 500] [--explain [--explain-log 12]]`, or `-- campaign --compare` for
 // the redundancy comparison (sizes 100, every fleet, both policies, memory store):
 // whole campaigns on simulated fleets at 10 % iid downlink loss, one fleet per device stack
 // (each device answering as that stack's package code does: src/sim/stacks) and the demo's
@@ -21,6 +21,12 @@
 // was built, over the device count. The simulated clock settles the engine once per
 // --settle-window-ms of simulated time (SimClock.run): uplinks of a window go to the store in one
 // group commit, as they would under real load.
+// --explain prints every device that did not succeed (neither confirmed nor delivered): its stack,
+// kind, package versions, wave, phase, outcome and the reason the engine recorded, its pending
+// request, what the simulated device itself holds (version, reboots, crashes, upgrade status) and
+// the last --explain-log entries (default 12) of its device log from the store. One run alone,
+// without writing bench/results: `node --import tsx --expose-gc bench/campaign.ts --one
+// 1000:mix:adaptive:42:sqlite:500 --explain-log 40` (the explanation on stderr).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +37,7 @@ import { parseCampaignSpec } from '../src/campaign/spec.js';
 import { airtimeComparison } from '../src/demo/demo-report.js';
 import { DEFAULT_SCENARIO } from '../src/sim/sim-fleet.js';
 import type { DeviceStack } from '../src/campaign/device-stack.js';
+import type { DeviceState } from '../src/campaign/state.js';
 import { DEFAULT_STACK_MIX } from '../src/demo/stack-mix.js';
 
 type Policy = 'adaptive' | 'fixed';
@@ -70,6 +77,19 @@ interface RunResult {
   retainedBytesPerDevice: number;
   /** SQLite file and WAL after the campaign (sqlite store only). */
   storeBytes?: number;
+  /** --explain: every device that did not succeed, and why. */
+  unsuccessful?: UnsuccessfulDevice[];
+}
+
+/** What --explain prints of a device that was neither confirmed nor delivered. */
+interface UnsuccessfulDevice {
+  devEui: string;
+  stack: DeviceStack;
+  kind: string;
+  state: DeviceState;
+  /** The simulated device's own view at the end. */
+  sim: { firmwareVersion: number; reboots: number; crashes: number; upgrade: string; multicastHeard: number; multicastRejected: number };
+  log: Array<{ at: string; direction: string; fPort?: number; payloadHex?: string; text: string }>;
 }
 
 type StoreKind = 'sqlite' | 'memory';
@@ -83,7 +103,7 @@ function fileBytes(path: string): number {
   return existsSync(path) ? statSync(path).size : 0;
 }
 
-async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: number, store: StoreKind, settleWindowMs: number): Promise<RunResult> {
+async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: number, store: StoreKind, settleWindowMs: number, explainLog?: number): Promise<RunResult> {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
@@ -146,6 +166,24 @@ async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: numbe
     bytesPerDevice: ((peakRssMb - baselineRssMb) * 2 ** 20) / devices,
     retainedBytesPerDevice,
   };
+  if (explainLog !== undefined) {
+    const members = new Map(world.fleet.members.map((m) => [m.device.devEui, m]));
+    result.unsuccessful = [];
+    for (const d of view.devices.values()) {
+      if (d.outcome === 'confirmed' || d.outcome === 'delivered') continue;
+      const member = members.get(d.devEui)!;
+      const sim = member.device;
+      const log = await world.store.deviceLog(id, d.devEui, explainLog);
+      result.unsuccessful.push({
+        devEui: d.devEui,
+        stack: member.stack,
+        kind: member.kind,
+        state: d,
+        sim: { firmwareVersion: sim.firmwareVersion, reboots: sim.reboots, crashes: sim.crashes, upgrade: sim.upgrade.status, multicastHeard: sim.multicastHeard, multicastRejected: sim.multicastRejected },
+        log: log.map((e) => ({ at: new Date(e.atMs).toISOString(), direction: e.direction, ...(e.fPort === undefined ? {} : { fPort: e.fPort }), ...(e.payloadHex === undefined ? {} : { payloadHex: e.payloadHex }), text: e.text })),
+      });
+    }
+  }
   await world.close();
   if (dir) {
     result.storeBytes = fileBytes(storePath) + fileBytes(`${storePath}-wal`);
@@ -159,13 +197,33 @@ function argument(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** --explain: one block per device that was neither confirmed nor delivered. */
+function explainText(result: RunResult): string {
+  const lines = [`${result.devices} ${result.fleet} ${result.policy} seed ${result.seed}: ${result.unsuccessful!.length} device(s) neither confirmed nor delivered`];
+  for (const u of result.unsuccessful!) {
+    const d = u.state;
+    const versions = Object.entries(d.packageVersions).map(([k, v]) => `${k} v${v}`).join(' ');
+    lines.push(`  ${u.devEui}  stack ${u.stack}  kind ${u.kind}  ${versions}  wave ${d.wave}${d.followUp ? ' (follow-up)' : ''}  phase ${d.phase}  outcome ${d.outcome ?? '-'}`);
+    lines.push(`    reason: ${d.error ?? '-'}`);
+    if (d.pending) lines.push(`    pending: ${JSON.stringify(d.pending)}`);
+    lines.push(`    done: ${JSON.stringify(d.done)}  fragments: ${JSON.stringify(d.fragments)}  counters: ${JSON.stringify(d.counters)}`);
+    lines.push(`    timestamps: ${JSON.stringify(d.timestamps)}  firmware before/after: ${d.firmwareBefore ?? '-'}/${d.firmwareAfter ?? '-'}`);
+    lines.push(`    simulated device: ${JSON.stringify(u.sim)}`);
+    lines.push(`    last ${u.log.length} log entries:`);
+    for (const e of u.log) lines.push(`      ${e.at} ${e.direction.padEnd(4)} ${e.fPort ?? ''} ${e.payloadHex ?? ''} ${e.text}`);
+  }
+  return lines.join('\n');
+}
+
 function megabytes(bytes: number | undefined): string {
   return bytes === undefined ? '-' : (bytes / 2 ** 20).toFixed(1);
 }
 
 if (argument('one')) {
   const [devices, fleet, policy, seed, store, window] = argument('one')!.split(':') as [string, Fleet, Policy, string, StoreKind, string];
-  const result = await runOne(Number(devices), fleet, policy, Number(seed), store, Number(window));
+  const explain = argument('explain-log');
+  const result = await runOne(Number(devices), fleet, policy, Number(seed), store, Number(window), explain === undefined ? undefined : Number(explain));
+  if (result.unsuccessful && !process.argv.includes('--quiet')) process.stderr.write(`${explainText(result)}\n`);
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } else {
   const compare = process.argv.includes('--compare');
@@ -175,6 +233,8 @@ if (argument('one')) {
   const seeds = (argument('seeds') ?? '42').split(',').map(Number);
   const store = (argument('store') ?? (compare ? 'memory' : 'sqlite')) as StoreKind;
   const settleWindowMs = Number(argument('settle-window-ms') ?? 500);
+  const explainLog = process.argv.includes('--explain') ? Number(argument('explain-log') ?? 12) : undefined;
+  if (explainLog !== undefined && !(Number.isInteger(explainLog) && explainLog > 0)) throw new Error(`--explain-log: expected a positive whole number of log entries, got ${argument('explain-log')}`);
   for (const fleet of fleets) if (!(fleet in FLEETS)) throw new Error(`--fleets: expected names from ${Object.keys(FLEETS).join(', ')}, got ${fleet}`);
   for (const policy of policies) if (!(policy in POLICIES)) throw new Error(`--policies: expected names from ${Object.keys(POLICIES).join(', ')}, got ${policy}`);
   if (store !== 'sqlite' && store !== 'memory') throw new Error(`--store: expected sqlite or memory, got ${store}`);
@@ -186,13 +246,15 @@ if (argument('one')) {
     for (const fleet of fleets) {
       // The fixed policy is the peers' comparison: on the mix only.
       for (const policy of policies.filter((p) => p === 'adaptive' || fleet === 'mix')) {
-        const run = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=16384', self, '--one', `${devices}:${fleet}:${policy}:${seed}:${store}:${settleWindowMs}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        const run = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=16384', self, '--one', `${devices}:${fleet}:${policy}:${seed}:${store}:${settleWindowMs}`, ...(explainLog === undefined ? [] : ['--explain-log', String(explainLog), '--quiet'])], { encoding: 'utf8', maxBuffer: 1 << 26 });
         const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
         if (!line) {
           console.error(`run ${devices} ${fleet} ${policy} seed ${seed} failed:\n${run.stderr.slice(-2000)}`);
           process.exit(1);
         }
         const result = JSON.parse(line.slice(7)) as RunResult;
+        if (result.unsuccessful) console.log(explainText(result));
+        delete result.unsuccessful;
         results.push(result);
         console.error(`  done ${devices} ${fleet} ${policy} seed ${seed}: ${result.wallS.toFixed(1)} s`);
       }
