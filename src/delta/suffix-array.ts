@@ -145,3 +145,71 @@ export function longestMatch(text: Uint8Array, sa: Int32Array, target: Uint8Arra
   }
 }
 
+
+/**
+ * Up to `maxCount` matches of `target[at..]` in `text` of at least `minLength` bytes: the longest
+ * (as `longestMatch` finds it) and its neighbours in suffix order, which share the longest
+ * prefixes with it. A parse that prices seeks wants several places to copy from, not just one:
+ * the same code often occurs more than once, and the copy nearest the current old position is
+ * the cheapest to reach. Returns the count; offsets and lengths go to the two output arrays.
+ */
+export function findMatches(
+  text: Uint8Array,
+  sa: Int32Array,
+  target: Uint8Array,
+  at: number,
+  maxLength: number,
+  minLength: number,
+  maxCount: number,
+  outOffsets: Int32Array,
+  outLengths: Int32Array,
+): number {
+  const n = text.length;
+  if (n === 0 || at >= target.length || maxCount <= 0) return 0;
+  const limit = Math.min(maxLength, target.length - at);
+  const lcp = (offset: number, from: number): number => {
+    let k = from;
+    const max = Math.min(limit, n - offset);
+    while (k < max && text[offset + k] === target[at + k]) k++;
+    return k;
+  };
+  let lo = 0;
+  let hi = n - 1;
+  let lcpLo = lcp(sa[lo]!, 0);
+  let lcpHi = lcp(sa[hi]!, 0);
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    const offset = sa[mid]!;
+    const k = lcp(offset, Math.min(lcpLo, lcpHi));
+    if (k === limit || (offset + k < n && target[at + k]! < text[offset + k]!)) {
+      hi = mid;
+      lcpHi = k;
+    } else {
+      lo = mid;
+      lcpLo = k;
+    }
+  }
+  // Walk outwards from the insertion point: the common prefix with the target only shrinks.
+  let count = 0;
+  let down = lo;
+  let up = hi;
+  let downLcp = lcpLo;
+  let upLcp = lo === hi ? -1 : lcpHi;
+  while (count < maxCount) {
+    const takeDown = down >= 0 && downLcp >= minLength && downLcp >= upLcp;
+    const takeUp = !takeDown && up < n && upLcp >= minLength;
+    if (!takeDown && !takeUp) break;
+    if (takeDown) {
+      outOffsets[count] = sa[down]!;
+      outLengths[count++] = downLcp;
+      down--;
+      downLcp = down >= 0 ? lcp(sa[down]!, 0) : -1;
+    } else {
+      outOffsets[count] = sa[up]!;
+      outLengths[count++] = upLcp;
+      up++;
+      upLcp = up < n ? lcp(sa[up]!, 0) : -1;
+    }
+  }
+  return count;
+}

@@ -1,43 +1,66 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { createPatch } from '../../src/delta/jojo-diff.js';
+import { createPatch, planPatch, type DiffOptions } from '../../src/delta/jojo-diff.js';
+import { GapPricer } from '../../src/delta/jojo-parse.js';
 import { applyPatch } from '../../src/delta/jojo-patch.js';
+import { JANPATCH_DIALECTS, dataRunCostBytes, type JanpatchDialect } from '../../src/delta/jojo-format.js';
 import { PatchWriter } from '../../src/delta/patch-writer.js';
 import { janpatchModel } from './janpatch-model.js';
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+const dialectArb = fc.constantFrom<JanpatchDialect>(...JANPATCH_DIALECTS);
 
-/** Our patcher and the janpatch model both rebuild `next` from `old`. */
-function roundTrips(old: Uint8Array, next: Uint8Array): boolean {
-  const patch = createPatch(old, next);
+/**
+ * Our patcher, reading as the target janpatch build reads, rebuilds `next` from `old`; a legacy
+ * patch also applies on the model of the janpatch builds that need ESC before every operator.
+ */
+function roundTrips(old: Uint8Array, next: Uint8Array, dialect: JanpatchDialect, options: DiffOptions = {}): boolean {
+  const patch = createPatch(old, next, { ...options, dialect });
+  if (!same(applyPatch(old, patch, { dialect }), next)) return false;
+  if (dialect === 'current') return true;
   const model = janpatchModel(old, patch);
-  return same(applyPatch(old, patch), next) && model !== 'error' && same(model, next);
+  return model !== 'error' && same(model, next);
 }
 
-test('identical images: one EQL', (t) => {
+test('identical images: one EQL in both dialects', (t) => {
   const image = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff);
-  t.deepEqual([...createPatch(image, image)], [0xa7, 0xa3, 253, 0x03, 0xe8]);
+  for (const dialect of JANPATCH_DIALECTS) t.deepEqual([...createPatch(image, image, { dialect })], [0xa7, 0xa3, 253, 0x03, 0xe8]);
 });
 
-test('empty new image: empty patch; empty old image: one explicit MOD run', (t) => {
+test('empty new image: empty patch; empty old image: one MOD run, its marker left out in current', (t) => {
   t.deepEqual([...createPatch(Uint8Array.of(1, 2, 3), new Uint8Array(0))], []);
   t.deepEqual([...createPatch(new Uint8Array(0), Uint8Array.of(0x41, 0xa7))], [0xa7, 0xa6, 0x41, 0xa7, 0xa7]);
+  t.deepEqual([...createPatch(new Uint8Array(0), Uint8Array.of(0x41, 0xa7), { dialect: 'current' })], [0x41, 0xa7, 0xa7]);
+  // A run that begins with ESC keeps its marker (jojo-format.ts implicitModAllowed).
+  t.deepEqual([...createPatch(new Uint8Array(0), Uint8Array.of(0xa7, 0x41), { dialect: 'current' })], [0xa7, 0xa6, 0xa7, 0x41]);
 });
 
-test('one changed byte inside a long run: EQL, explicit MOD, EQL', (t) => {
+test('one changed byte inside a long run: EQL, MOD, EQL (marker only in legacy)', (t) => {
   const old = Uint8Array.from({ length: 600 }, (_, i) => (i * 13) & 0xff);
   const next = old.slice();
   next[300] ^= 0xff;
-  const patch = createPatch(old, next);
-  t.deepEqual([...patch], [0xa7, 0xa3, 252, 300 - 253, 0xa7, 0xa6, next[300]!, 0xa7, 0xa3, 252, 299 - 253]);
+  const eql300 = [0xa7, 0xa3, 252, 300 - 253];
+  const eql299 = [0xa7, 0xa3, 252, 299 - 253];
+  t.deepEqual([...createPatch(old, next)], [...eql300, 0xa7, 0xa6, next[300]!, ...eql299]);
+  t.deepEqual([...createPatch(old, next, { dialect: 'current' })], [...eql300, next[300]!, ...eql299]);
 });
 
 test('an insertion is sent with INS and needs no seek', (t) => {
   const old = Uint8Array.from({ length: 400 }, (_, i) => (i * 29 + (i >> 3)) & 0xff);
   const inserted = Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i);
   const next = Uint8Array.from([...old.subarray(0, 200), ...inserted, ...old.subarray(200)]);
-  const patch = createPatch(old, next);
-  t.deepEqual([...patch], [0xa7, 0xa3, 199, 0xa7, 0xa5, ...inserted, 0xa7, 0xa3, 199]);
+  for (const dialect of JANPATCH_DIALECTS) {
+    t.deepEqual([...createPatch(old, next, { dialect })], [0xa7, 0xa3, 199, 0xa7, 0xa5, ...inserted, 0xa7, 0xa3, 199]);
+  }
+});
+
+test('an insertion that replaces bytes: MOD over the replaced ones, INS for the rest, no seek', (t) => {
+  const old = Uint8Array.from({ length: 400 }, (_, i) => (i * 29 + (i >> 3)) & 0xff);
+  const fresh = Uint8Array.from({ length: 10 }, (_, i) => 0x10 + i);
+  // old[200, 204) replaced by 10 new bytes: the old position must advance by 4 over 10 new bytes.
+  const next = Uint8Array.from([...old.subarray(0, 200), ...fresh, ...old.subarray(204)]);
+  t.deepEqual([...createPatch(old, next, { dialect: 'current' })], [0xa7, 0xa3, 199, ...fresh.subarray(0, 4), 0xa7, 0xa5, ...fresh.subarray(4), 0xa7, 0xa3, 195]);
+  t.true(roundTrips(old, next, 'legacy') && roundTrips(old, next, 'current'));
 });
 
 test('a block moved backwards is found anywhere in the old image (BKT)', (t) => {
@@ -46,21 +69,63 @@ test('a block moved backwards is found anywhere in the old image (BKT)', (t) => 
   const b = Uint8Array.from({ length: 3000 }, () => Math.floor(random() * 256));
   const old = Uint8Array.from([...a, ...b]);
   const next = Uint8Array.from([...b, ...a]);
-  const patch = createPatch(old, next);
   const n3000 = [253, 0x0b, 0xb8];
-  t.deepEqual([...patch], [0xa7, 0xa4, ...n3000, 0xa7, 0xa3, ...n3000, 0xa7, 0xa2, 253, 0x17, 0x70, 0xa7, 0xa3, ...n3000]);
-  t.true(roundTrips(old, next));
+  for (const dialect of JANPATCH_DIALECTS) {
+    const patch = createPatch(old, next, { dialect });
+    t.deepEqual([...patch], [0xa7, 0xa4, ...n3000, 0xa7, 0xa3, ...n3000, 0xa7, 0xa2, 253, 0x17, 0x70, 0xa7, 0xa3, ...n3000]);
+    t.true(roundTrips(old, next, dialect));
+  }
 });
 
-test('random pairs round-trip (property)', (t) => {
+test('optimal beats greedy: a short far match is not worth two seeks (hand-computed)', (t) => {
+  // old = P W R Z T, new = P Z R (each block of distinct bytes below 0xa2, so no escapes).
+  // Longest match first (greedy) copies Z from old[86, 92): EQL 40, DEL 46, EQL 6, BKT 46, EQL 40
+  // = 5 x 3 = 15 bytes in either dialect. Sending Z as MOD data on the diagonal of P and R costs
+  // EQL 40 + Z + EQL 40 = 3 + 6 + 3 = 12 bytes in current, 14 with the ESC MOD of legacy.
+  const block = (from: number, length: number): number[] => Array.from({ length }, (_, i) => from + i);
+  const P = block(0, 40);
+  const W = block(40, 6);
+  const R = block(46, 40);
+  const Z = block(86, 6);
+  const T = block(92, 40);
+  const old = Uint8Array.from([...P, ...W, ...R, ...Z, ...T]);
+  const next = Uint8Array.from([...P, ...Z, ...R]);
+  const greedy = new PatchWriter();
+  greedy.equal(40);
+  greedy.seek(46);
+  greedy.equal(6);
+  greedy.seek(-46);
+  greedy.equal(40);
+  const greedyPatch = greedy.finish();
+  t.is(greedyPatch.length, 15);
+  t.true(same(applyPatch(old, greedyPatch, { dialect: 'legacy' }), next));
+  const eql40 = [0xa7, 0xa3, 39];
+  t.deepEqual([...createPatch(old, next, { dialect: 'current' })], [...eql40, ...Z, ...eql40]);
+  t.deepEqual([...createPatch(old, next, { dialect: 'legacy' })], [...eql40, 0xa7, 0xa6, ...Z, ...eql40]);
+});
+
+test('legacy: matches too short to pay for an EQL and a new marker are sent inside one data run', (t) => {
+  // On the same diagonal: 1 changed byte, 4 equal, 1 changed. Split: ESC MOD x EQL4 ESC MOD y = 3 + 3 + 3;
+  // merged: ESC MOD x e e e e y = 8. In current the split costs 1 + 3 + 1 = 5 < 6 merged.
+  const old = Uint8Array.from({ length: 100 }, (_, i) => i);
+  const next = old.slice();
+  next[50] = 0x90;
+  next[55] = 0x91;
+  const eql50 = [0xa7, 0xa3, 49];
+  const eql44 = [0xa7, 0xa3, 43];
+  t.deepEqual([...createPatch(old, next)], [...eql50, 0xa7, 0xa6, ...next.subarray(50, 56), ...eql44]);
+  t.deepEqual([...createPatch(old, next, { dialect: 'current' })], [...eql50, 0x90, 0xa7, 0xa3, 3, 0x91, ...eql44]);
+});
+
+test('random pairs round-trip in both dialects (property)', (t) => {
   const bytes = fc.uint8Array({ maxLength: 300 });
-  fc.assert(fc.property(bytes, bytes, (old, next) => roundTrips(old, next)), { numRuns: 300 });
+  fc.assert(fc.property(bytes, bytes, dialectArb, (old, next, dialect) => roundTrips(old, next, dialect)), { numRuns: 300 });
   t.pass();
 });
 
-test('pairs dense in 0xa2..0xa7 round-trip (property)', (t) => {
+test('pairs dense in 0xa2..0xa7 round-trip in both dialects (property)', (t) => {
   const dense = fc.array(fc.integer({ min: 0xa1, max: 0xa8 }), { maxLength: 300 }).map((a) => Uint8Array.from(a));
-  fc.assert(fc.property(dense, dense, (old, next) => roundTrips(old, next)), { numRuns: 300 });
+  fc.assert(fc.property(dense, dense, dialectArb, (old, next, dialect) => roundTrips(old, next, dialect)), { numRuns: 300 });
   t.pass();
 });
 
@@ -88,14 +153,12 @@ function mutate(old: Uint8Array, edits: Edit[]): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-test('mutated-similar pairs round-trip and stay small (property)', (t) => {
+test('mutated-similar pairs round-trip in both dialects and stay small (property)', (t) => {
   const base = fc.uint8Array({ minLength: 1, maxLength: 2000 });
   fc.assert(
-    fc.property(base, fc.array(edit, { maxLength: 8 }), (old, edits) => {
+    fc.property(base, fc.array(edit, { maxLength: 8 }), dialectArb, (old, edits, dialect) => {
       const next = mutate(old, edits);
-      const patch = createPatch(old, next);
-      const model = janpatchModel(old, patch);
-      return same(applyPatch(old, patch), next) && model !== 'error' && same(model, next) && patch.length <= literalPatchBytes(next);
+      return roundTrips(old, next, dialect) && createPatch(old, next, { dialect }).length <= literalPatchBytes(next, dialect);
     }),
     { numRuns: 200 },
   );
@@ -103,16 +166,63 @@ test('mutated-similar pairs round-trip and stay small (property)', (t) => {
 });
 
 /** Size of the trivial patch: the whole new image as one escaped MOD run. */
-function literalPatchBytes(next: Uint8Array): number {
-  const writer = new PatchWriter();
+function literalPatchBytes(next: Uint8Array, dialect: JanpatchDialect): number {
+  const writer = new PatchWriter({ dialect });
   writer.literal(0xa6, next, 0, next.length);
   return writer.finish().length;
 }
 
 test('never larger than sending the new image as one literal run (property)', (t) => {
   const bytes = fc.uint8Array({ maxLength: 400 });
-  fc.assert(fc.property(bytes, bytes, (old, next) => createPatch(old, next).length <= literalPatchBytes(next)), { numRuns: 300 });
+  fc.assert(fc.property(bytes, bytes, dialectArb, (old, next, dialect) => createPatch(old, next, { dialect }).length <= literalPatchBytes(next, dialect)), { numRuns: 300 });
   t.pass();
+});
+
+test('the cost the parse computes is the length of the patch written (property)', (t) => {
+  const base = fc.uint8Array({ minLength: 1, maxLength: 1500 });
+  const dense = fc.array(fc.integer({ min: 0xa1, max: 0xa8 }), { maxLength: 300 }).map((a) => Uint8Array.from(a));
+  const pair = fc.oneof(
+    fc.tuple(base, fc.array(edit, { maxLength: 8 })).map(([old, edits]) => [old, mutate(old, edits)] as const),
+    fc.tuple(dense, dense),
+  );
+  fc.assert(
+    fc.property(pair, dialectArb, ([old, next], dialect) => planPatch(old, next, { dialect }).costBytes === createPatch(old, next, { dialect }).length),
+    { numRuns: 300 },
+  );
+  t.pass();
+});
+
+test('every gap form is priced as PatchWriter writes it, escapes and markers included (property)', (t) => {
+  // Between two EQLs (3 bytes each), from new position e on diagonal dA to s on dB.
+  const image = fc.array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0xa2, max: 0xa7 })), { minLength: 2, maxLength: 80 }).map((a) => Uint8Array.from(a));
+  fc.assert(
+    fc.property(image, fc.nat(), fc.nat(), fc.integer({ min: -600, max: 600 }), dialectArb, (next, x, y, shift, dialect) => {
+      const e = 1 + (x % (next.length - 1));
+      const s = e + (y % (next.length - e + 1));
+      const dA = 1000;
+      const dB = dA + shift;
+      const pricer = new GapPricer(next, dialect);
+      const price = pricer.price(e, dA, s, dB);
+      if (s === e && shift === 0) return price >= 0x7fffffff;
+      const writer = new PatchWriter({ dialect });
+      writer.equal(1);
+      pricer.write(writer, e, dA, s, dB);
+      writer.equal(1);
+      return writer.finish().length === 3 + price + 3;
+    }),
+    { numRuns: 1000 },
+  );
+  t.pass();
+});
+
+test('a MOD-only gap costs what jojo-format.ts dataRunCostBytes says for a run after an EQL', (t) => {
+  const next = Uint8Array.of(1, 0xa7, 0xa3, 0xa7, 5, 0xa7, 0xa7, 9, 0xa7);
+  for (const dialect of JANPATCH_DIALECTS) {
+    const pricer = new GapPricer(next, dialect);
+    for (let e = 1; e < next.length; e++) {
+      for (let s = e + 1; s <= next.length; s++) t.is(pricer.price(e, 0, s, 0), dataRunCostBytes(dialect, 0xa3, 0xa6, next, e, s));
+    }
+  }
 });
 
 function mulberry(seed: number): () => number {
