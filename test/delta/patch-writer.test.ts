@@ -30,7 +30,7 @@ const BUILDS: Record<JanpatchDialect, JanpatchBuild[]> = {
   current: ['19f5efb', 'c8ad3ee'],
 };
 
-type Step = { kind: 'mod' | 'ins'; data: number[] } | { kind: 'eql'; count: number } | { kind: 'seek'; delta: number };
+type Step = { kind: 'mod'; data: number[] } | { kind: 'ins'; data: number[] } | { kind: 'eql'; count: number } | { kind: 'seek'; delta: number };
 
 function write(dialect: JanpatchDialect, steps: Step[]): Uint8Array {
   const writer = new PatchWriter({ dialect });
@@ -114,7 +114,7 @@ const denseByte = fc.oneof(fc.integer({ min: 0xa1, max: 0xa8 }), fc.integer({ mi
 
 test('the cost helpers price every run exactly as the writer writes it (property)', (t) => {
   // Normalized streams (no two neighbours the writer would merge), so each step is one run.
-  const run = fc.oneof(
+  const run: fc.Arbitrary<Step> = fc.oneof(
     fc.record({ kind: fc.constantFrom('mod' as const, 'ins' as const), data: fc.array(denseByte, { minLength: 1, maxLength: 12 }) }),
     fc.record({ kind: fc.constant('eql' as const), count: fc.oneof(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 60000, max: 70000 })) }),
     fc.record({ kind: fc.constant('seek' as const), delta: fc.integer({ min: -700, max: 700 }).filter((d) => d !== 0) }),
@@ -146,14 +146,12 @@ test('the cost helpers price every run exactly as the writer writes it (property
 
 /** Random valid operation streams over `old`, with the new image they describe. */
 function opStream(oldLength: number): fc.Arbitrary<{ steps: Step[]; expected: (old: Uint8Array) => Uint8Array }> {
-  const raw = fc.array(
-    fc.oneof(
-      fc.record({ kind: fc.constantFrom('mod' as const, 'ins' as const), data: fc.array(denseByte, { minLength: 1, maxLength: 8 }) }),
-      fc.record({ kind: fc.constant('eql' as const), count: fc.integer({ min: 1, max: 300 }) }),
-      fc.record({ kind: fc.constant('seek' as const), delta: fc.integer({ min: -300, max: 300 }) }),
-    ),
-    { maxLength: 16 },
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    fc.record({ kind: fc.constantFrom('mod' as const, 'ins' as const), data: fc.array(denseByte, { minLength: 1, maxLength: 8 }) }),
+    fc.record({ kind: fc.constant('eql' as const), count: fc.integer({ min: 1, max: 300 }) }),
+    fc.record({ kind: fc.constant('seek' as const), delta: fc.integer({ min: -300, max: 300 }) }),
   );
+  const raw = fc.array(step, { maxLength: 16 });
   return raw.map((candidates) => {
     // Clamp to valid operations: EQL within the old image, the old position never below 0.
     const steps: Step[] = [];
