@@ -28,13 +28,10 @@ export const CRLE_MAX_SEGMENT_BYTES = 2 ** 28 - 1;
 const VARINT_MAX_BYTES = 4;
 const OUTPUT_CHUNK_BYTES = 4096;
 
-// Sizes that take 1, 2, 3 and 4 varint bytes.
-const WIDTH_RANGES: readonly (readonly [lo: number, hi: number, bytes: number])[] = [
-  [1, 0x7f, 1],
-  [0x80, 0x3fff, 2],
-  [0x4000, 0x1fffff, 3],
-  [0x200000, CRLE_MAX_SEGMENT_BYTES, 4],
-];
+// Sizes that take 1, 2, 3 and 4 varint bytes: [WIDTH_LO[w], WIDTH_HI[w]] takes WIDTH_BYTES[w].
+const WIDTH_LO = [1, 0x80, 0x4000, 0x200000] as const;
+const WIDTH_HI = [0x7f, 0x3fff, 0x1fffff, CRLE_MAX_SEGMENT_BYTES] as const;
+const WIDTH_BYTES = [1, 2, 3, 4] as const;
 
 export function varintBytes(value: number): number {
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : 4;
@@ -55,19 +52,20 @@ export function encodeCrle(data: Uint8Array): Uint8Array {
   const from = new Int32Array(n + 1);
   const kind = new Uint8Array(n + 1);
   // One monotone deque per varint width, of start positions i by cost[i] - i.
-  const deques = WIDTH_RANGES.map(() => new MonotoneDeque(n + 1, cost));
+  // Widths whose smallest size exceeds the data are never used.
+  const widths = WIDTH_LO.filter((lo) => lo <= n).length;
+  const deques = Array.from({ length: widths }, () => new MonotoneDeque(n + 1, cost));
   for (let j = 1; j <= n; j++) {
     let best = Infinity;
     let bestFrom = 0;
     let bestKind = SCATTERED;
-    for (let w = 0; w < WIDTH_RANGES.length; w++) {
-      const [lo, hi, bytes] = WIDTH_RANGES[w]!;
+    for (let w = 0; w < widths; w++) {
       const deque = deques[w]!;
-      if (j - lo >= 0) deque.pushBack(j - lo);
-      deque.dropBefore(j - hi);
+      if (j - WIDTH_LO[w]! >= 0) deque.pushBack(j - WIDTH_LO[w]!);
+      deque.dropBefore(j - WIDTH_HI[w]!);
       const i = deque.front();
       if (i >= 0) {
-        const c = cost[i]! + 1 + bytes + (j - i);
+        const c = cost[i]! + 1 + WIDTH_BYTES[w]! + (j - i);
         if (c < best) {
           best = c;
           bestFrom = i;

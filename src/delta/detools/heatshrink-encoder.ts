@@ -30,6 +30,8 @@ export interface HeatshrinkEncodeOptions {
 const LITERAL_BITS = 9;
 const HASH_BITS = 16;
 const NO_POSITION = -1;
+/** Runs at least this long are found through the run lists, not the hash chains. */
+const RUN_MIN = 3;
 
 /** Bits of one backreference: tag, index and count. */
 export function heatshrinkBackrefBits(params: HeatshrinkParams): number {
@@ -103,6 +105,12 @@ export function encodeHeatshrink(data: Uint8Array, params: HeatshrinkParams, opt
  * For each position i of data: the longest match (capped at 2^lookaheadSz2 and at the end of the
  * data) starting within 2^windowSz2 bytes before it, the bytes before the start being zeros, and
  * the nearest distance giving that length.
+ *
+ * Runs of one byte (patch streams are mostly zeros) would make a plain chain walk quadratic: every
+ * earlier position of the run is a candidate. Inside a run (the byte before p equal to p's, r
+ * equal bytes from p on) distance 1 gives min(r, cap), and only a candidate with exactly r equal
+ * bytes before a different one can give more: r bytes before the end of an earlier run of that
+ * byte at least r long. Those runs (3 bytes or longer) are kept per byte value and walked instead.
  */
 export function longestMatches(
   data: Uint8Array,
@@ -116,6 +124,32 @@ export function longestMatches(
   const ext = new Uint8Array(windowBytes + n);
   ext.set(data, windowBytes);
   const total = ext.length;
+
+  // runAhead[p]: bytes equal to ext[p] from p on.
+  const runAhead = new Int32Array(total);
+  for (let p = total - 1; p >= 0; p--) runAhead[p] = p + 1 < total && ext[p + 1] === ext[p] ? runAhead[p + 1]! + 1 : 1;
+  // Maximal runs of at least RUN_MIN bytes, in order, each linked to the previous run of its byte.
+  const runStarts: number[] = [];
+  const runEnds: number[] = [];
+  const runPrevSame: number[] = [];
+  const latestRunOf = new Int32Array(256).fill(NO_POSITION);
+  // endingAt[e]: the run that ends at e (registered once the scan reaches e), or -1.
+  const endingAt = new Int32Array(total + 1).fill(NO_POSITION);
+  for (let p = 0; p < total; p += runAhead[p]!) {
+    if (runAhead[p]! >= RUN_MIN) {
+      endingAt[p + runAhead[p]!] = runStarts.length;
+      runStarts.push(p);
+      runEnds.push(p + runAhead[p]!);
+      runPrevSame.push(NO_POSITION);
+    }
+  }
+  const register = (p: number): void => {
+    const k = endingAt[p]!;
+    if (k === NO_POSITION) return;
+    const byte = ext[runStarts[k]!]!;
+    runPrevSame[k] = latestRunOf[byte]!;
+    latestRunOf[byte] = k;
+  };
 
   const hashHead = new Int32Array(1 << HASH_BITS).fill(NO_POSITION);
   const prev = new Int32Array(total);
@@ -132,40 +166,62 @@ export function longestMatches(
       hashHead[h] = q;
     }
   };
-  for (let q = 0; q < windowBytes; q++) insert(q);
+  for (let q = 0; q < windowBytes; q++) {
+    register(q);
+    insert(q);
+  }
 
   const length = new Int32Array(n);
   const distance = new Int32Array(n);
   for (let p = windowBytes; p < total; p++) {
+    register(p);
     const cap = Math.min(maxLength, total - p);
     const oldest = p - windowBytes;
+    const byte = ext[p]!;
+    const run = runAhead[p]!;
     let bestLen = 0;
     let bestPos = NO_POSITION;
-    if (cap >= 3) {
-      let steps = 0;
-      for (let q = hashHead[hash3(p)]!; q >= oldest && steps < maxChainSteps; q = prev[q]!, steps++) {
-        if (ext[q + bestLen] !== ext[p + bestLen]) continue;
-        let len = 0;
+    if (run >= RUN_MIN && ext[p - 1] === byte) {
+      bestLen = Math.min(run, cap);
+      bestPos = p - 1;
+      for (let k = latestRunOf[byte]!; k !== NO_POSITION && bestLen < cap; k = runPrevSame[k]!) {
+        const q = runEnds[k]! - run;
+        if (q < oldest) break; // earlier runs end earlier still
+        if (q < runStarts[k]!) continue; // shorter than `run`: gives less
+        let len = run;
         while (len < cap && ext[q + len] === ext[p + len]) len++;
         if (len > bestLen) {
           bestLen = len;
           bestPos = q;
-          if (len === cap) break;
         }
       }
-    }
-    if (bestLen < 2 && cap >= 2) {
-      const q = last2[(ext[p]! << 8) | ext[p + 1]!]!;
-      if (q >= oldest) {
-        bestLen = 2;
-        bestPos = q;
+    } else {
+      if (cap >= 3) {
+        let steps = 0;
+        for (let q = hashHead[hash3(p)]!; q >= oldest && steps < maxChainSteps; q = prev[q]!, steps++) {
+          if (ext[q + bestLen] !== ext[p + bestLen]) continue;
+          let len = 0;
+          while (len < cap && ext[q + len] === ext[p + len]) len++;
+          if (len > bestLen) {
+            bestLen = len;
+            bestPos = q;
+            if (len === cap) break;
+          }
+        }
       }
-    }
-    if (bestLen < 1) {
-      const q = last1[ext[p]!]!;
-      if (q >= oldest) {
-        bestLen = 1;
-        bestPos = q;
+      if (bestLen < 2 && cap >= 2) {
+        const q = last2[(byte << 8) | ext[p + 1]!]!;
+        if (q >= oldest) {
+          bestLen = 2;
+          bestPos = q;
+        }
+      }
+      if (bestLen < 1) {
+        const q = last1[byte]!;
+        if (q >= oldest) {
+          bestLen = 1;
+          bestPos = q;
+        }
       }
     }
     length[p - windowBytes] = bestLen;

@@ -81,6 +81,37 @@ export function firmwareLike(seed: number, size: number): Uint8Array {
   return out;
 }
 
+/**
+ * Deterministic bytes like a bsdiff patch stream: long runs of zeros (diff bytes of unchanged
+ * code) with sparse small differences, and now and then a stretch of new bytes.
+ */
+export function patchLike(seed: number, size: number): Uint8Array {
+  const code = firmwareLike(seed ^ 0x5a5a5a5a, size);
+  let state = seed >>> 0 || 1;
+  const next = (): number => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; ) {
+    const kind = next();
+    const len = Math.min(size - i, 1 + Math.floor(next() * (kind < 0.6 ? 400 : 40)));
+    if (kind < 0.6) {
+      // zeros (already)
+    } else if (kind < 0.9) {
+      for (let k = 0; k < len; k += 1 + Math.floor(next() * 12)) out[i + k] = [1, 2, 4, 0xfc, 0xfe, 0xff][Math.floor(next() * 6)]!;
+    } else {
+      out.set(code.subarray(i, i + len), i);
+    }
+    i += len;
+  }
+  return out;
+}
+
 export function firmwareLikeArb(maxSize: number): fc.Arbitrary<Uint8Array> {
   return fc.tuple(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: maxSize })).map(([seed, size]) => firmwareLike(seed, size));
+}
+
+export function patchLikeArb(maxSize: number): fc.Arbitrary<Uint8Array> {
+  return fc.tuple(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: maxSize })).map(([seed, size]) => patchLike(seed, size));
 }

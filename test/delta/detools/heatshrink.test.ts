@@ -4,7 +4,7 @@ import { DecodeError } from '../../../src/core/errors.js';
 import type { HeatshrinkParams } from '../../../src/delta/detools/compression.js';
 import { HeatshrinkDecoder, decodeHeatshrink } from '../../../src/delta/detools/heatshrink-decoder.js';
 import { encodeHeatshrink, heatshrinkBackrefBits, longestMatches } from '../../../src/delta/detools/heatshrink-encoder.js';
-import { firmwareLike, firmwareLikeArb, greedyHeatshrink } from './heatshrink-baseline.js';
+import { firmwareLike, firmwareLikeArb, greedyHeatshrink, patchLike, patchLikeArb } from './heatshrink-baseline.js';
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const p = (windowSz2: number, lookaheadSz2: number): HeatshrinkParams => ({ windowSz2, lookaheadSz2 });
@@ -51,8 +51,11 @@ test('a backreference before the start reads the zeroed window (heatshrink_decod
 });
 
 test('longest matches are exact: against a brute-force search', (t) => {
-  for (const params of [p(4, 3), p(6, 5), p(8, 4), p(8, 7)]) {
-    const data = firmwareLike(3, 1500);
+  for (const [params, data] of [p(4, 3), p(6, 5), p(8, 4), p(8, 7), p(10, 9)].flatMap((params) => [
+    [params, firmwareLike(3, 1500)] as const,
+    [params, patchLike(7, 3000)] as const,
+    [params, patchLike(8, 2000)] as const,
+  ])) {
     const { length, distance } = longestMatches(data, params, 1 << 20);
     const brute = bruteForceLongest(data, params);
     t.deepEqual([...length], brute, `longest lengths at ${params.windowSz2}/${params.lookaheadSz2}`);
@@ -86,7 +89,7 @@ const PARAMS = [p(4, 3), p(5, 3), p(6, 5), p(8, 4), p(8, 7), p(10, 5), p(11, 10)
 
 test('round trip: random firmware-like data, every parameter set', (t) => {
   fc.assert(
-    fc.property(firmwareLikeArb(2000), fc.constantFrom(...PARAMS), (data, params) => {
+    fc.property(fc.oneof(firmwareLikeArb(2000), patchLikeArb(3000)), fc.constantFrom(...PARAMS), (data, params) => {
       const packed = encodeHeatshrink(data, params);
       t.deepEqual(decodeHeatshrink(packed, params), data);
     }),
@@ -107,7 +110,7 @@ test('optimal parse: never larger than the greedy heatshrink encoder', (t) => {
   let ours = 0;
   let greedy = 0;
   fc.assert(
-    fc.property(firmwareLikeArb(4000), fc.constantFrom(p(8, 7), p(8, 4), p(6, 3), p(10, 5), p(4, 3)), (data, params) => {
+    fc.property(fc.oneof(firmwareLikeArb(4000), patchLikeArb(4000)), fc.constantFrom(p(8, 7), p(8, 4), p(6, 3), p(10, 5), p(4, 3)), (data, params) => {
       const packed = encodeHeatshrink(data, params);
       const baseline = greedyHeatshrink(data, params);
       t.deepEqual(decodeHeatshrink(baseline, params), data, 'the greedy baseline is a valid stream');
