@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { ImageVerifier } from '../sim/sim-device-config.js';
 import { buildPackage } from '../manifest/build.js';
-import { JOJO_DELTA } from '../manifest/jojo-delta.js';
+import { JOJODIFF_LEGACY } from '../manifest/jojodiff-delta.js';
 import { verifyingKeyOf, type SigningKey, type VerifyingKey } from '../manifest/keys.js';
 import { NAMESPACE_URL, uuidV5 } from '../manifest/uuid5.js';
 import { demoFirmwarePair } from './demo-firmware.js';
@@ -48,7 +48,7 @@ export function buildDemoPackage(options: {
   const classId = uuidV5(NAMESPACE_URL, DEMO_DEVICE_CLASS);
   const trustedKey = options.signingKey ?? generateSigningKey();
   const signingKey = options.badSignature ? generateSigningKey() : trustedKey;
-  const built = buildPackage({ newImage, oldImage, delta: JOJO_DELTA, signingKey, vendorId, classId, firmwareVersion: DEMO_TARGET_VERSION, format: 'compact' });
+  const built = buildPackage({ newImage, oldImage, deltas: [JOJODIFF_LEGACY], signingKey, vendorId, classId, firmwareVersion: DEMO_TARGET_VERSION, format: 'compact' });
   const verifyingKey = verifyingKeyOf(trustedKey);
   const verifyImage = packageVerifier({ verifyingKey, vendorId, classId, rankOnlyVersion: DEMO_TARGET_VERSION });
   const otherVendor = packageVerifier({ verifyingKey: verifyingKeyOf(generateSigningKey()), vendorId, classId, rankOnlyVersion: DEMO_TARGET_VERSION });

@@ -1,6 +1,7 @@
 import { isFuotaError } from '../core/errors.js';
 import type { ImageCheck, ImageVerifier } from '../sim/sim-device-config.js';
-import { JOJO_DELTA } from '../manifest/jojo-delta.js';
+import { DEFAULT_DELTA_CAPABILITY, type DeltaCapability } from '../manifest/delta-capability.js';
+import { appliersFor } from '../manifest/delta-codecs.js';
 import type { VerifyingKey } from '../manifest/keys.js';
 import { decodeSignedManifest } from '../manifest/manifest-codec.js';
 import { decodePackage } from '../manifest/package-format.js';
@@ -17,7 +18,11 @@ export function packageVerifier(options: {
   classId: Uint8Array;
   /** For 'rank-only' simulations, where no bytes are kept: the version a good block carries. */
   rankOnlyVersion: number;
+  /** The delta formats the device's firmware applies (a device profile's `delta`); default JojoDiff, janpatch legacy. */
+  delta?: DeltaCapability;
 }): ImageVerifier {
+  // The patchers the device has, by the format the manifest names (detools streamed as on a device).
+  const deltas = appliersFor(options.delta ?? DEFAULT_DELTA_CAPABILITY);
   return (block, current): ImageCheck => {
     if (block === null) return { status: 'valid', version: options.rankOnlyVersion, image: current.image };
     try {
@@ -25,7 +30,7 @@ export function packageVerifier(options: {
       const verified = verifyPackage(pkg, {
         verifyingKey: options.verifyingKey,
         oldImage: current.image,
-        delta: JOJO_DELTA,
+        deltas,
         expectedVendorId: options.vendorId,
         expectedClassId: options.classId,
         currentSequenceNumber: current.firmwareVersion,

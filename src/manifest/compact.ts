@@ -3,6 +3,7 @@ import { ByteWriter } from '../core/byte-writer.js';
 import { DecodeError } from '../core/errors.js';
 import type { SigningKey } from './keys.js';
 import { checkManifest, type SignedManifest } from './signed-manifest.js';
+import { deltaFormatOfCode, FULL_PAYLOAD_CODE, PAYLOAD_TYPE_CODES_TEXT, payloadTypeCode } from './payload-type-code.js';
 import { RAW_SIGNATURE_BYTES, signMessage } from './signature.js';
 import { CTR_IV_BYTES, SHA256_BYTES, UUID_BYTES, type Manifest, type SignatureAlgorithm } from './types.js';
 
@@ -23,7 +24,7 @@ export function encodeCompactBody(manifest: Manifest, algorithm: SignatureAlgori
   const w = new ByteWriter(CONTEXT, COMPACT_MANIFEST_BYTES)
     .u8(COMPACT_FORMAT_VERSION, 'format version')
     .u8(ALGORITHM_CODES[algorithm], 'signature algorithm')
-    .u8(manifest.payloadType === 'delta' ? 1 : 0, 'payload type')
+    .u8(payloadTypeCode(manifest.deltaFormat), 'payload type')
     .u8(manifest.encryption ? 1 : 0, 'encryption')
     .u32(manifest.sequenceNumber, 'sequence number')
     .u32(manifest.firmwareVersion, 'firmware version')
@@ -56,8 +57,9 @@ export function decodeCompactManifest(bytes: Uint8Array): SignedManifest {
   const algorithmCode = r.u8();
   const algorithm = (Object.keys(ALGORITHM_CODES) as SignatureAlgorithm[]).find((a) => ALGORITHM_CODES[a] === algorithmCode);
   if (!algorithm) r.invalid('signature algorithm', '1 (ES256) or 2 (Ed25519)', algorithmCode, 1);
-  const payloadTypeCode = r.u8();
-  if (payloadTypeCode > 1) r.invalid('payload type', '0 (full) or 1 (delta)', payloadTypeCode, 2);
+  const typeCode = r.u8();
+  const deltaFormat = deltaFormatOfCode(typeCode);
+  if (typeCode !== FULL_PAYLOAD_CODE && !deltaFormat) r.invalid('payload type', PAYLOAD_TYPE_CODES_TEXT, typeCode, 2);
   const encryptionCode = r.u8();
   if (encryptionCode > 1) r.invalid('encryption', '0 (none) or 1 (AES-128-CTR)', encryptionCode, 3);
   const sequenceNumber = r.u32();
@@ -81,11 +83,13 @@ export function decodeCompactManifest(bytes: Uint8Array): SignedManifest {
     classId,
     firmwareVersion,
     newImage,
-    payloadType: payloadTypeCode === 1 ? 'delta' : 'full',
+    payloadType: deltaFormat ? 'delta' : 'full',
     payload,
   };
-  if (payloadTypeCode === 1) manifest.precursor = precursor;
-  else if (precursor.sizeBytes !== 0 || precursor.sha256.some((b) => b !== 0)) {
+  if (deltaFormat) {
+    manifest.deltaFormat = deltaFormat;
+    manifest.precursor = precursor;
+  } else if (precursor.sizeBytes !== 0 || precursor.sha256.some((b) => b !== 0)) {
     r.invalid('precursor', 'zeros for a full image', 'non-zero', precursorOffset);
   }
   if (encryptionCode === 1) manifest.encryption = { algorithm: 'aes-128-ctr', iv };

@@ -13,6 +13,7 @@ export type RejectionCode =
   | 'UPDATE_SEQUENCE_NOT_NEWER' // rollback (Monotonic Sequence Number)
   | 'UPDATE_WRONG_PRECURSOR' // delta for another old image (Precursor Image Digest Condition)
   | 'UPDATE_PAYLOAD_MISMATCH' // payload size or digest differs (Payload Digests, Size)
+  | 'UPDATE_DELTA_FORMAT_UNSUPPORTED' // delta in a format the device has no patcher for (Payload Format)
   | 'UPDATE_PATCH_FAILED' // patch malformed or reading past the old image
   | 'UPDATE_IMAGE_MISMATCH' // patched/decrypted image differs from the manifest
   | 'UPDATE_NO_KEY_FOR_DEVICE' // encrypted package without a wrapped key for this DevEUI

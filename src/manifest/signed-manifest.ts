@@ -1,5 +1,5 @@
 import { ValueError } from '../core/errors.js';
-import { CTR_IV_BYTES, SHA256_BYTES, UUID_BYTES, type ImageDigest, type Manifest, type SignatureAlgorithm } from './types.js';
+import { CTR_IV_BYTES, DELTA_FORMATS, SHA256_BYTES, UUID_BYTES, type ImageDigest, type Manifest, type SignatureAlgorithm } from './types.js';
 
 /** A decoded compact or SUIT manifest with what its signature covers, not yet verified. */
 export interface SignedManifest {
@@ -25,8 +25,12 @@ export function checkManifest(manifest: Manifest): Manifest {
   if (manifest.payloadType === 'delta') {
     if (!manifest.precursor) throw new ValueError('precursor', 'a precursor image for a delta payload', 'none');
     checkImage(manifest.precursor, 'precursor');
+    if (manifest.deltaFormat === undefined || !DELTA_FORMATS.includes(manifest.deltaFormat)) {
+      throw new ValueError('delta format', `one of ${DELTA_FORMATS.join(', ')} for a delta payload`, manifest.deltaFormat ?? 'none');
+    }
   } else if (manifest.payloadType === 'full') {
     if (manifest.precursor) throw new ValueError('precursor', 'none for a full image', 'a precursor');
+    if (manifest.deltaFormat !== undefined) throw new ValueError('delta format', 'none for a full image', manifest.deltaFormat);
   } else {
     throw new ValueError('payload type', "'full' or 'delta'", manifest.payloadType);
   }

@@ -3,6 +3,7 @@ import { sameBytes, sha256 } from './digest.js';
 import type { SigningKey } from './keys.js';
 import { UpdateRejectedError } from './rejection.js';
 import { checkManifest, type SignedManifest } from './signed-manifest.js';
+import { deltaFormatOfCode, MAX_PAYLOAD_TYPE_CODE, payloadTypeCode } from './payload-type-code.js';
 import { RAW_SIGNATURE_BYTES, signMessage } from './signature.js';
 import { CTR_IV_BYTES, SHA256_BYTES, UUID_BYTES, type ImageDigest, type Manifest, type SignatureAlgorithm } from './types.js';
 
@@ -35,7 +36,11 @@ const PARAM_CLASS = 2;
 const PARAM_DIGEST = 3;
 const PARAM_SIZE = 14;
 const PARAM_URI = 21;
-/** Custom (negative) parameters: [payload type 0|1, size, bstr .cbor SUIT_Digest]. */
+/**
+ * Custom (negative) parameters: [payload type, size, bstr .cbor SUIT_Digest], the payload type
+ * coded as in the compact manifest (payload-type-code.ts): 0 full, 1 jojodiff,
+ * 2 jojodiff-implicit-mod, 3 detools-sequential.
+ */
 const PARAM_PAYLOAD_INFO = -1;
 /** [COSE alg A128CTR (-65534, RFC 9459), IV]. */
 const PARAM_ENCRYPTION_INFO = -2;
@@ -76,7 +81,7 @@ export function encodeSuitManifest(manifest: Manifest): Uint8Array {
   ]);
   const fetchParams = new Map<number, unknown>([
     [PARAM_URI, SUIT_PAYLOAD_URI],
-    [PARAM_PAYLOAD_INFO, [manifest.payloadType === 'delta' ? 1 : 0, manifest.payload.sizeBytes, digestBytes(manifest.payload.sha256)]],
+    [PARAM_PAYLOAD_INFO, [payloadTypeCode(manifest.deltaFormat), manifest.payload.sizeBytes, digestBytes(manifest.payload.sha256)]],
   ]);
   if (manifest.encryption) fetchParams.set(PARAM_ENCRYPTION_INFO, [COSE_A128CTR, manifest.encryption.iv]);
   const fetch = [DIRECTIVE_OVERRIDE, fetchParams, DIRECTIVE_FETCH, REPORT_ALL];
@@ -168,7 +173,8 @@ function parseManifest(bytes: Uint8Array): Manifest {
   const fetchIndex = isDelta ? 2 : 0;
   const fetchParams = overrideAt(install, fetchIndex, 'SUIT install fetch', [PARAM_URI, PARAM_PAYLOAD_INFO, PARAM_ENCRYPTION_INFO]);
   const info = expectArray(fetchParams.get(PARAM_PAYLOAD_INFO), 'SUIT payload info', 3);
-  const payloadType = expectUint(info[0], 'SUIT payload type', 1) === 1 ? 'delta' : 'full';
+  const deltaFormat = deltaFormatOfCode(expectUint(info[0], 'SUIT payload type', MAX_PAYLOAD_TYPE_CODE));
+  const payloadType = deltaFormat ? 'delta' : 'full';
   if ((payloadType === 'delta') !== isDelta) fail('SUIT payload type', 'consistent with the install sequence', payloadType);
   const manifest: Manifest = {
     manifestVersion: 1,
@@ -180,6 +186,7 @@ function parseManifest(bytes: Uint8Array): Manifest {
     payloadType,
     payload: { sizeBytes: expectUint(info[1], 'SUIT payload size'), sha256: digestFrom(info[2], 'SUIT payload digest') },
   };
+  if (deltaFormat) manifest.deltaFormat = deltaFormat;
   if (isDelta) manifest.precursor = imageFrom(overrideAt(install, 0, 'SUIT install precursor', [PARAM_DIGEST, PARAM_SIZE]), 'SUIT precursor');
   const encryption = fetchParams.get(PARAM_ENCRYPTION_INFO);
   if (encryption !== undefined) {

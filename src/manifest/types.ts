@@ -4,10 +4,21 @@
 export type SignatureAlgorithm = 'es256' | 'ed25519';
 export type ManifestFormat = 'compact' | 'suit' | 'signing-tool';
 export type PayloadType = 'full' | 'delta';
+/**
+ * How a delta payload is encoded, i.e. which device library applies it (docs/delta.md):
+ * - 'jojodiff': a JojoDiff patch with ESC MOD before every data run, which every janpatch build
+ *   applies (janjongboom/janpatch, also the builds pinned by lorawan-fota-signing-tool clients);
+ * - 'jojodiff-implicit-mod': a JojoDiff patch that omits ESC MOD where jdiff 0.8.5 does, which
+ *   only janpatch >= c8ad3ee (Nov 2024) applies;
+ * - 'detools-sequential': a detools sequential patch (eerimoq/detools, c/detools.c); its own
+ *   header says the compression (none, crle, heatshrink), so the manifest does not repeat it.
+ */
+export type DeltaFormat = 'jojodiff' | 'jojodiff-implicit-mod' | 'detools-sequential';
 export type EncryptionAlgorithm = 'aes-128-ctr';
 
 export const MANIFEST_FORMATS: readonly ManifestFormat[] = ['compact', 'suit', 'signing-tool'];
 export const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = ['es256', 'ed25519'];
+export const DELTA_FORMATS: readonly DeltaFormat[] = ['jojodiff', 'jojodiff-implicit-mod', 'detools-sequential'];
 
 export const UUID_BYTES = 16;
 export const SHA256_BYTES = 32;
@@ -44,6 +55,8 @@ export interface Manifest {
   /** The image after applying the payload: what the device verifies before booting. */
   newImage: ImageDigest;
   payloadType: PayloadType;
+  /** Delta only (and then required): how the patch is encoded, so a device knows which patcher applies it. */
+  deltaFormat?: DeltaFormat;
   /** The payload as transmitted (ciphertext when encrypted), RFC 9124 Payload Digests and Size. */
   payload: ImageDigest;
   /** Delta only: the image the patch applies to (RFC 9124 Precursor Image Digest Condition). */

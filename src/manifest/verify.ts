@@ -1,5 +1,5 @@
 import { CallerError, DecodeError, isFuotaError } from '../core/errors.js';
-import type { DeltaCodec } from './delta-codec.js';
+import type { DeltaApplier } from './delta-codec.js';
 import type { DeviceKey } from './devices-csv.js';
 import { sameBytes, sha256 } from './digest.js';
 import { unwrapKey } from './key-wrap.js';
@@ -10,7 +10,7 @@ import { aes128Ctr } from './payload-cipher.js';
 import { UpdateRejectedError } from './rejection.js';
 import { verifyMessage } from './signature.js';
 import { decodeSigningToolTrailer, verifyTrailerSignature } from './signing-tool-trailer.js';
-import type { ImageDigest } from './types.js';
+import type { DeltaFormat, ImageDigest } from './types.js';
 import { uuidToString } from './uuid5.js';
 
 // The install-time checks a device makes, in a device's order: authenticate the manifest first
@@ -21,7 +21,8 @@ export interface VerifyOptions {
   verifyingKey: VerifyingKey;
   /** The image the device runs; required for a delta package. */
   oldImage?: Uint8Array;
-  delta?: DeltaCodec;
+  /** The patchers the device has, one per delta format it accepts (delta-codecs.ts); the manifest's format picks one. */
+  deltas?: readonly DeltaApplier[];
   /** What the device has compiled in; unchecked when absent (reported in `unchecked`). */
   expectedVendorId?: Uint8Array;
   expectedClassId?: Uint8Array;
@@ -69,7 +70,8 @@ function verifySigned(pkg: FuotaPackage, format: 'compact' | 'suit', options: Ve
     const oldImage = requireOldImage(options);
     checkDigest(oldImage, manifest.precursor, 'UPDATE_WRONG_PRECURSOR', 'old image (precursor)');
     report.passed.push(`precursor size ${manifest.precursor.sizeBytes} and SHA-256`);
-    newImage = patch(oldImage, payload, options);
+    newImage = patch(oldImage, payload, manifest.deltaFormat!, options);
+    report.passed.push(`delta applied (${manifest.deltaFormat})`);
   }
   checkDigest(newImage, manifest.newImage, 'UPDATE_IMAGE_MISMATCH', 'new image');
   report.passed.push(`new image size ${manifest.newImage.sizeBytes} and SHA-256`);
@@ -95,7 +97,9 @@ function verifySigningTool(pkg: FuotaPackage, options: VerifyOptions): VerifiedU
       throw new UpdateRejectedError('UPDATE_WRONG_PRECURSOR', `old image (precursor): expected ${trailer.oldImageSizeBytes} bytes, got ${oldImage.length}`);
     }
     report.passed.push(`old image size ${trailer.oldImageSizeBytes}`);
-    newImage = patch(oldImage, pkg.payload, options);
+    // is_diff = 1 is a JojoDiff patch as the tool's clients apply it (every janpatch build).
+    newImage = patch(oldImage, pkg.payload, 'jojodiff', options);
+    report.passed.push('delta applied (jojodiff)');
   }
   if (!verifyTrailerSignature(options.verifyingKey, trailer, newImage)) {
     throw new UpdateRejectedError('UPDATE_SIGNATURE_INVALID', 'signing-tool signature over the new image does not verify with the given public key');
@@ -159,10 +163,14 @@ function requireOldImage(options: VerifyOptions): Uint8Array {
   return options.oldImage;
 }
 
-function patch(oldImage: Uint8Array, patchBytes: Uint8Array, options: VerifyOptions): Uint8Array {
-  if (!options.delta) throw new CallerError('DELTA_UNAVAILABLE', 'no patch engine to apply the delta');
+function patch(oldImage: Uint8Array, patchBytes: Uint8Array, format: DeltaFormat, options: VerifyOptions): Uint8Array {
+  if (!options.deltas || options.deltas.length === 0) throw new CallerError('DELTA_UNAVAILABLE', 'no patch engine to apply the delta');
+  const applier = options.deltas.find((d) => d.format === format);
+  if (!applier) {
+    throw new UpdateRejectedError('UPDATE_DELTA_FORMAT_UNSUPPORTED', `delta format: expected one this device applies (${options.deltas.map((d) => d.format).join(', ')}), got ${format}`);
+  }
   try {
-    return options.delta.applyPatch(oldImage, patchBytes);
+    return applier.applyPatch(oldImage, patchBytes);
   } catch (error) {
     const why = isFuotaError(error) || error instanceof Error ? error.message : String(error);
     throw new UpdateRejectedError('UPDATE_PATCH_FAILED', `delta patch does not apply to the old image: ${why}`, { cause: error });

@@ -10,7 +10,7 @@ import { vendorKeysFromConfig } from '../../src/admission/vendor-keys.js';
 import { CampaignEngine } from '../../src/campaign/engine.js';
 import type { NetworkServer } from '../../src/campaign/ports.js';
 import { buildPackage, type BuildOptions } from '../../src/manifest/build.js';
-import { JOJO_DELTA } from '../../src/manifest/jojo-delta.js';
+import { JOJODIFF_LEGACY } from '../../src/manifest/jojodiff-delta.js';
 import { publicKeyToPem, verifyingKeyOf, type SigningKey } from '../../src/manifest/keys.js';
 import { classIdOf, vendorIdOf } from '../../src/manifest/uuid5.js';
 import { MemoryCampaignStore } from '../../src/store/memory-campaign-store.js';
@@ -38,7 +38,7 @@ export function build(options: Partial<BuildOptions> = {}): Uint8Array {
 }
 
 export function buildDelta(options: Partial<BuildOptions> = {}): Uint8Array {
-  return build({ oldImage: OLD_IMAGE, delta: JOJO_DELTA, ...options });
+  return build({ oldImage: OLD_IMAGE, deltas: [JOJODIFF_LEGACY], ...options });
 }
 
 export function spec(extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPackage } from '../../src/manifest/build.js';
-import { JOJO_DELTA } from '../../src/manifest/jojo-delta.js';
+import { JOJODIFF_LEGACY } from '../../src/manifest/jojodiff-delta.js';
 import { privateKeyToPem, publicKeyToPem, verifyingKeyOf } from '../../src/manifest/keys.js';
 import { classIdOf, vendorIdOf } from '../../src/manifest/uuid5.js';
 import { ED25519_KEY, ES256_KEY, OTHER_ES256_KEY, imagePair } from '../manifest/fixtures.js';
@@ -43,7 +43,7 @@ test('keys generate writes a 0600 private key, the public key and a C header; ne
 test('compact delta package: build, then verify as a device reproduces the new image', async (t) => {
   const build = await runCli(['package', 'build', '--new', path('new.bin'), '--old', path('old.bin'), '--key', path('es256.pem'), ...ids, '--version', '1.2.3', '--out', path('delta.pkg')]);
   t.is(build.code, 0, build.stderr);
-  t.regex(build.stdout, /compact manifest 232 B, delta payload \d+ B/);
+  t.regex(build.stdout, /compact manifest 232 B, jojodiff delta payload \d+ B/);
   const verify = await runCli(['package', 'verify', path('delta.pkg'), '--pub', path('es256.pub.pem'), '--old', path('old.bin'), ...ids, '--current-sequence', '5', '--out', path('delta.out')]);
   t.is(verify.code, 0, verify.stderr);
   t.regex(verify.stdout, /ok {2}precursor size 4000 and SHA-256/);
@@ -87,7 +87,7 @@ test('signing-tool package: the trailer format verifies; refusals write nothing 
 
 test('wrong precursor and truncated packages are refused with one line', async (t) => {
   // Built in-process: only the refusals need the binary.
-  const built = buildPackage({ newImage, oldImage, delta: JOJO_DELTA, signingKey: ES256_KEY, vendorId: vendorIdOf('example.com'), classId: classIdOf('awesome-2000'), firmwareVersion: 2, format: 'compact' });
+  const built = buildPackage({ newImage, oldImage, deltas: [JOJODIFF_LEGACY], signingKey: ES256_KEY, vendorId: vendorIdOf('example.com'), classId: classIdOf('awesome-2000'), firmwareVersion: 2, format: 'compact' });
   writeFileSync(path('p.pkg'), built.bytes);
   writeFileSync(path('short.pkg'), built.bytes.subarray(0, 100));
   const [wrongOld, truncated] = await Promise.all([

@@ -24,14 +24,14 @@ test('compact layout: every field at its documented offset (docs/manifest-compac
   t.is(le32(body, 116), 86960);
   t.deepEqual(body.subarray(120, 152), m.precursor!.sha256);
   t.deepEqual(body.subarray(152, 168), m.encryption!.iv);
-  const full = encodeCompactBody(sampleManifest({ payloadType: 'full', precursor: undefined, encryption: undefined }), 'ed25519');
+  const full = encodeCompactBody(sampleManifest({ payloadType: 'full', deltaFormat: undefined, precursor: undefined, encryption: undefined }), 'ed25519');
   t.deepEqual([...full.subarray(0, 4)], [1, 2, 0, 0]);
   t.true(full.subarray(116).every((b) => b === 0));
 });
 
 for (const key of [ES256_KEY, ED25519_KEY]) {
   test(`compact round trip and signature over the 168-byte body (${key.algorithm})`, (t) => {
-    for (const m of [sampleManifest(), sampleManifest({ payloadType: 'full', precursor: undefined, encryption: undefined })]) {
+    for (const m of [sampleManifest(), sampleManifest({ payloadType: 'full', deltaFormat: undefined, precursor: undefined, encryption: undefined })]) {
       const bytes = encodeCompactManifest(m, key);
       t.is(bytes.length, COMPACT_MANIFEST_BYTES);
       const decoded = decodeCompactManifest(bytes);
@@ -49,7 +49,7 @@ for (const key of [ES256_KEY, ED25519_KEY]) {
 }
 
 test('compact decoding is strict and names offsets', (t) => {
-  const good = encodeCompactManifest(sampleManifest({ payloadType: 'full', precursor: undefined, encryption: undefined }), ES256_KEY);
+  const good = encodeCompactManifest(sampleManifest({ payloadType: 'full', deltaFormat: undefined, precursor: undefined, encryption: undefined }), ES256_KEY);
   const bad = (at: number, value: number): Uint8Array => {
     const copy = good.slice();
     copy[at] = value;
@@ -57,7 +57,7 @@ test('compact decoding is strict and names offsets', (t) => {
   };
   t.throws(() => decodeCompactManifest(bad(0, 2)), { instanceOf: DecodeError, message: /format version at offset 0/ });
   t.throws(() => decodeCompactManifest(bad(1, 3)), { message: /signature algorithm at offset 1/ });
-  t.throws(() => decodeCompactManifest(bad(2, 2)), { message: /payload type at offset 2/ });
+  for (const code of [4, 0x80, 0xff]) t.throws(() => decodeCompactManifest(bad(2, code)), { message: /payload type at offset 2: expected 0 \(full\), 1 \(jojodiff\)/ }, `code ${code}`);
   t.throws(() => decodeCompactManifest(bad(3, 2)), { message: /encryption at offset 3/ });
   t.throws(() => decodeCompactManifest(bad(130, 1)), { message: /precursor at offset 116/ });
   t.throws(() => decodeCompactManifest(bad(160, 1)), { message: /encryption IV at offset 152/ });

@@ -73,6 +73,7 @@ export function sampleManifest(more: Partial<Manifest> = {}): Manifest {
     firmwareVersion: 0x01020003,
     newImage: { sizeBytes: 87808, sha256: seededBytes('new', 32) },
     payloadType: 'delta',
+    deltaFormat: 'jojodiff',
     payload: { sizeBytes: 340, sha256: seededBytes('payload', 32) },
     precursor: { sizeBytes: 86960, sha256: seededBytes('old', 32) },
     encryption: { algorithm: 'aes-128-ctr', iv: seededBytes('iv', 16) },

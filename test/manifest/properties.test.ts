@@ -7,7 +7,7 @@ import { decodePackage } from '../../src/manifest/package-format.js';
 import { verifyMessage } from '../../src/manifest/signature.js';
 import { decodeSigningToolTrailer } from '../../src/manifest/signing-tool-trailer.js';
 import { decodeSuitEnvelope, encodeSuitEnvelope } from '../../src/manifest/suit.js';
-import type { Manifest } from '../../src/manifest/types.js';
+import { DELTA_FORMATS, type Manifest } from '../../src/manifest/types.js';
 import { ED25519_KEY, sampleManifest } from './fixtures.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -23,11 +23,15 @@ const manifestArb: fc.Arbitrary<Manifest> = fc
     newImage: image,
     payload: image,
     precursor: fc.option(image, { nil: undefined }),
+    deltaFormat: fc.constantFrom(...DELTA_FORMATS),
     iv: fc.option(bytes(16), { nil: undefined }),
   })
-  .map(({ precursor, iv, ...rest }) => {
+  .map(({ precursor, deltaFormat, iv, ...rest }) => {
     const m: Manifest = { manifestVersion: 1, ...rest, payloadType: precursor ? 'delta' : 'full' };
-    if (precursor) m.precursor = precursor;
+    if (precursor) {
+      m.deltaFormat = deltaFormat;
+      m.precursor = precursor;
+    }
     if (iv) m.encryption = { algorithm: 'aes-128-ctr', iv };
     return m;
   });

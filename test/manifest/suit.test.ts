@@ -62,8 +62,8 @@ for (const key of [ES256_KEY, ED25519_KEY]) {
     const variants = [
       sampleManifest(),
       sampleManifest({ encryption: undefined }),
-      sampleManifest({ payloadType: 'full', precursor: undefined }),
-      sampleManifest({ payloadType: 'full', precursor: undefined, encryption: undefined, sequenceNumber: 0xffffffff }),
+      sampleManifest({ payloadType: 'full', deltaFormat: undefined, precursor: undefined }),
+      sampleManifest({ payloadType: 'full', deltaFormat: undefined, precursor: undefined, encryption: undefined, sequenceNumber: 0xffffffff }),
     ];
     for (const m of variants) {
       const decoded = decodeSuitEnvelope(encodeSuitEnvelope(m, key));

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { CallerError, isFuotaError } from '../../src/core/errors.js';
 import type { Eui64 } from '../../src/core/eui.js';
-import { applyPatch } from '../../src/delta/jojo-patch.js';
 import { buildPackage, type BuildOptions } from '../../src/manifest/build.js';
 import { decodePackage } from '../../src/manifest/package-format.js';
-import { JOJO_DELTA } from '../../src/manifest/jojo-delta.js';
+import { DELTA_APPLIERS } from '../../src/manifest/delta-codecs.js';
+import { JOJODIFF_LEGACY } from '../../src/manifest/jojodiff-delta.js';
 import { verifyingKeyOf, type SigningKey } from '../../src/manifest/keys.js';
 import { UpdateRejectedError } from '../../src/manifest/rejection.js';
 import type { ManifestFormat } from '../../src/manifest/types.js';
@@ -39,7 +39,7 @@ function build(c: Case, more: Partial<BuildOptions> = {}, imageBytes = 600) {
   const { oldImage, newImage } = imagePair(imageBytes);
   const built = buildPackage({
     newImage,
-    ...(c.delta ? { oldImage, delta: JOJO_DELTA } : {}),
+    ...(c.delta ? { oldImage, deltas: [JOJODIFF_LEGACY] } : {}),
     signingKey: c.key,
     vendorId: vendorIdOf('example.com'),
     classId: classIdOf('awesome-2000'),
@@ -52,7 +52,7 @@ function build(c: Case, more: Partial<BuildOptions> = {}, imageBytes = 600) {
   const options: VerifyOptions = {
     verifyingKey: verifyingKeyOf(c.key),
     oldImage,
-    delta: JOJO_DELTA,
+    deltas: DELTA_APPLIERS,
     expectedVendorId: vendorIdOf('example.com'),
     expectedClassId: classIdOf('awesome-2000'),
     currentSequenceNumber: 6,
@@ -67,7 +67,7 @@ for (const c of cases) {
     const result = verifyPackage(decodePackage(built.bytes), options);
     t.deepEqual(result.newImage, newImage);
     t.deepEqual(result.unchecked, []);
-    const plainPayload = c.delta ? JOJO_DELTA.createPatch(oldImage, newImage) : newImage;
+    const plainPayload = c.delta ? JOJODIFF_LEGACY.createPatch(oldImage, newImage) : newImage;
     t.is(built.pkg.payload.length, plainPayload.length);
     if (c.encrypted) t.notDeepEqual(built.pkg.payload, plainPayload);
     else t.deepEqual(built.pkg.payload, plainPayload);
@@ -156,7 +156,8 @@ test('a signed patch that reads past the old image is refused (UPDATE_PATCH_FAIL
   const evil = Uint8Array.from([0xa7, 0xa3, 199]);
   for (const format of ['compact', 'suit', 'signing-tool'] as const) {
     const c: Case = { format, key: ES256_KEY, delta: true, encrypted: false };
-    const { built, options } = build(c, { delta: { createPatch: () => evil, applyPatch } }, 120);
+    // The codec's own apply pretends success, so that build (which checks its patch) signs it.
+    const { built, options } = build(c, { deltas: [{ format: 'jojodiff', description: 'evil', createPatch: () => evil, applyPatch: (_old, _patch) => imagePair(120).newImage }] }, 120);
     t.throws(() => verifyPackage(built.pkg, options), { instanceOf: UpdateRejectedError, code: 'UPDATE_PATCH_FAILED' }, format);
   }
 });

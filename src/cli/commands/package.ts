@@ -62,6 +62,10 @@ function checkImages(newPath: string, newImage: Uint8Array, oldImage: Uint8Array
 interface BuildFlags {
   new: string;
   old?: string;
+  delta?: string;
+  janpatch?: 'legacy' | 'current';
+  compression?: 'none' | 'crle' | 'heatshrink';
+  heatshrink?: string;
   key: string;
   vendor: string;
   class: string;
@@ -83,12 +87,58 @@ interface VerifyFlags {
   out: string;
 }
 
+/** `--delta jojodiff,detools`: the families the devices can apply, each once. */
+function parseDeltaFamilies(text: string): Array<'jojodiff' | 'detools'> {
+  const names = text.split(',').map((n) => n.trim());
+  const families: Array<'jojodiff' | 'detools'> = [];
+  for (const name of names) {
+    if (name !== 'jojodiff' && name !== 'detools') throw new ValueError('--delta', 'a comma list of jojodiff, detools', text, 'INVALID_DELTA_FORMAT');
+    if (families.includes(name)) throw new ValueError('--delta', 'each format once', text, 'INVALID_DELTA_FORMAT');
+    families.push(name);
+  }
+  return families;
+}
+
+/** `--heatshrink 8,7`: window and lookahead bits as the devices' detools build has them. */
+function parseHeatshrink(text: string): { windowSz2: number; lookaheadSz2: number } {
+  const match = /^\s*(\d{1,2})\s*,\s*(\d{1,2})\s*$/.exec(text);
+  const windowSz2 = Number(match?.[1]);
+  const lookaheadSz2 = Number(match?.[2]);
+  if (!match || windowSz2 < 4 || windowSz2 > 15 || lookaheadSz2 < 3 || lookaheadSz2 >= windowSz2) {
+    throw new ValueError('--heatshrink', '<window>,<lookahead> in bits: window 4..15, lookahead 3 up to below the window (detools\' default build: 8,7)', text, 'INVALID_HEATSHRINK');
+  }
+  return { windowSz2, lookaheadSz2 };
+}
+
+/**
+ * The delta candidates the flags ask for. Each flag is refused where it would change nothing (no
+ * --old, or a detools parameter without detools), as a mistyped intent would otherwise pass unnoticed.
+ */
+function deltaChoice(flags: BuildFlags): { formats: Array<'jojodiff' | 'detools'>; janpatch: 'legacy' | 'current'; compression: 'none' | 'crle' | 'heatshrink'; heatshrink: { windowSz2: number; lookaheadSz2: number } } {
+  const given = (['delta', 'janpatch', 'compression', 'heatshrink'] as const).filter((f) => flags[f] !== undefined);
+  if (flags.old === undefined && given.length > 0) {
+    throw new CallerError('DELTA_WITHOUT_OLD', `--${given[0]}: expected with --old (a delta from the image the devices run), got no --old`);
+  }
+  const formats = parseDeltaFamilies(flags.delta ?? 'jojodiff');
+  if (flags.janpatch !== undefined && !formats.includes('jojodiff')) throw new CallerError('DELTA_OPTION_UNUSED', '--janpatch: expected jojodiff in --delta, got --delta ' + flags.delta);
+  for (const f of ['compression', 'heatshrink'] as const) {
+    if (flags[f] !== undefined && !formats.includes('detools')) throw new CallerError('DELTA_OPTION_UNUSED', `--${f}: expected detools in --delta, got --delta ${flags.delta ?? 'jojodiff (the default)'}`);
+  }
+  const compression = flags.compression ?? 'heatshrink';
+  if (flags.heatshrink !== undefined && compression !== 'heatshrink') throw new CallerError('DELTA_OPTION_UNUSED', `--heatshrink: expected --compression heatshrink, got --compression ${compression}`);
+  return { formats, janpatch: flags.janpatch ?? 'legacy', compression, heatshrink: parseHeatshrink(flags.heatshrink ?? '8,7') };
+}
+
 function buildCommand(group: Command): void {
   group
     .command('build')
     .description('sign NEW (or a delta from OLD to NEW) into a package: manifest + payload (+ wrapped content keys)')
     .requiredOption('--new <file>', 'the new firmware image (what devices will boot; the signature covers it)')
-    .option('--old <file>', 'the image the devices run now: the payload becomes a JojoDiff patch from it')
+    .option('--old <file>', 'the image the devices run now: the payload becomes a delta patch from it')
+    .option('--delta <formats>', 'with --old: the delta formats the devices can apply, a comma list of jojodiff, detools; each is built and the smaller sent (default: jojodiff)')
+    .addOption(new Option('--janpatch <dialect>', "jojodiff: the devices' janpatch build, legacy (any) or current (>= c8ad3ee, smaller patches) (default: legacy)").choices(['legacy', 'current']))
+    .addOption(new Option('--compression <kind>', "detools: the compression of the devices' detools build (default: heatshrink)").choices(['none', 'crle', 'heatshrink']))
+    .option('--heatshrink <window,lookahead>', "detools heatshrink: window and lookahead bits of the devices' build (default: 8,7, detools' default build)")
     .requiredOption('--key <pem>', 'private signing key, PEM (ECDSA P-256 or Ed25519; see `fuota keys generate`)')
     .requiredOption('--vendor <domain>', 'vendor domain; the vendor ID is its UUIDv5 (URL namespace)')
     .requiredOption('--class <model>', 'device model name; the class ID is its UUIDv5 (URL namespace)')
@@ -101,18 +151,19 @@ function buildCommand(group: Command): void {
       const { buildPackage } = await import('../../manifest/build.js');
       const { parseDevicesCsv } = await import('../../manifest/devices-csv.js');
       const { formatFirmwareVersion, parseFirmwareVersion } = await import('../../manifest/firmware-version.js');
-      const { JOJO_DELTA } = await import('../../manifest/jojo-delta.js');
+      const { deltaCodecsFor } = await import('../../manifest/delta-codecs.js');
       const { parsePrivateKeyPem } = await import('../../manifest/keys.js');
       const { classIdOf, vendorIdOf } = await import('../../manifest/uuid5.js');
       const newImage = readInputFile(flags.new, '--new');
       const oldImage = flags.old === undefined ? undefined : readInputFile(flags.old, '--old');
       checkImages(flags.new, newImage, oldImage);
+      const choice = deltaChoice(flags);
       const signingKey = parsePrivateKeyPem(Buffer.from(readInputFile(flags.key, '--key')).toString('utf8'), `--key ${flags.key}`);
       const firmwareVersion = parseFirmwareVersion(flags.version);
       const encryptFor = flags.encryptFor === undefined ? undefined : parseDevicesCsv(Buffer.from(readInputFile(flags.encryptFor, '--encrypt-for')).toString('utf8'));
       const built = buildPackage({
         newImage,
-        ...(oldImage ? { oldImage, delta: JOJO_DELTA } : {}),
+        ...(oldImage ? { oldImage, deltas: deltaCodecsFor(choice) } : {}),
         signingKey,
         vendorId: vendorIdOf(flags.vendor),
         classId: classIdOf(flags.class),
@@ -122,12 +173,17 @@ function buildCommand(group: Command): void {
         ...(encryptFor ? { encryptFor, randomBytes: (n: number) => new Uint8Array(nodeRandomBytes(n)) } : {}),
       });
       writeFileAtomic(flags.out, built.bytes);
-      const { pkg, manifest } = built;
-      process.stdout.write(
+      const { pkg, manifest, deltaCandidates } = built;
+      const payloadKind = manifest.deltaFormat ? `${manifest.deltaFormat} delta` : 'full';
+      let report =
         `wrote ${flags.out}: ${built.bytes.length} bytes (${pkg.format} manifest ${pkg.manifest.length} B, ` +
-          `${manifest.payloadType} payload ${pkg.payload.length} B${pkg.wrappedKeys.length ? `, encrypted for ${pkg.wrappedKeys.length} device(s)` : ''})\n` +
-          `new image ${newImage.length} B, version ${formatFirmwareVersion(firmwareVersion)}, signed ${signingKey.algorithm}\n`,
-      );
+        `${payloadKind} payload ${pkg.payload.length} B${pkg.wrappedKeys.length ? `, encrypted for ${pkg.wrappedKeys.length} device(s)` : ''})\n` +
+        `new image ${newImage.length} B, version ${formatFirmwareVersion(firmwareVersion)}, signed ${signingKey.algorithm}\n`;
+      if (deltaCandidates && deltaCandidates.length > 1) {
+        const chosen = deltaCandidates.find((c) => c.format === manifest.deltaFormat)!;
+        report += `delta: chose ${chosen.description}, ${chosen.sizeBytes} B; built ${deltaCandidates.map((c) => `${c.description} ${c.sizeBytes} B`).join(', ')}\n`;
+      }
+      process.stdout.write(report);
     });
 }
 
@@ -161,7 +217,7 @@ function verifyCommand(group: Command): void {
     .action(async (file: string, flags: VerifyFlags) => {
       const { parseEui64 } = await import('../../core/eui.js');
       const { hexToFixedBytes } = await import('../../core/hex.js');
-      const { JOJO_DELTA } = await import('../../manifest/jojo-delta.js');
+      const { DELTA_APPLIERS } = await import('../../manifest/delta-codecs.js');
       const { parsePublicKeyPem } = await import('../../manifest/keys.js');
       const { decodePackage } = await import('../../manifest/package-format.js');
       const { classIdOf, vendorIdOf } = await import('../../manifest/uuid5.js');
@@ -169,7 +225,7 @@ function verifyCommand(group: Command): void {
       const pkg = decodePackage(readInputFile(file, 'package'));
       const options: VerifyOptions = {
         verifyingKey: parsePublicKeyPem(Buffer.from(readInputFile(flags.pub, '--pub')).toString('utf8'), `--pub ${flags.pub}`),
-        delta: JOJO_DELTA,
+        deltas: DELTA_APPLIERS,
       };
       if (flags.old !== undefined) options.oldImage = readInputFile(flags.old, '--old');
       if (flags.vendor !== undefined) options.expectedVendorId = vendorIdOf(flags.vendor);
