@@ -70,10 +70,13 @@ export function findCandidateRuns(oldImage: Uint8Array, newImage: Uint8Array, sa
   const oldLength = oldImage.length;
   const newLength = newImage.length;
   const runs = new RunList();
-  // Active diagonals: their value, the end of the run last recorded on each, last use (for LRU).
+  // Active diagonals: their value, the end of the run last recorded on each, and how long each
+  // is kept: until well past its last run, longer for a long run (the diagonal the code is on
+  // must survive an island where the search offers several short matches elsewhere).
   const active = new Int32Array(t.activeDiagonals);
   const activeEnd = new Int32Array(t.activeDiagonals);
   const activeUsed = new Float64Array(t.activeDiagonals);
+  const keep = (s: number, e: number): number => e + 2 * (e - s);
   let activeCount = 0;
   // End of the last run recorded per diagonal, so a diagonal found again is not recorded twice.
   const recordedEnd = new Map<number, number>();
@@ -110,7 +113,7 @@ export function findCandidateRuns(oldImage: Uint8Array, newImage: Uint8Array, sa
       activeEnd[k] = e;
       if (e - s >= t.minRunBytes) {
         record(s, e, d);
-        activeUsed[k] = s;
+        activeUsed[k] = Math.max(activeUsed[k]!, keep(s, e));
       }
     }
     if (coveredEnd - s >= t.coveredAheadBytes) continue;
@@ -120,8 +123,7 @@ export function findCandidateRuns(oldImage: Uint8Array, newImage: Uint8Array, sa
       let slot = -1;
       for (let k = 0; k < activeCount; k++) if (active[k] === d) slot = k;
       if (slot >= 0) {
-        activeUsed[slot] = s; // found by the scan above at s or before
-        continue;
+        continue; // found by the scan above at s or before
       }
       const e = forward(s, d);
       const previous = recordedEnd.get(d) ?? -1;
@@ -140,7 +142,7 @@ export function findCandidateRuns(oldImage: Uint8Array, newImage: Uint8Array, sa
       }
       active[slot] = d;
       activeEnd[slot] = e;
-      activeUsed[slot] = s;
+      activeUsed[slot] = keep(s, e);
     }
   }
   return sortByStart(runs);

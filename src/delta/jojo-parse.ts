@@ -86,7 +86,7 @@ export class GapPricer {
 
   /** Marker bytes of a MOD run starting at new position a right after an EQL or the start. */
   modMarker(a: number): number {
-    return this.legacy || this.newImage[a] === ESC ? 2 : 0;
+    return this.legacy || (a < this.newImage.length && this.newImage[a] === ESC) ? 2 : 0;
   }
 
   /** Bytes to bridge from an EQL ending at e on diagonal dA to one starting at s on dB. */
@@ -291,6 +291,13 @@ export function parse(newImage: Uint8Array, runs: CandidateRuns, pricer: GapPric
       const q = states.add(s, runDiagonal[j]!, runBest[j]!, j);
       remember(q);
       created.push(q);
+      // A MOD run that would begin with ESC needs its marker even in current: ending the EQL a
+      // byte early (that byte goes into the data) may be cheaper.
+      const entry = runEntry[j]!;
+      if (pricer.modMarker(s) > pricer.modMarker(s - 1) && s - 1 > entry) {
+        const base = runBest[j]! - lengthOpBytes(s - entry);
+        remember(states.add(s - 1, runDiagonal[j]!, base + lengthOpBytes(s - 1 - entry), j));
+      }
     }
     if (created.length > 0 && open.length > 0) {
       let kept = 0;
@@ -332,7 +339,7 @@ export function parse(newImage: Uint8Array, runs: CandidateRuns, pricer: GapPric
       fromNew: states.position[p]!,
       fromDiagonal: states.diagonal[p]!,
       start: runEntry[j]!,
-      end: runEnd[j]!,
+      end: states.position[q]!,
       diagonal: runDiagonal[j]!,
     });
     q = p;
