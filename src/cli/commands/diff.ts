@@ -18,13 +18,7 @@ export function register(program: Command): void {
         .default('legacy'),
     )
     .action(async (oldPath: string, newPath: string, patchPath: string, options: { janpatch: JanpatchDialect }) => {
-      // createPatch takes `{ dialect }` since the cost-based parse of issue #18; typed here so this
-      // file does not depend on the order in which the two changes land.
-      const createPatch = (await import('../../delta/jojo-diff.js')).createPatch as unknown as (
-        oldImage: Uint8Array,
-        newImage: Uint8Array,
-        options: { dialect: JanpatchDialect },
-      ) => Uint8Array;
+      const { createPatch } = await import('../../delta/jojo-diff.js');
       const { applyPatch } = await import('../../delta/jojo-patch.js');
       const oldImage = readInputFile(oldPath, 'OLD');
       const newImage = readInputFile(newPath, 'NEW');
