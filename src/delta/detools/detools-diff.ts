@@ -54,6 +54,9 @@ const CANDIDATES: readonly Readonly<MatcherSettings>[] = [
   { switchMarginBytes: 16, matchWeight: 2, maxMatchBytes: 1 << 16 },
 ];
 
+const LONG_MATCH_BYTES = 64;
+const LONG_STREAK = 1024;
+
 /** Records covering `newImage` (bsdiff's scan with the given settings). */
 export function matchRecords(oldImage: Uint8Array, newImage: Uint8Array, sa: Int32Array, settings: Readonly<MatcherSettings> = BSDIFF_SETTINGS): DetoolsRecord[] {
   const oldLength = oldImage.length;
@@ -74,6 +77,7 @@ export function matchRecords(oldImage: Uint8Array, newImage: Uint8Array, sa: Int
     let oldScore = 0;
     scan += length;
     let scored = scan;
+    let streak = 0;
     for (; scan < newLength; scan++) {
       if (oldLength > 0) {
         longestMatch(oldImage, sa, newImage, scan, settings.maxMatchBytes, match);
@@ -85,6 +89,16 @@ export function matchRecords(oldImage: Uint8Array, newImage: Uint8Array, sa: Int
       for (; scored < scan + length; scored++) if (same(scored, scored + lastOffset)) oldScore++;
       if ((length === oldScore && length !== 0) || length > oldScore + settings.switchMarginBytes) break;
       if (same(scan, scan + lastOffset)) oldScore--;
+      // bsdiff's scan is quadratic where long matches exist everywhere but none beats the current
+      // alignment (images of two different periods): after a long streak of such positions, step
+      // over part of the match instead of searching at every byte. Firmware pairs never get here.
+      if (length >= LONG_MATCH_BYTES && ++streak > LONG_STREAK) {
+        const end = Math.min(newLength - 1, scan + (length >> 1));
+        while (scan < end) {
+          scan++;
+          if (same(scan, scan + lastOffset)) oldScore--;
+        }
+      }
     }
     if (length === oldScore && scan !== newLength) continue;
 

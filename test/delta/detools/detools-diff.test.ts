@@ -93,3 +93,12 @@ test('bad options are refused', (t) => {
   t.throws(() => createDetoolsPatch(old, old, { compression: 'lzma' as 'none' }), { instanceOf: ValueError });
   t.throws(() => createDetoolsPatch(old, old, { compression: 'heatshrink', heatshrink: { windowSz2: 8, lookaheadSz2: 8 } }), { instanceOf: ValueError });
 });
+
+test('images of two different periods (bsdiff quadratic case): still a valid, small patch', (t) => {
+  // Long matches everywhere, none better than the current alignment: the scan steps over them.
+  const old = Uint8Array.from({ length: 64 * 1024 }, (_, i) => (i % 257 === 0 ? 1 : 0));
+  const next = Uint8Array.from({ length: 64 * 1024 }, (_, i) => (i % 251 === 0 ? 1 : 0));
+  const patch = createDetoolsPatch(old, next, { compression: 'crle' });
+  t.deepEqual(applyDetoolsPatch(old, patch), next);
+  t.true(patch.length < 8 * 1024, `patch ${patch.length}`);
+});
