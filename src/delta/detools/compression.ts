@@ -15,6 +15,13 @@
 //
 // Contract for the format layer: compressStream(kind, records) gives the bytes that follow the
 // patch header; createDecompressor(kind) turns them back, streaming, in bounded memory.
+// Where a stream may end: heatshrink after its last literal/backreference with fewer than 8 zero
+// padding bits (what heatshrink's encoder writes; detools' reader fails on a byte it never
+// needed); CRLE at a segment boundary; none anywhere. Bytes after a complete CRLE or none stream
+// decode as more data: the format layer refuses output beyond the patch's to-size.
+// Encoders: heatshrink-encoder.ts (optimal parse; never larger than heatshrink's greedy one) and
+// crle.ts (optimal segments; never larger than crle.py's). Empty input: heatshrink gives the
+// header byte alone, CRLE `00 00` (as crle.py).
 import { DecodeError, ValueError } from '../../core/errors.js';
 import { CrleDecoder, encodeCrle } from './crle.js';
 import { HEATSHRINK_CONTEXT, HeatshrinkDecoder } from './heatshrink-decoder.js';
