@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { DecodeError, ValueError } from '../../src/core/errors.js';
 import { JojoPatcher, applyPatch } from '../../src/delta/jojo-patch.js';
 import { janpatchModel, runJanpatch } from './janpatch-model.js';
+import { jdiffFixtureImages } from './jdiff-fixture-images.js';
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
@@ -294,3 +295,30 @@ for (const [dialect, build] of [['current', 'c8ad3ee'], ['legacy', '84a5786']] a
 function same(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a).equals(Buffer.from(b));
 }
+
+// Known answer from jdiff itself: the patch JojoDiff 0.8.5 (jdiff, default options; built from
+// vppillai/jojodiff e17b8f5 src/, "0.8.5 (beta) 2020") wrote for jdiffFixtureImages(). It starts
+// implicit MOD runs with a plain byte, with `ESC ESC` (offset 15: a7 a7 a3 ..) and with `ESC x`,
+// and uses INS, EQL, DEL and BKT.
+const JDIFF_085_PATCH = Buffer.from(
+  'a7a34ba7a405a7a350a7a402a7a345a7a7a3e1a4a7a35ba7a7a233a7a7a7a369a7a5a712e126a7a365a7a5a72ecfa3a7' +
+    'a352a7a407efb52cdea2f0b22e7885a424a7a7a2a4a2171018a6aea625a231a7f7b1a6a5a55e5f29acf173a5ada3b26d' +
+    '6611a4a29ebf84a7a346a7a203a7a7a7a7a5a7a363a7a405a7a36ea76c80a44e615ea367245a20a2836ea7a7a7a7a68d' +
+    'a5a747d9a4facf7cd84d32fb2b111feb754ab6e0234cf0660f9b590075664ceba6eba7a5a3b56386a759c4a5',
+  'hex',
+);
+
+test('known answer: a patch jdiff 0.8.5 wrote applies byte for byte, as in janpatch c8ad3ee; older builds refuse it', (t) => {
+  const { old, next } = jdiffFixtureImages();
+  const patch = new Uint8Array(JDIFF_085_PATCH);
+  t.is(patch.length, 188);
+  t.deepEqual(applyPatch(old, patch), next);
+  t.deepEqual(janpatchModel(old, patch, 'c8ad3ee'), next);
+  for (const chunkBytes of [1, 3, 64]) t.deepEqual(new Uint8Array(streamed(old, patch, chunkBytes, 5).output), next);
+  // ESC ESC / ESC x at an operator position: janpatch 19f5efb stops ("Unsupported operator").
+  t.is(janpatchModel(old, patch, '19f5efb'), 'error');
+  t.is(janpatchModel(old, patch, '84a5786'), 'error');
+  const error = t.throws(() => applyPatch(old, patch, { dialect: 'legacy' }), { instanceOf: DecodeError });
+  t.is(error?.offset, 16);
+  t.is(error?.code, 'DECODE_UNKNOWN_COMMAND');
+});
