@@ -11,6 +11,7 @@ import { checkDevicesKnown, type DeviceDirectory } from './device-directory.js';
 import { authenticatePackage, type AuthenticPackage } from './package-authentication.js';
 import { readPackageFile, type PackagePathRules } from './package-path.js';
 import { classIdOfName, type VendorKey } from './vendor-keys.js';
+import { checkDeltaAccepted } from './delta-acceptance.js';
 
 // Admission (issue #12 item 4; docs/package-format.md "Admission"): the one gate every campaign
 // passes, from a campaign file, REST or gRPC, before anything is stored or sent. Local checks
@@ -137,6 +138,7 @@ function checkTargets(spec: CampaignSpec, pkg: AuthenticPackage): string[] {
       throw new CallerError('PACKAGE_NO_KEY_FOR_DEVICE', `device ${device.devEui}: expected a content key wrapped for it in the encrypted package, got none`);
     }
   }
+  checkDeltaAccepted(spec.devices, pkg, unchecked);
   if (noClass > 0) unchecked.push(`device class of ${noClass} device(s) without deviceClass`);
   if (noDigest > 0) unchecked.push(`delta precursor of ${noDigest} device(s) without firmwareSha256`);
   return unchecked;

@@ -5,7 +5,9 @@ import { decodeSignedManifest } from '../manifest/manifest-codec.js';
 import { decodePackage, type FuotaPackage } from '../manifest/package-format.js';
 import { verifyMessage } from '../manifest/signature.js';
 import { decodeSigningToolTrailer, verifyTrailerSignature } from '../manifest/signing-tool-trailer.js';
-import type { ImageDigest } from '../manifest/types.js';
+import { readDetoolsHeader } from '../delta/detools/detools-format.js';
+import type { DetoolsPatchFacts } from '../manifest/delta-capability.js';
+import type { DeltaFormat, ImageDigest } from '../manifest/types.js';
 import { uuidToString } from '../manifest/uuid5.js';
 import type { VendorKey } from './vendor-keys.js';
 
@@ -27,6 +29,10 @@ export interface AuthenticPackage {
   /** SHA-256 of the manifest bytes: the same package sent again has the same one. */
   manifestSha256: string;
   precursor?: ImageDigest;
+  /** A delta's format, as the manifest names it. */
+  deltaFormat?: DeltaFormat;
+  /** An unencrypted detools delta: the compression its own header says (an encrypted one's header is not readable). */
+  detools?: DetoolsPatchFacts;
   encrypted: boolean;
   wrappedKeysFor: ReadonlySet<string>;
 }
@@ -88,8 +94,20 @@ export function authenticatePackage(bytes: Uint8Array, vendorKeys: readonly Vend
     sequenceNumber: manifest.sequenceNumber,
     firmwareVersion: manifest.firmwareVersion,
     ...(manifest.precursor ? { precursor: manifest.precursor } : {}),
+    ...(manifest.deltaFormat ? { deltaFormat: manifest.deltaFormat } : {}),
+    ...(manifest.deltaFormat === 'detools-sequential' && !manifest.encryption ? { detools: detoolsFacts(pkg.payload) } : {}),
     encrypted: manifest.encryption !== undefined,
   };
+}
+
+/** The compression a detools patch's header says; a header that does not parse is refused here, not on the devices. */
+function detoolsFacts(patch: Uint8Array): DetoolsPatchFacts {
+  try {
+    const header = readDetoolsHeader(patch);
+    return { compression: header.compression, ...(header.heatshrink ? { heatshrink: header.heatshrink } : {}) };
+  } catch (error) {
+    throw refused('PACKAGE_NOT_DECODABLE', `package payload: expected a detools sequential patch as the manifest says, got ${oneLine(error)}`);
+  }
 }
 
 /** The configured keys of the manifest's vendor that may sign for its class; refuses when there are none. */

@@ -3,6 +3,8 @@ import { CallerError } from '../core/errors.js';
 import { parseFirmwareVersion } from '../manifest/firmware-version.js';
 import { selectTargets } from './target-selection.js';
 import { DEVICE_STACKS, type DeviceStack } from './device-stack.js';
+import { deltaProfileSchema, resolveDeltaCapability } from './delta-profile.js';
+import type { DeltaCapability } from '../manifest/delta-capability.js';
 import { scheduleSchema } from './schedule-spec.js';
 
 // What an operator asks for: which devices, which image, how to send it. Validated once, with
@@ -42,6 +44,8 @@ export const deviceProfileSchema = z.strictObject({
   reedSolomon: z.boolean().optional(),
   /** TS004 v2 PRBS seed of the firmware: 'N' (v2.0.0 text) or 'N-M' (LoRa Basics Modem). Default: from the stack. */
   v2Seed: z.enum(['N', 'N-M']).optional(),
+  /** The delta formats the firmware can apply (delta-profile.ts). Default: JojoDiff, every janpatch build. */
+  delta: deltaProfileSchema.optional(),
 });
 
 export const deviceTargetSchema = z.strictObject({
@@ -60,6 +64,8 @@ export const deviceTargetSchema = z.strictObject({
   reedSolomon: z.boolean().optional(),
   /** TS004 v2 PRBS seed: 'N' (v2.0.0 text) or 'N-M' (LoRa Basics Modem). Default: 'N-M' for lbm, else 'N'. */
   v2Seed: z.enum(['N', 'N-M']).optional(),
+  /** The delta formats the firmware can apply; its keys override the profile's one by one. */
+  delta: deltaProfileSchema.optional(),
   firmwareVersion: firmwareVersion.optional(),
   /** SHA-256 of the image the device runs, when the inventory knows it: a delta's precursor must match (admission). */
   firmwareSha256: hex(32).optional(),
@@ -177,12 +183,14 @@ export const campaignSpecSchema = z.strictObject({
 export type CampaignSpecInput = z.input<typeof campaignSpecSchema>;
 export type DeviceProfile = z.output<typeof deviceProfileSchema>;
 /** A device entry with its profile applied and every default filled in. */
-export type DeviceTarget = Omit<z.output<typeof deviceTargetSchema>, 'stack' | 'lorawanVersion' | 'packageVersions' | 'reedSolomon' | 'v2Seed'> & {
+export type DeviceTarget = Omit<z.output<typeof deviceTargetSchema>, 'stack' | 'lorawanVersion' | 'packageVersions' | 'reedSolomon' | 'v2Seed' | 'delta'> & {
   stack: DeviceStack;
   lorawanVersion: '1.0' | '1.1';
   packageVersions: { ts003?: 1 | 2; ts004?: 1 | 2; ts005?: 1 | 2 };
   reedSolomon: boolean;
   v2Seed: 'N' | 'N-M';
+  /** Complete when the entry or its profile says anything; absent = the default (deltaCapabilityOf). */
+  delta?: DeltaCapability;
 };
 export type CampaignSpec = Omit<z.output<typeof campaignSpecSchema>, 'devices'> & { devices: DeviceTarget[] };
 
@@ -213,8 +221,11 @@ function resolveTarget(entry: z.output<typeof deviceTargetSchema>, index: number
       if (v !== 1) throw invalid(`devices.${index}.packageVersions.${name}: expected 1 (LoRaMac-node implements the v1 packages only), got ${v}`);
     }
   }
+  const { delta: entryDelta, ...rest } = entry;
+  const delta = resolveDeltaCapability(entryDelta, profile.delta);
   return {
-    ...entry,
+    ...rest,
+    ...(delta ? { delta } : {}),
     stack,
     lorawanVersion: entry.lorawanVersion ?? profile.lorawanVersion ?? '1.0',
     packageVersions,
