@@ -31,7 +31,7 @@ export const DEFAULT_CANDIDATE_TUNING: Readonly<CandidateTuning> = {
   minSearchRunBytes: 6,
   searchCandidates: 4,
   searchCapBytes: 512,
-  coveredAheadBytes: 24,
+  coveredAheadBytes: 16,
   backwardLimitBytes: 4096,
 };
 

@@ -11,17 +11,20 @@
 //   a > g                   MOD g, DEL a - g
 //   a < 0                   INS g, BKT -a   or  MOD g, BKT g - a
 //   g == 0                  DEL a / BKT -a
-// (g = s - e; where two forms apply the cheaper is taken). A MOD that opens a gap follows an
-// EQL or the patch start, so `current` leaves its marker out unless the data begins with ESC
-// (PatchWriter, jojo-format.ts implicitModAllowed); escapes are counted per byte pair as the
-// writer doubles them (jojo-format.ts escapeExtraBytes).
+// (g = s - e; where two forms apply the cheaper is taken; a MOD may run past the old image's
+// end before a BKT: janpatch.h only moves its source position, jp_fseek). A MOD that opens a gap
+// follows an EQL or the patch start, so `current` leaves its marker out unless the data begins
+// with ESC (PatchWriter, jojo-format.ts implicitModAllowed); escapes are counted per byte pair as
+// the writer doubles them (jojo-format.ts escapeExtraBytes).
 //
 // States are "an EQL ended at e on diagonal d" with their cheapest cost. A run is entered at its
 // start from the predecessors that can matter there: the few cheapest by cost minus the literal
 // bytes up to their end (the gap's data cost is what separates them; seeks differ by at most 4
 // bytes), and the cheapest on the run's own diagonal (the MOD-only gap). A run is also entered
-// where a state on another diagonal ends inside it (a seek and no data). Exact for the
-// predecessors it looks at, so the cost it returns is the length of the patch PatchWriter writes.
+// where a state on another diagonal ends inside it (a seek and no data), and in `current` an EQL
+// may also end one byte early when the data after it would begin with ESC. Prices are exact
+// (lengths below 2^31), so the cost the parse returns is the length of the patch PatchWriter
+// writes; the search is not exhaustive (a bounded set of predecessors and open runs).
 import { ESC, INS, MOD, isOperatorByte, type JanpatchDialect } from './jojo-format.js';
 import type { PatchWriter } from './patch-writer.js';
 import type { CandidateRuns } from './jojo-candidates.js';
@@ -228,8 +231,12 @@ export function parse(newImage: Uint8Array, runs: CandidateRuns, pricer: GapPric
   const runPred = new Int32Array(runCount);
   const byEnd = sortIndicesByEnd(runs, n);
   const states = new States();
-  // A gap from state q to s costs (cost - rank(end)) + rank(s) + a few bytes: rank by the first.
-  const potential = (q: number): number => states.cost[q]! - pricer.rank(states.position[q]!);
+  // A gap from state q to s costs (cost - rank(end) + MOD marker) + rank(s) + a few bytes: rank
+  // states by the first term.
+  const potential = (q: number): number => {
+    const e = states.position[q]!;
+    return states.cost[q]! - pricer.rank(e) + pricer.modMarker(e);
+  };
 
   const top = new Int32Array(Math.max(1, t.predecessors));
   let topCount = 0;
