@@ -1,14 +1,15 @@
 // Applies JojoDiff patches the way janpatch does (janpatch.h), but refuses what janpatch lets
 // through silently: an EQL past the end of the old image (janpatch writes 0xFF), a BKT before
-// offset 0, zero or over-long lengths, the 64-bit length prefix, and a patch ending inside an
-// operator. Memory is bounded like janpatch's page buffers: one output page, and the old image
-// is read through a callback in page-sized pieces.
+// offset 0, zero, non-shortest or >= 2^31 lengths, the 64-bit length prefix, and a patch ending
+// inside an operator. Memory is bounded like janpatch's page buffers: one output page, and the old
+// image is read through a callback in page-sized pieces.
 //
 // Dialects (jojo-format.ts). `current` reads everything jdiff 0.8.5 writes: at an operator
 // position (the start, or after an EQL/DEL/BKT length) a byte other than ESC starts an implicit
 // MOD run, and so do `ESC ESC` (one literal 0xa7) and `ESC x` with x no operator (the two bytes
-// 0xa7 x): JojoDiff 0.8.5 JPatcht.cpp jpatch, "ESC xxx or ESC ESC at the start of a sequence";
-// janpatch >= c8ad3ee reads them as data too. `legacy` refuses what janpatch 84a5786 (Sep 2020)
+// 0xa7 x), as JojoDiff 0.8.5's own patcher reads them (JPatcht.cpp jpatch: pending bytes of a
+// default MOD). janpatch >= c8ad3ee reads them as data too (shared reference; the janpatch.h we
+// could read, 19f5efb, still refuses them). `legacy` refuses what janpatch 84a5786 (Sep 2020)
 // refuses there: a byte other than ESC ("Expected ESC") and ESC + a non-operator ("Unsupported
 // operator"). Every patch `legacy` accepts, `current` reads to the same bytes: the two differ
 // only at operator positions that do not hold `ESC op`, which `legacy` refuses.
