@@ -43,6 +43,33 @@ export function heatshrinkBackrefBits(params: HeatshrinkParams): number {
  * `params` are not validated here (compression.ts does).
  */
 export function encodeHeatshrink(data: Uint8Array, params: HeatshrinkParams, options: HeatshrinkEncodeOptions = {}): Uint8Array {
+  const { totalBits, choice, distance } = optimalParse(data, params, options);
+  const out = new BitWriter(Math.ceil(totalBits / 8));
+  const backrefBits = heatshrinkBackrefBits(params);
+  const lookaheadSz2 = params.lookaheadSz2;
+  for (let i = 0; i < data.length; ) {
+    const len = choice[i]!;
+    if (len === 0) {
+      out.write(0x100 | data[i]!, LITERAL_BITS);
+      i++;
+    } else {
+      out.write(0, 1);
+      out.write(((distance[i]! - 1) * (1 << lookaheadSz2)) + (len - 1), backrefBits - 1);
+      i += len;
+    }
+  }
+  return out.bytes;
+}
+
+/** The cheapest parse: at each position, 0 for a literal or the backreference length taken there. */
+export interface HeatshrinkParse {
+  totalBits: number;
+  choice: Int32Array;
+  /** Distance of the longest match at each position (used when choice > 0). */
+  distance: Int32Array;
+}
+
+export function optimalParse(data: Uint8Array, params: HeatshrinkParams, options: HeatshrinkEncodeOptions = {}): HeatshrinkParse {
   const n = data.length;
   const { length, distance } = longestMatches(data, params, options.maxChainSteps ?? 4096);
 
@@ -85,20 +112,7 @@ export function encodeHeatshrink(data: Uint8Array, params: HeatshrinkParams, opt
     stackBits[top] = best;
   }
 
-  const out = new BitWriter(Math.ceil(bits[0]! / 8));
-  const lookaheadSz2 = params.lookaheadSz2;
-  for (let i = 0; i < n; ) {
-    const len = choice[i]!;
-    if (len === 0) {
-      out.write(0x100 | data[i]!, LITERAL_BITS);
-      i++;
-    } else {
-      out.write(0, 1);
-      out.write(((distance[i]! - 1) * (1 << lookaheadSz2)) + (len - 1), backrefBits - 1);
-      i += len;
-    }
-  }
-  return out.bytes;
+  return { totalBits: bits[0]!, choice, distance };
 }
 
 /**
