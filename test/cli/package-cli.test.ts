@@ -128,3 +128,73 @@ test('package build and verify refuse an empty image, an empty delta, a private 
   t.false(existsSync(path('refused.pkg')));
   t.false(existsSync(path('refused.out')));
 });
+
+// Issue #18: --delta builds a patch in each format the devices accept and sends the smaller.
+test('package build --delta jojodiff,detools picks the smaller patch, says which and both sizes; verify and inspect follow the format', async (t) => {
+  const near = new Uint8Array(oldImage);
+  near[2000] = near[2000]! ^ 1; // one byte: JojoDiff needs a few bytes, heatshrink 8/7 pays per 128 equal bytes
+  const shiftedImage = oldImage.map((b, i) => (i % 16 === 3 ? (b + 1) & 0xff : b)); // add diffs absorb it
+  writeFileSync(path('near.bin'), near);
+  writeFileSync(path('shifted.bin'), shiftedImage);
+  const build = (image: string, out: string, extra: string[]) =>
+    runCli(['package', 'build', '--new', path(image), '--old', path('old.bin'), '--key', path('es256.pem'), ...ids, '--version', '3', '--out', path(out), ...extra]);
+  const [nearBuild, shiftedBuild, crleBuild] = await Promise.all([
+    build('near.bin', 'near.pkg', ['--delta', 'jojodiff,detools']),
+    build('shifted.bin', 'shifted.pkg', ['--delta', 'jojodiff,detools', '--janpatch', 'current', '--compression', 'heatshrink', '--heatshrink', '8,7']),
+    build('shifted.bin', 'crle.pkg', ['--delta', 'detools', '--compression', 'crle', '--format', 'suit']),
+  ]);
+  t.is(nearBuild.code, 0, nearBuild.stderr);
+  const near_ = /delta: chose jojodiff \(janpatch legacy\), (\d+) B; built jojodiff \(janpatch legacy\) (\d+) B, detools-sequential \(heatshrink 8\/7\) (\d+) B\n/.exec(nearBuild.stdout);
+  t.truthy(near_, nearBuild.stdout);
+  t.true(Number(near_![2]) < Number(near_![3]));
+  t.regex(nearBuild.stdout, new RegExp(`jojodiff delta payload ${near_![1]} B`));
+  t.is(shiftedBuild.code, 0, shiftedBuild.stderr);
+  const shifted_ = /delta: chose detools-sequential \(heatshrink 8\/7\), (\d+) B; built jojodiff-implicit-mod \(janpatch current\) (\d+) B, detools-sequential \(heatshrink 8\/7\) (\d+) B\n/.exec(shiftedBuild.stdout);
+  t.truthy(shifted_, shiftedBuild.stdout);
+  t.true(Number(shifted_![3]) < Number(shifted_![2]));
+  t.is(crleBuild.code, 0, crleBuild.stderr);
+  t.regex(crleBuild.stdout, /detools-sequential delta payload \d+ B/);
+  t.notRegex(crleBuild.stdout, /delta: chose/, 'one format: nothing to choose');
+
+  const verify = (pkg: string, out: string) => runCli(['package', 'verify', path(pkg), '--pub', path('es256.pub.pem'), '--old', path('old.bin'), '--out', path(out)]);
+  const [v1, v2, v3, inspect, inspectCrle] = await Promise.all([
+    verify('near.pkg', 'near.out'),
+    verify('shifted.pkg', 'shifted.out'),
+    verify('crle.pkg', 'crle.out'),
+    runCli(['package', 'inspect', path('shifted.pkg')]),
+    runCli(['package', 'inspect', path('crle.pkg'), '--json']),
+  ]);
+  for (const [result, out, image, format] of [[v1, 'near.out', near, 'jojodiff'], [v2, 'shifted.out', shiftedImage, 'detools-sequential'], [v3, 'crle.out', shiftedImage, 'detools-sequential']] as const) {
+    t.is(result.code, 0, result.stderr);
+    t.regex(result.stdout, new RegExp(`ok {2}delta applied \\(${format}\\)`));
+    t.deepEqual(new Uint8Array(readFileSync(path(out))), image);
+  }
+  t.is(inspect.code, 0, inspect.stderr);
+  t.regex(inspect.stdout, /payload: +delta patch \(detools-sequential, heatshrink 8\/7\), \d+ bytes/);
+  t.like(JSON.parse(inspectCrle.stdout), { format: 'suit', payloadType: 'delta', deltaFormat: 'detools-sequential', detools: { compression: 'crle', toSizeBytes: shiftedImage.length } });
+});
+
+test('package build refuses delta flags that would change nothing or that the format cannot carry, one line each', async (t) => {
+  const build = (extra: string[]) => ['package', 'build', '--new', path('new.bin'), '--key', path('es256.pem'), ...ids, '--version', '2', '--out', path('refused-delta.pkg'), ...extra];
+  const old = ['--old', path('old.bin')];
+  const rows: Array<[string, string[], RegExp]> = [
+    ['--delta without --old', build(['--delta', 'detools']), /^fuota: --delta: expected with --old \(a delta from the image the devices run\), got no --old\n$/],
+    ['--heatshrink without --old', build(['--heatshrink', '8,7']), /^fuota: --heatshrink: expected with --old/],
+    ['an unknown format', build([...old, '--delta', 'jojodiff,bsdiff']), /^fuota: --delta: expected a comma list of jojodiff, detools, got "jojodiff,bsdiff"\n$/],
+    ['a format twice', build([...old, '--delta', 'detools,detools']), /^fuota: --delta: expected each format once, got "detools,detools"\n$/],
+    ['--compression without detools', build([...old, '--compression', 'crle']), /^fuota: --compression: expected detools in --delta, got --delta jojodiff \(the default\)\n$/],
+    ['--janpatch without jojodiff', build([...old, '--delta', 'detools', '--janpatch', 'current']), /^fuota: --janpatch: expected jojodiff in --delta, got --delta detools\n$/],
+    ['--heatshrink with crle', build([...old, '--delta', 'detools', '--compression', 'crle', '--heatshrink', '8,7']), /^fuota: --heatshrink: expected --compression heatshrink, got --compression crle\n$/],
+    ['--heatshrink lookahead not below window', build([...old, '--delta', 'detools', '--heatshrink', '8,8']), /^fuota: --heatshrink: expected <window>,<lookahead> in bits: window 4\.\.15, lookahead 3 up to below the window .*, got "8,8"\n$/],
+    ['--heatshrink not two numbers', build([...old, '--delta', 'detools', '--heatshrink', '8']), /^fuota: --heatshrink: expected <window>,<lookahead>/],
+    ['signing-tool with implicit MOD', build([...old, '--format', 'signing-tool', '--janpatch', 'current']), /^fuota: --delta \(with --format signing-tool\): expected jojodiff with --janpatch legacy: the trailer's diff info says only is_diff.*, got "jojodiff-implicit-mod \(janpatch current\)"\n$/],
+    ['signing-tool with detools', build([...old, '--format', 'signing-tool', '--delta', 'jojodiff,detools']), /^fuota: --delta \(with --format signing-tool\): expected jojodiff with --janpatch legacy.*, got "detools-sequential \(heatshrink 8\/7\)"\n$/],
+  ];
+  const results = await Promise.all(rows.map(([, args]) => runCli(args)));
+  rows.forEach(([name, , message], i) => {
+    t.is(results[i]!.code, 1, name);
+    t.regex(results[i]!.stderr, message, name);
+    t.is(results[i]!.stderr.split('\n').length, 2, `${name}: one line`);
+  });
+  t.false(existsSync(path('refused-delta.pkg')));
+});
