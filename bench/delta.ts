@@ -1,4 +1,4 @@
-// `npm run bench -- delta [--random N] [--seed S] [--no-bb]`: delta patch sizes and cost on real
+// `npm run bench -- delta [--random N] [--seed S] [--no-bb] [--runs R]`: delta patch sizes and cost on real
 // Cortex-M image pairs (built from bench/firmware/src with arm-none-eabi-gcc) and on synthetic
 // firmware-like pairs of ~90 KB and 1 MB (issue #18).
 //
@@ -145,6 +145,7 @@ function option(name: string): string | undefined {
 const randomCount = option('--random') === undefined ? 0 : Number(option('--random'));
 const randomSeed = Number(option('--seed') ?? 1);
 const runJdiffBb = !args.includes('--no-bb');
+const timingRuns = Math.max(1, Number(option('--runs') ?? 3));
 
 const work = mkdtempSync(join(tmpdir(), 'fuota-delta-bench-'));
 const notes: string[] = [];
@@ -405,8 +406,8 @@ function measureMethod(method: Method, pair: PairFiles, oldImage: Uint8Array, ne
   if (method.startsWith('detools-') && !detools) return { bytes: null, diffMs: null, peakRssMb: null, roundTrip: null, cApplies: null };
   const patchPath = join(work, `${pair.key}.${method}.patch`);
   let result: WorkerResult | undefined;
-  // Best of three for the time (JIT warm-up and machine noise); RSS from the first.
-  for (let run = 0; run < 3; run++) {
+  // Best of --runs (default 3) for the time (JIT warm-up and machine noise); RSS from the first.
+  for (let run = 0; run < timingRuns; run++) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--worker', method, pair.oldPath, pair.newPath, patchPath], { encoding: 'utf8' });
     if (child.status !== 0) {
       const error = (child.stderr || `exit ${child.status}`).trim().split('\n').slice(-3).join(' ');
@@ -582,7 +583,7 @@ printTable(
 );
 const cost = (x: MethodResult | undefined): string => (x?.diffMs == null ? '-' : `${x.diffMs.toFixed(0)} ms / ${num(x.peakRssMb)} MB`);
 printTable(
-  'Cost per diff (child process per diff; time best of 3 below 500 KB; peak RSS of the child incl. Node + tsx)',
+  `Cost per diff (child process per diff; time best of ${timingRuns} below 500 KB; peak RSS of the child incl. Node + tsx)`,
   ['pair', 'legacy', 'current', 'detools none', 'detools crle', 'detools hs', 'jdiff (C, default)'],
   rows
     .filter((r) => r.measured)
@@ -596,6 +597,62 @@ printTable(
       r.jdiff.seconds == null ? '-' : `${(r.jdiff.seconds * 1000).toFixed(0)} ms / ${num(r.jdiff.peakRssMb)} MB`,
     ]),
 );
+
+// Issue #18's targets, checked on the measured rows (a row that was not measured cannot pass).
+interface TargetCheck {
+  target: string;
+  pass: boolean;
+  failing: string[];
+}
+const measuredRows = rows.filter((r) => r.measured);
+const codeChangeKeys = ['oneline', 'feature', 'removed', 'release', 'loramac-release', 'loramac-call'];
+function check(target: string, subjects: Row[], ok: (r: Row) => boolean | null, show: (r: Row) => string): TargetCheck {
+  const failing = subjects.filter((r) => ok(r) !== true).map((r) => `${r.label} (${show(r)})`);
+  return { target, pass: failing.length === 0 && subjects.length > 0, failing };
+}
+const le = (value: number | null | undefined, bound: number): boolean | null => (value == null ? null : value <= bound);
+const targets: TargetCheck[] = [
+  check('janpatch current ≤ 0.85× jdiff on every pair', measuredRows, (r) => le(r.ratios.currentVsJdiff, 0.85), (r) => num(r.ratios.currentVsJdiff, 3)),
+  check('janpatch legacy ≤ 1.0× jdiff on every pair', measuredRows, (r) => le(r.ratios.legacyVsJdiff, 1.0), (r) => num(r.ratios.legacyVsJdiff, 3)),
+  check(
+    "detools: never larger than detools' own with the same compression",
+    measuredRows.filter((r) => r.detoolsOwn),
+    (r) => (r.ratios.detoolsCrleVsOwn == null || r.ratios.detoolsHeatshrinkVsOwn == null ? null : r.ratios.detoolsCrleVsOwn <= 1 && r.ratios.detoolsHeatshrinkVsOwn <= 1),
+    (r) => `crle ${num(r.ratios.detoolsCrleVsOwn, 3)}, hs ${num(r.ratios.detoolsHeatshrinkVsOwn, 3)}`,
+  ),
+  check(
+    'detools heatshrink 8/7 ≤ 0.65× jdiff on the code-change pairs',
+    rows.filter((r) => codeChangeKeys.includes(r.key)),
+    (r) => le(r.ratios.detoolsHeatshrinkVsJdiff, 0.65),
+    (r) => (r.measured ? num(r.ratios.detoolsHeatshrinkVsJdiff, 3) : 'not measured here'),
+  ),
+  check(
+    'every patch of ours rebuilds the new image (our patcher)',
+    measuredRows,
+    (r) => METHODS.every((m) => r.ours[m]?.roundTrip !== false) && METHODS.some((m) => r.ours[m]?.roundTrip === true),
+    (r) => METHODS.filter((m) => r.ours[m]?.roundTrip === false).join(',') || 'none measured',
+  ),
+  check(
+    'the detools C library applies every detools patch of ours',
+    measuredRows,
+    (r) => (tools.detoolsApply && detools ? DETOOLS_KINDS.every((k) => r.ours[`detools-${k}`]?.cApplies === true) : null),
+    (r) => (!tools.detoolsApply ? 'library not at hand' : !detools ? 'n/a' : DETOOLS_KINDS.filter((k) => r.ours[`detools-${k}`]?.cApplies !== true).join(',')),
+  ),
+  check(
+    'JojoDiff diff time: 90 KB ≤ 200 ms, 1 MB ≤ 3 s and ≤ 200 MB (both dialects)',
+    measuredRows.filter((r) => r.key === 'synthetic90k' || r.key === 'synthetic1m'),
+    (r) =>
+      DIALECTS.every((d) => {
+        const x = r.ours[d];
+        if (!x || x.diffMs == null) return false;
+        return r.key === 'synthetic90k' ? x.diffMs <= 200 : x.diffMs <= 3000 && (x.peakRssMb ?? Infinity) <= 200;
+      }),
+    (r) => DIALECTS.map((d) => `${d} ${cost(r.ours[d])}`).join(', '),
+  ),
+];
+console.log('\nIssue #18 targets (timings are of this machine at its load average; see loadavg in the JSON)');
+for (const t of targets) console.log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.target}${t.failing.length ? `: ${t.failing.join('; ')}` : ''}`);
+
 if (!tools.jdiff) notes.push('jdiff not found (/work/tools/bin/jdiff, $FUOTA_JDIFF or PATH): jdiff figures are the reference ones');
 if (!tools.detoolsApply) notes.push('detools C library driver not found (/work/tools/bin/detools-apply or $FUOTA_DETOOLS_APPLY): "C applies" not checked');
 if (!tools.bsdiff || !tools.xdelta3) notes.push('bsdiff/xdelta3 missing (apt-get install bsdiff xdelta3): their reference figures shown');
@@ -615,6 +672,7 @@ writeFileSync(
       tools,
       detools: detools ? 'src/delta/detools (createDetoolsPatch / applyDetoolsPatch)' : detoolsLoaded,
       referenceSource: reference.source,
+      targets,
       notes,
       rows,
     },
