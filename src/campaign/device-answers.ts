@@ -16,6 +16,7 @@ import { readFragSessionStatus, sessionLossShare } from './frag-status-reading.j
 import { readDevRebootTimeAns } from './reboot-time-reading.js';
 import { readVersionUplink, versionUplinkPlace } from './version-uplink.js';
 import { otherV2Seed, switchToOtherSeed } from './seed-learning.js';
+import { markForFollowUp, servedInFollowUp } from './follow-up-wave.js';
 
 // Applies one uplink to its device. Whatever comes (a device not in the campaign, a malformed
 // payload, a duplicate, an answer for an old session) is counted and logged with a reason and
@@ -153,9 +154,7 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
         // never reported a fragment: it missed the session, as losses make a live device do
         // (issue #17, seed 3 at 10 000 devices: four downlinks lost in a row, then the carrier
         // uplink). Served again in a follow-up session, once (teardown: insertFollowUpWave).
-        device.followUp = true;
-        device.phase = 'waiting';
-        draft.note(device.devEui, 'DevUpgradeImageAns: no image, and it never confirmed the session nor reported a fragment: it missed the session; serving it again in a follow-up session');
+        markForFollowUp(draft, device, 'DevUpgradeImageAns: no image, and it never confirmed the session nor reported a fragment: it missed the session; serving it again in a follow-up session');
       } else {
         const last = device.fragments.missing === undefined ? 'no FragSessionStatusAns received' : `last FragSessionStatusAns: ${device.fragments.missing} fragments missing`;
         fail(draft, device, `DevUpgradeImageAns: no image (block incomplete; ${last})`);
@@ -272,7 +271,7 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
  * already a follow-up (its SessionCnt moved on: follow-up-wave.ts), so that it is served once more only.
  */
 function missedSession(device: DeviceState): boolean {
-  return !device.done.mcSession && device.fragments.statusAtMs === undefined && device.fragments.completeBy === undefined && device.sessionCnt === undefined;
+  return !device.done.mcSession && device.fragments.statusAtMs === undefined && device.fragments.completeBy === undefined && !servedInFollowUp(device);
 }
 
 /**
@@ -297,6 +296,8 @@ function applyStatus(draft: Draft, device: DeviceState, answer: AnyAnswer, event
   const unicastAsk = device.pending?.step === 'frag-status';
   if (device.phase !== 'receiving' && !unicastAsk && !reopen) return 'stale';
   if (unicastAsk) device.pending = undefined;
+  // Before this answer counts as one: nothing said it was in the session.
+  const missed = unicastAsk && missedSession(device);
   device.fragments.statusAtMs = event.atMs;
   if (answer.nbFragReceived !== undefined) device.fragments.received = answer.nbFragReceived;
   if (answer.missingFrag !== undefined) device.fragments.missing = answer.missingFrag;
@@ -333,7 +334,13 @@ function applyStatus(draft: Draft, device: DeviceState, answer: AnyAnswer, event
   if (unicastAsk) {
     // After the session nothing more will come: what it holds now is what it has.
     if (reading.complete) deliverBlock(draft, device, ctx);
-    else fail(draft, device, `FragSessionStatusAns after the session (${target.stack}): ${reading.note}`);
+    else if (missed && answer.nbFragReceived === 0 && draft.campaign.phase === 'running') {
+      // The DevUpgradeImageAns "no image" case of a stack without TS006 (LoRaMac-node): no
+      // McClassCSessionAns, no status answer, and now "no fragment received" — its session
+      // requests were lost up to the start (issue #17, campaign bench at 10 000 devices: four
+      // McClassCSessionReq lost in a row, then a StartMissed answer). Served again, once.
+      markForFollowUp(draft, device, `FragSessionStatusAns after the session (${target.stack}): ${reading.note}, and it never confirmed the session nor reported a fragment: it missed the session; serving it again in a follow-up session`);
+    } else fail(draft, device, `FragSessionStatusAns after the session (${target.stack}): ${reading.note}`);
   } else if (reading.complete) {
     if (!reopen) completeBlock(draft, device, 'status');
   } else {

@@ -1,5 +1,25 @@
 import type { CampaignContext } from './context.js';
 import type { Draft } from './draft.js';
+import type { DeviceState } from './state.js';
+
+/**
+ * Whether the device was served in a follow-up wave already (its SessionCnt moved on there):
+ * a device is served again once only, so that a campaign always ends.
+ */
+export function servedInFollowUp(device: DeviceState): boolean {
+  return device.sessionCnt !== undefined;
+}
+
+/**
+ * Marks a live device that this wave could not serve (its frames lost on air) for a follow-up
+ * wave: it leaves the wave's counts now and is moved when the wave tears down (insertFollowUpWave).
+ */
+export function markForFollowUp(draft: Draft, device: DeviceState, note: string): void {
+  device.followUp = true;
+  device.phase = 'waiting';
+  device.pending = undefined;
+  draft.note(device.devEui, note);
+}
 
 /**
  * Puts the devices that need another TS004 v2 seed (seed-learning.ts) into a wave of their own,

@@ -227,6 +227,53 @@ test('a device that missed the session (no session answer, no status, DevUpgrade
   t.regex(s.device(A).error!, /^DevUpgradeImageAns: no image/);
 });
 
+// Issue #17 (campaign bench, seed 42, 10 000 devices): the same for a stack without TS006. Four
+// McClassCSessionReq to a LoRaMac-node device lost in a row; after the session the unicast
+// FragSessionStatusReq found no fragment received, and it failed where a TS006 device is served again.
+test('LoRaMac-node: a device that missed the session (no session answer, no status, then "no fragment received" by unicast) is served again in a follow-up wave, once', (t) => {
+  const s = new Script({ devices: 2, stacks: 'loramac-node', fragmentation: { initialRedundancy: 1, maxStatusRounds: 1 } });
+  s.toSession();
+  s.advanceBy(5 * SECOND);
+  s.answerPending(B); // A's session answers are all lost
+  s.advanceTo(s.campaign.wave!.sessionStartMs!);
+  for (let i = 0; s.campaign.wave?.stage === 'fragments' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.advanceBy(10 * SECOND);
+  s.reportComplete(B);
+  s.advanceTo(s.campaign.wave!.statusDeadlineMs!);
+  t.is(s.device(A).pending?.step, 'frag-status');
+  s.answer(A, statusAnsV1(s.device(A).fragIndex!, 0, 0));
+  t.like(s.device(A), { outcome: undefined, followUp: true, phase: 'waiting' });
+  t.true(s.notes(A).some((n) => n.includes('missed the session') && n.includes('follow-up')));
+  s.advanceBy(MINUTE);
+  t.is(s.device(B).outcome, 'delivered');
+  t.is(s.campaign.waveCount, 2, 'a follow-up wave');
+  t.like(s.device(A), { wave: 1, phase: 'setup', outcome: undefined });
+  t.is(s.lastTo(A)?.command, 'McGroupSetupReq');
+  // The follow-up session missed too: failed this time.
+  s.toSession();
+  s.advanceTo(s.campaign.wave!.sessionStartMs!);
+  for (let i = 0; s.device(A).pending?.step !== 'frag-status' && !s.device(A).outcome && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.answer(A, statusAnsV1(s.device(A).fragIndex!, 0, 0));
+  t.is(s.device(A).outcome, 'failed');
+  t.regex(s.device(A).error!, /^FragSessionStatusAns after the session \(loramac-node\): no fragment received yet$/);
+});
+
+// A device that heard fragments was in the session: an incomplete block is the session's outcome, not a missed session.
+test('LoRaMac-node: after the session a device that heard some fragments and reports an incomplete block by unicast fails, with no follow-up', (t) => {
+  const s = new Script({ devices: 2, stacks: 'loramac-node', fragmentation: { initialRedundancy: 1, maxStatusRounds: 1 } });
+  s.toSession();
+  s.advanceBy(5 * SECOND);
+  s.answerPending(B);
+  s.advanceTo(s.campaign.wave!.sessionStartMs!);
+  for (let i = 0; s.campaign.wave?.stage === 'fragments' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.advanceBy(10 * SECOND);
+  s.reportComplete(B);
+  s.advanceTo(s.campaign.wave!.statusDeadlineMs!);
+  s.answer(A, statusAnsV1(s.device(A).fragIndex!, 2, 0));
+  t.is(s.device(A).outcome, 'failed');
+  t.falsy(s.device(A).followUp);
+});
+
 test('a v2 device of unknown stack reporting MICError is served again in a follow-up wave with the N − M seed and SessionCnt + 1', (t) => {
   const s = new Script({ devices: 2 });
   s.toFragments(V2);
