@@ -75,7 +75,7 @@ export interface DeviceState {
   v2Seed?: 'N' | 'N-M';
   /** SessionCnt of its latest FragSessionSetupReq when it differs from the spec's (follow-up sessions). */
   sessionCnt?: number;
-  /** Served again in a follow-up wave (another v2 seed); set when it is moved. */
+  /** To be served again in a follow-up wave (another v2 seed; a live device that missed the session or the setup deadline: follow-up-wave.ts); false once moved. */
   followUp?: boolean;
   /** The version its application's own uplinks reported last (spec firmware.versionUplink). */
   firmwareReported?: number;

@@ -6,7 +6,7 @@ import { TS005 } from '../lorawan/ts005-multicast-setup.js';
 import type { CampaignContext } from './context.js';
 import { advanceDevice, chooseScheme, deliverBlock, finishDevice, giveUp, sendUnicast } from './device-progress.js';
 import { hasFirmwareManagement } from './device-stack.js';
-import { insertFollowUpWave } from './follow-up-wave.js';
+import { insertFollowUpWave, markForFollowUp, servedInFollowUp } from './follow-up-wave.js';
 import { sessionLossShare } from './frag-status-reading.js';
 import { versionUplinkPlace } from './version-uplink.js';
 import type { Draft } from './draft.js';
@@ -99,7 +99,7 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
       const waiting = draft.counts(wave.index, ctx).phases.get('setup') ?? 0;
       if (waiting > 0 && now < wave.setupDeadlineMs) return;
       for (const view of draft.inWave(wave.index)) {
-        if (view.phase === 'setup') giveUp(draft, draft.device(view.devEui), `setup not finished by the deadline (waiting for ${view.pending ? view.pending.step : 'an answer'})`);
+        if (view.phase === 'setup') setupNotFinished(draft, draft.device(view.devEui), ctx);
       }
       enterSession(draft, ctx);
       return;
@@ -158,6 +158,37 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
     case 'done':
       return;
   }
+}
+
+/**
+ * The setup deadline came with the device still in setup: it is out of this wave (docs/campaign-file.md,
+ * setupDeadlineMs). One that answered before and is still heard lost requests or answers on air,
+ * one after another, not contact (issue #17, campaign bench, 30-minute uplinks at 10 % downlink
+ * and 5 % uplink loss: a setup is ten or so round trips of one or two uplinks each, and about one
+ * device in 1 000 lost enough of them to pass a 12 h deadline while it kept talking). Like a
+ * device that missed the session, it is served again in a follow-up wave, once; a second time it
+ * fails, saying it was still heard. Otherwise: absent (never answered) or lost contact.
+ */
+function setupNotFinished(draft: Draft, device: DeviceState, ctx: CampaignContext): void {
+  const why = `setup not finished by the deadline (waiting for ${device.pending ? device.pending.step : 'an answer'})`;
+  if (!device.lastAnswer || !heardAtSetupDeadline(device, draft.nowMs, ctx)) {
+    giveUp(draft, device, why);
+  } else if (servedInFollowUp(device)) {
+    finishDevice(draft, device, 'failed', `${why}, though still heard: its requests or their answers were lost on air, in its follow-up wave too (last answer ${device.lastAnswer.command})`);
+  } else {
+    markForFollowUp(draft, device, `${why}, though still heard: its requests or their answers were lost on air; serving it again in a follow-up wave`);
+  }
+}
+
+/**
+ * Heard as a retry whose answer timeout ran out now would judge it (device-progress.ts,
+ * HEARD_ATTEMPTS_FACTOR): an uplink since one answer timeout before a request sent one answer
+ * timeout ago. Not the latest request's own window: one sent on a timeout (no uplink came) would
+ * leave out the uplinks before it (issue #17, 10 000 devices: an LBM device heard 77 minutes
+ * before the deadline, its next three uplinks lost, with 60-minute answer timeouts).
+ */
+function heardAtSetupDeadline(device: DeviceState, nowMs: number, ctx: CampaignContext): boolean {
+  return (device.timestamps.lastUplinkAtMs ?? -Infinity) >= nowMs - 2 * ctx.spec.timing.answerTimeoutMs;
 }
 
 function countPhase(draft: Draft, wave: number, phase: DeviceState['phase'], ctx: CampaignContext): number {

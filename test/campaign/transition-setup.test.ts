@@ -456,6 +456,73 @@ test('setup deadline: devices still in setup are absent and the others go on to 
   t.is(s.lastTo(A)?.command, 'McClassCSessionReq');
 });
 
+// Issue #17 (campaign bench, seed 42, 1 000 and 10 000 devices, 30-minute uplinks): a device kept
+// talking while its setup requests or their answers were lost on air, one after another, until the
+// 12 h setup deadline; it ended "lost contact" at clock sync, although its uplinks kept coming.
+test('setup deadline: a device that answered before and is still heard is served again in a follow-up wave, once, and never called lost contact', (t) => {
+  const s = new Script({ devices: 2, timing: { maxAttempts: 100, setupDeadlineMs: 20 * MINUTE } });
+  s.start();
+  s.completeSetup(A);
+  answerUntil(s, B, 'frag-session-setup');
+  // B keeps sending its application's uplinks; every FragSessionSetupReq or its answer is lost.
+  while (s.nowMs < T0 + 20 * MINUTE - MINUTE) {
+    s.advanceBy(MINUTE);
+    s.raw(B, 10, '0102');
+  }
+  s.advanceTo(T0 + 20 * MINUTE);
+  t.like(s.device(B), { outcome: undefined, followUp: true, phase: 'waiting', pending: undefined });
+  t.true(s.notes(B).some((n) => n.includes('still heard') && n.includes('follow-up wave')));
+  t.false(s.notes(B).some((n) => n.includes('lost contact')));
+  t.is(s.campaign.wave?.stage, 'session', 'A goes on without waiting for B');
+  // A's wave runs to its end; then B gets a follow-up wave of its own.
+  s.answerPending(A);
+  s.advanceTo(s.campaign.wave!.sessionStartMs!);
+  for (let i = 0; s.campaign.wave?.stage === 'fragments' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.advanceBy(10 * SECOND);
+  s.reportComplete(A);
+  for (let i = 0; s.device(A).pending?.step !== 'upgrade-image' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.answerUntil(A, 'reboot-time');
+  s.advanceBy(5 * SECOND);
+  s.answerPending(A);
+  for (let i = 0; s.device(A).pending?.step !== 'dev-version' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.answerPending(A);
+  s.advanceBy(MINUTE);
+  t.is(s.device(A).outcome, 'confirmed');
+  t.is(s.campaign.waveCount, 2, 'a follow-up wave');
+  t.deepEqual(s.campaign.waveResults[0], { index: 0, participants: 1, confirmed: 1, failed: 0, delivered: 0 }, 'B is not judged in wave 0');
+  t.like(s.device(B), { wave: 1, phase: 'setup', outcome: undefined, followUp: false });
+  t.is(s.lastTo(B)?.command, 'McGroupSetupReq', 'its package versions are known: straight to the group');
+  // Heard, and lost again until the follow-up's deadline: failed this time, saying it was heard.
+  const deadline = s.campaign.wave!.setupDeadlineMs;
+  while (s.nowMs < deadline - MINUTE) {
+    s.advanceBy(MINUTE);
+    s.raw(B, 10, '0102');
+  }
+  s.advanceTo(deadline);
+  t.is(s.device(B).outcome, 'failed');
+  t.regex(s.device(B).error!, /^setup not finished by the deadline \(waiting for mc-group-setup\), though still heard: .* in its follow-up wave too/);
+  t.is(s.campaign.waveCount, 2, 'no third wave');
+});
+
+// Issue #17 (campaign bench, 10 000 devices): an LBM device heard 77 minutes before the deadline,
+// its next three uplinks lost; the latest request had gone out on its timeout (60 minutes). Heard
+// is judged as a retry at the deadline would judge it: within two answer timeouts.
+test('setup deadline: a device last heard more than one but less than two answer timeouts before it (the latest request sent on its timeout) is still heard', (t) => {
+  const s = new Script({ devices: 2, timing: { maxAttempts: 100, setupDeadlineMs: 20 * MINUTE } });
+  s.start();
+  s.completeSetup(A);
+  answerUntil(s, B, 'frag-session-setup');
+  const deadline = T0 + 20 * MINUTE;
+  while (s.nowMs < deadline - 1.5 * TIMING.answerTimeoutMs - MINUTE) {
+    s.advanceBy(MINUTE);
+    s.raw(B, 10, '0102');
+  }
+  s.advanceTo(deadline - 1);
+  t.true(s.device(B).pending!.sentAtMs - TIMING.answerTimeoutMs > s.device(B).timestamps.lastUplinkAtMs!, 'not heard in the latest request\'s own window');
+  s.advanceTo(deadline);
+  t.like(s.device(B), { outcome: undefined, followUp: true });
+});
+
 test('the wave moves on as soon as every device is set up, not at the deadline', (t) => {
   const s = new Script({ devices: 2 });
   s.start();
