@@ -16,10 +16,12 @@
 // encoder does the same: its backlog starts zeroed, heatshrink_encoder_reset). Matches may
 // overlap the bytes they produce.
 //
-// Candidates come from hash chains of 3-byte prefixes (plus last-seen tables for 1- and 2-byte
-// matches). The chain walk stops at the window's edge, at the longest possible length, or after
-// maxChainSteps: with windows up to 4096 bytes the default never cuts it short, so the longest
-// match is exact there (8/7, the device default, has a 256-byte window).
+// Candidates come from hash chains of 3-byte prefixes, last-seen tables for 1- and 2-byte
+// matches, and, inside runs of one byte, lists of earlier runs (see longestMatches). The chain
+// walk stops at the window's edge, at the longest possible length, or after maxChainSteps: with
+// windows up to 4096 bytes the default never cuts it short, so the longest matches are exact and
+// the parse is never larger than greedy (8/7, the device default, has a 256-byte window). Above
+// that it is exact unless a chain has more than maxChainSteps candidates in the window.
 import type { HeatshrinkParams } from './compression.js';
 
 export interface HeatshrinkEncodeOptions {
