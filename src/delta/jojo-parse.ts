@@ -242,13 +242,14 @@ export function parse(newImage: Uint8Array, runs: CandidateRuns, pricer: GapPric
   let topCount = 0;
   const bestOnDiagonal = new Map<number, number>();
 
-  const remember = (q: number): void => {
+  /** `sibling`: q is an EQL ended a byte early, kept beside (not instead of) the full one. */
+  const remember = (q: number, sibling = false): void => {
     const d = states.diagonal[q]!;
     const pq = potential(q);
     const current = bestOnDiagonal.get(d);
     if (current === undefined || pq <= potential(current)) bestOnDiagonal.set(d, q);
     let at = -1;
-    for (let k = 0; k < topCount; k++) if (states.diagonal[top[k]!] === d) at = k;
+    if (!sibling) for (let k = 0; k < topCount; k++) if (states.diagonal[top[k]!] === d) at = k;
     if (at >= 0) {
       if (potential(top[at]!) < pq) return;
       for (let k = at; k + 1 < topCount; k++) top[k] = top[k + 1]!;
@@ -303,7 +304,7 @@ export function parse(newImage: Uint8Array, runs: CandidateRuns, pricer: GapPric
       const entry = runEntry[j]!;
       if (pricer.modMarker(s) > pricer.modMarker(s - 1) && s - 1 > entry) {
         const base = runBest[j]! - lengthOpBytes(s - entry);
-        remember(states.add(s - 1, runDiagonal[j]!, base + lengthOpBytes(s - 1 - entry), j));
+        remember(states.add(s - 1, runDiagonal[j]!, base + lengthOpBytes(s - 1 - entry), j), true);
       }
     }
     if (created.length > 0 && open.length > 0) {

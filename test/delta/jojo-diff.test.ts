@@ -117,6 +117,22 @@ test('legacy: matches too short to pay for an EQL and a new marker are sent insi
   t.deepEqual([...createPatch(old, next, { dialect: 'current' })], [...eql50, 0x90, 0xa7, 0xa3, 3, 0x91, ...eql44]);
 });
 
+test('current: an EQL before data that begins with ESC may end a byte early, but not before a seek', (t) => {
+  const block = (from: number, length: number): number[] => Array.from({ length }, (_, i) => from + i);
+  const A = block(0, 100);
+  const B = block(100, 50);
+  const C = [0xa7, ...block(0x10, 60).map((x) => x + 0x30)];
+  // new = A C: EQL 100, DEL 50, EQL 61; ending the first EQL early would add a data byte.
+  const old = Uint8Array.from([...A, ...B, ...C]);
+  const seekNext = Uint8Array.from([...A, ...C]);
+  for (const dialect of JANPATCH_DIALECTS) t.deepEqual([...createPatch(old, seekNext, { dialect })], [0xa7, 0xa3, 99, 0xa7, 0xa4, 49, 0xa7, 0xa3, 60]);
+  // new = A, ESC x, A[10..): after EQL 100 the data would begin with ESC and need ESC MOD (2 + 2
+  // bytes, ESC before an operator is doubled); EQL 99 and the data [A[99], ESC] cost 1 + 2.
+  const old2 = Uint8Array.from([...A, 0x51, ...A.slice(10)]);
+  const escNext = Uint8Array.from([...A, 0xa7, ...A.slice(10)]);
+  t.deepEqual([...createPatch(old2, escNext, { dialect: 'current' })], [0xa7, 0xa3, 98, 99, 0xa7, 0xa7, 0xa7, 0xa3, 89]);
+});
+
 test('random pairs round-trip in both dialects (property)', (t) => {
   const bytes = fc.uint8Array({ maxLength: 300 });
   fc.assert(fc.property(bytes, bytes, dialectArb, (old, next, dialect) => roundTrips(old, next, dialect)), { numRuns: 300 });
