@@ -1,7 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { ImageVerifier } from '../sim/sim-device-config.js';
 import { buildPackage } from '../manifest/build.js';
-import { JOJODIFF_LEGACY } from '../manifest/jojodiff-delta.js';
+import type { DeltaCapability } from '../manifest/delta-capability.js';
+import type { DeltaFormat } from '../manifest/types.js';
+import { deltaCodecsFor, type DeltaBuildChoice } from '../manifest/delta-codecs.js';
 import { verifyingKeyOf, type SigningKey, type VerifyingKey } from '../manifest/keys.js';
 import { NAMESPACE_URL, uuidV5 } from '../manifest/uuid5.js';
 import { demoFirmwarePair } from './demo-firmware.js';
@@ -22,6 +24,8 @@ export interface DemoPackage {
   newImage: Uint8Array;
   /** The signed package (what the campaign sends). */
   bytes: Uint8Array;
+  /** The delta format chosen (the smaller of those the devices apply). */
+  deltaFormat: DeltaFormat;
   targetVersion: number;
   /** The vendor's public key the devices trust. */
   verifyingKey: VerifyingKey;
@@ -29,6 +33,13 @@ export interface DemoPackage {
   verifyImage: ImageVerifier;
   /** The bootloader of a device that trusts another key: rejects this package. */
   rejectImage: ImageVerifier;
+}
+
+const DEFAULT_DEMO_DELTA: DeltaBuildChoice = { formats: ['jojodiff'], janpatch: 'legacy', compression: 'heatshrink', heatshrink: { windowSz2: 8, lookaheadSz2: 7 } };
+
+/** The devices' build: the families, janpatch dialect, and a detools build with just the compression chosen. */
+function capabilityOf(choice: DeltaBuildChoice): DeltaCapability {
+  return { formats: choice.formats, janpatch: choice.janpatch, detools: { compressions: [choice.compression], heatshrink: choice.heatshrink } };
 }
 
 export function generateSigningKey(): SigningKey {
@@ -42,17 +53,25 @@ export function buildDemoPackage(options: {
   signingKey?: SigningKey;
   /** Sign with another key than the trusted one (every device must reject the package). */
   badSignature?: boolean;
+  /**
+   * The delta formats the simulated devices' firmware applies: the package is the smaller of
+   * those (as `fuota package build --delta` builds it), and the devices verify with exactly those
+   * patchers. Default: JojoDiff for every janpatch build.
+   */
+  delta?: DeltaBuildChoice;
 }): DemoPackage {
   const { oldImage, newImage } = demoFirmwarePair(options.firmwareBytes, options.seed);
   const vendorId = uuidV5(NAMESPACE_URL, DEMO_VENDOR);
   const classId = uuidV5(NAMESPACE_URL, DEMO_DEVICE_CLASS);
   const trustedKey = options.signingKey ?? generateSigningKey();
   const signingKey = options.badSignature ? generateSigningKey() : trustedKey;
-  const built = buildPackage({ newImage, oldImage, deltas: [JOJODIFF_LEGACY], signingKey, vendorId, classId, firmwareVersion: DEMO_TARGET_VERSION, format: 'compact' });
+  const choice = options.delta ?? DEFAULT_DEMO_DELTA;
+  const built = buildPackage({ newImage, oldImage, deltas: deltaCodecsFor(choice), signingKey, vendorId, classId, firmwareVersion: DEMO_TARGET_VERSION, format: 'compact' });
   const verifyingKey = verifyingKeyOf(trustedKey);
-  const verifyImage = packageVerifier({ verifyingKey, vendorId, classId, rankOnlyVersion: DEMO_TARGET_VERSION });
-  const otherVendor = packageVerifier({ verifyingKey: verifyingKeyOf(generateSigningKey()), vendorId, classId, rankOnlyVersion: DEMO_TARGET_VERSION });
+  const delta = capabilityOf(choice);
+  const verifyImage = packageVerifier({ verifyingKey, vendorId, classId, rankOnlyVersion: DEMO_TARGET_VERSION, delta });
+  const otherVendor = packageVerifier({ verifyingKey: verifyingKeyOf(generateSigningKey()), vendorId, classId, rankOnlyVersion: DEMO_TARGET_VERSION, delta });
   const rejectImage: ImageVerifier = (block, current) =>
     block === null ? { status: 'corrupt', reason: 'simulated rejection' } : otherVendor(block, current);
-  return { oldImage, newImage, bytes: built.bytes, targetVersion: DEMO_TARGET_VERSION, verifyingKey, verifyImage, rejectImage };
+  return { oldImage, newImage, bytes: built.bytes, deltaFormat: built.manifest.deltaFormat!, targetVersion: DEMO_TARGET_VERSION, verifyingKey, verifyImage, rejectImage };
 }
