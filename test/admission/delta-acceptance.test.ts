@@ -3,7 +3,7 @@ import { admitCampaign } from '../../src/admission/admit-campaign.js';
 import { isFuotaError } from '../../src/core/errors.js';
 import { detoolsCodec } from '../../src/manifest/detools-delta.js';
 import { JOJODIFF_CURRENT } from '../../src/manifest/jojodiff-delta.js';
-import { build, buildDelta, DEV_1, DEV_2, spec, world } from './admission-world.js';
+import { build, buildDelta, DEV_1, DEV_2, NEW_IMAGE, spec, world } from './admission-world.js';
 
 // Admission refuses a delta a targeted device cannot apply (issue #18), naming the device, its
 // profile, the package's format and what the profile accepts; nothing is stored or sent.
@@ -110,4 +110,14 @@ test('an encrypted detools delta: the format is checked, the compression reporte
   const error = await t.throwsAsync(admitCampaign({ spec: spec(), packageBytes: ENCRYPTED_CRLE }, w.deps));
   t.is((error as { code?: string }).code, 'DELTA_FORMAT_NOT_ACCEPTED');
   t.regex(error!.message, /got a detools-sequential delta: detools-sequential is not among/);
+});
+
+test('a detools delta whose header does not parse is refused as not decodable, before any device is looked at', async (t) => {
+  // Signed as detools-sequential; the codec's own check is made to pass so that build signs it.
+  const garbage = buildDelta({ deltas: [{ ...detoolsCodec('heatshrink'), createPatch: () => Uint8Array.of(0x77, 0x01), applyPatch: () => NEW_IMAGE }] });
+  const w = world(t);
+  const error = await t.throwsAsync(w.submit({ spec: spec({ devices: devices({ delta: DETOOLS_ONLY }, { delta: DETOOLS_ONLY }) }), packageBytes: garbage }));
+  t.is((error as { code?: string }).code, 'PACKAGE_NOT_DECODABLE');
+  t.regex(error!.message, /^package payload: expected a detools sequential patch as the manifest says, got detools patch at offset 0: /);
+  t.deepEqual(await w.store.list(), []);
 });
