@@ -225,6 +225,20 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
     }
     case 'DevVersionAns':
       if (pending !== 'dev-version') {
+        if (!device.outcome && answer.fwVersion === ctx.spec.firmware.version && UPGRADE_PHASES.has(device.phase)) {
+          // The campaign's version can only come from the new image: the device runs it,
+          // whatever request this answers. Issue #17 (campaign bench, 10 000 devices): an LBM
+          // device rebooted into the image, its answers lost; DevRebootTimeAns 0 sent it to
+          // DevVersionReq, but a DevRebootTimeReq still queued reached the new image, whose
+          // answer (seconds to go) put it back to 'rebooting' just before its DevVersionAns —
+          // the new version — came and was kept as the version before; then three DevVersionReq
+          // lost and the upgrade deadline called it lost contact.
+          device.firmwareAfter = answer.fwVersion;
+          if (device.firmwareBefore === undefined) device.firmwareBefore = ctx.targets.get(device.devEui)?.firmwareVersion;
+          draft.note(device.devEui, `DevVersionAns: running version ${answer.fwVersion}, the campaign's (phase ${device.phase})`);
+          finishDevice(draft, device, 'confirmed');
+          return 'applied';
+        }
         // Sent on its own (or late): before the reboot it is the version the device runs now.
         if (device.phase !== 'confirming' && device.phase !== 'done') device.firmwareBefore = answer.fwVersion;
         return device.outcome === 'confirmed' ? 'duplicate' : 'applied';
@@ -265,6 +279,9 @@ function applyAnswer(draft: Draft, device: DeviceState, answer: AnyAnswer, event
       return 'unexpected';
   }
 }
+
+/** From DevUpgradeImageReq on: a device here may have rebooted into the new image already. */
+const UPGRADE_PHASES: ReadonlySet<DeviceState['phase']> = new Set(['upgrading', 'rebooting', 'confirming']);
 
 /**
  * No McClassC/BSessionAns and no FragSessionStatusAns: nothing says it was in the session. Not

@@ -113,6 +113,32 @@ test('LBM: DevRebootTimeAns carries the seconds to go; DevVersionReq only after 
   t.deepEqual(s.namesTo(A, mark), ['DevVersionReq']);
 });
 
+// Issue #17 (campaign bench, seed 42, 10 000 devices): an LBM device rebooted into the image; a
+// DevRebootTimeReq still queued reached the new image, whose answer (seconds to go) put it back to
+// 'rebooting'; the DevVersionAns that came next reported the new version and was kept as the
+// version *before*. Three DevVersionReq lost later, it was called lost contact at the deadline.
+test('LBM: a DevVersionAns with the campaign\'s version while the device is rebooting (no DevVersionReq pending) confirms it', (t) => {
+  const s = new Script({ devices: 2, stacks: 'lbm' });
+  s.toUpgrade();
+  s.advanceBy(5 * SECOND);
+  s.answerPending(A); // DevUpgradeImageAns status 3
+  s.advanceBy(5 * SECOND);
+  const asked = s.lastTo(A)!;
+  s.answer(A, { command: 'DevRebootTimeAns', rebootTime: asked.rebootTime - unixMsToGpsSeconds(s.nowMs) });
+  t.like(s.device(A), { phase: 'rebooting', pending: undefined });
+  s.advanceBy(5 * SECOND);
+  s.answer(A, { command: 'DevVersionAns', fwVersion: FIRMWARE_VERSION, hwVersion: 7 });
+  t.like(s.device(A), { outcome: 'confirmed', firmwareAfter: FIRMWARE_VERSION, firmwareBefore: OLD_VERSION });
+  // The old version before the reboot stays what it was: the version before.
+  s.advanceBy(5 * SECOND);
+  s.answerPending(B);
+  s.advanceBy(5 * SECOND);
+  const askedB = s.lastTo(B)!;
+  s.answer(B, { command: 'DevRebootTimeAns', rebootTime: askedB.rebootTime - unixMsToGpsSeconds(s.nowMs) });
+  s.answer(B, { command: 'DevVersionAns', fwVersion: OLD_VERSION, hwVersion: 7 });
+  t.like(s.device(B), { phase: 'rebooting', outcome: undefined, firmwareBefore: OLD_VERSION });
+});
+
 test('LBM: DevRebootTimeAns 0 (time past on its clock) schedules nothing: the request goes again', (t) => {
   const s = new Script({ devices: 2, stacks: 'lbm' });
   s.toUpgrade();
