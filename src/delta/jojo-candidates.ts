@@ -119,6 +119,8 @@ export function findCandidateRuns(oldImage: Uint8Array, newImage: Uint8Array, sa
     if (coveredEnd - s >= t.coveredAheadBytes) continue;
     const found = findMatches(oldImage, sa, newImage, s, t.searchCapBytes, t.minSearchRunBytes, t.searchCandidates, offsets, lengths);
     for (let c = 0; c < found; c++) {
+      // A match that ends inside what known runs already cover offers nothing new.
+      if (s + lengths[c]! <= coveredEnd && lengths[c]! < t.searchCapBytes) continue;
       const d = offsets[c]! - s;
       let slot = -1;
       for (let k = 0; k < activeCount; k++) if (active[k] === d) slot = k;

@@ -25,7 +25,7 @@
 // may also end one byte early when the data after it would begin with ESC. Prices are exact
 // (lengths below 2^31), so the cost the parse returns is the length of the patch PatchWriter
 // writes; the search is not exhaustive (a bounded set of predecessors and open runs).
-import { ESC, INS, MOD, isOperatorByte, type JanpatchDialect } from './jojo-format.js';
+import { BKT, ESC, INS, MOD, type JanpatchDialect } from './jojo-format.js';
 import type { PatchWriter } from './patch-writer.js';
 import type { CandidateRuns } from './jojo-candidates.js';
 
@@ -50,6 +50,9 @@ const GAP_MOD_SEEK = 4;
 const GAP_INS_SEEK = 5;
 
 const NO_COST = 0x7fffffff;
+// Module-level copies: read per byte, and an imported binding may be a getter once transpiled.
+const ESC_BYTE = ESC;
+const FIRST_OPERATOR = BKT;
 
 /** Bytes of `ESC op length` (EQL/DEL/BKT) for 1 <= length < 2^31 (jojo-format.ts encodeLength). */
 function lengthOpBytes(length: number): number {
@@ -71,7 +74,8 @@ export class GapPricer {
     this.legacy = dialect === 'legacy';
     this.escapesBefore = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) {
-      const doubled = newImage[i] === ESC && i + 1 < n && (newImage[i + 1] === ESC || isOperatorByte(newImage[i + 1]!)) ? 1 : 0;
+      // ESC before BKT..MOD or ESC is doubled (jojo-format.ts escapeExtraBytes).
+      const doubled = newImage[i] === ESC_BYTE && i + 1 < n && newImage[i + 1]! >= FIRST_OPERATOR && newImage[i + 1]! <= ESC_BYTE ? 1 : 0;
       this.escapesBefore[i + 1] = this.escapesBefore[i]! + doubled;
     }
   }
@@ -79,7 +83,7 @@ export class GapPricer {
   /** Escaped body bytes of new[a, b), b > a, as one data run (a final ESC is always doubled). */
   data(a: number, b: number): number {
     const last = b - 1;
-    return b - a + this.escapesBefore[last]! - this.escapesBefore[a]! + (this.newImage[last] === ESC ? 1 : 0);
+    return b - a + this.escapesBefore[last]! - this.escapesBefore[a]! + (this.newImage[last] === ESC_BYTE ? 1 : 0);
   }
 
   /** data(a, b) = rank(b) - rank(a) + (0 or 1 for the last byte): orders states for the parse. */
@@ -89,7 +93,7 @@ export class GapPricer {
 
   /** Marker bytes of a MOD run starting at new position a right after an EQL or the start. */
   modMarker(a: number): number {
-    return this.legacy || (a < this.newImage.length && this.newImage[a] === ESC) ? 2 : 0;
+    return this.legacy || (a < this.newImage.length && this.newImage[a] === ESC_BYTE) ? 2 : 0;
   }
 
   /** Bytes to bridge from an EQL ending at e on diagonal dA to one starting at s on dB. */
@@ -290,15 +294,16 @@ export function parse(newImage: Uint8Array, runs: CandidateRuns, pricer: GapPric
   let open: number[] = [];
   let nextStart = 0;
   let nextEnd = 0;
-  const created: number[] = [];
-  for (let s = 0; ; s++) {
-    created.length = 0;
+  const created = new Int32Array(runCount + 1);
+  // Only positions where a run starts or ends matter: jump from one to the next.
+  for (let s = 0; ; ) {
+    let createdCount = 0;
     while (nextEnd < runCount && runEnd[byEnd[nextEnd]!] === s) {
       const j = byEnd[nextEnd++]!;
       if (runBest[j]! >= NO_COST) continue;
       const q = states.add(s, runDiagonal[j]!, runBest[j]!, j);
       remember(q);
-      created.push(q);
+      created[createdCount++] = q;
       // A MOD run that would begin with ESC needs its marker even in current: ending the EQL a
       // byte early (that byte goes into the data) may be cheaper.
       const entry = runEntry[j]!;
@@ -307,13 +312,16 @@ export function parse(newImage: Uint8Array, runs: CandidateRuns, pricer: GapPric
         remember(states.add(s - 1, runDiagonal[j]!, base + lengthOpBytes(s - 1 - entry), j), true);
       }
     }
-    if (created.length > 0 && open.length > 0) {
+    if (createdCount > 0 && open.length > 0) {
       let kept = 0;
       for (let k = 0; k < open.length; k++) {
         const j = open[k]!;
         if (runEnd[j]! <= s) continue;
         open[kept++] = j;
-        for (const q of created) offer(j, s, q, pricer.price(s, states.diagonal[q]!, s, runDiagonal[j]!));
+        for (let c = 0; c < createdCount; c++) {
+          const q = created[c]!;
+          offer(j, s, q, pricer.price(s, states.diagonal[q]!, s, runDiagonal[j]!));
+        }
       }
       open.length = kept;
     }
@@ -326,6 +334,10 @@ export function parse(newImage: Uint8Array, runs: CandidateRuns, pricer: GapPric
       open = open.filter((j) => runEnd[j]! > s);
       if (open.length > t.openRuns) open = open.slice(open.length - t.openRuns);
     }
+    let next = n;
+    if (nextStart < runCount && runStart[nextStart]! < next) next = runStart[nextStart]!;
+    if (nextEnd < runCount && runEnd[byEnd[nextEnd]!]! < next) next = runEnd[byEnd[nextEnd]!]!;
+    s = next;
   }
 
   // The last EQL (or the start) is followed by one MOD run to the end.

@@ -167,20 +167,14 @@ export function findMatches(
   const n = text.length;
   if (n === 0 || at >= target.length || maxCount <= 0) return 0;
   const limit = Math.min(maxLength, target.length - at);
-  const lcp = (offset: number, from: number): number => {
-    let k = from;
-    const max = Math.min(limit, n - offset);
-    while (k < max && text[offset + k] === target[at + k]) k++;
-    return k;
-  };
   let lo = 0;
   let hi = n - 1;
-  let lcpLo = lcp(sa[lo]!, 0);
-  let lcpHi = lcp(sa[hi]!, 0);
+  let lcpLo = commonPrefix(text, sa[lo]!, target, at, 0, limit);
+  let lcpHi = commonPrefix(text, sa[hi]!, target, at, 0, limit);
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
     const offset = sa[mid]!;
-    const k = lcp(offset, Math.min(lcpLo, lcpHi));
+    const k = commonPrefix(text, offset, target, at, Math.min(lcpLo, lcpHi), limit);
     if (k === limit || (offset + k < n && target[at + k]! < text[offset + k]!)) {
       hi = mid;
       lcpHi = k;
@@ -203,13 +197,21 @@ export function findMatches(
       outOffsets[count] = sa[down]!;
       outLengths[count++] = downLcp;
       down--;
-      downLcp = down >= 0 ? lcp(sa[down]!, 0) : -1;
+      downLcp = down >= 0 ? commonPrefix(text, sa[down]!, target, at, 0, limit) : -1;
     } else {
       outOffsets[count] = sa[up]!;
       outLengths[count++] = upLcp;
       up++;
-      upLcp = up < n ? lcp(sa[up]!, 0) : -1;
+      upLcp = up < n ? commonPrefix(text, sa[up]!, target, at, 0, limit) : -1;
     }
   }
   return count;
+}
+
+/** Length of the common prefix of text[offset..] and target[at..], from `from`, at most `limit`. */
+function commonPrefix(text: Uint8Array, offset: number, target: Uint8Array, at: number, from: number, limit: number): number {
+  const max = Math.min(limit, text.length - offset);
+  let k = from;
+  while (k < max && text[offset + k] === target[at + k]) k++;
+  return k;
 }
