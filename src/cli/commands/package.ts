@@ -3,6 +3,10 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CallerError, ValueError } from '../../core/errors.js';
+import type { DetoolsCompression, HeatshrinkParams } from '../../delta/detools/compression.js';
+import type { JanpatchDialect } from '../../delta/jojo-format.js';
+import type { DeltaFamily } from '../../manifest/delta-capability.js';
+import type { DeltaBuildChoice } from '../../manifest/delta-codecs.js';
 import { MANIFEST_FORMATS, type ManifestFormat } from '../../manifest/types.js';
 import type { VerifyOptions } from '../../manifest/verify.js';
 
@@ -63,8 +67,8 @@ interface BuildFlags {
   new: string;
   old?: string;
   delta?: string;
-  janpatch?: 'legacy' | 'current';
-  compression?: 'none' | 'crle' | 'heatshrink';
+  janpatch?: JanpatchDialect;
+  compression?: DetoolsCompression;
   heatshrink?: string;
   key: string;
   vendor: string;
@@ -88,9 +92,9 @@ interface VerifyFlags {
 }
 
 /** `--delta jojodiff,detools`: the families the devices can apply, each once. */
-function parseDeltaFamilies(text: string): Array<'jojodiff' | 'detools'> {
+function parseDeltaFamilies(text: string): DeltaFamily[] {
   const names = text.split(',').map((n) => n.trim());
-  const families: Array<'jojodiff' | 'detools'> = [];
+  const families: DeltaFamily[] = [];
   for (const name of names) {
     if (name !== 'jojodiff' && name !== 'detools') throw new ValueError('--delta', 'a comma list of jojodiff, detools', text, 'INVALID_DELTA_FORMAT');
     if (families.includes(name)) throw new ValueError('--delta', 'each format once', text, 'INVALID_DELTA_FORMAT');
@@ -100,7 +104,7 @@ function parseDeltaFamilies(text: string): Array<'jojodiff' | 'detools'> {
 }
 
 /** `--heatshrink 8,7`: window and lookahead bits as the devices' detools build has them. */
-function parseHeatshrink(text: string): { windowSz2: number; lookaheadSz2: number } {
+function parseHeatshrink(text: string): HeatshrinkParams {
   const match = /^\s*(\d{1,2})\s*,\s*(\d{1,2})\s*$/.exec(text);
   const windowSz2 = Number(match?.[1]);
   const lookaheadSz2 = Number(match?.[2]);
@@ -114,7 +118,7 @@ function parseHeatshrink(text: string): { windowSz2: number; lookaheadSz2: numbe
  * The delta candidates the flags ask for. Each flag is refused where it would change nothing (no
  * --old, or a detools parameter without detools), as a mistyped intent would otherwise pass unnoticed.
  */
-function deltaChoice(flags: BuildFlags): { formats: Array<'jojodiff' | 'detools'>; janpatch: 'legacy' | 'current'; compression: 'none' | 'crle' | 'heatshrink'; heatshrink: { windowSz2: number; lookaheadSz2: number } } {
+function deltaChoice(flags: BuildFlags): DeltaBuildChoice {
   const given = (['delta', 'janpatch', 'compression', 'heatshrink'] as const).filter((f) => flags[f] !== undefined);
   if (flags.old === undefined && given.length > 0) {
     throw new CallerError('DELTA_WITHOUT_OLD', `--${given[0]}: expected with --old (a delta from the image the devices run), got no --old`);
@@ -136,8 +140,8 @@ function buildCommand(group: Command): void {
     .requiredOption('--new <file>', 'the new firmware image (what devices will boot; the signature covers it)')
     .option('--old <file>', 'the image the devices run now: the payload becomes a delta patch from it')
     .option('--delta <formats>', 'with --old: the delta formats the devices can apply, a comma list of jojodiff, detools; each is built and the smaller sent (default: jojodiff)')
-    .addOption(new Option('--janpatch <dialect>', "jojodiff: the devices' janpatch build, legacy (any) or current (>= c8ad3ee, smaller patches) (default: legacy)").choices(['legacy', 'current']))
-    .addOption(new Option('--compression <kind>', "detools: the compression of the devices' detools build (default: heatshrink)").choices(['none', 'crle', 'heatshrink']))
+    .addOption(new Option('--janpatch <dialect>', "jojodiff: the devices' janpatch build, legacy (any) or current (>= c8ad3ee, smaller patches) (default: legacy)").choices(['legacy', 'current'] satisfies JanpatchDialect[]))
+    .addOption(new Option('--compression <kind>', "detools: the compression of the devices' detools build (default: heatshrink)").choices(['none', 'crle', 'heatshrink'] satisfies DetoolsCompression[]))
     .option('--heatshrink <window,lookahead>', "detools heatshrink: window and lookahead bits of the devices' build (default: 8,7, detools' default build)")
     .requiredOption('--key <pem>', 'private signing key, PEM (ECDSA P-256 or Ed25519; see `fuota keys generate`)')
     .requiredOption('--vendor <domain>', 'vendor domain; the vendor ID is its UUIDv5 (URL namespace)')
