@@ -149,7 +149,7 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
       for (const view of draft.inWave(wave.index)) {
         if (view.outcome || view.followUp) continue;
         if (view.phase === 'confirming' && !hasFirmwareManagement(ctx.targets.get(view.devEui)!.stack)) endVersionWait(draft, draft.device(view.devEui), ctx);
-        else giveUp(draft, draft.device(view.devEui), `no answer by the upgrade deadline (last phase ${view.phase})`);
+        else upgradeNotFinished(draft, draft.device(view.devEui), ctx);
       }
       enterTeardown(draft, ctx);
       return;
@@ -171,7 +171,7 @@ export function progressWave(draft: Draft, ctx: CampaignContext): void {
  */
 function setupNotFinished(draft: Draft, device: DeviceState, ctx: CampaignContext): void {
   const why = `setup not finished by the deadline (waiting for ${device.pending ? device.pending.step : 'an answer'})`;
-  if (!device.lastAnswer || !heardAtSetupDeadline(device, draft.nowMs, ctx)) {
+  if (!device.lastAnswer || !heardAtDeadline(device, draft.nowMs, ctx)) {
     giveUp(draft, device, why);
   } else if (servedInFollowUp(device)) {
     finishDevice(draft, device, 'failed', `${why}, though still heard: its requests or their answers were lost on air, in its follow-up wave too (last answer ${device.lastAnswer.command})`);
@@ -181,13 +181,25 @@ function setupNotFinished(draft: Draft, device: DeviceState, ctx: CampaignContex
 }
 
 /**
+ * The upgrade deadline came with the device's request unanswered. A device still heard lost its
+ * requests or their answers on air: it fails saying so, never "lost contact" (an operator must
+ * know it is alive and in range, to try again). Otherwise: absent or lost contact.
+ */
+function upgradeNotFinished(draft: Draft, device: DeviceState, ctx: CampaignContext): void {
+  const why = `no answer by the upgrade deadline (last phase ${device.phase})`;
+  if (device.lastAnswer && heardAtDeadline(device, draft.nowMs, ctx)) {
+    finishDevice(draft, device, 'failed', `${why}, though still heard: its requests or their answers were lost on air (last answer ${device.lastAnswer.command})`);
+  } else giveUp(draft, device, why);
+}
+
+/**
  * Heard as a retry whose answer timeout ran out now would judge it (device-progress.ts,
  * HEARD_ATTEMPTS_FACTOR): an uplink since one answer timeout before a request sent one answer
  * timeout ago. Not the latest request's own window: one sent on a timeout (no uplink came) would
  * leave out the uplinks before it (issue #17, 10 000 devices: an LBM device heard 77 minutes
  * before the deadline, its next three uplinks lost, with 60-minute answer timeouts).
  */
-function heardAtSetupDeadline(device: DeviceState, nowMs: number, ctx: CampaignContext): boolean {
+function heardAtDeadline(device: DeviceState, nowMs: number, ctx: CampaignContext): boolean {
   return (device.timestamps.lastUplinkAtMs ?? -Infinity) >= nowMs - 2 * ctx.spec.timing.answerTimeoutMs;
 }
 

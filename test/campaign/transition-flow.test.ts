@@ -684,3 +684,23 @@ test('FIXED: a canary that rebooted into the new image and is never heard again 
   t.is(s.campaign.phase, 'halted');
   t.deepEqual(s.namesTo(B), []);
 });
+
+// Issue #17: a device that keeps sending uplinks while every upgrade request or its answer is lost
+// is alive and in range: the upgrade deadline fails it saying so, not "lost contact".
+test('upgrade deadline: a device still heard fails as still heard, not lost contact; a silent one has lost contact', (t) => {
+  const s = new Script({ devices: 2, timing: { maxAttempts: 100 } });
+  s.toUpgrade();
+  s.advanceBy(5 * SECOND);
+  s.answerPending(A); // DevUpgradeImageAns status 3; then nothing more from A but its own uplinks
+  s.answerPending(B); // ... and from B nothing at all
+  const deadline = s.campaign.wave!.upgradeDeadlineMs!;
+  while (s.nowMs < deadline - MINUTE) {
+    s.advanceBy(MINUTE);
+    if (!s.device(A).outcome) s.raw(A, 10, '0102');
+  }
+  s.advanceTo(deadline + MINUTE);
+  t.is(s.device(A).outcome, 'failed');
+  t.regex(s.device(A).error!, /^no answer by the upgrade deadline \(last phase upgrading\), though still heard: .*\(last answer DevUpgradeImageAns\)$/);
+  t.is(s.device(B).outcome, 'failed');
+  t.regex(s.device(B).error!, /^lost contact: /);
+});
