@@ -274,6 +274,8 @@ async function runRandom(count: number): Promise<void> {
     roundTrip: boolean;
     jdiffReadByOurs: boolean | null;
     detoolsHeatshrinkBytes: number | null;
+    detoolsCrleBytes: number | null;
+    /** The detools C library applied both detools patches (crle, heatshrink 8/7) byte-exact. */
     detoolsCApplies: boolean | null;
   }
   const rows: RandomRow[] = [];
@@ -304,19 +306,28 @@ async function runRandom(count: number): Promise<void> {
         jdiffReadByOurs = false;
       }
     }
-    let detoolsHeatshrinkBytes: number | null = null;
+    const detoolsBytes: Partial<Record<DetoolsKind, number>> = {};
     let detoolsCApplies: boolean | null = null;
     if (detools) {
-      try {
-        const patch = detools.createDetoolsPatch(pair.oldImage, pair.newImage, { compression: 'heatshrink' });
-        detoolsHeatshrinkBytes = patch.length;
-        if (!same(detools.applyDetoolsPatch(pair.oldImage, patch), pair.newImage)) roundTrip = false;
-        const patchPath = join(work, 'r.detools');
-        writeFileSync(patchPath, patch);
-        detoolsCApplies = cApplies(oldPath, patchPath, pair.newImage)?.ok ?? null;
-      } catch (error) {
-        notes.push(`random ${i}: detools heatshrink failed: ${(error as Error).message}`);
-        roundTrip = false;
+      for (const compression of ['crle', 'heatshrink'] as const) {
+        try {
+          const patch = detools.createDetoolsPatch(pair.oldImage, pair.newImage, { compression });
+          detoolsBytes[compression] = patch.length;
+          if (!same(detools.applyDetoolsPatch(pair.oldImage, patch), pair.newImage)) {
+            notes.push(`random ${i} (${pair.label}): our detools ${compression} patch does not round-trip`);
+            roundTrip = false;
+          }
+          const patchPath = join(work, 'r.detools');
+          writeFileSync(patchPath, patch);
+          const c = cApplies(oldPath, patchPath, pair.newImage);
+          if (c) {
+            detoolsCApplies = (detoolsCApplies ?? true) && c.ok;
+            if (!c.ok) notes.push(`random ${i} (${pair.label}): detools C library on our ${compression} patch: ${c.detail}`);
+          }
+        } catch (error) {
+          notes.push(`random ${i} (${pair.label}): detools ${compression} failed: ${(error as Error).message}`);
+          roundTrip = false;
+        }
       }
     }
     rows.push({
@@ -331,7 +342,8 @@ async function runRandom(count: number): Promise<void> {
       currentMs: ms.current,
       roundTrip,
       jdiffReadByOurs,
-      detoolsHeatshrinkBytes,
+      detoolsHeatshrinkBytes: detoolsBytes.heatshrink ?? null,
+      detoolsCrleBytes: detoolsBytes.crle ?? null,
       detoolsCApplies,
     });
     if ((i + 1) % 25 === 0) process.stderr.write(`random pairs: ${i + 1}/${count}\n`);
@@ -371,7 +383,7 @@ async function runRandom(count: number): Promise<void> {
   if (!tools.jdiff) console.log('jdiff not found (/work/tools/bin/jdiff, $FUOTA_JDIFF or PATH): no ratios');
   for (const line of lines) console.log(line);
   console.log(`round trips failed: ${String(summary.roundTripFailures)}; jdiff patches our patcher refused: ${String(summary.jdiffPatchesOurPatcherRefused)}`);
-  if (detools) console.log(`detools heatshrink 8/7 patches the C library refused or got wrong: ${String(summary.detoolsCAppliesFailures)}/${String(summary.detoolsCAppliesChecked)}`);
+  if (detools) console.log(`pairs whose detools crle or heatshrink 8/7 patch the C library refused or got wrong: ${String(summary.detoolsCAppliesFailures)}/${String(summary.detoolsCAppliesChecked)}`);
   for (const note of notes) console.log(`note: ${note}`);
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(
