@@ -99,3 +99,49 @@ test('diff and patch refuse an unknown --janpatch dialect, and their help names 
     t.notRegex(help.stdout, /implicit-mod/);
   }
 });
+
+test('fuota diff --delta detools writes a detools patch in each compression; fuota patch --delta detools applies it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fuota-delta-'));
+  const { oldPath, newPath, next } = images(dir);
+  for (const compression of ['none', 'crle', 'heatshrink']) {
+    const out = join(dir, `${compression}.dt`);
+    const diff = await runCli(['diff', oldPath, newPath, out, '--delta', 'detools', '--compression', compression]);
+    t.is(diff.code, 0, diff.stderr);
+    t.regex(diff.stdout, new RegExp(`${compression}\\.dt: \\d+ bytes, [\\d.]+ % of NEW \\(4003 bytes\\), detools sequential, ${compression}${compression === 'heatshrink' ? ' 8/7' : ''}, `));
+    // detools.c: the first byte is the patch type (sequential = 0) << 4 | the compression id.
+    t.is(readFileSync(out)[0], { none: 0x00, crle: 0x02, heatshrink: 0x04 }[compression]);
+    const patch = await runCli(['patch', oldPath, out, join(dir, `${compression}.bin`), '--delta', 'detools']);
+    t.is(patch.code, 0, patch.stderr);
+    t.deepEqual(new Uint8Array(readFileSync(join(dir, `${compression}.bin`))), next);
+  }
+});
+
+test('fuota patch --delta detools --heatshrink refuses a patch made for another device build, and writes nothing', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fuota-delta-'));
+  const { oldPath, newPath } = images(dir);
+  const diff = await runCli(['diff', oldPath, newPath, join(dir, 'p.dt'), '--delta', 'detools', '--heatshrink', '9,6']);
+  t.is(diff.code, 0, diff.stderr);
+  const result = await runCli(['patch', oldPath, join(dir, 'p.dt'), join(dir, 'out.bin'), '--delta', 'detools', '--heatshrink', '8,7']);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /^fuota: .*expected .*window 8, lookahead 7.*got .*window 9, lookahead 6.*\n$/);
+  t.false(existsSync(join(dir, 'out.bin')));
+});
+
+test('fuota diff and patch refuse a flag of the other format in one line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fuota-delta-'));
+  const { oldPath, newPath } = images(dir);
+  const cases: [string[], RegExp][] = [
+    [['diff', oldPath, newPath, join(dir, 'p'), '--compression', 'crle'], /^fuota: --compression: expected --delta detools with it, got --delta jojodiff\n$/],
+    [['diff', oldPath, newPath, join(dir, 'p'), '--delta', 'detools', '--janpatch', 'current'], /^fuota: --janpatch: expected --delta jojodiff with it, got --delta detools\n$/],
+    [['diff', oldPath, newPath, join(dir, 'p'), '--delta', 'detools', '--compression', 'crle', '--heatshrink', '8,7'], /^fuota: --heatshrink: expected --compression heatshrink with it, got --compression crle\n$/],
+    [['diff', oldPath, newPath, join(dir, 'p'), '--delta', 'detools', '--heatshrink', '8,8'], /^fuota: --heatshrink: expected <window>,<lookahead> in bits/],
+    [['patch', oldPath, newPath, join(dir, 'p'), '--heatshrink', '8,7'], /^fuota: --heatshrink: expected --delta detools with it, got --delta jojodiff\n$/],
+    [['patch', oldPath, newPath, join(dir, 'p'), '--delta', 'detools', '--janpatch', 'legacy'], /^fuota: --janpatch: expected --delta jojodiff with it, got --delta detools\n$/],
+  ];
+  for (const [args, expected] of cases) {
+    const result = await runCli(args);
+    t.is(result.code, 1, args.join(' '));
+    t.regex(result.stderr, expected);
+  }
+  t.false(existsSync(join(dir, 'p')));
+});

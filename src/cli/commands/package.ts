@@ -3,11 +3,12 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CallerError, ValueError } from '../../core/errors.js';
-import type { DetoolsCompression, HeatshrinkParams } from '../../delta/detools/compression.js';
+import type { DetoolsCompression } from '../../delta/detools/compression.js';
 import type { JanpatchDialect } from '../../delta/jojo-format.js';
 import type { DeltaFamily } from '../../manifest/delta-capability.js';
 import type { DeltaBuildChoice } from '../../manifest/delta-codecs.js';
 import { MANIFEST_FORMATS, type ManifestFormat } from '../../manifest/types.js';
+import { DETOOLS_COMPRESSION_CHOICES, parseHeatshrinkFlag } from './delta-flags.js';
 import type { VerifyOptions } from '../../manifest/verify.js';
 
 // `fuota package build | inspect | verify`: the file I/O around src/manifest (which is pure).
@@ -103,17 +104,6 @@ function parseDeltaFamilies(text: string): DeltaFamily[] {
   return families;
 }
 
-/** `--heatshrink 8,7`: window and lookahead bits as the devices' detools build has them. */
-function parseHeatshrink(text: string): HeatshrinkParams {
-  const match = /^\s*(\d{1,2})\s*,\s*(\d{1,2})\s*$/.exec(text);
-  const windowSz2 = Number(match?.[1]);
-  const lookaheadSz2 = Number(match?.[2]);
-  if (!match || windowSz2 < 4 || windowSz2 > 15 || lookaheadSz2 < 3 || lookaheadSz2 >= windowSz2) {
-    throw new ValueError('--heatshrink', '<window>,<lookahead> in bits: window 4..15, lookahead 3 up to below the window (detools\' default build: 8,7)', text, 'INVALID_HEATSHRINK');
-  }
-  return { windowSz2, lookaheadSz2 };
-}
-
 /**
  * The delta candidates the flags ask for. Each flag is refused where it would change nothing (no
  * --old, or a detools parameter without detools), as a mistyped intent would otherwise pass unnoticed.
@@ -130,7 +120,7 @@ function deltaChoice(flags: BuildFlags): DeltaBuildChoice {
   }
   const compression = flags.compression ?? 'heatshrink';
   if (flags.heatshrink !== undefined && compression !== 'heatshrink') throw new CallerError('DELTA_OPTION_UNUSED', `--heatshrink: expected --compression heatshrink, got --compression ${compression}`);
-  return { formats, janpatch: flags.janpatch ?? 'legacy', compression, heatshrink: parseHeatshrink(flags.heatshrink ?? '8,7') };
+  return { formats, janpatch: flags.janpatch ?? 'legacy', compression, heatshrink: parseHeatshrinkFlag(flags.heatshrink ?? '8,7') };
 }
 
 function buildCommand(group: Command): void {
@@ -141,7 +131,7 @@ function buildCommand(group: Command): void {
     .option('--old <file>', 'the image the devices run now: the payload becomes a delta patch from it')
     .option('--delta <formats>', 'with --old: the delta formats the devices can apply, a comma list of jojodiff, detools; each is built and the smaller sent (default: jojodiff)')
     .addOption(new Option('--janpatch <dialect>', "jojodiff: the devices' janpatch build, legacy (any) or current (>= c8ad3ee, smaller patches) (default: legacy)").choices(['legacy', 'current'] satisfies JanpatchDialect[]))
-    .addOption(new Option('--compression <kind>', "detools: the compression of the devices' detools build (default: heatshrink)").choices(['none', 'crle', 'heatshrink'] satisfies DetoolsCompression[]))
+    .addOption(new Option('--compression <kind>', "detools: the compression of the devices' detools build (default: heatshrink)").choices(DETOOLS_COMPRESSION_CHOICES))
     .option('--heatshrink <window,lookahead>', "detools heatshrink: window and lookahead bits of the devices' build (default: 8,7, detools' default build)")
     .requiredOption('--key <pem>', 'private signing key, PEM (ECDSA P-256 or Ed25519; see `fuota keys generate`)')
     .requiredOption('--vendor <domain>', 'vendor domain; the vendor ID is its UUIDv5 (URL namespace)')

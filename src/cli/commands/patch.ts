@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { CallerError, PeerError } from '../../core/errors.js';
 import type { JanpatchDialect } from '../../delta/jojo-format.js';
+import { PATCH_FORMAT_CHOICES, parseHeatshrinkFlag, type PatchFormatFlag } from './delta-flags.js';
 
 const PAGE_BYTES = 4096;
 
@@ -14,23 +15,38 @@ export const JANPATCH_CHOICES: readonly JanpatchDialect[] = ['legacy', 'current'
 export function register(program: Command): void {
   program
     .command('patch')
-    .description('apply a JojoDiff patch to OLD, streaming like janpatch; NEW is written only if the whole patch applies')
+    .description('apply a delta patch to OLD, streaming like the device library (janpatch or detools); NEW is written only if the whole patch applies')
     .argument('<old>', 'the image on the device')
-    .argument('<patch>', 'the JojoDiff patch')
+    .argument('<patch>', 'the patch (JojoDiff, or detools sequential with --delta detools)')
     .argument('<new>', 'where to write the result')
+    .addOption(new Option('--delta <format>', 'patch format').choices(PATCH_FORMAT_CHOICES).default('jojodiff'))
     .addOption(
-      new Option('--janpatch <dialect>', 'read as this janpatch build: current (c8ad3ee, Nov 2024, or later) applies every patch jdiff 0.8.5 and fuota diff write; legacy refuses what older builds refuse (data without ESC MOD)')
+      new Option('--janpatch <dialect>', 'jojodiff: read as this janpatch build: current (c8ad3ee, Nov 2024, or later) applies every patch jdiff 0.8.5 and fuota diff write; legacy refuses what older builds refuse (data without ESC MOD)')
         .choices(JANPATCH_CHOICES),
     )
     // Before --janpatch (issue #18): the same as --janpatch current, now the default. Kept working.
     .addOption(new Option('--implicit-mod').hideHelp())
+    .option('--heatshrink <window,lookahead>', "detools: refuse a heatshrink patch with other window/lookahead bits, as a device build does (detools' default build: 8,7); default: any")
     .option('--sha256 <hex>', 'SHA-256 NEW must have; the format has no checksum, so this catches a wrong OLD or a cut patch')
-    .action(async (oldPath: string, patchPath: string, newPath: string, options: { janpatch?: JanpatchDialect; implicitMod?: boolean; sha256?: string }) => {
+    .action(async (oldPath: string, patchPath: string, newPath: string, options: { delta: PatchFormatFlag; janpatch?: JanpatchDialect; implicitMod?: boolean; heatshrink?: string; sha256?: string }) => {
       if (options.implicitMod === true && options.janpatch === 'legacy') {
         throw new CallerError('INVALID_ARGUMENT', '--implicit-mod: expected no --janpatch legacy with it (it means --janpatch current), got both');
       }
+      if (options.delta === 'detools' && (options.janpatch !== undefined || options.implicitMod === true)) {
+        throw new CallerError('DELTA_OPTION_UNUSED', `--${options.janpatch !== undefined ? 'janpatch' : 'implicit-mod'}: expected --delta jojodiff with it, got --delta detools`);
+      }
+      if (options.delta === 'jojodiff' && options.heatshrink !== undefined) {
+        throw new CallerError('DELTA_OPTION_UNUSED', '--heatshrink: expected --delta detools with it, got --delta jojodiff');
+      }
+      const heatshrink = options.heatshrink === undefined ? undefined : parseHeatshrinkFlag(options.heatshrink);
       const dialect: JanpatchDialect = options.janpatch ?? 'current';
-      const { JojoPatcher } = await import('../../delta/jojo-patch.js');
+      const createPatcher = options.delta === 'detools'
+        ? await import('../../delta/detools/detools-patch.js').then(({ DetoolsPatcher }) =>
+            (oldSize: number, readOld: (offset: number, length: number) => Uint8Array, sink: (chunk: Uint8Array) => void) =>
+              new DetoolsPatcher(oldSize, readOld, sink, { pageSizeBytes: PAGE_BYTES, ...(heatshrink ? { heatshrink } : {}) }))
+        : await import('../../delta/jojo-patch.js').then(({ JojoPatcher }) =>
+            (oldSize: number, readOld: (offset: number, length: number) => Uint8Array, sink: (chunk: Uint8Array) => void) =>
+              new JojoPatcher(oldSize, readOld, sink, { pageSizeBytes: PAGE_BYTES, dialect }));
       const expected = options.sha256?.toLowerCase();
       if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) {
         throw new CallerError('INVALID_DIGEST', `--sha256: expected 64 hex digits, got ${JSON.stringify(options.sha256)}`);
@@ -52,11 +68,11 @@ export function register(program: Command): void {
         let total = 0;
         const hash = createHash('sha256');
         writeOutputAtomically(newPath, 'NEW', (write) => {
-          const patcher = new JojoPatcher(oldSize, readOld, (chunk) => {
+          const patcher = createPatcher(oldSize, readOld, (chunk) => {
             total += chunk.length;
             hash.update(chunk);
             write(chunk);
-          }, { pageSizeBytes: PAGE_BYTES, dialect });
+          });
           for (let at = 0; at < patch.length; at += PAGE_BYTES) patcher.push(patch.subarray(at, at + PAGE_BYTES));
           patcher.end();
           const actual = hash.digest('hex');
