@@ -10,7 +10,7 @@
 // under old offset B) is the pair (x, y): new bytes before x are diffed under A, x..y are extra,
 // from y on they are diffed under B; the seek between is whatever keeps B. Moving x and y keeps
 // both alignments, so every variant is a valid patch. A record may also be absorbed into the
-// extra bytes of the one before (alignment after it unchanged).
+// extra bytes of the one before, or its diff bytes taken under the alignment before or after it.
 //
 // Each variant is priced by compressing only the stream bytes around the boundary: the same new
 // range [left, right) for every variant of that boundary, so the untouched context is shared and
@@ -116,6 +116,17 @@ export function refineRecords(
         if (absorbable) {
           const extra = a.extraBytes + b.diffBytes + b.extraBytes;
           consider([{ ...a, extraBytes: extra, adjustment: a.adjustment + b.diffBytes + b.adjustment }, last]);
+          // Or b's diff bytes under the alignment before it (a's) or after it (last's): a short
+          // switch whose few matching bytes do not pay for its size fields.
+          const aDiff = a.diffBytes + b.diffBytes;
+          if (a.extraBytes === 0 && a.oldStart + aDiff <= oldImage.length) {
+            consider([{ ...a, diffBytes: aDiff, extraBytes: b.extraBytes, adjustment: last.oldStart - (a.oldStart + aDiff) }, last]);
+          }
+          const cOld = last.oldStart - b.diffBytes;
+          if (b.extraBytes === 0 && cOld >= 0) {
+            const c: Placed = { ...last, newStart: b.newStart, oldStart: cOld, diffBytes: last.diffBytes + b.diffBytes };
+            consider([{ ...a, adjustment: cOld - (a.oldStart + a.diffBytes) }, c]);
+          }
         }
         if (pick === undefined) break;
         placed = [...placed.slice(0, i), ...pick, ...placed.slice(i + local.length)];
