@@ -61,6 +61,19 @@ async function loadDetools(): Promise<DetoolsApi | string> {
   }
 }
 
+/** jojo-lower-bound.ts: the least bytes any patch in a dialect can take (optional module). */
+type LowerBound = (oldImage: Uint8Array, newImage: Uint8Array, dialect: JanpatchDialect) => number;
+async function loadLowerBound(): Promise<LowerBound | undefined> {
+  const path = join(here, '..', 'src', 'delta', 'jojo-lower-bound.ts');
+  if (!existsSync(path)) return undefined;
+  try {
+    const mod = (await import(new URL(`file://${path}`).href)) as { jojoPatchLowerBoundBytes?: LowerBound };
+    return typeof mod.jojoPatchLowerBoundBytes === 'function' ? mod.jojoPatchLowerBoundBytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function makePatch(method: Method, oldImage: Uint8Array, newImage: Uint8Array, detools: DetoolsApi | undefined): Uint8Array {
   if (method === 'legacy' || method === 'current') return createPatch(oldImage, newImage, { dialect: method });
   if (!detools) throw new Error('detools API not available');
@@ -415,6 +428,8 @@ interface Row {
   oldBytes: number;
   newBytes: number;
   ours: Partial<Record<Method, MethodResult>>;
+  /** Least bytes any JojoDiff patch can take in each dialect (jojo-lower-bound.ts), when available. */
+  lowerBound: Record<JanpatchDialect, number | null>;
   jdiff: { bytes: number; source: 'measured' | 'reference'; defaultBytes: number | null; bbBytes: number | null; seconds: number | null; peakRssMb: number | null; ourPatcherApplies: boolean | null };
   bsdiffBytes: number | null;
   xdelta3Bytes: number | null;
@@ -473,6 +488,8 @@ function computeRatios(row: Row): Record<string, number | null> {
   };
 }
 
+const lowerBound = await loadLowerBound();
+if (!lowerBound) notes.push('src/delta/jojo-lower-bound.ts not present: no lower-bound columns');
 const rows: Row[] = [];
 for (const pair of pairs) {
   const ref = reference.pairs.find((p) => p.key === pair.key);
@@ -514,6 +531,10 @@ for (const pair of pairs) {
     oldBytes: oldImage.length,
     newBytes: newImage.length,
     ours,
+    lowerBound: {
+      legacy: lowerBound ? lowerBound(oldImage, newImage, 'legacy') : null,
+      current: lowerBound ? lowerBound(oldImage, newImage, 'current') : null,
+    },
     jdiff,
     bsdiffBytes,
     xdelta3Bytes,
@@ -532,6 +553,7 @@ for (const ref of reference.pairs.filter((p) => p.notMeasuredHere)) {
     oldBytes: ref.oldBytes,
     newBytes: ref.newBytes,
     ours: {},
+    lowerBound: { legacy: null, current: null },
     jdiff: { bytes: ref.jdiff.default, source: 'reference', defaultBytes: ref.jdiff.default, bbBytes: ref.jdiff.bb, seconds: null, peakRssMb: null, ourPatcherApplies: null },
     bsdiffBytes: ref.bsdiff,
     xdelta3Bytes: ref.xdelta3,
@@ -564,8 +586,8 @@ function printTable(title: string, header: string[], body: string[][]): void {
 
 const jdiffLabel = tools.jdiff ? 'jdiff B' : 'jdiff B (ref)';
 printTable(
-  'JojoDiff format (janpatch): our two dialects vs jdiff 0.8.5 (smaller of default and -bb)',
-  ['pair', 'old→new B', 'legacy B', 'current B', jdiffLabel, 'legacy/jdiff', 'current/jdiff', 'bsdiff B', 'xdelta3 B', 'ours reads jdiff'],
+  'JojoDiff format (janpatch): our two dialects vs jdiff 0.8.5 (smaller of default and -bb); bound = least bytes ANY patch in the dialect can take',
+  ['pair', 'old→new B', 'legacy B', 'current B', jdiffLabel, 'legacy/jdiff', 'current/jdiff', 'bound leg B', 'bound cur B', 'bsdiff B', 'xdelta3 B', 'ours reads jdiff'],
   rows.map((r) => [
     r.label,
     `${r.oldBytes}→${r.newBytes}`,
@@ -574,6 +596,8 @@ printTable(
     `${r.jdiff.bytes}${r.jdiff.source === 'reference' && tools.jdiff ? ' (ref)' : ''}`,
     num(r.ratios.legacyVsJdiff, 3),
     num(r.ratios.currentVsJdiff, 3),
+    num(r.lowerBound.legacy),
+    num(r.lowerBound.current),
     num(r.bsdiffBytes),
     num(r.xdelta3Bytes),
     r.jdiff.ourPatcherApplies === null ? '-' : r.jdiff.ourPatcherApplies ? 'yes' : 'NO',
@@ -675,6 +699,17 @@ const targets: TargetCheck[] = [
   ),
 ];
 console.log('\nIssue #18 targets (times are CPU time of the diff: the machine is shared; loadavg is in the JSON)');
+// Where even the lower bound (no patch in the dialect can be smaller) is above a janpatch target,
+// the target cannot be met in that format: say so beside the check.
+for (const [dialect, bound] of [['current', 0.85], ['legacy', 1.0]] as const) {
+  const t = targets.find((x) => x.target.startsWith(`janpatch ${dialect}`))!;
+  const infeasible = measuredRows.filter((r) => r.lowerBound[dialect] != null && r.lowerBound[dialect]! > bound * r.jdiff.bytes);
+  if (infeasible.length) {
+    t.failing.push(
+      `below the lower bound of any ${dialect} patch (so unreachable) on: ${infeasible.map((r) => `${r.label} (bound ${r.lowerBound[dialect]} B = ${(r.lowerBound[dialect]! / r.jdiff.bytes).toFixed(3)}× jdiff)`).join(', ')}`,
+    );
+  }
+}
 for (const t of targets) {
   const failing = t.failing.length ? `: ${t.failing.join('; ')}` : '';
   const unchecked = t.notChecked.length ? ` [not checked: ${t.notChecked.join('; ')}]` : '';
