@@ -22,7 +22,7 @@ import { compressStream, DEFAULT_HEATSHRINK, validateHeatshrinkParams, type Deto
 import { encodeCrle } from './crle.js';
 import { MAX_SIZE_VALUE, headerByte, writeSize } from './detools-format.js';
 import { HeatshrinkSliceCost } from './heatshrink-slice-cost.js';
-import { refineRecords, type SliceCost } from './record-refine.js';
+import { refineRecords, type RefineOptions, type SliceCost } from './record-refine.js';
 
 export interface DetoolsOptions {
   compression: DetoolsCompression;
@@ -67,6 +67,9 @@ const CANDIDATES: readonly Readonly<MatcherSettings>[] = [
 const REFINE_RECORD_BUDGET = 400;
 /** Margin 128 priced about as well as 256 on the bench pairs (1 byte worse on one), at half the work. */
 const REFINE_MARGIN_BYTES = 128;
+/** Above this many records, fewer moves and one pass (work ~ linear in records). */
+const REFINE_FULL_RECORDS = 1000;
+const REFINE_LIGHT: RefineOptions = { stepsBytes: [1, 2, 4, 8], passes: 1, triesPerBoundary: 1 };
 
 const LONG_MATCH_BYTES = 64;
 const LONG_STREAK = 1024;
@@ -280,6 +283,7 @@ export function createDetoolsPatch(oldImage: Uint8Array, newImage: Uint8Array, o
     if (refinedRecords > 0 && refinedRecords + candidate.records.length > REFINE_RECORD_BUDGET) continue;
     refinedRecords += candidate.records.length;
     const refined = refineRecords(oldImage, newImage, candidate.records, cost.bits, {
+      ...(candidate.records.length > REFINE_FULL_RECORDS ? REFINE_LIGHT : {}),
       marginBytes: REFINE_MARGIN_BYTES,
       outsideSizeBitsPerByte: cost.sizeByteBits,
     });

@@ -32,8 +32,15 @@ export interface RefineOptions {
   absorbMaxBytes?: number;
   /** Passes over all boundaries (a pass that keeps nothing ends early). */
   passes?: number;
+  /** Times a boundary is re-tried after a kept move, within a pass. */
+  triesPerBoundary?: number;
   /** Bits a size field outside the priced range costs per byte (a heatshrink literal: 9). */
   outsideSizeBitsPerByte?: number;
+  /**
+   * Boundaries with more extra bytes than this are left as they are: the priced range holds all
+   * of them (new code, where a move gains little), which would make pricing unbounded.
+   */
+  maxExtraBytes?: number;
 }
 
 const DEFAULTS: Required<RefineOptions> = {
@@ -41,7 +48,9 @@ const DEFAULTS: Required<RefineOptions> = {
   stepsBytes: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
   absorbMaxBytes: 128,
   passes: 2,
+  triesPerBoundary: 4,
   outsideSizeBitsPerByte: 9,
+  maxExtraBytes: 1024,
 };
 
 /** Where a record starts in both images. */
@@ -75,9 +84,10 @@ export function refineRecords(
     let kept = false;
     for (let i = 0; i + 1 < placed.length; i++) {
       // Re-try a boundary after a kept move: moves compound (a step of 4 then of 1).
-      for (let tries = 0; tries < 4; tries++) {
+      for (let tries = 0; tries < o.triesPerBoundary; tries++) {
         const a = placed[i]!;
         const b = placed[i + 1]!;
+        if (a.extraBytes > o.maxExtraBytes) break;
         const x0 = a.newStart + a.diffBytes;
         const y0 = b.newStart;
         const offA = a.oldStart - a.newStart;

@@ -96,3 +96,16 @@ test('refined records stay valid and patch to the new image, for any cost functi
   );
   t.pass();
 });
+
+test('a boundary after more extra bytes than maxExtraBytes is left alone (bounded pricing)', (t) => {
+  const old = image(6000, 4);
+  const fresh = image(3000, 5).map((b) => b ^ 0x5a);
+  const next = Uint8Array.from([...old.subarray(0, 1000), ...fresh, ...old.subarray(3000, 5000)]);
+  // 10 of the extra bytes should be diff bytes (they equal old[990..1000]): a move would gain.
+  const records: DetoolsRecord[] = [
+    { diffBytes: 990, extraBytes: 3010, adjustment: 2010 },
+    { diffBytes: 2000, extraBytes: 0, adjustment: 0 },
+  ];
+  t.deepEqual(refineRecords(old, next, records, heatshrinkBits, { maxExtraBytes: 3000 }), records);
+  t.deepEqual(refineRecords(old, next, records, heatshrinkBits, { maxExtraBytes: 4000 })[0], { diffBytes: 1000, extraBytes: 3000, adjustment: 2000 });
+});
