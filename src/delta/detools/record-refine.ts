@@ -45,7 +45,7 @@ export interface RefineOptions {
 
 const DEFAULTS: Required<RefineOptions> = {
   marginBytes: 256,
-  stepsBytes: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
+  stepsBytes: [1, 2, 4, 8, 16, 32],
   absorbMaxBytes: 128,
   passes: 2,
   triesPerBoundary: 4,

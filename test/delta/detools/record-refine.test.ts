@@ -107,5 +107,9 @@ test('a boundary after more extra bytes than maxExtraBytes is left alone (bounde
     { diffBytes: 2000, extraBytes: 0, adjustment: 0 },
   ];
   t.deepEqual(refineRecords(old, next, records, heatshrinkBits, { maxExtraBytes: 3000 }), records);
-  t.deepEqual(refineRecords(old, next, records, heatshrinkBits, { maxExtraBytes: 4000 })[0], { diffBytes: 1000, extraBytes: 3000, adjustment: 2000 });
+  // Allowed to price it, the 10 bytes go to the diff (beyond 1000 random diff bytes or random extra
+  // bytes cost the same, so where exactly it stops is a tie).
+  const moved = refineRecords(old, next, records, heatshrinkBits, { maxExtraBytes: 4000 });
+  t.true(moved[0]!.diffBytes >= 1000, JSON.stringify(moved));
+  t.true(valid(old, next, moved));
 });
