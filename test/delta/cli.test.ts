@@ -103,7 +103,7 @@ test('diff and patch refuse an unknown --janpatch dialect, and their help names 
 test('fuota diff --delta detools writes a detools patch in each compression; fuota patch --delta detools applies it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fuota-delta-'));
   const { oldPath, newPath, next } = images(dir);
-  for (const compression of ['none', 'crle', 'heatshrink']) {
+  for (const compression of ['none', 'crle', 'heatshrink'] as const) {
     const out = join(dir, `${compression}.dt`);
     const diff = await runCli(['diff', oldPath, newPath, out, '--delta', 'detools', '--compression', compression]);
     t.is(diff.code, 0, diff.stderr);
