@@ -14,6 +14,7 @@
 // operator"). Every patch `legacy` accepts, `current` reads to the same bytes: the two differ
 // only at operator positions that do not hold `ESC op`, which `legacy` refuses.
 import { DecodeError, ValueError, type DecodeErrorCode } from '../core/errors.js';
+import { applyInMemory } from './apply-in-memory.js';
 import { BKT, DEL, EQL, ESC, INS, MAX_OP_LENGTH, MOD, OP_NAMES, isJanpatchDialect, isOperatorByte, type JanpatchDialect } from './jojo-format.js';
 
 export const PATCH_CONTEXT = 'JojoDiff patch';
@@ -300,26 +301,7 @@ export class JojoPatcher {
  * malformation; the caller still checks the result's digest, as the format has no checksum.
  */
 export function applyPatch(oldImage: Uint8Array, patch: Uint8Array, options: PatcherOptions = {}): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const patcher = new JojoPatcher(
-    oldImage.length,
-    (offset, length) => oldImage.subarray(offset, offset + length),
-    (chunk) => {
-      chunks.push(chunk);
-      total += chunk.length;
-    },
-    { pageSizeBytes: 64 * 1024, ...options },
-  );
-  patcher.push(patch);
-  patcher.end();
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return applyInMemory(oldImage, patch, (oldSize, readOld, sink) => new JojoPatcher(oldSize, readOld, sink, { pageSizeBytes: 64 * 1024, ...options }));
 }
 
 function hex(byte: number): string {

@@ -1,5 +1,6 @@
 import { DEFAULT_HEATSHRINK, type DetoolsCompression, type HeatshrinkParams } from '../delta/detools/compression.js';
 import { createDetoolsPatch } from '../delta/detools/detools-diff.js';
+import { applyInMemory } from '../delta/apply-in-memory.js';
 import { DetoolsPatcher } from '../delta/detools/detools-patch.js';
 import type { DeltaApplier, DeltaCodec } from './delta-codec.js';
 import { heatshrinkText } from './delta-capability.js';
@@ -14,27 +15,7 @@ const PUSH_BYTES = 256;
 /** Applies as a device does: the patch fed in small pieces to the streaming patcher. */
 export const DETOOLS_APPLIER: DeltaApplier = {
   format: 'detools-sequential',
-  applyPatch(oldImage, patch) {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const patcher = new DetoolsPatcher(
-      oldImage.length,
-      (offset, length) => oldImage.subarray(offset, offset + length),
-      (chunk) => {
-        chunks.push(chunk);
-        total += chunk.length;
-      },
-    );
-    for (let at = 0; at < patch.length; at += PUSH_BYTES) patcher.push(patch.subarray(at, at + PUSH_BYTES));
-    patcher.end();
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
-  },
+  applyPatch: (oldImage, patch) => applyInMemory(oldImage, patch, (oldSize, readOld, sink) => new DetoolsPatcher(oldSize, readOld, sink), PUSH_BYTES),
 };
 
 export function detoolsCodec(compression: DetoolsCompression, heatshrink: HeatshrinkParams = DEFAULT_HEATSHRINK): DeltaCodec {

@@ -18,6 +18,7 @@
 // Zero-sized segments are never written except for empty input, where crle.py writes `00 00`
 // and so do we (the C reader would wait for data after a zero-sized scattered segment).
 import { DecodeError, ValueError, type DecodeErrorCode } from '../../core/errors.js';
+import { concatBytes } from '../../core/concat-bytes.js';
 
 export const CRLE_CONTEXT = 'detools CRLE stream';
 
@@ -254,13 +255,5 @@ export function decodeCrle(bytes: Uint8Array): Uint8Array {
   const decoder = new CrleDecoder();
   decoder.push(bytes, (b) => parts.push(b));
   decoder.end();
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

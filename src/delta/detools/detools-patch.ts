@@ -6,6 +6,7 @@
 // offset 0 or past the old image, negative sizes, and bytes after the last record. Memory is
 // bounded: one output page, old-image reads in page-sized pieces, and the decompressor's state.
 import { DecodeError, ValueError, type DecodeErrorCode } from '../../core/errors.js';
+import { applyInMemory } from '../apply-in-memory.js';
 import { createDecompressor, type Decompressor, type DetoolsCompression, type HeatshrinkParams } from './compression.js';
 import { DETOOLS_CONTEXT, SizeReader, parseHeaderByte } from './detools-format.js';
 
@@ -312,24 +313,5 @@ export class DetoolsPatcher {
  * malformation; the format has no checksum, so the caller still checks the result's digest.
  */
 export function applyDetoolsPatch(oldImage: Uint8Array, patch: Uint8Array, options: { maxOutputBytes?: number; heatshrink?: HeatshrinkParams } = {}): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const patcher = new DetoolsPatcher(
-    oldImage.length,
-    (offset, length) => oldImage.subarray(offset, offset + length),
-    (chunk) => {
-      chunks.push(chunk);
-      total += chunk.length;
-    },
-    { pageSizeBytes: 64 * 1024, ...options },
-  );
-  patcher.push(patch);
-  patcher.end();
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return applyInMemory(oldImage, patch, (oldSize, readOld, sink) => new DetoolsPatcher(oldSize, readOld, sink, { pageSizeBytes: 64 * 1024, ...options }));
 }

@@ -19,6 +19,7 @@
 //
 // Memory: the 2^windowSz2 window plus one output chunk, as on the device.
 import { DecodeError, type DecodeErrorCode } from '../../core/errors.js';
+import { concatBytes } from '../../core/concat-bytes.js';
 import type { HeatshrinkParams } from './compression.js';
 
 export const HEATSHRINK_CONTEXT = 'heatshrink stream';
@@ -158,17 +159,5 @@ export function decodeHeatshrink(bytes: Uint8Array, params: HeatshrinkParams): U
   const decoder = new HeatshrinkDecoder(params);
   decoder.push(bytes, (b) => parts.push(b));
   decoder.end((b) => parts.push(b));
-  return concat(parts);
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

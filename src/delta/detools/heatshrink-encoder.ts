@@ -23,13 +23,13 @@
 // the parse is never larger than greedy (8/7, the device default, has a 256-byte window). Above
 // that it is exact unless a chain has more than maxChainSteps candidates in the window.
 import type { HeatshrinkParams } from './compression.js';
+import { LITERAL_BITS, cheapestParseBits } from './heatshrink-cheapest-parse.js';
 
 export interface HeatshrinkEncodeOptions {
   /** Candidates looked at per position, at most; default 4096. */
   maxChainSteps?: number;
 }
 
-const LITERAL_BITS = 9;
 const HASH_BITS = 16;
 const NO_POSITION = -1;
 /** Runs at least this long are found through the run lists, not the hash chains. */
@@ -75,46 +75,10 @@ export function optimalParse(data: Uint8Array, params: HeatshrinkParams, options
   const n = data.length;
   const { length, distance } = longestMatches(data, params, options.maxChainSteps ?? 4096);
 
-  // bits[i]: fewest bits to encode data[i..n); choice[i]: 0 = literal, else the backref length.
-  const bits = new Float64Array(n + 1);
   const choice = new Int32Array(n);
-  const backrefBits = heatshrinkBackrefBits(params);
-  // Prefix minima of bits[i+1..]: positions increasing and bits non-increasing from the top of the
-  // stack (index top) to its bottom (index 0), so the cheapest position within i+1..i+L is the
-  // deepest one at or before i+L.
-  const stackPos = new Int32Array(n + 1);
-  const stackBits = new Float64Array(n + 1);
-  let top = 0;
-  stackPos[0] = n;
-  stackBits[0] = 0;
-  for (let i = n - 1; i >= 0; i--) {
-    let best = LITERAL_BITS + bits[i + 1]!;
-    let pick = 0;
-    const longest = length[i]!;
-    if (longest > 0) {
-      const reach = i + longest;
-      let lo = 0;
-      let hi = top;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (stackPos[mid]! <= reach) hi = mid;
-        else lo = mid + 1;
-      }
-      const viaBackref = backrefBits + stackBits[lo]!;
-      if (viaBackref < best) {
-        best = viaBackref;
-        pick = stackPos[lo]! - i;
-      }
-    }
-    bits[i] = best;
-    choice[i] = pick;
-    while (top >= 0 && stackBits[top]! > best) top--;
-    top++;
-    stackPos[top] = i;
-    stackBits[top] = best;
-  }
-
-  return { totalBits: bits[0]!, choice, distance };
+  const tables = { bits: new Float64Array(n + 1), stackPos: new Int32Array(n + 1), stackBits: new Float64Array(n + 1) };
+  const totalBits = cheapestParseBits(length, n, heatshrinkBackrefBits(params), tables, choice);
+  return { totalBits, choice, distance };
 }
 
 /**

@@ -7,8 +7,8 @@
 // invalidated by a generation stamp instead of being allocated and cleared per call (the encoder's
 // 2 x 64 K-entry tables cost far more than pricing a 600-byte slice).
 import type { HeatshrinkParams } from './compression.js';
+import { cheapestParseBits, type ParseTables } from './heatshrink-cheapest-parse.js';
 
-const LITERAL_BITS = 9;
 const HASH_BITS = 12;
 const RUN_MIN = 3;
 const NONE = -1;
@@ -26,9 +26,7 @@ export class HeatshrinkSliceCost {
   private runPrevSame = new Int32Array(0);
   private prev = new Int32Array(0);
   private length = new Int32Array(0);
-  private bits = new Float64Array(0);
-  private stackPos = new Int32Array(0);
-  private stackBits = new Float64Array(0);
+  private tables: ParseTables = { bits: new Float64Array(0), stackPos: new Int32Array(0), stackBits: new Float64Array(0) };
   private generation = 0;
   private readonly hashHead = new Int32Array(1 << HASH_BITS);
   private readonly hashStamp = new Int32Array(1 << HASH_BITS);
@@ -138,38 +136,7 @@ export class HeatshrinkSliceCost {
       length[p - W] = bestLen;
       insert(p);
     }
-    return this.parse(n);
-  }
-
-  /** optimalParse's dynamic programme from the end, bits only. */
-  private parse(n: number): number {
-    const { bits, stackPos, stackBits, length } = this;
-    bits[n] = 0;
-    let top = 0;
-    stackPos[0] = n;
-    stackBits[0] = 0;
-    for (let i = n - 1; i >= 0; i--) {
-      let best = LITERAL_BITS + bits[i + 1]!;
-      const longest = length[i]!;
-      if (longest > 0) {
-        const reach = i + longest;
-        let lo = 0;
-        let hi = top;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (stackPos[mid]! <= reach) hi = mid;
-          else lo = mid + 1;
-        }
-        const viaBackref = this.backrefBits + stackBits[lo]!;
-        if (viaBackref < best) best = viaBackref;
-      }
-      bits[i] = best;
-      while (top >= 0 && stackBits[top]! > best) top--;
-      top++;
-      stackPos[top] = i;
-      stackBits[top] = best;
-    }
-    return bits[0]!;
+    return cheapestParseBits(this.length, n, this.backrefBits, this.tables);
   }
 
   private grow(total: number): void {
@@ -184,8 +151,6 @@ export class HeatshrinkSliceCost {
     this.runPrevSame = new Int32Array(size);
     this.prev = new Int32Array(size);
     this.length = new Int32Array(size);
-    this.bits = new Float64Array(size + 1);
-    this.stackPos = new Int32Array(size + 1);
-    this.stackBits = new Float64Array(size + 1);
+    this.tables = { bits: new Float64Array(size + 1), stackPos: new Int32Array(size + 1), stackBits: new Float64Array(size + 1) };
   }
 }
