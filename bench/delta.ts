@@ -212,6 +212,18 @@ function cApplies(oldPath: string, patchPath: string, newImage: Uint8Array): { o
   return { ok, detail: ok ? 'byte-exact' : 'output differs' };
 }
 
+/** The code measured: HEAD and any uncommitted change under src/delta (the bench runs the working tree). */
+function codeState(): { head: string | null; uncommittedSrcDelta: string[] } {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' });
+  const status = spawnSync('git', ['status', '--porcelain', '--', 'src/delta'], { cwd: join(here, '..'), encoding: 'utf8' });
+  return {
+    head: head.status === 0 ? head.stdout.trim() : null,
+    uncommittedSrcDelta: status.status === 0 ? status.stdout.split('\n').filter(Boolean) : [],
+  };
+}
+const code = codeState();
+console.log(`code measured: HEAD ${code.head ?? '?'}; uncommitted changes under src/delta: ${code.uncommittedSrcDelta.length ? code.uncommittedSrcDelta.join(', ') : 'none'}`);
+
 const gccVersion = tools.gcc ? execFileSync('arm-none-eabi-gcc', ['-dumpversion'], { encoding: 'utf8' }).trim() : null;
 const jdiffVersion = tools.jdiff ? (spawnSync(tools.jdiff, ['-V'], { encoding: 'utf8' }).stdout || '').trim() || 'unknown' : null;
 
@@ -401,7 +413,7 @@ async function runRandom(count: number): Promise<void> {
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(
     join(here, 'results', 'delta-random.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, loadavg: loadavg(), armGcc: gccVersion, jdiff: jdiffVersion, tools, summary, notes, rows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), code, node: process.version, loadavg: loadavg(), armGcc: gccVersion, jdiff: jdiffVersion, tools, summary, notes, rows }, null, 2)}\n`,
   );
 }
 
@@ -728,6 +740,7 @@ writeFileSync(
   `${JSON.stringify(
     {
       date: new Date().toISOString(),
+      code,
       node: process.version,
       loadavg: loadavg(),
       armGcc: gccVersion,
