@@ -6,9 +6,12 @@ export interface StreamingPatcher {
   end(): void;
 }
 
+/** Reads `length` bytes of the old image at `offset`; called only within the image. */
+export type OldImageReader = (offset: number, length: number) => Uint8Array;
+
 export type PatcherFactory = (
   oldSize: number,
-  readOld: (offset: number, length: number) => Uint8Array,
+  readOld: OldImageReader,
   sink: (chunk: Uint8Array) => void,
 ) => StreamingPatcher;
 

@@ -14,13 +14,13 @@
 // operator"). Every patch `legacy` accepts, `current` reads to the same bytes: the two differ
 // only at operator positions that do not hold `ESC op`, which `legacy` refuses.
 import { DecodeError, ValueError, type DecodeErrorCode } from '../core/errors.js';
-import { applyInMemory } from './apply-in-memory.js';
+import { applyInMemory, type OldImageReader } from './apply-in-memory.js';
 import { BKT, DEL, EQL, ESC, INS, MAX_OP_LENGTH, MOD, OP_NAMES, isJanpatchDialect, isOperatorByte, type JanpatchDialect } from './jojo-format.js';
+
+export type { OldImageReader };
 
 export const PATCH_CONTEXT = 'JojoDiff patch';
 
-/** Reads `length` bytes of the old image at `offset`; called only within the image. */
-export type OldImageReader = (offset: number, length: number) => Uint8Array;
 
 export interface PatcherOptions {
   /** Output page (and old-image read) size; janpatch clients use 512..528 bytes. */

@@ -108,25 +108,44 @@ export interface Match {
  * Lengths are capped at `maxLength` to bound the work in long identical regions.
  */
 export function longestMatch(text: Uint8Array, sa: Int32Array, target: Uint8Array, at: number, maxLength: number, out: Match): void {
-  const n = text.length;
   out.oldOffset = 0;
   out.lengthBytes = 0;
-  if (n === 0 || at >= target.length) return;
-  const limit = Math.min(maxLength, target.length - at);
-  const lcp = (offset: number, from: number): number => {
-    let k = from;
-    const max = Math.min(limit, n - offset);
-    while (k < max && text[offset + k] === target[at + k]) k++;
-    return k;
-  };
+  if (text.length === 0 || at >= target.length) return;
+  const b = bracket(text, sa, target, at, Math.min(maxLength, target.length - at));
+  if (b.lcpLo >= b.lcpHi) {
+    out.oldOffset = sa[b.lo]!;
+    out.lengthBytes = b.lcpLo;
+  } else {
+    out.oldOffset = sa[b.hi]!;
+    out.lengthBytes = b.lcpHi;
+  }
+}
+
+/** The two neighbouring suffix-array ranks the target sorts between, with their common prefixes. */
+interface Bracket {
+  lo: number;
+  hi: number;
+  lcpLo: number;
+  lcpHi: number;
+}
+
+// One result object reused by every search (hot path: one search per new-image position).
+const BRACKET: Bracket = { lo: 0, hi: 0, lcpLo: 0, lcpHi: 0 };
+
+/**
+ * Binary search for target[at, at + limit) over the suffix array keeping the common-prefix lengths
+ * of both bounds (so each step compares only new bytes). The result is valid until the next call.
+ */
+function bracket(text: Uint8Array, sa: Int32Array, target: Uint8Array, at: number, limit: number): Bracket {
+  const n = text.length;
   let lo = 0;
   let hi = n - 1;
-  let lcpLo = lcp(sa[lo]!, 0);
-  let lcpHi = lcp(sa[hi]!, 0);
+  let lcpLo = commonPrefix(text, sa[lo]!, target, at, 0, limit);
+  let lcpHi = commonPrefix(text, sa[hi]!, target, at, 0, limit);
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
     const offset = sa[mid]!;
-    const k = lcp(offset, Math.min(lcpLo, lcpHi));
+    const k = commonPrefix(text, offset, target, at, Math.min(lcpLo, lcpHi), limit);
     // Target shorter than or equal to this suffix's prefix sorts before it.
     if (k === limit || (offset + k < n && target[at + k]! < text[offset + k]!)) {
       hi = mid;
@@ -136,15 +155,12 @@ export function longestMatch(text: Uint8Array, sa: Int32Array, target: Uint8Arra
       lcpLo = k;
     }
   }
-  if (lcpLo >= lcpHi) {
-    out.oldOffset = sa[lo]!;
-    out.lengthBytes = lcpLo;
-  } else {
-    out.oldOffset = sa[hi]!;
-    out.lengthBytes = lcpHi;
-  }
+  BRACKET.lo = lo;
+  BRACKET.hi = hi;
+  BRACKET.lcpLo = lcpLo;
+  BRACKET.lcpHi = lcpHi;
+  return BRACKET;
 }
-
 
 /**
  * Up to `maxCount` matches of `target[at..]` in `text` of at least `minLength` bytes: the longest
@@ -167,22 +183,7 @@ export function findMatches(
   const n = text.length;
   if (n === 0 || at >= target.length || maxCount <= 0) return 0;
   const limit = Math.min(maxLength, target.length - at);
-  let lo = 0;
-  let hi = n - 1;
-  let lcpLo = commonPrefix(text, sa[lo]!, target, at, 0, limit);
-  let lcpHi = commonPrefix(text, sa[hi]!, target, at, 0, limit);
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    const offset = sa[mid]!;
-    const k = commonPrefix(text, offset, target, at, Math.min(lcpLo, lcpHi), limit);
-    if (k === limit || (offset + k < n && target[at + k]! < text[offset + k]!)) {
-      hi = mid;
-      lcpHi = k;
-    } else {
-      lo = mid;
-      lcpLo = k;
-    }
-  }
+  const { lo, hi, lcpLo, lcpHi } = bracket(text, sa, target, at, limit);
   // Walk outwards from the insertion point: the common prefix with the target only shrinks.
   let count = 0;
   let down = lo;

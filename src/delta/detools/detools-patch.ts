@@ -6,14 +6,15 @@
 // offset 0 or past the old image, negative sizes, and bytes after the last record. Memory is
 // bounded: one output page, old-image reads in page-sized pieces, and the decompressor's state.
 import { DecodeError, ValueError, type DecodeErrorCode } from '../../core/errors.js';
-import { applyInMemory } from '../apply-in-memory.js';
+import { applyInMemory, type OldImageReader } from '../apply-in-memory.js';
 import { createDecompressor, type Decompressor, type DetoolsCompression, type HeatshrinkParams } from './compression.js';
 import { DETOOLS_CONTEXT, SizeReader, parseHeaderByte } from './detools-format.js';
+
+export type { OldImageReader };
 
 /** Context of errors inside the decompressed stream; offsets there count decompressed bytes. */
 export const STREAM_CONTEXT = 'detools patch stream (decompressed)';
 
-export type OldImageReader = (offset: number, length: number) => Uint8Array;
 
 export interface DetoolsPatcherOptions {
   /** Output page and old-image read size (detools' C library works in 128-byte pieces). */
