@@ -98,6 +98,15 @@ export function nextStep(device: DeviceState, ctx: CampaignContext): DeviceStep 
 }
 
 /**
+ * Whether the device is still heard as a request sent at `requestSentAtMs` is judged: an uplink
+ * since one answer timeout before it (HEARD_ATTEMPTS_FACTOR). Its requests or their answers are
+ * being lost on air, not its contact.
+ */
+export function heardAround(device: DeviceState, requestSentAtMs: number, ctx: CampaignContext): boolean {
+  return (device.timestamps.lastUplinkAtMs ?? -Infinity) >= requestSentAtMs - ctx.spec.timing.answerTimeoutMs;
+}
+
+/**
  * Moves a device on: sends its next request when nothing is pending, repeats a request whose
  * answer is overdue, and gives up after maxAttempts (HEARD_ATTEMPTS_FACTOR times as many for a
  * device still heard).
@@ -110,7 +119,7 @@ export function advanceDevice(draft: Draft, devEui: string, wave: WaveState, ctx
     if (draft.nowMs < view.pending.retryAtMs && !heardWithoutAnswer) return;
     const device = draft.device(devEui);
     const pending = device.pending!;
-    const heard = (device.timestamps.lastUplinkAtMs ?? -Infinity) >= pending.sentAtMs - ctx.spec.timing.answerTimeoutMs;
+    const heard = heardAround(device, pending.sentAtMs, ctx);
     const limit = ctx.spec.timing.maxAttempts * (heard ? HEARD_ATTEMPTS_FACTOR : 1);
     if (pending.attempts >= limit) {
       // Absent means never heard from; a device that answered before has lost contact.

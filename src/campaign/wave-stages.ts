@@ -4,7 +4,7 @@ import { deriveMcSessionKeys } from '../lorawan/keys.js';
 import { TS004 } from '../lorawan/ts004-fragmentation.js';
 import { TS005 } from '../lorawan/ts005-multicast-setup.js';
 import type { CampaignContext } from './context.js';
-import { advanceDevice, chooseScheme, deliverBlock, finishDevice, giveUp, sendUnicast } from './device-progress.js';
+import { advanceDevice, chooseScheme, deliverBlock, finishDevice, giveUp, heardAround, sendUnicast } from './device-progress.js';
 import { hasFirmwareManagement } from './device-stack.js';
 import { insertFollowUpWave, markForFollowUp, servedInFollowUp } from './follow-up-wave.js';
 import { sessionLossShare } from './frag-status-reading.js';
@@ -193,14 +193,14 @@ function upgradeNotFinished(draft: Draft, device: DeviceState, ctx: CampaignCont
 }
 
 /**
- * Heard as a retry whose answer timeout ran out now would judge it (device-progress.ts,
- * HEARD_ATTEMPTS_FACTOR): an uplink since one answer timeout before a request sent one answer
- * timeout ago. Not the latest request's own window: one sent on a timeout (no uplink came) would
- * leave out the uplinks before it (issue #17, 10 000 devices: an LBM device heard 77 minutes
- * before the deadline, its next three uplinks lost, with 60-minute answer timeouts).
+ * Heard as a retry whose answer timeout ran out now would judge it (device-progress.ts
+ * heardAround, for a request sent one answer timeout ago). Not the latest request's own window:
+ * one sent on a timeout (no uplink came) would leave out the uplinks before it (issue #17, 10 000
+ * devices: an LBM device heard 77 minutes before the deadline, its next three uplinks lost, with
+ * 60-minute answer timeouts).
  */
 function heardAtDeadline(device: DeviceState, nowMs: number, ctx: CampaignContext): boolean {
-  return (device.timestamps.lastUplinkAtMs ?? -Infinity) >= nowMs - 2 * ctx.spec.timing.answerTimeoutMs;
+  return heardAround(device, nowMs - ctx.spec.timing.answerTimeoutMs, ctx);
 }
 
 function countPhase(draft: Draft, wave: number, phase: DeviceState['phase'], ctx: CampaignContext): number {
