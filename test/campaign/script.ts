@@ -312,6 +312,24 @@ export class Script {
     }
   }
 
+  /** Runs the campaign's own wake-ups until `done` holds (at most 1 000 of them). */
+  wakeUntil(done: () => boolean): void {
+    for (let i = 0; !done() && i < 1000; i++) this.advanceTo(this.campaign.nextWakeMs!);
+  }
+
+  /**
+   * From the device's DevUpgradeImageReq (pending) to its confirmation: answers up to and
+   * including DevRebootTimeReq, waits for DevVersionReq after the reboot and answers it.
+   */
+  confirmUpgrade(devEui: string): void {
+    this.answerUntil(devEui, 'reboot-time');
+    this.advanceBy(5 * SECOND);
+    this.answerPending(devEui);
+    this.wakeUntil(() => this.device(devEui).pending?.step === 'dev-version');
+    this.answerPending(devEui);
+    this.advanceBy(60 * SECOND);
+  }
+
   /** Answers every setup request of a device, a few seconds apart, until it is set up. */
   completeSetup(devEui: string, versions: Versions = V1): string[] {
     const steps: string[] = [];

@@ -477,16 +477,11 @@ test('setup deadline: a device that answered before and is still heard is served
   // A's wave runs to its end; then B gets a follow-up wave of its own.
   s.answerPending(A);
   s.advanceTo(s.campaign.wave!.sessionStartMs!);
-  for (let i = 0; s.campaign.wave?.stage === 'fragments' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.wakeUntil(() => s.campaign.wave?.stage !== 'fragments');
   s.advanceBy(10 * SECOND);
   s.reportComplete(A);
-  for (let i = 0; s.device(A).pending?.step !== 'upgrade-image' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
-  s.answerUntil(A, 'reboot-time');
-  s.advanceBy(5 * SECOND);
-  s.answerPending(A);
-  for (let i = 0; s.device(A).pending?.step !== 'dev-version' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
-  s.answerPending(A);
-  s.advanceBy(MINUTE);
+  s.wakeUntil(() => s.device(A).pending?.step === 'upgrade-image');
+  s.confirmUpgrade(A);
   t.is(s.device(A).outcome, 'confirmed');
   t.is(s.campaign.waveCount, 2, 'a follow-up wave');
   t.deepEqual(s.campaign.waveResults[0], { index: 0, participants: 1, confirmed: 1, failed: 0, delivered: 0 }, 'B is not judged in wave 0');

@@ -229,25 +229,20 @@ test('a device that missed the session (no session answer, no status, DevUpgrade
   s.advanceBy(5 * SECOND);
   s.answerPending(B); // A's session answers are all lost
   s.advanceTo(s.campaign.wave!.sessionStartMs!);
-  for (let i = 0; s.campaign.wave?.stage === 'fragments' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.wakeUntil(() => s.campaign.wave?.stage !== 'fragments');
   s.advanceBy(10 * SECOND);
   s.reportComplete(B);
-  for (let i = 0; s.device(A).pending?.step !== 'upgrade-image' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.wakeUntil(() => s.device(A).pending?.step === 'upgrade-image');
   s.answer(A, { command: 'DevUpgradeImageAns', upImageStatus: 0 });
   t.like(s.device(A), { outcome: undefined, followUp: true, phase: 'waiting' });
-  s.answerUntil(B, 'reboot-time');
-  s.advanceBy(5 * SECOND);
-  s.answerPending(B);
-  for (let i = 0; s.device(B).pending?.step !== 'dev-version' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
-  s.answerPending(B);
-  s.advanceBy(MINUTE);
+  s.confirmUpgrade(B);
   t.is(s.device(B).outcome, 'confirmed');
   t.is(s.campaign.waveCount, 2, 'a follow-up wave');
   t.like(s.device(A), { wave: 1, phase: 'setup', outcome: undefined, sessionCnt: 2 });
   // The follow-up session missed too: failed this time.
   s.toSession();
   s.advanceTo(s.campaign.wave!.sessionStartMs!);
-  for (let i = 0; s.device(A).pending?.step !== 'upgrade-image' && !s.device(A).outcome && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.wakeUntil(() => s.device(A).pending?.step === 'upgrade-image' || s.device(A).outcome !== undefined);
   s.answer(A, { command: 'DevUpgradeImageAns', upImageStatus: 0 });
   t.is(s.device(A).outcome, 'failed');
   t.regex(s.device(A).error!, /^DevUpgradeImageAns: no image/);
@@ -262,7 +257,7 @@ test('LoRaMac-node: a device that missed the session (no session answer, no stat
   s.advanceBy(5 * SECOND);
   s.answerPending(B); // A's session answers are all lost
   s.advanceTo(s.campaign.wave!.sessionStartMs!);
-  for (let i = 0; s.campaign.wave?.stage === 'fragments' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.wakeUntil(() => s.campaign.wave?.stage !== 'fragments');
   s.advanceBy(10 * SECOND);
   s.reportComplete(B);
   s.advanceTo(s.campaign.wave!.statusDeadlineMs!);
@@ -278,7 +273,7 @@ test('LoRaMac-node: a device that missed the session (no session answer, no stat
   // The follow-up session missed too: failed this time.
   s.toSession();
   s.advanceTo(s.campaign.wave!.sessionStartMs!);
-  for (let i = 0; s.device(A).pending?.step !== 'frag-status' && !s.device(A).outcome && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.wakeUntil(() => s.device(A).pending?.step === 'frag-status' || s.device(A).outcome !== undefined);
   s.answer(A, statusAnsV1(s.device(A).fragIndex!, 0, 0));
   t.is(s.device(A).outcome, 'failed');
   t.regex(s.device(A).error!, /^FragSessionStatusAns after the session \(loramac-node\): no fragment received yet$/);
@@ -291,7 +286,7 @@ test('LoRaMac-node: after the session a device that heard some fragments and rep
   s.advanceBy(5 * SECOND);
   s.answerPending(B);
   s.advanceTo(s.campaign.wave!.sessionStartMs!);
-  for (let i = 0; s.campaign.wave?.stage === 'fragments' && i < 1000; i++) s.advanceTo(s.campaign.nextWakeMs!);
+  s.wakeUntil(() => s.campaign.wave?.stage !== 'fragments');
   s.advanceBy(10 * SECOND);
   s.reportComplete(B);
   s.advanceTo(s.campaign.wave!.statusDeadlineMs!);
