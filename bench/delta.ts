@@ -10,7 +10,7 @@
 // formats need far more device RAM). The reference figures and their source are in
 // bench/delta-reference.json. Every patch is applied back by our patcher and checked byte for
 // byte; jdiff's own patch is applied by our patcher too; with detools' C library at hand
-// (/work/tools/bin/detools-apply, or $FUOTA_DETOOLS_APPLY) each detools patch is applied by it as
+// ($FUOTA_DETOOLS_APPLY, or detools-apply on PATH) each detools patch is applied by it as
 // well ("C applies"). Each diff runs in a child process, so its time and peak RSS are its own.
 //
 // --random N: N seeded random firmware-like pairs (bench/firmware/random-pairs.ts); with jdiff at
@@ -139,12 +139,11 @@ function onPath(name: string): string | null {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
   return found.status === 0 ? found.stdout.trim() : null;
 }
-/** $envVar names the binary ('none' leaves the tool out); else the oracle build in /work/tools, else PATH. */
-function toolPath(envVar: string, localPath: string, name: string): string | null {
+/** $envVar names the binary ('none' leaves the tool out); else PATH. Neither tool is packaged: build them from their sources. */
+function toolPath(envVar: string, name: string): string | null {
   const fromEnv = process.env[envVar];
   if (fromEnv === 'none') return null;
   if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  if (existsSync(localPath)) return localPath;
   return onPath(name);
 }
 
@@ -152,8 +151,8 @@ const tools = {
   gcc: onPath('arm-none-eabi-gcc'),
   bsdiff: onPath('bsdiff'),
   xdelta3: onPath('xdelta3'),
-  jdiff: toolPath('FUOTA_JDIFF', '/work/tools/bin/jdiff', 'jdiff'),
-  detoolsApply: toolPath('FUOTA_DETOOLS_APPLY', '/work/tools/bin/detools-apply', 'detools-apply'),
+  jdiff: toolPath('FUOTA_JDIFF', 'jdiff'),
+  detoolsApply: toolPath('FUOTA_DETOOLS_APPLY', 'detools-apply'),
   time: existsSync('/usr/bin/time') ? '/usr/bin/time' : null,
 };
 
@@ -405,7 +404,7 @@ async function runRandom(count: number): Promise<void> {
   summary.detoolsCAppliesFailures = rows.filter((r) => r.detoolsCApplies === false).length;
   summary.detoolsCAppliesChecked = rows.filter((r) => r.detoolsCApplies !== null).length;
   console.log(`random firmware-like pairs: ${count} (seed ${randomSeed}; kinds release/patch/reorder in turn)`);
-  if (!tools.jdiff) console.log('jdiff not found (/work/tools/bin/jdiff, $FUOTA_JDIFF or PATH): no ratios');
+  if (!tools.jdiff) console.log('jdiff not found ($FUOTA_JDIFF or PATH): no ratios');
   for (const line of lines) console.log(line);
   console.log(`round trips failed: ${String(summary.roundTripFailures)}; jdiff patches our patcher refused: ${String(summary.jdiffPatchesOurPatcherRefused)}`);
   if (detools) console.log(`pairs whose detools crle or heatshrink 8/7 patch the C library refused or got wrong: ${String(summary.detoolsCAppliesFailures)}/${String(summary.detoolsCAppliesChecked)}`);
@@ -728,8 +727,8 @@ for (const t of targets) {
   console.log(`${t.status}  ${t.target}${failing}${unchecked}`);
 }
 
-if (!tools.jdiff) notes.push('jdiff not found (/work/tools/bin/jdiff, $FUOTA_JDIFF or PATH): jdiff figures are the reference ones');
-if (!tools.detoolsApply) notes.push('detools C library driver not found (/work/tools/bin/detools-apply or $FUOTA_DETOOLS_APPLY): "C applies" not checked');
+if (!tools.jdiff) notes.push('jdiff not found ($FUOTA_JDIFF or PATH): jdiff figures are the reference ones');
+if (!tools.detoolsApply) notes.push('detools C library driver not found ($FUOTA_DETOOLS_APPLY or PATH: detools-apply OLD PATCH NEW): "C applies" not checked');
 if (!tools.bsdiff || !tools.xdelta3) notes.push('bsdiff/xdelta3 missing (apt-get install bsdiff xdelta3): their reference figures shown');
 notes.push(`reference figures: bench/delta-reference.json (${reference.source.split('(')[0]!.trim()})`);
 for (const note of notes) console.log(`note: ${note}`);
