@@ -16,9 +16,18 @@
 // not in the heap; its size (database + WAL) is taken after the campaign, once closed. Fleets
 // above 2 000 devices track only the GF(2) equations on the devices ('rank-only'); smaller ones
 // decode, patch and verify the real signed package. Each run is its own process, so peak RSS is
-// that run's; memory per device is the V8 heap still in use after a full GC at the end (engine
-// state, store, simulated devices and network server together), minus the heap before the world
-// was built, over the device count. The simulated clock settles the engine once per
+// that run's. Memory per device, after a full GC at the end, minus the heap before the world was
+// built, over the device count, three ways (issue #17): `retained` is the whole V8 heap still in
+// use (service and simulated world together, as before); `service` is what stays in use once the
+// simulated world can no longer be reached: the engine's campaign and device state, the parsed
+// spec and the store, which is what an operator runs; `simulated` is the difference, what only
+// the simulated devices, network server, clock and fleet held (they cost nothing in the field).
+// The service figure is measured, not estimated: the bench points the engine at an inert network
+// server and a stopped clock, drops every reference it holds into the world, collects, and checks
+// with WeakRefs that the simulated network server, clock and a device were collected (the run
+// fails otherwise, so the figure cannot silently include the world). What the two hold outside
+// the V8 heap (ArrayBuffer contents: typed arrays of the simulated decoders, keys) is reported
+// apart, as buffer bytes per device, the same two ways. The simulated clock settles the engine once per
 // --settle-window-ms of simulated time (SimClock.run): uplinks of a window go to the store in one
 // group commit, as they would under real load.
 // --explain prints every device that did not succeed (neither confirmed nor delivered): its stack,
@@ -32,7 +41,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSimulatedWorld } from '../src/app/simulated-world.js';
+import { createSimulatedWorld, type SimulatedWorld } from '../src/app/simulated-world.js';
+import type { CampaignEngine, EngineOptions } from '../src/campaign/engine.js';
+import type { Clock, NetworkServer } from '../src/campaign/ports.js';
 import { parseCampaignSpec } from '../src/campaign/spec.js';
 import { airtimeComparison } from '../src/demo/demo-report.js';
 import { DEFAULT_SCENARIO } from '../src/sim/sim-fleet.js';
@@ -73,8 +84,15 @@ interface RunResult {
   peakRssMb: number;
   baselineRssMb: number;
   bytesPerDevice: number;
-  /** Heap still in use after a full GC at the end, minus the baseline heap, per device. */
+  /** Heap still in use after a full GC at the end, minus the baseline heap, per device: service and simulated world together. */
   retainedBytesPerDevice: number;
+  /** Of it, what stays once the simulated world is unreachable: engine, parsed spec, store (what an operator runs). */
+  serviceRetainedBytesPerDevice: number;
+  /** Of it, what only the simulated world held (devices, network server, clock, fleet): retained − service. */
+  simulatedRetainedBytesPerDevice: number;
+  /** ArrayBuffer contents (outside the V8 heap) at the end, minus the baseline, per device: in all, and of the service alone. */
+  bufferBytesPerDevice: number;
+  serviceBufferBytesPerDevice: number;
   /** SQLite file and WAL after the campaign (sqlite store only). */
   storeBytes?: number;
   /** --explain: every device that did not succeed, and why. */
@@ -103,16 +121,43 @@ function fileBytes(path: string): number {
   return existsSync(path) ? statSync(path).size : 0;
 }
 
+/**
+ * The heap in use and the ArrayBuffer contents outside it, after a full GC. Twice, a moment
+ * apart: V8 frees the contents of dead ArrayBuffers on a background task after the collection.
+ */
+async function heapNow(gc: (() => void) | undefined): Promise<{ heap: number; buffers: number }> {
+  for (let i = 0; i < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    gc?.();
+  }
+  const usage = process.memoryUsage();
+  return { heap: usage.heapUsed, buffers: usage.arrayBuffers };
+}
+
+/**
+ * Cuts the engine off the simulated world: its network server and clock become inert stand-ins
+ * (the campaign is over; nothing is sent or scheduled any more), so that once the bench drops
+ * its own references nothing of the world stays reachable from the service.
+ */
+function detachEngine(engine: CampaignEngine, nowMs: number): void {
+  const options = Reflect.get(engine, 'options') as EngineOptions | undefined;
+  if (!options || typeof options !== 'object' || !('network' in options) || !('clock' in options)) throw new Error('bench: the engine no longer keeps its options in `options`; update detachEngine');
+  const inert = async () => {};
+  options.network = { sendUnicast: inert, createMulticastGroup: inert, deleteMulticastGroup: inert, sendMulticast: inert } as unknown as NetworkServer;
+  options.clock = { now: () => nowMs, at: () => () => {} } as unknown as Clock;
+}
+
 async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: number, store: StoreKind, settleWindowMs: number, explainLog?: number): Promise<RunResult> {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
-  const baselineHeap = process.memoryUsage().heapUsed;
+  const baseline = await heapNow(gc);
   const dir = store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'fuota-bench-')) : undefined;
   const storePath = dir ? join(dir, 'campaigns.sqlite') : 'memory';
   const wallStart = performance.now();
   let transitions = 0;
-  const world = await createSimulatedWorld({
+  // `let`: set to undefined before the service is measured alone (no reference into the world may stay).
+  let world: SimulatedWorld | undefined = await createSimulatedWorld({
     scenario: { ...DEFAULT_SCENARIO, devices, seed, loss: 0.1, absentShare: 0, v2Share: 0.5, stacks: FLEETS[fleet], uplinkIntervalMs: 30 * 60_000, payloadMode: devices > 2000 ? 'rank-only' : 'full' },
     storePath,
     firmwareBytes: 64 * 1024,
@@ -125,11 +170,13 @@ async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: numbe
     },
     engine: { onTransition: () => void transitions++ },
   });
-  const { engine, clock, startMs } = world;
+  const { engine, startMs } = world;
+  const campaignStore = world.store;
   const id = parseCampaignSpec(world.spec).id;
   await engine.create(world.spec, world.block);
-  await clock.run({ untilMs: startMs + 14 * 86_400_000, done: () => engine.view(id)!.campaign.phase !== 'running', settle: () => engine.idle(), settleWindowMs });
+  await world.clock.run({ untilMs: startMs + 14 * 86_400_000, done: () => engine.view(id)!.campaign.phase !== 'running', settle: () => engine.idle(), settleWindowMs });
   const wallS = (performance.now() - wallStart) / 1000;
+  const endMs = world.clock.now();
   const view = engine.view(id)!;
   const airtime = airtimeComparison(view.campaign, view.devices, world.fleet.members);
   let confirmed = 0;
@@ -139,9 +186,8 @@ async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: numbe
     if (d.outcome === 'delivered') delivered++;
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  gc?.();
   // Measured with everything alive: the world (fleet, network server, engine, store) is used below.
-  const retainedBytesPerDevice = (process.memoryUsage().heapUsed - baselineHeap) / devices;
+  const total = await heapNow(gc);
   const result: RunResult = {
     devices,
     seed,
@@ -157,14 +203,18 @@ async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: numbe
     oracleFragments: airtime.oracleFragments,
     airtimeRatio: airtime.ratio,
     airtimeS: view.campaign.airtime.airtimeMs / 1000,
-    simulatedHours: (clock.now() - startMs) / 3_600_000,
+    simulatedHours: (endMs - startMs) / 3_600_000,
     wallS,
     transitions,
     transitionsPerS: transitions / wallS,
     peakRssMb,
     baselineRssMb,
     bytesPerDevice: ((peakRssMb - baselineRssMb) * 2 ** 20) / devices,
-    retainedBytesPerDevice,
+    retainedBytesPerDevice: (total.heap - baseline.heap) / devices,
+    serviceRetainedBytesPerDevice: 0,
+    simulatedRetainedBytesPerDevice: 0,
+    bufferBytesPerDevice: (total.buffers - baseline.buffers) / devices,
+    serviceBufferBytesPerDevice: 0,
   };
   if (explainLog !== undefined) {
     const members = new Map(world.fleet.members.map((m) => [m.device.devEui, m]));
@@ -173,7 +223,7 @@ async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: numbe
       if (d.outcome === 'confirmed' || d.outcome === 'delivered') continue;
       const member = members.get(d.devEui)!;
       const sim = member.device;
-      const log = await world.store.deviceLog(id, d.devEui, explainLog);
+      const log = await campaignStore.deviceLog(id, d.devEui, explainLog);
       result.unsuccessful.push({
         devEui: d.devEui,
         stack: member.stack,
@@ -184,7 +234,19 @@ async function runOne(devices: number, fleet: Fleet, policy: Policy, seed: numbe
       });
     }
   }
-  await world.close();
+  // The service alone: the world unreachable, proven by its network server, clock and first device being collected.
+  const probes = [new WeakRef(world.fleet.network), new WeakRef(world.clock), new WeakRef(world.fleet.members[0]!.device)];
+  world.fleet.network.onUplink = () => {};
+  detachEngine(engine, endMs);
+  world = undefined;
+  // (heapNow awaits before it collects: a WeakRef keeps its target alive until the current job ends, ECMA-262 AddToKeptObjects.)
+  const service = await heapNow(gc);
+  if (probes.some((p) => p.deref() !== undefined)) throw new Error('bench: the simulated world is still reachable after detaching it; the service figure would include it');
+  result.serviceRetainedBytesPerDevice = (service.heap - baseline.heap) / devices;
+  result.simulatedRetainedBytesPerDevice = result.retainedBytesPerDevice - result.serviceRetainedBytesPerDevice;
+  result.serviceBufferBytesPerDevice = (service.buffers - baseline.buffers) / devices;
+  await engine.close();
+  await campaignStore.close();
   if (dir) {
     result.storeBytes = fileBytes(storePath) + fileBytes(`${storePath}-wal`);
     rmSync(dir, { recursive: true, force: true });
@@ -260,7 +322,7 @@ if (argument('one')) {
       }
     }
   }
-  const header = ['devices', 'seed', 'fleet', 'policy', 'confirmed+delivered', 'frags sent', 'oracle', 'sent/oracle', 'airtime s', 'sim h', 'wall s', 'transitions', 'transitions/s', 'peak RSS MB', 'retained B/device', 'store MB'];
+  const header = ['devices', 'seed', 'fleet', 'policy', 'confirmed+delivered', 'frags sent', 'oracle', 'sent/oracle', 'airtime s', 'sim h', 'wall s', 'transitions', 'transitions/s', 'peak RSS MB', 'retained B/device', 'service B/device', 'simulated B/device', 'buffers B/device', 'store MB'];
   const rows = results.map((r) => [
     String(r.devices),
     String(r.seed),
@@ -277,6 +339,9 @@ if (argument('one')) {
     r.transitionsPerS.toFixed(0),
     r.peakRssMb.toFixed(0),
     r.retainedBytesPerDevice.toFixed(0),
+    r.serviceRetainedBytesPerDevice.toFixed(0),
+    r.simulatedRetainedBytesPerDevice.toFixed(0),
+    `${r.bufferBytesPerDevice.toFixed(0)} (service ${r.serviceBufferBytesPerDevice.toFixed(0)})`,
     megabytes(r.storeBytes),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
