@@ -221,17 +221,45 @@ function resolveTarget(entry: z.output<typeof deviceTargetSchema>, index: number
       if (v !== 1) throw invalid(`devices.${index}.packageVersions.${name}: expected 1 (LoRaMac-node implements the v1 packages only), got ${v}`);
     }
   }
-  const { delta: entryDelta, ...rest } = entry;
-  const delta = resolveDeltaCapability(entryDelta, profile.delta);
-  return {
-    ...rest,
-    ...(delta ? { delta } : {}),
+  const delta = resolveDeltaCapability(entry.delta, profile.delta);
+  // One object literal, its always-present fields first, then the optional ones given: every entry
+  // of a fleet shares one hidden class. Spreading the parsed entry gave each its own (a map and a
+  // descriptor array, ~300 B a device of a 100 000-device campaign, issue #17). The empty tags and
+  // the handful of package-version sets are shared, frozen: nothing writes a target.
+  const target: DeviceTarget = {
+    devEui: entry.devEui,
+    rootKey: entry.rootKey,
     stack,
     lorawanVersion: entry.lorawanVersion ?? profile.lorawanVersion ?? '1.0',
-    packageVersions,
+    packageVersions: sharedPackageVersions(packageVersions),
     reedSolomon: entry.reedSolomon ?? profile.reedSolomon ?? false,
     v2Seed: entry.v2Seed ?? profile.v2Seed ?? (stack === 'lbm' ? 'N-M' : 'N'),
+    tags: Object.keys(entry.tags).length === 0 ? NO_TAGS : entry.tags,
   };
+  if (entry.profile !== undefined) target.profile = entry.profile;
+  if (entry.firmwareVersion !== undefined) target.firmwareVersion = entry.firmwareVersion;
+  if (entry.firmwareSha256 !== undefined) target.firmwareSha256 = entry.firmwareSha256;
+  if (entry.deviceClass !== undefined) target.deviceClass = entry.deviceClass;
+  if (delta) target.delta = delta;
+  return target;
+}
+
+const NO_TAGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const packageVersionSets = new Map<string, DeviceTarget['packageVersions']>();
+
+/** One frozen object per combination of package versions (at most 27), shared by the targets. */
+function sharedPackageVersions(versions: DeviceTarget['packageVersions']): DeviceTarget['packageVersions'] {
+  const key = `${versions.ts003 ?? 0}${versions.ts004 ?? 0}${versions.ts005 ?? 0}`;
+  let shared = packageVersionSets.get(key);
+  if (!shared) {
+    // Fixed key order, whatever order the entry and its profile gave them in.
+    const ordered: DeviceTarget['packageVersions'] = {};
+    if (versions.ts003 !== undefined) ordered.ts003 = versions.ts003;
+    if (versions.ts004 !== undefined) ordered.ts004 = versions.ts004;
+    if (versions.ts005 !== undefined) ordered.ts005 = versions.ts005;
+    packageVersionSets.set(key, (shared = Object.freeze(ordered)));
+  }
+  return shared;
 }
 
 /** Validates a spec; errors name the key path, what was expected and what came. */
