@@ -1,7 +1,7 @@
 // A map from FragIndex (0..3) to a number, for what each simulated device records per
 // fragmentation session (sim-device.ts completedAtN, rebuiltAtN). Two Maps per device were
 // ~250 bytes of a 100 000-device fleet's heap each (issue #17); this holds at most four pairs in
-// one small array, allocated on the first set.
+// one small array of exactly those pairs, allocated on the first set.
 
 export class FragIndexTable implements Iterable<[number, number]> {
   /** FragIndex, value, FragIndex, value… */
@@ -18,14 +18,17 @@ export class FragIndexTable implements Iterable<[number, number]> {
   }
 
   set(fragIndex: number, value: number): this {
-    const pairs = (this.pairs ??= []);
-    for (let i = 0; i < pairs.length; i += 2) {
-      if (pairs[i] === fragIndex) {
-        pairs[i + 1] = value;
-        return this;
+    const pairs = this.pairs;
+    if (pairs) {
+      for (let i = 0; i < pairs.length; i += 2) {
+        if (pairs[i] === fragIndex) {
+          pairs[i + 1] = value;
+          return this;
+        }
       }
     }
-    pairs.push(fragIndex, value);
+    // A new array of exactly the pairs (rare: once per session): push would grow one to 17 slots.
+    this.pairs = pairs ? [...pairs, fragIndex, value] : [fragIndex, value];
     return this;
   }
 

@@ -14,8 +14,23 @@ export interface LossModel {
   lost(): boolean;
 }
 
+/**
+ * Independent losses: a class, not a closure, because every simulated device has one (a closure,
+ * its context and the object holding it were ~160 bytes a device, issue #17).
+ */
+class IidLoss implements LossModel {
+  constructor(
+    private readonly random: Random,
+    private readonly lossRate: number,
+  ) {}
+
+  lost(): boolean {
+    return this.random.next() < this.lossRate;
+  }
+}
+
 export function createLossModel(spec: LossModelSpec, random: Random): LossModel {
-  if (spec.kind === 'iid' || spec.lossRate <= 0) return { lost: () => random.next() < spec.lossRate };
+  if (spec.kind === 'iid' || spec.lossRate <= 0) return new IidLoss(random, spec.lossRate);
   // Bad state loses every frame; good state loses none. P(bad→good) = 1/burst; stationary
   // P(bad) = lossRate gives P(good→bad) = lossRate / (burst · (1 − lossRate)).
   const leaveBad = 1 / Math.max(1, spec.meanBurstLength);

@@ -53,8 +53,12 @@ export class SimDevice {
   /** The MAC's DeviceTimeAns (LoRaWAN 1.0.3 §5.9) set the clock since the last boot. */
   networkTimeValid = false;
   readonly stackModel: StackModel;
-  /** Frames to send, built at transmission (AppTimeReq carries the time it leaves); undefined = nothing after all. */
-  private readonly answers: Array<() => UplinkFrame | undefined> = [];
+  /**
+   * Frames to send, built at transmission (AppTimeReq carries the time it leaves); undefined =
+   * nothing after all. The queue exists only while it holds something: an emptied array keeps
+   * its grown backing store, ~180 bytes a device of a 100 000-device fleet (issue #17).
+   */
+  private answers: Array<() => UplinkFrame | undefined> | undefined;
   private clockOffsetMs: number;
   private readonly driftStartMs: number;
   private nextPeriodicMs = 0;
@@ -129,8 +133,12 @@ export class SimDevice {
       this.radio.scheduleUplink(this, this.nextPeriodicMs);
     }
     let frame: UplinkFrame | undefined;
-    while (!frame && this.answers.length > 0) frame = this.answers.shift()!();
-    if (this.answers.length > 0) this.radio.scheduleUplink(this, nowMs + this.random.int(2_000, 8_000));
+    while (!frame && this.answers) {
+      const build = this.answers.shift()!;
+      if (this.answers.length === 0) this.answers = undefined;
+      frame = build();
+    }
+    if (this.answers) this.radio.scheduleUplink(this, nowMs + this.random.int(2_000, 8_000));
     if (this.networkTimeRequested) {
       this.networkTimeRequested = false;
       this.networkTimeValid = true;
@@ -149,7 +157,7 @@ export class SimDevice {
   /** A class A downlink in RX1/RX2 after an uplink; `fPending` when more are queued. */
   receiveUnicast(fPort: number, payload: Uint8Array, fPending: boolean): void {
     this.stackModel.receive(fPort, payload, undefined);
-    if (fPending && this.answers.length === 0) this.radio.scheduleUplink(this, this.radio.now() + this.random.int(2_000, 8_000));
+    if (fPending && !this.answers) this.radio.scheduleUplink(this, this.radio.now() + this.random.int(2_000, 8_000));
   }
 
   /** A multicast downlink addressed to McAddr, heard only inside an open session of that group. */
@@ -201,7 +209,7 @@ export class SimDevice {
 
   /** Queues a frame built when it is sent (it may carry the time it leaves, or decide to send nothing). */
   queueFrame(build: () => UplinkFrame | undefined, delayMs?: number): void {
-    this.answers.push(build);
+    (this.answers ??= []).push(build);
     this.radio.scheduleUplink(this, this.radio.now() + (delayMs ?? this.random.int(2_000, 8_000)));
   }
 
@@ -239,7 +247,7 @@ export class SimDevice {
     this.rebootTimer = undefined;
     this.upgrade = { status: 'none' };
     this.groups.fill(undefined);
-    this.answers.length = 0;
+    this.answers = undefined;
     this.networkTimeRequested = false;
     this.networkTimeValid = false;
     this.stackModel.reset();

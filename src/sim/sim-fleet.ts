@@ -106,6 +106,9 @@ export function buildSimFleet(options: {
     if (!fragMax) fragMaxes.set(nb, (fragMax = Object.freeze({ nb, size: 255, redundancy: nb })));
     return fragMax;
   };
+  // The root keys side by side in one buffer, each device's a view of it: a 16-byte buffer of its
+  // own per device is an ArrayBuffer object and a backing store besides the view (issue #17).
+  const rootKeys = new Uint8Array(16 * scenario.devices);
   for (let i = 0; i < scenario.devices; i++) {
     const devEui = (0x70b3d50000000000n + BigInt(i + 1)).toString(16).padStart(16, '0');
     const deviceRandom = random.fork(devEui);
@@ -114,20 +117,28 @@ export function buildSimFleet(options: {
     // Drawn for every device, so that a fleet's other devices keep their versions whatever the stack shares.
     const v2 = versionRandom.next() < scenario.v2Share && stack !== 'loramac-node';
     const maxNbFrag = kind === 'small' ? options.smallMaxNbFrag : options.maxNbFrag;
-    const rootKey = deviceRandom.bytes(16);
-    const config: SimDeviceConfig = Object.assign(Object.create(shared) as SimDeviceConfig, {
+    const rootKey = rootKeys.subarray(16 * i, 16 * i + 16);
+    rootKey.set(deviceRandom.bytes(16));
+    const clockOffsetMs = (deviceRandom.next() * 2 - 1) * scenario.clockErrorMs;
+    const clockDriftPpm = (deviceRandom.next() * 2 - 1) * 20;
+    // One literal with the prototype in it: its fields sit in the object itself (Object.assign onto
+    // Object.create(shared) put them in an out-of-object property array, ~50 bytes a device).
+    const own = {
+      __proto__: shared,
       devEui,
       stack,
       rootKey,
       packageVersions: v2 ? packageVersions.v2 : packageVersions.v1,
-      clockOffsetMs: (deviceRandom.next() * 2 - 1) * scenario.clockErrorMs,
-      clockDriftPpm: (deviceRandom.next() * 2 - 1) * 20,
+      clockOffsetMs,
+      clockDriftPpm,
       maxNbFrag,
-      // Stack decoders built for the block: FRAG_MAX_NB = FRAG_MAX_REDUNDANCY = maxNbFrag, 255-byte fragments.
-      ...(stack === 'spec' ? {} : { fragMax: fragMaxOf(maxNbFrag) }),
+      // Stack decoders built for the block: FRAG_MAX_NB = FRAG_MAX_REDUNDANCY = maxNbFrag, 255-byte
+      // fragments; a 'spec' device has none (undefined reads as absent: spec-ts004.ts limits).
+      fragMax: stack === 'spec' ? undefined : fragMaxOf(maxNbFrag),
       absent: kind === 'absent',
       verifyImage: kind === 'rejecting' ? options.rejectImage : options.verifyImage,
-    });
+    };
+    const config = own as unknown as SimDeviceConfig;
     const device = new SimDevice(config, network, deviceRandom);
     network.addDevice(device, gateways);
     const expected: DeviceOutcome = kind === 'absent' ? 'absent' : kind === 'small' ? 'failed' : kind === 'rejecting' ? 'rejected' : 'confirmed';

@@ -15,7 +15,8 @@ interface DeviceEntry {
   /** Shared by every device with the same gateway list (100 000 devices, a handful of lists). */
   gateways: ReadonlySet<string>;
   downlinkLoss: LossModel;
-  queue: UnicastCommand[];
+  /** Class A items waiting, oldest first; replaced, never written (NO_QUEUE while empty: a pushed-to array keeps ~17 slots). */
+  queue: readonly UnicastCommand[];
   /** The item between an uplink and its RX1 (still queued, not offered twice). */
   inFlight?: UnicastCommand;
   /**
@@ -52,6 +53,7 @@ export interface SimNetworkStats {
   multicastLosses: number;
 }
 
+const NO_QUEUE: readonly UnicastCommand[] = Object.freeze([]);
 const RX1_DELAY_MS = 1_000;
 const UPLINK_LATENCY_MS = 200;
 
@@ -68,6 +70,8 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   private readonly devices = new Map<string, DeviceEntry>();
   private readonly groups = new Map<string, Group>();
   private readonly gatewaySets = new Map<string, ReadonlySet<string>>();
+  /** Each gateway set as a list, for lastUplinkGateways (one shared array, not a copy per uplink). */
+  private readonly gatewayLists = new Map<ReadonlySet<string>, readonly string[]>();
   /**
    * Devices that were sent a TS005 downlink, in fleet order: only they can hold a multicast group
    * (McGroupSetupReq, TS005 §4.3, is the only way to one), so only they may hear a frame for a group they are
@@ -101,13 +105,16 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   addDevice(device: SimDevice, gateways: readonly string[]): void {
     const key = gateways.join('\n');
     let gatewaySet = this.gatewaySets.get(key);
-    if (!gatewaySet) this.gatewaySets.set(key, (gatewaySet = new Set(gateways)));
+    if (!gatewaySet) {
+      this.gatewaySets.set(key, (gatewaySet = new Set(gateways)));
+      this.gatewayLists.set(gatewaySet, Object.freeze([...gatewaySet]));
+    }
     this.devices.set(device.devEui, {
       device,
       ordinal: this.devices.size,
       gateways: gatewaySet,
       downlinkLoss: createLossModel(device.config.downlinkLoss, device.random.fork('downlink-loss')),
-      queue: [],
+      queue: NO_QUEUE,
     });
     if (device.listensTo !== SimDevice.prototype.listensTo) this.mayHoldGroups(this.devices.get(device.devEui)!);
   }
@@ -148,13 +155,13 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
     }
     const uplink: Uplink = { devEui: entry.device.devEui, fPort: frame.fPort, payload: frame.payload, atMs: this.clock.now() + UPLINK_LATENCY_MS };
     this.clock.at(uplink.atMs, () => {
-      entry.lastUplinkGateways = [...entry.gateways];
+      entry.lastUplinkGateways = this.gatewayLists.get(entry.gateways)!;
       entry.lastUplinkAtMs = uplink.atMs;
       this.onUplink(uplink);
     });
     if (entry.inFlight) return;
     if (entry.queue.length === 0) return;
-    entry.queue = entry.queue.filter((queued) => !this.dropQueuedUnicast(queued));
+    entry.queue = remaining(entry.queue.filter((queued) => !this.dropQueuedUnicast(queued)));
     const downlink = entry.queue[0];
     if (!downlink) return;
     entry.inFlight = downlink;
@@ -170,7 +177,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       this.onUnicastRefused(downlink, status);
       return;
     }
-    entry.queue = entry.queue.filter((queued) => queued !== downlink);
+    entry.queue = remaining(entry.queue.filter((queued) => queued !== downlink));
     this.onUnicastSent(downlink);
     if (entry.downlinkLoss.lost()) {
       this.stats.unicastLost++;
@@ -202,7 +209,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       return;
     }
     this.stats.unicastQueued++;
-    entry.queue.push(downlink);
+    entry.queue = [...entry.queue, downlink];
   }
 
   async createMulticastGroup(group: CreateMulticastGroupCommand): Promise<void> {
@@ -294,4 +301,9 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   hasGroup(groupName: string): boolean {
     return this.groups.has(groupName);
   }
+}
+
+/** A queue after removals: the shared empty one when nothing is left. */
+function remaining(queue: readonly UnicastCommand[]): readonly UnicastCommand[] {
+  return queue.length === 0 ? NO_QUEUE : queue;
 }

@@ -88,6 +88,16 @@ export class FragDecoderModel {
     return this.decoder?.result();
   }
 
+  /**
+   * Frees the GF(2) decoder and its buffers (~16 kB with the received-N table) once no session
+   * will read or feed it again, until the next init. The status fields stay: a device that kept
+   * running after its block answers FragSessionStatusReq from them (issue #17: 100 000 devices
+   * held every finished decoder).
+   */
+  release(): void {
+    this.decoder = undefined;
+  }
+
   /** What the block buffer holds now: the rows known, 0xFF elsewhere (LoRaMac-node's FragDecoderInit erases the file to 0xFF). */
   garbage(): Uint8Array {
     return this.decoder?.snapshot(0xff) ?? new Uint8Array(0);

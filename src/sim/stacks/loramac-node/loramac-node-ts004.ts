@@ -155,6 +155,9 @@ function dataFragment(device: SimDevice, state: LoramacFragState, frame: Command
     // when this device has what it needed (the campaign benchmark's oracle).
     if (slot.rebuilt && slot.setUp) device.completedAtN.set(fragIndex, n);
     fragDone(device, state, slot);
+    // No slot feeds the shared decoder or hands its file over any more (a zeroed slot's OnDone
+    // reads 0 bytes of it): its buffers go until the next FragSessionSetupReq re-initialises it.
+    if (state.slots.every((other) => !other.setUp || other.processStatus === NOT_STARTED)) state.decoder.release();
   }
   frame.index += slot.fragSize;
   return true;
