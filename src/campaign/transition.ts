@@ -11,6 +11,7 @@ import { enterTeardown, progressWave, renewSession, startWave } from './wave-sta
 import { chargeGatewayOverflow } from './gateway-overflow.js';
 import { LOOKAHEAD_MS } from './fragment-scheduler.js';
 import { REBOOT_GRACE_MS } from './wave-index.js';
+import { shareDeviceParts } from './shared-device-parts.js';
 
 // The campaign state machine: transition(snapshot, event, context) → new state + commands. Pure:
 // no I/O, no clock (time comes in the event), no randomness. The engine persists the result
@@ -42,6 +43,7 @@ export function initialState(spec: CampaignSpec, nowMs: number): { campaign: Cam
       counters: { uplinks: 0, downlinks: 0, ignored: 0 },
     }),
   );
+  for (const device of devices) shareDeviceParts(device);
   const campaign: CampaignState = {
     id: spec.id,
     phase: 'running',
@@ -123,7 +125,10 @@ export function transition(snapshot: CampaignSnapshot, event: CampaignEvent, ctx
   finishWaves(draft, ctx);
   campaign.nextWakeMs = nextWakeMs(draft, ctx, fullCheck);
   noteScheduleWait(draft, ctx);
-  return draft.result();
+  const result = draft.result();
+  // Committed from here on, never written: the few-valued parts are shared between devices.
+  for (const device of result.devices) shareDeviceParts(device);
+  return result;
 }
 
 /**
