@@ -101,9 +101,15 @@ export interface CampaignStatus {
   scheduleWaitUntilMs?: number;
 }
 
-/** Copies only the keys whose value is defined (unset fields stay unset on the wire). */
+/** Copies only the keys whose value is defined (unset fields stay unset on the wire). A loop, not entries/fromEntries: this runs for every device a transition touches (issue #17). */
 function defined<T extends object>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  const out: Record<string, unknown> = {};
+  for (const key in fields) {
+    if (!Object.prototype.hasOwnProperty.call(fields, key)) continue;
+    const value = fields[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 /** One device's status; `updatedAtMs` is the campaign's clock at the transition. */
@@ -126,7 +132,7 @@ export function deviceStatus(campaignId: string, device: DeviceState, updatedAtM
       pendingRequest: device.pending?.step,
       pendingAttempts: device.pending?.attempts,
     }),
-    timestamps: defined({ ...device.timestamps }),
+    timestamps: defined(device.timestamps),
     uplinks: device.counters.uplinks,
     downlinks: device.counters.downlinks,
     updatedAtMs,
