@@ -1,8 +1,9 @@
 import type { Eui64 } from '../../core/eui.js';
 import { LOG_CODES, LOG_LEVELS, type ChirpstackEvent, type DecodedEvent, type DecodedEventName, type UpWithoutPayloadEvent } from './event-types.js';
-import { msOfTimestamp, pb, structOf, timestampOfMs, type Timestamp } from './integration-pb.js';
+import { msOfTime, msOfTimestamp, pb, structOf, timestampOfMs, type Timestamp } from './integration-pb.js';
 import { checkDevEui, checkFPort, checkNonEmpty, checkUuid, noPayloadReason } from './payload-checks.js';
 import { ChirpstackPayloadError } from './payload-error.js';
+import { readUplinkEvent, type UplinkEventFields } from './uplink-event-reader.js';
 
 // ChirpStack's Protobuf events (`[integration.mqtt] json = false`): the binary of
 // integration.proto's UplinkEvent, TxAckEvent, AckEvent, LogEvent (prost encode_to_vec).
@@ -42,22 +43,51 @@ function timeMs(context: string, msg: EventMessage): { timeMs?: number } {
   return ts === undefined ? {} : { timeMs: msOfTimestamp(ts, context, 'time') };
 }
 
+/** An UplinkEvent decoded by the generated classes, as the fields FUOTA uses. */
+function uplinkFieldsOf(msg: InstanceType<typeof pb.UplinkEvent>): UplinkEventFields {
+  const time = msg.getTime();
+  const info = msg.getDeviceInfo();
+  const object = msg.getObject()?.toJavaScript();
+  return {
+    deduplicationId: msg.getDeduplicationId(),
+    ...(time === undefined ? {} : { time: { seconds: time.getSeconds(), nanos: time.getNanos() } }),
+    ...(info === undefined ? {} : { deviceInfo: { applicationId: info.getApplicationId(), devEui: info.getDevEui() } }),
+    fCnt: msg.getFCnt(),
+    fPort: msg.getFPort(),
+    dr: msg.getDr(),
+    confirmed: msg.getConfirmed(),
+    data: msg.getData_asU8(),
+    gatewayIds: msg.getRxInfoList().map((rx) => rx.getGatewayId()),
+    ...(object === undefined ? {} : { object }),
+  };
+}
+
+/** The `up` event of an UplinkEvent's fields, checked in the order the fields are needed. */
+function upEvent(context: string, msg: UplinkEventFields): ChirpstackEvent {
+  const info = msg.deviceInfo;
+  if (info === undefined) throw new ChirpstackPayloadError('CHIRPSTACK_FIELD_MISSING', context, 'deviceInfo', 'an integration.DeviceInfo', 'nothing');
+  const applicationId = checkNonEmpty(context, 'deviceInfo.applicationId', info.applicationId, 'an application id');
+  const devEui = checkDevEui(context, 'deviceInfo.devEui', info.devEui);
+  const time = msg.time;
+  if (time === undefined) throw new ChirpstackPayloadError('CHIRPSTACK_FIELD_MISSING', context, 'time', 'a google.protobuf.Timestamp', 'nothing');
+  const fPort = checkFPort(context, 'fPort', msg.fPort);
+  const timeMs = msOfTime(time.seconds, time.nanos, context, 'time');
+  if (fPort === 0) return { kind: 'up-without-payload', applicationId, devEui, deduplicationId: msg.deduplicationId, timeMs, fCnt: msg.fCnt, reason: noPayloadReason(msg.data) };
+  const gatewayIds = msg.gatewayIds.filter((id) => id !== '');
+  return {
+    kind: 'up', applicationId, devEui, deduplicationId: msg.deduplicationId, timeMs, fCnt: msg.fCnt, fPort, data: msg.data, dr: msg.dr, confirmed: msg.confirmed, gatewayIds,
+    // google.protobuf.Struct, as the JSON object it stands for.
+    ...(msg.object !== undefined ? { object: msg.object } : {}),
+  };
+}
+
 export function decodeProtobufEvent(event: DecodedEventName, payload: Uint8Array): ChirpstackEvent {
   const context = `ChirpStack ${event} event (Protobuf)`;
   switch (event) {
     case 'up': {
-      const msg = deserialize(event, context, payload, (b) => pb.UplinkEvent.deserializeBinary(b));
-      const ref = deviceRef(context, msg);
-      const time = msg.getTime();
-      if (time === undefined) throw new ChirpstackPayloadError('CHIRPSTACK_FIELD_MISSING', context, 'time', 'a google.protobuf.Timestamp', 'nothing');
-      const fPort = checkFPort(context, 'fPort', msg.getFPort());
-      const data = msg.getData_asU8();
-      const common = { ...ref, deduplicationId: msg.getDeduplicationId(), timeMs: msOfTimestamp(time, context, 'time'), fCnt: msg.getFCnt() };
-      if (fPort === 0) return { kind: 'up-without-payload', ...common, reason: noPayloadReason(data) };
-      const gatewayIds = msg.getRxInfoList().map((rx) => rx.getGatewayId()).filter((id) => id !== '');
-      // google.protobuf.Struct, as the JSON object it stands for.
-      const object = msg.getObject()?.toJavaScript();
-      return { kind: 'up', ...common, fPort, data, dr: msg.getDr(), confirmed: msg.getConfirmed(), gatewayIds, ...(object !== undefined ? { object } : {}) };
+      // The plain shape straight from the wire; anything else through the generated classes (uplink-event-reader.ts).
+      const fields = readUplinkEvent(payload) ?? uplinkFieldsOf(deserialize(event, context, payload, (b) => pb.UplinkEvent.deserializeBinary(b)));
+      return upEvent(context, fields);
     }
     case 'txack': {
       const msg = deserialize(event, context, payload, (b) => pb.TxAckEvent.deserializeBinary(b));

@@ -26,9 +26,13 @@ export function structOf(object: Record<string, unknown>): InstanceType<typeof s
 
 /** A Timestamp's ms; nanos outside 0..999 999 999 are invalid (google/protobuf/timestamp.proto). */
 export function msOfTimestamp(ts: Timestamp, context: string, field: string): number {
-  const nanos = ts.getNanos();
+  return msOfTime(ts.getSeconds(), ts.getNanos(), context, field);
+}
+
+/** A Timestamp's ms from its two fields (uplink-event-reader.ts reads them off the wire). */
+export function msOfTime(seconds: number, nanos: number, context: string, field: string): number {
   if (!Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {
     throw new ChirpstackPayloadError('CHIRPSTACK_FIELD_INVALID', context, `${field}.nanos`, 'nanoseconds 0..999999999', String(nanos));
   }
-  return ts.getSeconds() * 1000 + Math.floor(nanos / 1_000_000);
+  return seconds * 1000 + Math.floor(nanos / 1_000_000);
 }
