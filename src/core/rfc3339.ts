@@ -8,9 +8,15 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9
 export function parseRfc3339Ms(text: string): number | undefined {
   const m = RFC3339.exec(text);
   if (m === null) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  // Day within its month (RFC 3339 §5.7: 28-31 by month and leap year).
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  // Field by field, no arrays: every JSON uplink's time comes through here (issue #17).
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  // Day within its month (RFC 3339 §5.7: 28-31 by month and leap year); every month has 28.
+  const daysInMonth = day <= 28 ? 28 : new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) return undefined;
   const fraction = m[7] ?? '';
   const ms = Number((fraction + '000').slice(0, 3));

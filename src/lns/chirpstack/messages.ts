@@ -22,12 +22,13 @@ export function decodeEventMessage(topics: ChirpstackTopics, message: MqttMessag
   const topic = topics.parseEventTopic(message.topic);
   const event = decodeEvent(topic.event, message.payload, encoding);
   if (event.kind !== 'ignored') {
-    const context = `ChirpStack ${topic.event} event on ${JSON.stringify(message.topic)}`;
+    // The context only when it is said: this runs for every uplink (issue #17).
+    const context = (): string => `ChirpStack ${topic.event} event on ${JSON.stringify(message.topic)}`;
     if (event.devEui !== topic.devEui) {
-      throw new ChirpstackPayloadError('CHIRPSTACK_TOPIC_PAYLOAD_MISMATCH', context, 'deviceInfo.devEui', `the topic's ${topic.devEui}`, event.devEui);
+      throw new ChirpstackPayloadError('CHIRPSTACK_TOPIC_PAYLOAD_MISMATCH', context(), 'deviceInfo.devEui', `the topic's ${topic.devEui}`, event.devEui);
     }
     if (event.applicationId !== topic.applicationId) {
-      throw new ChirpstackPayloadError('CHIRPSTACK_TOPIC_PAYLOAD_MISMATCH', context, 'deviceInfo.applicationId', `the topic's ${topic.applicationId}`, event.applicationId);
+      throw new ChirpstackPayloadError('CHIRPSTACK_TOPIC_PAYLOAD_MISMATCH', context(), 'deviceInfo.applicationId', `the topic's ${topic.applicationId}`, event.applicationId);
     }
   }
   return { topic, event };

@@ -1,6 +1,6 @@
 import { ChirpstackPayloadError, showValue } from './payload-error.js';
 import { parseRfc3339Ms } from '../../core/rfc3339.js';
-import { jsonNestingDepth, MAX_EVENT_JSON_NESTING } from '../json-nesting.js';
+import { jsonNestingDepth, mayNestDeeperThan, MAX_EVENT_JSON_NESTING } from '../json-nesting.js';
 
 // Reads fields of ChirpStack's JSON payloads. ChirpStack serialises with pbjson (the proto3 JSON
 // mapping, https://protobuf.dev/programming-guides/json/): lowerCamelCase names (parsers also
@@ -13,8 +13,13 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$|^[A-Za-z0-9_-]*={0,2}$/;
 const DECIMAL = /^-?\d+$/;
 const U32_MAX = 0xffff_ffff;
 
+/** The field names are a fixed set of ours: each converted once (an absent field is looked up by both names on every event). */
+const SNAKE_CASE = new Map<string, string>();
+
 function snakeCase(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  let snake = SNAKE_CASE.get(name);
+  if (snake === undefined) SNAKE_CASE.set(name, (snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)));
+  return snake;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -148,7 +153,7 @@ export class JsonFields {
 export function parseJsonObject(payload: Uint8Array, context: string): JsonFields {
   let value: unknown;
   const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
-  const depth = jsonNestingDepth(text);
+  const depth = mayNestDeeperThan(text, MAX_EVENT_JSON_NESTING) ? jsonNestingDepth(text) : 0;
   if (depth > MAX_EVENT_JSON_NESTING) {
     throw new ChirpstackPayloadError('CHIRPSTACK_JSON_TOO_DEEP', context, 'payload', `JSON nested at most ${MAX_EVENT_JSON_NESTING} levels`, `${depth} levels`);
   }

@@ -82,7 +82,8 @@ class TopicTemplate {
     const m = this.regex.exec(topic);
     if (m === null) return undefined;
     const out: Partial<Record<Variable, string>> = {};
-    for (const [i, variable] of this.order.entries()) {
+    for (let i = 0; i < this.order.length; i++) {
+      const variable = this.order[i]!;
       const value = m[i + 1] as string;
       if (out[variable] !== undefined && out[variable] !== value) return undefined;
       out[variable] = value;

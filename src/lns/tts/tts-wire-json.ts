@@ -1,6 +1,6 @@
 import { PeerError } from '../../core/errors.js';
 import { parseRfc3339Ms } from '../../core/rfc3339.js';
-import { jsonNestingDepth, MAX_EVENT_JSON_NESTING } from '../json-nesting.js';
+import { jsonNestingDepth, mayNestDeeperThan, MAX_EVENT_JSON_NESTING } from '../json-nesting.js';
 
 // The Things Stack writes its JSON with its own protobuf JSON marshaler (thethings/json
 // annotations in lorawan-stack's api/*.proto): snake_case field names, zero values left out
@@ -145,7 +145,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function parseTtsJson(payload: Uint8Array | string, context: string, code: TtsJsonErrorCode): TtsJsonFields {
   const text = typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   let value: unknown;
-  const depth = jsonNestingDepth(text);
+  const depth = mayNestDeeperThan(text, MAX_EVENT_JSON_NESTING) ? jsonNestingDepth(text) : 0;
   // Its own code, events and responses alike: counted apart from other malformed events (mqtt-reject-reason.ts).
   if (depth > MAX_EVENT_JSON_NESTING) throw new PeerError('TTS_JSON_TOO_DEEP', `${context}: expected JSON nested at most ${MAX_EVENT_JSON_NESTING} levels, got ${depth} levels`);
   try {

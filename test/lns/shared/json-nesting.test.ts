@@ -2,7 +2,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { decodeEventMessage } from '../../../src/lns/chirpstack/messages.js';
 import { ChirpstackTopics } from '../../../src/lns/chirpstack/topics.js';
-import { jsonNestingDepth, MAX_EVENT_JSON_NESTING } from '../../../src/lns/json-nesting.js';
+import { jsonNestingDepth, mayNestDeeperThan, MAX_EVENT_JSON_NESTING } from '../../../src/lns/json-nesting.js';
 import { decodeTtsEvent } from '../../../src/lns/tts/tts-events.js';
 import { TtsTopics } from '../../../src/lns/tts/tts-topics.js';
 
@@ -31,6 +31,19 @@ function depthOf(value: unknown): number {
 test('nesting depth equals the parsed value\'s depth (property)', (t) => {
   fc.assert(fc.property(fc.jsonValue(), (value) => jsonNestingDepth(JSON.stringify(value)) === depthOf(value)));
   t.pass();
+});
+
+test('the quick bracket count never lets a text deeper than the bound past (property, and at the bound)', (t) => {
+  fc.assert(fc.property(fc.string(), fc.nat(8), (text, levels) => mayNestDeeperThan(text, levels) || jsonNestingDepth(text) <= levels));
+  fc.assert(fc.property(fc.jsonValue(), fc.nat(8), (value, levels) => {
+    const text = JSON.stringify(value);
+    return mayNestDeeperThan(text, levels) || jsonNestingDepth(text) <= levels;
+  }));
+  const deep = '['.repeat(MAX_EVENT_JSON_NESTING + 1) + ']'.repeat(MAX_EVENT_JSON_NESTING + 1);
+  t.true(mayNestDeeperThan(deep, MAX_EVENT_JSON_NESTING));
+  const atBound = '{"a":"' + '['.repeat(MAX_EVENT_JSON_NESTING - 1) + '"}';
+  t.false(mayNestDeeperThan(atBound, MAX_EVENT_JSON_NESTING), 'the bound: one object and the brackets in its string');
+  t.true(mayNestDeeperThan(`[${atBound}]`, MAX_EVENT_JSON_NESTING), 'one bracket more');
 });
 
 const DEEP = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
