@@ -367,20 +367,43 @@ export class MqttConnection {
     };
     const entry: InHand = { message, messageId: packet.qos === 1 ? packet.messageId : undefined, generation: this.generation };
     this.inHand.push(entry);
-    const runs = [...this.handlers].map(async (handler) => handler(message));
-    void Promise.allSettled(runs).then((results) => {
-      let verdict: 'ack' | 'redeliver' = 'ack';
-      for (const result of results) {
-        if (result.status === 'rejected') for (const listener of this.handlerErrorListeners) listener(result.reason, message);
-        else if (result.value === 'redeliver') verdict = 'redeliver';
+    if (this.handlers.size === 1) {
+      // The service's case (one adapter): one promise per message, not a map, an allSettled and its result objects (issue #17).
+      const [handler] = this.handlers;
+      let run: Promise<MessageVerdict>;
+      try {
+        run = Promise.resolve(handler!(message));
+      } catch (error) {
+        run = Promise.reject(error);
       }
-      entry.verdict = verdict;
-      this.options.observer?.handled(message.topic);
-      this.release();
-    });
+      run.then(
+        (verdict) => this.handled(entry, verdict === 'redeliver' ? 'redeliver' : 'ack'),
+        (error: unknown) => {
+          for (const listener of this.handlerErrorListeners) listener(error, message);
+          this.handled(entry, 'ack');
+        },
+      );
+    } else {
+      const runs = [...this.handlers].map(async (handler) => handler(message));
+      void Promise.allSettled(runs).then((results) => {
+        let verdict: 'ack' | 'redeliver' = 'ack';
+        for (const result of results) {
+          if (result.status === 'rejected') for (const listener of this.handlerErrorListeners) listener(result.reason, message);
+          else if (result.value === 'redeliver') verdict = 'redeliver';
+        }
+        this.handled(entry, verdict);
+      });
+    }
     // Read the next packet now, unless the hand is full: then once it is not (TCP back-pressure meanwhile).
     if (this.inHand.length >= this.maxInFlight) this.pausedPump = () => done(ACK_LATER);
     else done(ACK_LATER);
+  }
+
+  /** Every handler of the message settled: its PUBACK may go once those before it went. */
+  private handled(entry: InHand, verdict: 'ack' | 'redeliver'): void {
+    entry.verdict = verdict;
+    this.options.observer?.handled(entry.message.topic);
+    this.release();
   }
 
   /** Acknowledges the handled messages at the head, in arrival order; resumes the pump below the bound. */
