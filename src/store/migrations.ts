@@ -113,6 +113,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'campaign clock on device rows',
+    // sqlite-campaign-clock.ts (issue #17): a commit that changed the campaign only by its clock
+    // does not rewrite the state row; the device rows it writes carry the commit's seq and the
+    // campaign's updatedAtMs instead, and the row with the highest seq has the clock. ADD COLUMN
+    // with a constant default rewrites no row: a big store upgrades instantly.
+    sql: `
+      ALTER TABLE campaign_states ADD COLUMN commit_seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN commit_seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN campaign_updated_at_ms INTEGER;
+    `,
+  },
 ];
 
 export interface SchemaVersion {

@@ -13,6 +13,7 @@ import { campaignExists, campaignIdMismatch, campaignNotFound, storeClosed } fro
 import { sqliteFailure } from './sqlite-failure.js';
 import { parseStoredJson } from './stored-json.js';
 import { lastStatesByCampaign } from './batch-last-states.js';
+import { CampaignClocks, ENDED_PHASES, sameBeyondClock } from './sqlite-campaign-clock.js';
 
 // The service's default campaign store: one SQLite file, one connection, synchronous calls behind
 // the async port. Every commit is one write transaction (state + changed devices + ledger + log +
@@ -34,8 +35,11 @@ interface CampaignRow {
   spec_json: string;
   block: Buffer;
   state_json: string | null;
+  commit_seq: number | null;
   ledger_json: string | null;
 }
+
+type DeviceRow = [stateJson: string, commitSeq: number, campaignUpdatedAtMs: number | null];
 
 interface SummaryRow {
   id: string;
@@ -66,6 +70,7 @@ export class SqliteCampaignStore implements CampaignStore {
   private readonly updateDeviceAt: Statement;
   private readonly selectDeviceRowid: Statement;
   private readonly selectDevices: Statement;
+  private readonly selectLastSeq: Statement;
   private readonly insertLog: Statement;
   private readonly selectLog: Statement;
   private readonly insertOutbox: Statement;
@@ -85,6 +90,8 @@ export class SqliteCampaignStore implements CampaignStore {
    * and the upsert runs instead.
    */
   private readonly deviceRowids = new Map<string, Map<string, number>>();
+  /** Per campaign, the last commit_seq and state row written (sqlite-campaign-clock.ts). */
+  private readonly clocks = new CampaignClocks();
 
   private constructor(
     private readonly db: Database,
@@ -96,23 +103,34 @@ export class SqliteCampaignStore implements CampaignStore {
     const prepare = (sql: string): Statement => db.prepare(sql);
     this.insertCampaign = prepare(`INSERT INTO campaigns (id, spec_json, block) VALUES (?, ?, ?)`);
     this.insertState = prepare(`INSERT INTO campaign_states (state_json, phase, updated_at_ms, next_wake_ms, campaign_id) VALUES (?, ?, ?, ?, ?)`);
-    this.updateState = prepare(`UPDATE campaign_states SET state_json = ?, phase = ?, updated_at_ms = ?, next_wake_ms = ? WHERE campaign_id = ?`);
+    this.updateState = prepare(`UPDATE campaign_states SET state_json = ?, phase = ?, updated_at_ms = ?, next_wake_ms = ?, commit_seq = ? WHERE campaign_id = ?`);
     this.upsertLedger = prepare(
       `INSERT INTO campaign_ledgers (campaign_id, ledger_json) VALUES (?, ?) ON CONFLICT (campaign_id) DO UPDATE SET ledger_json = excluded.ledger_json`,
     );
     this.campaignExists = prepare(`SELECT 1 FROM campaigns WHERE id = ?`).pluck();
     this.selectCampaign = prepare(
-      `SELECT c.spec_json, c.block, s.state_json, l.ledger_json FROM campaigns c LEFT JOIN campaign_states s ON s.campaign_id = c.id LEFT JOIN campaign_ledgers l ON l.campaign_id = c.id WHERE c.id = ?`,
+      `SELECT c.spec_json, c.block, s.state_json, s.commit_seq, l.ledger_json FROM campaigns c LEFT JOIN campaign_states s ON s.campaign_id = c.id LEFT JOIN campaign_ledgers l ON l.campaign_id = c.id WHERE c.id = ?`,
     );
+    // The clock of a running campaign may be on the device row written last (sqlite-campaign-clock.ts):
+    // a scan of its devices; an ended campaign's state row was written by the commit that ended it.
+    const phases = [...ENDED_PHASES].map((phase) => `'${phase}'`).join(', ');
     this.selectSummaries = prepare(
-      `SELECT c.id, s.phase, s.updated_at_ms, s.next_wake_ms FROM campaigns c JOIN campaign_states s ON s.campaign_id = c.id ORDER BY c.rowid`,
+      `SELECT c.id, s.phase, s.next_wake_ms,
+              CASE WHEN s.phase IN (${phases}) THEN s.updated_at_ms
+                   ELSE coalesce((SELECT d.campaign_updated_at_ms FROM devices d WHERE d.campaign_id = c.id AND d.commit_seq > s.commit_seq ORDER BY d.commit_seq DESC LIMIT 1), s.updated_at_ms)
+              END AS updated_at_ms
+       FROM campaigns c JOIN campaign_states s ON s.campaign_id = c.id ORDER BY c.rowid`,
     );
     this.upsertDevice = prepare(
-      `INSERT INTO devices (campaign_id, dev_eui, state_json) VALUES (?, ?, ?) ON CONFLICT (campaign_id, dev_eui) DO UPDATE SET state_json = excluded.state_json`,
+      `INSERT INTO devices (campaign_id, dev_eui, state_json, commit_seq, campaign_updated_at_ms) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (campaign_id, dev_eui) DO UPDATE SET state_json = excluded.state_json, commit_seq = excluded.commit_seq, campaign_updated_at_ms = excluded.campaign_updated_at_ms`,
     );
-    this.updateDeviceAt = prepare(`UPDATE devices SET state_json = ? WHERE rowid = ? AND campaign_id = ? AND dev_eui = ?`);
+    this.updateDeviceAt = prepare(`UPDATE devices SET state_json = ?, commit_seq = ?, campaign_updated_at_ms = ? WHERE rowid = ? AND campaign_id = ? AND dev_eui = ?`);
     this.selectDeviceRowid = prepare(`SELECT rowid FROM devices WHERE campaign_id = ? AND dev_eui = ?`).pluck();
-    this.selectDevices = prepare(`SELECT state_json FROM devices WHERE campaign_id = ? ORDER BY rowid`).pluck();
+    this.selectDevices = prepare(`SELECT state_json, commit_seq, campaign_updated_at_ms FROM devices WHERE campaign_id = ? ORDER BY rowid`).raw();
+    this.selectLastSeq = prepare(
+      `SELECT max(coalesce((SELECT commit_seq FROM campaign_states WHERE campaign_id = @id), 0), coalesce((SELECT max(commit_seq) FROM devices WHERE campaign_id = @id), 0))`,
+    ).pluck();
     this.insertLog = prepare(
       `INSERT INTO device_log (campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -176,7 +194,7 @@ export class SqliteCampaignStore implements CampaignStore {
   }
 
   async create(record: CreateRecord): Promise<void> {
-    this.run(`create campaign ${record.campaign.id}`, () => this.createTx.immediate(record));
+    this.run(`create campaign ${record.campaign.id}`, () => this.clocks.around(() => this.createTx.immediate(record)));
   }
 
   async load(id: string): Promise<StoredCampaign | undefined> {
@@ -193,14 +211,14 @@ export class SqliteCampaignStore implements CampaignStore {
     return this.run(`commit to campaign ${id}`, () => {
       if (result.campaign.id !== id) throw campaignIdMismatch(this.file, id, result.campaign.id);
       // Immediate: take the write lock up front, so that a lock upgrade cannot fail half-way.
-      return this.commitTx.immediate(id, result);
+      return this.clocks.around(() => this.commitTx.immediate(id, result));
     });
   }
 
   async commitBatch(entries: readonly BatchCommit[]): Promise<number[][]> {
     return this.run(`commit ${entries.length} transitions`, () => {
       for (const entry of entries) if (entry.result.campaign.id !== entry.campaignId) throw campaignIdMismatch(this.file, entry.campaignId, entry.result.campaign.id);
-      return this.commitBatchTx.immediate(entries);
+      return this.clocks.around(() => this.commitBatchTx.immediate(entries));
     });
   }
 
@@ -226,15 +244,17 @@ export class SqliteCampaignStore implements CampaignStore {
     const { campaign } = record;
     if (this.campaignExists.get(campaign.id) !== undefined) throw campaignExists(this.file, campaign.id);
     this.insertCampaign.run(campaign.id, record.specJson, record.block);
-    this.insertState.run(...stateColumns(campaign));
-    for (const device of record.devices) this.writeDevice(campaign.id, device);
+    const columns = stateColumns(campaign);
+    this.insertState.run(...columns);
+    this.clocks.stage(campaign.id, { seq: 0, written: JSON.parse(columns[0]) as CampaignState });
+    for (const device of record.devices) this.writeDevice(campaign.id, device, 0, null);
   }
 
   private commitRows(id: string, result: TransitionResult): number[] {
-    if (this.updateState.run(...stateColumns(result.campaign)).changes === 0) throw campaignNotFound(this.file, id);
+    const seq = this.writeState(id, result.campaign, result.devices.length);
     // Only transitions that scheduled airtime carry a ledger; the others keep the stored one.
     if (result.ledger) this.upsertLedger.run(id, JSON.stringify(result.ledger));
-    for (const device of result.devices) this.writeDevice(id, device);
+    for (const device of result.devices) this.writeDevice(id, device, seq, result.campaign.updatedAtMs);
     this.insertLogRows(id, result.log);
     return this.insertOutboxRows(id, result.commands);
   }
@@ -248,9 +268,10 @@ export class SqliteCampaignStore implements CampaignStore {
     const campaigns = lastStatesByCampaign(entries);
     // States first: an unknown campaign is refused as CAMPAIGN_NOT_FOUND before its rows hit a foreign key.
     for (const [id, last] of campaigns) {
-      if (this.updateState.run(...stateColumns(last.result.campaign)).changes === 0) throw campaignNotFound(this.file, id);
+      const { campaign } = last.result;
+      const seq = this.writeState(id, campaign, last.devices.size);
       if (last.ledger) this.upsertLedger.run(id, JSON.stringify(last.ledger));
-      for (const device of last.devices.values()) this.writeDevice(id, device);
+      for (const device of last.devices.values()) this.writeDevice(id, device, seq, campaign.updatedAtMs);
     }
     const seqs = entries.map(({ campaignId: id, result }) => {
       this.insertLogRows(id, result.log);
@@ -259,12 +280,33 @@ export class SqliteCampaignStore implements CampaignStore {
     return seqs;
   }
 
-  private writeDevice(id: string, device: DeviceState): void {
+  /**
+   * A commit's campaign clock (sqlite-campaign-clock.ts): takes the campaign's next commit_seq and
+   * rewrites the state row unless only its clock changed and `deviceRows` device rows will carry
+   * it. Refuses an unknown campaign (CAMPAIGN_NOT_FOUND) before its rows hit a foreign key.
+   */
+  private writeState(id: string, campaign: CampaignState, deviceRows: number): number {
+    const known = this.clocks.current(id);
+    if (!known && this.campaignExists.get(id) === undefined) throw campaignNotFound(this.file, id);
+    const seq = (known ? known.seq : (this.selectLastSeq.get({ id }) as number)) + 1;
+    if (deviceRows > 0 && known?.written && !ENDED_PHASES.has(campaign.phase) && sameBeyondClock(known.written, campaign)) {
+      this.clocks.stage(id, { seq, written: known.written });
+      return seq;
+    }
+    const [json, phase, updatedAtMs, nextWakeMs] = stateColumns(campaign);
+    if (this.updateState.run(json, phase, updatedAtMs, nextWakeMs, seq, id).changes === 0) throw campaignNotFound(this.file, id);
+    // Parsed back rather than kept: what is compared next is exactly what the row holds, whatever the caller does with its object.
+    this.clocks.stage(id, { seq, written: JSON.parse(json) as CampaignState });
+    return seq;
+  }
+
+  /** `seq`, `campaignUpdatedAtMs`: the commit's campaign clock (null at create). */
+  private writeDevice(id: string, device: DeviceState, seq: number, campaignUpdatedAtMs: number | null): void {
     const json = JSON.stringify(device);
     let rowids = this.deviceRowids.get(id);
     const rowid = rowids?.get(device.devEui);
-    if (rowid !== undefined && this.updateDeviceAt.run(json, rowid, id, device.devEui).changes === 1) return;
-    this.upsertDevice.run(id, device.devEui, json);
+    if (rowid !== undefined && this.updateDeviceAt.run(json, seq, campaignUpdatedAtMs, rowid, id, device.devEui).changes === 1) return;
+    this.upsertDevice.run(id, device.devEui, json, seq, campaignUpdatedAtMs);
     if (!rowids) this.deviceRowids.set(id, (rowids = new Map()));
     rowids.set(device.devEui, this.selectDeviceRowid.get(id, device.devEui) as number);
   }
@@ -285,12 +327,24 @@ export class SqliteCampaignStore implements CampaignStore {
     if (!row) return undefined;
     const where = `campaign ${id}`;
     if (row.state_json === null) throw new InternalError('STORE_CORRUPT', `campaign store ${this.file}: campaign_states of ${where}: expected a row, got none`);
+    // The clock is on the row with the highest commit_seq (sqlite-campaign-clock.ts).
+    let lastSeq = row.commit_seq ?? 0;
+    let updatedAtMs: number | undefined;
+    const devices = (this.selectDevices.all(id) as DeviceRow[]).map(([json, seq, campaignUpdatedAtMs]) => {
+      if (seq > lastSeq && campaignUpdatedAtMs !== null) {
+        lastSeq = seq;
+        updatedAtMs = campaignUpdatedAtMs;
+      }
+      return parseStoredJson<DeviceState>(json, this.file, 'devices.state_json', where);
+    });
+    const campaign = parseStoredJson<CampaignState>(row.state_json, this.file, 'campaign_states.state_json', where);
+    if (updatedAtMs !== undefined) campaign.updatedAtMs = updatedAtMs;
     const stored: StoredCampaign = {
       specJson: row.spec_json,
       // A plain Uint8Array copy, not the driver's Buffer: the same type the memory store returns.
       block: new Uint8Array(row.block),
-      campaign: parseStoredJson<CampaignState>(row.state_json, this.file, 'campaign_states.state_json', where),
-      devices: (this.selectDevices.all(id) as string[]).map((json) => parseStoredJson<DeviceState>(json, this.file, 'devices.state_json', where)),
+      campaign,
+      devices,
       outbox: (this.selectOutbox.all(id) as Array<[number, string]>).map(
         ([seq, json]): OutboxItem => ({ seq, command: parseStoredJson(json, this.file, 'outbox.command_json', `${where} seq ${seq}`) }),
       ),
