@@ -21,16 +21,17 @@ export interface LossModel {
 class IidLoss implements LossModel {
   constructor(
     private readonly random: Random,
-    private readonly lossRate: number,
+    /** The spec, shared by the fleet: a rate kept per device is a boxed double per device. */
+    private readonly spec: LossModelSpec,
   ) {}
 
   lost(): boolean {
-    return this.random.next() < this.lossRate;
+    return this.random.next() < this.spec.lossRate;
   }
 }
 
 export function createLossModel(spec: LossModelSpec, random: Random): LossModel {
-  if (spec.kind === 'iid' || spec.lossRate <= 0) return new IidLoss(random, spec.lossRate);
+  if (spec.kind === 'iid' || spec.lossRate <= 0) return new IidLoss(random, spec);
   // Bad state loses every frame; good state loses none. P(bad→good) = 1/burst; stationary
   // P(bad) = lossRate gives P(good→bad) = lossRate / (burst · (1 − lossRate)).
   const leaveBad = 1 / Math.max(1, spec.meanBurstLength);

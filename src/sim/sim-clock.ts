@@ -3,7 +3,9 @@ import type { Clock } from '../campaign/ports.js';
 interface Scheduled {
   atMs: number;
   seq: number;
-  fn: () => void;
+  fn: (arg: never) => void;
+  /** What `fn` is called with (callWith): one shared function instead of a closure per event. */
+  arg: unknown;
   cancelled: boolean;
 }
 
@@ -26,11 +28,20 @@ export class SimClock implements Clock {
   }
 
   at(atMs: number, fn: () => void): () => void {
-    const item: Scheduled = { atMs: Math.max(atMs, this.nowMs), seq: this.seq++, fn, cancelled: false };
+    const item: Scheduled = { atMs: Math.max(atMs, this.nowMs), seq: this.seq++, fn, arg: undefined, cancelled: false };
     this.push(item);
     return () => {
       item.cancelled = true;
     };
+  }
+
+  /**
+   * Calls `fn(arg)` at `atMs` (or now, if that is past), not cancellable. For events every
+   * simulated device has pending (its next uplink): a closure and its context per event were
+   * ~110 bytes a device of a 100 000-device fleet (issue #17).
+   */
+  callWith<T>(atMs: number, fn: (arg: T) => void, arg: T): void {
+    this.push({ atMs: Math.max(atMs, this.nowMs), seq: this.seq++, fn, arg, cancelled: false });
   }
 
   get pending(): number {
@@ -72,7 +83,7 @@ export class SimClock implements Clock {
         }
         this.pop();
         this.nowMs = next.atMs;
-        next.fn();
+        (next.fn as (arg: unknown) => void)(next.arg);
         openSinceMs ??= next.atMs;
         if (windowMs <= 0) await settle();
         options.onStep?.(this.nowMs);

@@ -41,12 +41,15 @@ interface Slot {
 /** The zero Descriptor and MIC of a slot never set up (never written: shared by every device). */
 const ZERO_4 = new Uint8Array(4);
 
-function zeroSlot(): Slot {
-  return { active: false, mcGroupBitMask: 0, fragNb: 0, fragSize: 0, blockAckDelay: 0, ackReception: false, padding: 0, descriptor: ZERO_4, sessionCnt: 0, sessionCntPrev: -1, mic: ZERO_4, processStatus: FINISHED };
-}
+/**
+ * A slot never set up, shared by every device and frozen (four per device were ~190 bytes of a
+ * 100 000-device fleet, issue #17): setup replaces a slot, and nothing else writes one that is
+ * not active (FragSessionDeleteReq clears only an active one; a fragment stops at its FINISHED).
+ */
+const ZERO_SLOT: Slot = Object.freeze({ active: false, mcGroupBitMask: 0, fragNb: 0, fragSize: 0, blockAckDelay: 0, ackReception: false, padding: 0, descriptor: ZERO_4, sessionCnt: 0, sessionCntPrev: -1, mic: ZERO_4, processStatus: FINISHED });
 
 export class LbmFragState {
-  readonly slots: Slot[] = [zeroSlot(), zeroSlot(), zeroSlot(), zeroSlot()];
+  readonly slots: Slot[] = [ZERO_SLOT, ZERO_SLOT, ZERO_SLOT, ZERO_SLOT];
   /** One decoder for all four FragIndex values (fragmentation_helper: `static FragDecoder_t FragDecoder`). */
   readonly decoder: FragDecoderModel;
   /** frag_index_data_block_rcv_req and nb_transmit_ans. */
@@ -84,7 +87,7 @@ export function handleLbmTs004(device: SimDevice, state: LbmFragState, payload: 
         if (multicast) break;
         const slot = state.slots[command.fragIndex]!;
         answers.push({ command: 'FragSessionDeleteAns', fragIndex: command.fragIndex, sessionDoesNotExist: !slot.active } as AppCommand);
-        slot.active = false;
+        if (slot.active) slot.active = false;
         break;
       }
       case 'DataFragment':

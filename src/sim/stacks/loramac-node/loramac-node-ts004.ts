@@ -37,8 +37,15 @@ function zeroSlot(): Slot {
   return { setUp: false, active: false, fragNb: 0, fragSize: 0, padding: 0, blockAckDelay: 0, processStatus: FINISHED, rebuilt: false };
 }
 
+/**
+ * A slot never set up, shared by every device and frozen (four per device were ~140 bytes of a
+ * 100 000-device fleet, issue #17); the one place that writes such a slot (a fragment for it
+ * fires OnDone and marks it NOT_STARTED) gives the device its own copy first.
+ */
+const ZERO_SLOT: Slot = Object.freeze(zeroSlot());
+
 export class LoramacFragState {
-  slots: Slot[] = [zeroSlot(), zeroSlot(), zeroSlot(), zeroSlot()];
+  slots: Slot[] = [ZERO_SLOT, ZERO_SLOT, ZERO_SLOT, ZERO_SLOT];
   /** One FragDecoder for all four FragIndex values (FragDecoder.c: `static FragDecoder_t FragDecoder`). */
   decoder: FragDecoderModel;
 
@@ -85,7 +92,7 @@ export function handleLoramacTs004(device: SimDevice, state: LoramacFragState, p
         const id = frame.u8() & 0x03;
         const slot = state.slots[id]!;
         answer.push(0x03, id | (slot.active ? 0 : 0x04));
-        slot.active = false;
+        if (slot.active) slot.active = false;
         delayed = false;
         break;
       }
@@ -132,7 +139,8 @@ function dataFragment(device: SimDevice, state: LoramacFragState, frame: Command
   const indexAndN = frame.u16();
   const fragIndex = (indexAndN >> 14) & 0x03;
   const n = indexAndN & 0x3fff;
-  const slot = state.slots[fragIndex]!;
+  let slot = state.slots[fragIndex]!;
+  if (slot === ZERO_SLOT) slot = state.slots[fragIndex] = zeroSlot();
   if (slot.processStatus === ONGOING) {
     const step = state.decoder.push(n, frame.bytes.subarray(frame.index, frame.index + state.decoder.fragSize));
     if (step === 'done') {
