@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import test from 'ava';
 import Sqlite from 'better-sqlite3';
 import { SqliteTokenVerifier, storeTokenVerifiers } from '../../src/api/sqlite-token-verifier.js';
-import { SqliteCampaignStore } from '../../src/store/sqlite-campaign-store.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
+import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
 import { SqliteTokenStore } from '../../src/store/sqlite-token-store.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../store/temp-dir.js';
@@ -82,11 +81,9 @@ test.serial('token commands find the store through the config (store.path beside
   t.teardown(temp.remove);
   // A service's store at the schema version before the token table (and the later ones), holding a campaign row.
   const storeFile = temp.file('state.sqlite');
-  const campaigns = SqliteCampaignStore.open(storeFile);
-  await campaigns.close();
   const raw = new Sqlite(storeFile);
-  raw.exec(`DROP TABLE api_tokens; DROP TABLE device_log_summaries; DROP TABLE device_log_retention; INSERT INTO campaigns (id, spec_json, block) VALUES ('kept', '{}', x'00')`);
-  raw.pragma('user_version = 2');
+  migrate(raw, storeFile, MIGRATIONS.slice(0, 2));
+  raw.exec(`INSERT INTO campaigns (id, spec_json, block) VALUES ('kept', '{}', x'00')`);
   raw.close();
   const config = temp.file('fuota.yaml');
   fs.writeFileSync(config, 'store:\n  path: state.sqlite\nnetworkServer:\n  kind: chirpstack\n  applicationId: env:NOT_NEEDED_HERE\n');
