@@ -65,6 +65,26 @@ function bump<K>(map: Map<K, number>, key: K, by: number): void {
   else map.set(key, n);
 }
 
+/**
+ * Whether two versions of a device count the same in every term of count() below: most answers
+ * (a periodic uplink bumping counters) leave a device's share as it was (issue #17).
+ */
+function sameShare(a: DeviceState, b: DeviceState, stepMs: number): boolean {
+  return (
+    a.wave === b.wave &&
+    a.phase === b.phase &&
+    (a.phase === 'session' && !a.done.mcSession) === (b.phase === 'session' && !b.done.mcSession) &&
+    (!a.outcome && !a.followUp) === (!b.outcome && !b.followUp) &&
+    a.fragIndex === b.fragIndex &&
+    retryBucket(a, stepMs) === retryBucket(b, stepMs) &&
+    a.timestamps.rebootAtMs === b.timestamps.rebootAtMs
+  );
+}
+
+function retryBucket(device: DeviceState, stepMs: number): number | undefined {
+  return device.pending && !device.outcome ? Math.ceil(device.pending.retryAtMs / stepMs) : undefined;
+}
+
 /** Adds (sign 1) or removes (sign -1) one device's share of the counts. */
 export function count(counts: WaveCounts, device: DeviceState, stepMs: number, sign: 1 | -1): void {
   bump(counts.phases, device.phase, sign);
@@ -116,13 +136,17 @@ export class WaveIndex {
 
   replace(before: DeviceState | undefined, after: DeviceState): void {
     if (before === after) return;
-    if (before) this.remove(before);
-    this.add(after);
+    if (!before) return this.add(after);
+    const atBefore = actsAtMs(before, this.ctx);
+    const atAfter = actsAtMs(after, this.ctx);
+    // Same counts and same due bucket: nothing of the index moves.
+    if (before.devEui === after.devEui && this.dueKey(atBefore) === this.dueKey(atAfter) && sameShare(before, after, this.stepMs)) return;
+    this.remove(before, atBefore);
+    this.add(after, atAfter);
   }
 
-  remove(device: DeviceState): void {
+  remove(device: DeviceState, at = actsAtMs(device, this.ctx)): void {
     count(this.wave(device.wave), device, this.stepMs, -1);
-    const at = actsAtMs(device, this.ctx);
     if (at === Infinity) return;
     const buckets = this.due.get(device.wave)!;
     const bucket = this.bucket(at);
@@ -131,10 +155,9 @@ export class WaveIndex {
     if (set.size === 0) buckets.delete(bucket);
   }
 
-  add(device: DeviceState): void {
+  add(device: DeviceState, at = actsAtMs(device, this.ctx)): void {
     if (!this.ordinals.has(device.devEui)) this.ordinals.set(device.devEui, this.nextOrdinal++);
     count(this.wave(device.wave), device, this.stepMs, 1);
-    const at = actsAtMs(device, this.ctx);
     if (at === Infinity) return;
     let buckets = this.due.get(device.wave);
     if (!buckets) this.due.set(device.wave, (buckets = new Map()));
@@ -146,6 +169,11 @@ export class WaveIndex {
 
   forget(devEui: string): void {
     this.ordinals.delete(devEui);
+  }
+
+  /** Where the device sits among the due buckets (Infinity: in none). */
+  private dueKey(atMs: number): number {
+    return atMs === Infinity ? Infinity : this.bucket(atMs);
   }
 
   private bucket(atMs: number): number {
