@@ -7,7 +7,7 @@ import { campaignContext, type CampaignContext } from './context.js';
 import type { TransitionResult } from './draft.js';
 import type { CampaignEvent } from './events.js';
 import { overflowGateways } from './gateway-overflow.js';
-import { runGroupCommit, type PendingUplink } from './group-commit.js';
+import { runGroupCommit, type GroupCommitHost, type PendingUplink } from './group-commit.js';
 import { snapshotOf, TERMINAL, type LiveCampaign } from './live-campaign.js';
 import { COMMAND_RETRY_MS, OutboxRunner } from './outbox-runner.js';
 import type { Clock, CampaignStore, NetworkServer, OutboxItem, Uplink } from './ports.js';
@@ -74,12 +74,27 @@ export class CampaignEngine {
   /** Uplinks waiting for the batch job already queued (undefined: the next uplink opens one). */
   private openBatch: PendingUplink[] | undefined;
   private readonly outboxes: OutboxRunner;
+  private readonly groupCommitHost: GroupCommitHost;
 
   /** Uplink times taken from the network server and replaced by our clock, by reason. */
   readonly uplinkTimes: UplinkTimeCounters;
 
   constructor(private readonly options: EngineOptions) {
     this.uplinkTimes = options.uplinkTimes ?? new UplinkTimeCounters();
+    // Built once, not per batch: a batch is often one uplink.
+    this.groupCommitHost = {
+      store: options.store,
+      nowMs: () => this.options.clock.now(),
+      maxUplinkSkewMs: options.maxUplinkSkewMs ?? DEFAULT_MAX_UPLINK_SKEW_MS,
+      uplinkTimes: this.uplinkTimes,
+      campaignOf: (devEui) => this.deviceIndex.get(devEui),
+      live: (id) => this.live.get(id),
+      committed: (id, live, result, seqs) => this.committed(id, live, result, seqs),
+      touched: (id) => {
+        this.outboxes.kick(id);
+        this.scheduleWake(id);
+      },
+    };
     this.outboxes = new OutboxRunner(options, {
       live: (id) => this.live.get(id),
       closed: () => this.closed,
@@ -355,19 +370,7 @@ export class CampaignEngine {
   /** The open batch's group commit (group-commit.ts), on the state queue. */
   private runBatch(batch: PendingUplink[]): Promise<void> {
     if (this.openBatch === batch) this.openBatch = undefined;
-    return runGroupCommit(batch, {
-      store: this.options.store,
-      nowMs: () => this.options.clock.now(),
-      maxUplinkSkewMs: this.options.maxUplinkSkewMs ?? DEFAULT_MAX_UPLINK_SKEW_MS,
-      uplinkTimes: this.uplinkTimes,
-      campaignOf: (devEui) => this.deviceIndex.get(devEui),
-      live: (id) => this.live.get(id),
-      committed: (id, live, result, seqs) => this.committed(id, live, result, seqs),
-      touched: (id) => {
-        this.outboxes.kick(id);
-        this.scheduleWake(id);
-      },
-    });
+    return runGroupCommit(batch, this.groupCommitHost);
   }
 
   private scheduleWake(id: string): void {
