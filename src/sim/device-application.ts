@@ -8,6 +8,9 @@ export type DeviceUpgrade =
   | { status: 'valid'; version: number; image: Uint8Array }
   | { status: 'corrupt' | 'wrong-hardware'; reason: string };
 
+/** No image held: one frozen object for every device (an upgrade is replaced, never written). */
+export const NO_UPGRADE: DeviceUpgrade = Object.freeze({ status: 'none' });
+
 /**
  * The image check of a block. `rebuilt` is false when the stack handed over bytes it never
  * reconstructed (LoRaMac-node's OnDone after a MatrixError, or with size 0): in 'rank-only' mode
@@ -40,6 +43,6 @@ export function deleteImage(device: SimDevice, firmwareVersion: number): Record<
   const upgrade = device.upgrade;
   const valid = upgrade.status === 'valid';
   const rightVersion = valid && upgrade.version === firmwareVersion;
-  if (rightVersion) device.upgrade = { status: 'none' };
+  if (rightVersion) device.upgrade = NO_UPGRADE;
   return { command: 'DevDeleteImageAns', errorNoValidImage: !valid, errorInvalidVersion: valid && !rightVersion };
 }

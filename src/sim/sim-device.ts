@@ -1,6 +1,6 @@
 import { unixMsToGpsMs } from '../core/gps-time.js';
 import { encodeCommands, type AppCommand, type PackageSpec } from '../lorawan/app-layer.js';
-import type { DeviceUpgrade } from './device-application.js';
+import { NO_UPGRADE, type DeviceUpgrade } from './device-application.js';
 import { FragIndexTable } from './frag-index-table.js';
 import type { Random } from './random.js';
 import type { SimDeviceConfig } from './sim-device-config.js';
@@ -32,7 +32,7 @@ export const APPLICATION_FPORT = 1;
  */
 export class SimDevice {
   readonly groups: (DeviceMcGroup | undefined)[] = [undefined, undefined, undefined, undefined];
-  upgrade: DeviceUpgrade = { status: 'none' };
+  upgrade: DeviceUpgrade = NO_UPGRADE;
   firmwareVersion: number;
   image: Uint8Array;
   reboots = 0;
@@ -245,7 +245,7 @@ export class SimDevice {
 
   private restart(nowMs: number): void {
     this.rebootTimer = undefined;
-    this.upgrade = { status: 'none' };
+    this.upgrade = NO_UPGRADE;
     this.groups.fill(undefined);
     this.answers = undefined;
     this.networkTimeRequested = false;

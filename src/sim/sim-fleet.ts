@@ -86,7 +86,15 @@ export function buildSimFleet(options: {
   // What every device's config has in common lives once, in the prototype of the per-device part
   // (100 000 devices: a few hundred bytes each less, issue #17). Shared values are never written.
   const downlinkLoss: LossModelSpec = Object.freeze(scenario.lossKind === 'bursty' ? { kind: 'bursty', lossRate: scenario.loss, meanBurstLength: 4 } : { kind: 'iid', lossRate: scenario.loss });
+  // The root keys side by side in one buffer; a device's config holds only its index, and its
+  // rootKey is a view made when read (a stack reads it at a group or session setup): a view per
+  // device, or a 16-byte buffer each, cost ~100-200 bytes a device (issue #17).
+  const rootKeys = new Uint8Array(16 * scenario.devices);
   const shared: Partial<SimDeviceConfig> = Object.freeze({
+    get rootKey(): Uint8Array {
+      const i = (this as unknown as { rootKeyIndex: number }).rootKeyIndex;
+      return rootKeys.subarray(16 * i, 16 * i + 16);
+    },
     lorawanVersion: '1.0',
     v2Seed: 'N',
     reedSolomon: false,
@@ -106,9 +114,6 @@ export function buildSimFleet(options: {
     if (!fragMax) fragMaxes.set(nb, (fragMax = Object.freeze({ nb, size: 255, redundancy: nb })));
     return fragMax;
   };
-  // The root keys side by side in one buffer, each device's a view of it: a 16-byte buffer of its
-  // own per device is an ArrayBuffer object and a backing store besides the view (issue #17).
-  const rootKeys = new Uint8Array(16 * scenario.devices);
   for (let i = 0; i < scenario.devices; i++) {
     const devEui = (0x70b3d50000000000n + BigInt(i + 1)).toString(16).padStart(16, '0');
     const deviceRandom = random.fork(devEui);
@@ -127,7 +132,7 @@ export function buildSimFleet(options: {
       __proto__: shared,
       devEui,
       stack,
-      rootKey,
+      rootKeyIndex: i,
       packageVersions: v2 ? packageVersions.v2 : packageVersions.v1,
       clockOffsetMs,
       clockDriftPpm,

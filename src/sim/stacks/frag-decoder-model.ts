@@ -38,8 +38,11 @@ export class FragDecoderModel {
   nbFrag = 0;
   fragSize = 0;
   private decoder: Ts004Decoder | undefined;
+  private readonly variant: FragDecoderVariant;
 
-  constructor(private readonly variant: FragDecoderVariant) {}
+  constructor(variant: FragDecoderVariant) {
+    this.variant = sharedVariant(variant);
+  }
 
   /**
    * FragDecoderInit (FragDecoder.c ~210, helper ~230): a new session for whichever FragIndex
@@ -118,6 +121,16 @@ export class FragDecoderModel {
       // N = 0 (Index&N 0x0000): the C code writes row −1; we drop it.
     }
   }
+}
+
+/** A fleet's decoders have a handful of variants: one frozen object each, not one per device. */
+const variants = new Map<string, FragDecoderVariant>();
+
+function sharedVariant(variant: FragDecoderVariant): FragDecoderVariant {
+  const key = `${variant.lossFreeFinish}/${variant.maxRedundancy}/${variant.rankOnly}`;
+  let shared = variants.get(key);
+  if (!shared) variants.set(key, (shared = Object.freeze({ ...variant })));
+  return shared;
 }
 
 /** The stacks read FragSize bytes whatever the frame holds: shorter frames read as zeros here. */
