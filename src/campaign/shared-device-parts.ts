@@ -2,13 +2,17 @@ import type { DeviceState } from './state.js';
 
 // Parts of a device's state that take a handful of values across a whole fleet — which requests
 // it has done (16 combinations), its package versions (27), its fragment fields while they hold no
-// count — are shared, frozen, between the devices that have the same. Each was a small object per
+// count, the text of its outcome's reason — are shared, frozen, between the devices that have the same. Each was a small object per
 // device, ~50 bytes apiece of a 100 000-device campaign (issue #17). Safe because committed state
 // is never written: a transition copies a device, with each of these parts, before it changes it
 // (draft.ts, state-copy.ts); frozen, so a write that skipped the copy throws instead of changing
 // every device at once. The shape and the JSON stay as they were (same keys, same order).
 
 const doneParts = new Map<number, DeviceState['done']>();
+/** Reasons recorded as outcomes, each kept once ("block delivered; version not confirmed: …" was a string per LoRaMac-node device). */
+const errorTexts = new Map<string, string>();
+/** Reasons that name a device or a time are all different: past this many, new ones are not kept (the table never grows without bound). */
+const MAX_ERROR_TEXTS = 1024;
 const packageVersionParts = new Map<string, DeviceState['packageVersions']>();
 const fragmentParts = new Map<string, DeviceState['fragments']>();
 
@@ -22,9 +26,17 @@ export function shareDeviceParts(device: DeviceState): DeviceState {
     if (!found) doneParts.set(key, (found = Object.freeze({ mcGroupSetup: done.mcGroupSetup, fragSessionSetup: done.fragSessionSetup, clockSync: done.clockSync, mcSession: done.mcSession })));
     device.done = found;
   }
+  if (device.error !== undefined) device.error = sharedText(device.error);
   device.packageVersions = shared(packageVersionParts, device.packageVersions);
   device.fragments = shared(fragmentParts, device.fragments);
   return device;
+}
+
+function sharedText(text: string): string {
+  const found = errorTexts.get(text);
+  if (found !== undefined) return found;
+  if (errorTexts.size < MAX_ERROR_TEXTS) errorTexts.set(text, text);
+  return text;
 }
 
 /** The shared copy of `part` when its values are few-valued (booleans, short strings, 1 or 2), else `part`. */
