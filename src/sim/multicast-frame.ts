@@ -41,8 +41,11 @@ export function readMulticastFrame(bytes: Uint8Array): DataFrame | undefined {
   return frame ?? undefined;
 }
 
-/** Session keys per group object: two AES blocks, not two per frame per device. */
-const keysOf = new WeakMap<DeviceMcGroup, { mcAppSKey: Uint8Array; mcNwkSKey: Uint8Array; keysHex: string }>();
+/**
+ * Session keys per McKey object (shared by the devices of a campaign: sim-mc-group.ts) and
+ * McAddr: two AES blocks per group, not two per frame per device, nor a pair kept per device.
+ */
+const keysOf = new WeakMap<Uint8Array, Map<number, { mcAppSKey: Uint8Array; mcNwkSKey: Uint8Array; keysHex: string }>>();
 /**
  * One frame reaches many devices with the same keys: its MIC is checked and its FRMPayload
  * decrypted once per key pair and counter (AES per device per frame was a tenth of a demo's
@@ -59,11 +62,13 @@ export function openMulticastFrame(group: DeviceMcGroup, bytes: Uint8Array, fram
   if (frame.mType !== 'unconfirmed-data-down' || frame.devAddr !== group.mcAddr || frame.fPort === undefined) return { ok: false, reason: 'not-for-group' };
   const fCnt = fullFrameCounter(frame.fCnt16, group.lastFCnt);
   if (fCnt < group.minMcFCount || fCnt > group.maxMcFCount || (group.lastFCnt !== undefined && fCnt <= group.lastFCnt)) return { ok: false, reason: 'fcnt' };
-  let keys = keysOf.get(group);
+  let byAddr = keysOf.get(group.mcKey);
+  if (!byAddr) keysOf.set(group.mcKey, (byAddr = new Map()));
+  let keys = byAddr.get(group.mcAddr);
   if (!keys) {
     const derived = deriveMcSessionKeys(group.mcKey, group.mcAddr);
     keys = { ...derived, keysHex: `${bytesToHex(derived.mcNwkSKey)}/${bytesToHex(derived.mcAppSKey)}` };
-    keysOf.set(group, keys);
+    byAddr.set(group.mcAddr, keys);
   }
   let opened = openings.get(bytes);
   if (!opened) openings.set(bytes, (opened = new Map()));

@@ -1,3 +1,4 @@
+import { bytesToHex } from '../core/hex.js';
 import { decryptMcKey, deriveMcKEKey, deriveMcRootKey } from '../lorawan/keys.js';
 import type { McGroupSetupReq } from '../lorawan/ts005-multicast-setup.js';
 
@@ -34,10 +35,26 @@ export function mcRootKeyFor(rootKey: Uint8Array, lorawanVersion: '1.0' | '1.1')
 export function mcGroupFromSetup(mcRootKey: Uint8Array, setup: McGroupSetup): DeviceMcGroup {
   return {
     mcAddr: setup.mcAddr,
-    mcKey: decryptMcKey(deriveMcKEKey(mcRootKey), setup.mcKeyEncrypted),
+    mcKey: sharedMcKey(decryptMcKey(deriveMcKEKey(mcRootKey), setup.mcKeyEncrypted)),
     minMcFCount: setup.minMcFCount,
     maxMcFCount: setup.maxMcFCount,
   };
+}
+
+/**
+ * Every device of a campaign decrypts the same McKey: one copy of its bytes serves them all (a
+ * key per device held in its groups was ~200 bytes a device, issue #17), never written. Bounded:
+ * past this many distinct keys, new ones stay the device's own.
+ */
+const mcKeys = new Map<string, Uint8Array>();
+const MAX_SHARED_MC_KEYS = 256;
+
+function sharedMcKey(key: Uint8Array): Uint8Array {
+  const hex = bytesToHex(key);
+  const found = mcKeys.get(hex);
+  if (found) return found;
+  if (mcKeys.size < MAX_SHARED_MC_KEYS) mcKeys.set(hex, key);
+  return key;
 }
 
 /** The group with address `mcAddr` whose own session window holds the device time `deviceS`. */
