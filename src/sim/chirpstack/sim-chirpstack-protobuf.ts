@@ -16,10 +16,13 @@ import type { DeviceInfoMessage, IntegrationMessage, LoraModulationMessage } fro
 type Timestamp = InstanceType<typeof timestamp.Timestamp>;
 
 function timestampOf(timeMs: number): Timestamp {
-  const seconds = Math.floor(timeMs / 1000);
+  // Whole milliseconds, as the JSON writer prints them: simulated times may carry a fraction, and
+  // nanos must be an integer (google-protobuf asserts it; such an event was never published).
+  const wholeMs = Math.floor(timeMs);
+  const seconds = Math.floor(wholeMs / 1000);
   const ts = new timestamp.Timestamp();
   ts.setSeconds(seconds);
-  ts.setNanos((timeMs - seconds * 1000) * 1_000_000);
+  ts.setNanos((wholeMs - seconds * 1000) * 1_000_000);
   return ts;
 }
 
