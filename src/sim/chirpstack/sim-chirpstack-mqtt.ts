@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { UnicastCommand } from '../../campaign/commands.js';
 import type { Uplink } from '../../campaign/ports.js';
 import { isEui64 } from '../../core/eui.js';
-import type { MqttConnection, ReceivedMessage } from '../../lns/mqtt/mqtt-connection.js';
+import type { MqttConnection } from '../../lns/mqtt/mqtt-connection.js';
 import type { RealTimeDriver } from '../real-time-driver.js';
-import { queueItemOf, SimCommandError, type SimDownlinkCommand, type SimQueueItem } from './sim-chirpstack-command.js';
+import { queueItemOf, SimCommandError, type SimQueueItem } from './sim-chirpstack-command.js';
 import { SimChirpstackDeviceQueue, type SimQueueLog, type SimTxAckRefusal } from './sim-chirpstack-device-queue.js';
 import type { SimChirpstackEncoding, SimChirpstackEvent, SimLogEvent, SimTxAckEvent, SimUpEvent } from './sim-chirpstack-events.js';
-import { DEFAULT_TENANCY, integrationMessage, type SimChirpstackTenancy } from './sim-chirpstack-integration.js';
-import { readJsonDownlinkCommand, writeJsonEvent } from './sim-chirpstack-json.js';
-import { readProtobufDownlinkCommand, writeProtobufEvent } from './sim-chirpstack-protobuf.js';
+import { DEFAULT_TENANCY, type SimChirpstackTenancy } from './sim-chirpstack-integration.js';
+import { MqttSimChirpstackLink, type SimChirpstackLink, type SimLinkCommand } from './sim-chirpstack-link.js';
 import { SimChirpstackTopics, type SimTopicTemplates } from './sim-chirpstack-topics.js';
 import { DEFAULT_SIM_CHIRPSTACK_VERSION, parseSimChirpstackVersion, type SimChirpstackVersion } from './sim-chirpstack-version.js';
 import type { SimNetworkServer } from '../sim-network-server.js';
@@ -29,12 +28,16 @@ import type { SimNetworkServer } from '../sim-network-server.js';
 // Other log events are not produced by the network: tests publish them with publishEvent.
 // It builds its messages and reads commands on its own (sim-chirpstack-integration.ts, -json.ts,
 // -protobuf.ts, -topics.ts, -command.ts), never with the adapter's codec (src/lns/chirpstack/):
-// the two implementations meet on the wire, so a bug on either side shows.
+// the two implementations meet on the wire, so a bug on either side shows. The writing and
+// reading happen in its link (sim-chirpstack-link.ts): in this thread over `mqtt`, or `link`
+// (the demo's, in a worker thread beside the broker: sim-chirpstack-worker.ts).
 
 export interface SimChirpstackMqttOptions {
   network: SimNetworkServer;
-  /** Not yet connected: start() connects it. */
-  mqtt: MqttConnection;
+  /** Not yet connected: start() connects it. Unused when `link` is given. */
+  mqtt?: MqttConnection;
+  /** Where events go and commands come from, instead of `mqtt` in this thread. */
+  link?: SimChirpstackLink;
   /** The one application every simulated device belongs to. */
   applicationId: string;
   encoding: SimChirpstackEncoding;
@@ -74,6 +77,7 @@ export class SimChirpstackMqtt {
   private readonly topics: SimChirpstackTopics;
   private readonly tenancy: SimChirpstackTenancy;
   private readonly queue: SimChirpstackDeviceQueue;
+  private readonly link: SimChirpstackLink;
   private readonly fCntUp = new Map<string, number>();
   private readonly fCntDown = new Map<string, number>();
   private stopped = false;
@@ -87,13 +91,15 @@ export class SimChirpstackMqtt {
       else this.stats.itemsExpired++;
       this.publishLog(downlink, log);
     });
+    const settings = { applicationId: options.applicationId, encoding: options.encoding, tenancy: this.tenancy };
+    if (options.link) this.link = options.link;
+    else if (options.mqtt) this.link = new MqttSimChirpstackLink(options.mqtt, this.topics, settings);
+    else throw new SimCommandError('expected an MQTT connection or a link, got neither');
   }
 
   static async start(options: SimChirpstackMqttOptions): Promise<SimChirpstackMqtt> {
     const sim = new SimChirpstackMqtt(options);
-    options.mqtt.onMessage((message) => sim.onCommand(message));
-    await options.mqtt.connect();
-    await options.mqtt.subscribe(sim.topics.commandSubscription(), 1);
+    await sim.link.start((command) => sim.onCommand(command));
     options.network.onUplink = (uplink) => sim.publishUp(uplink);
     options.network.onUnicastSent = (downlink) => sim.publishTxAck(downlink);
     sim.queue.attach();
@@ -107,9 +113,7 @@ export class SimChirpstackMqtt {
 
   /** Publishes any event as ChirpStack would (e.g. a log event with DUTY_CYCLE_OVERFLOW). */
   async publishEvent(event: SimChirpstackEvent): Promise<void> {
-    const message = integrationMessage(event, this.tenancy, this.options.network.now());
-    const payload = this.options.encoding === 'json' ? writeJsonEvent(message) : writeProtobufEvent(message);
-    await this.options.mqtt.publish(this.topics.eventTopic(event.applicationId, event.devEui, event.kind), payload, { qos: 1 });
+    await this.link.publish(event, this.options.network.now());
   }
 
   async stop(): Promise<void> {
@@ -118,7 +122,7 @@ export class SimChirpstackMqtt {
     this.options.network.onUplink = () => {};
     this.options.network.onUnicastSent = () => {};
     this.queue.detach();
-    await this.options.mqtt.close();
+    await this.link.stop();
   }
 
   private publishUp(uplink: Uplink): void {
@@ -159,22 +163,16 @@ export class SimChirpstackMqtt {
     this.publishEvent(event).catch((error: unknown) => this.options.onError?.(error, `event/log of ${downlink.devEui}`));
   }
 
-  private onCommand(message: ReceivedMessage): void {
-    // Subscribed to every application's commands (as ChirpStack): other simulated ChirpStacks
-    // on the same broker have theirs, possibly in the other encoding.
-    const topic = this.topics.parseCommandTopic(message.topic);
-    if (topic !== undefined && topic.applicationId !== this.options.applicationId) return;
+  private onCommand(read: SimLinkCommand): void {
+    if (read.kind === 'other') return;
     let item: SimQueueItem;
     try {
-      if (topic === undefined) throw new SimCommandError(`topic ${JSON.stringify(message.topic)} does not match the command topic`);
-      this.stats.commandsReceived++;
-      // mqtt.rs message_callback: "down" is the only command.
-      if (topic.command !== 'down') throw new SimCommandError(`unknown command type ${JSON.stringify(topic.command)}`);
-      const command: SimDownlinkCommand = this.options.encoding === 'json' ? readJsonDownlinkCommand(message.payload) : readProtobufDownlinkCommand(message.payload);
-      item = queueItemOf(topic.devEui, command);
+      if (read.kind === 'command' || read.counted) this.stats.commandsReceived++;
+      if (read.kind === 'refused') throw read.error;
+      item = queueItemOf(read.devEui, read.command);
     } catch (error) {
       this.stats.commandsIgnored++;
-      this.options.onError?.(error, `command on ${message.topic}`);
+      this.options.onError?.(error, `command on ${read.topic}`);
       return;
     }
     // ChirpStack: an unknown device is only logged server-side.
@@ -185,7 +183,7 @@ export class SimChirpstackMqtt {
     this.options.driver?.catchUp();
     if (!this.queue.enqueue(item)) {
       this.stats.commandsIgnored++;
-      this.options.onError?.(new SimCommandError(`id ${item.id}: duplicate key value violates unique constraint "device_queue_item_pkey"`), `command on ${message.topic}`);
+      this.options.onError?.(new SimCommandError(`id ${item.id}: duplicate key value violates unique constraint "device_queue_item_pkey"`), `command on ${read.topic}`);
     }
   }
 }
