@@ -1,15 +1,20 @@
 // A map from FragIndex (0..3) to a number, for what each simulated device records per
 // fragmentation session (sim-device.ts completedAtN, rebuiltAtN). Two Maps per device were
-// ~250 bytes of a 100 000-device fleet's heap each (issue #17); this holds at most four pairs in
-// one small array of exactly those pairs, allocated on the first set.
+// ~250 bytes of a 100 000-device fleet's heap each (issue #17); this holds the first pair in two
+// fields of its own (nearly every device has one session) and any more in a small array of
+// exactly those pairs.
 
 export class FragIndexTable implements Iterable<[number, number]> {
-  /** FragIndex, value, FragIndex, value… */
-  private pairs: number[] | undefined;
+  /** The first FragIndex set (−1: none yet) and its value. */
+  private firstIndex = -1;
+  private firstValue = 0;
+  /** FragIndex, value, FragIndex, value… after the first. */
+  private more: number[] | undefined;
 
   get(fragIndex: number): number | undefined {
-    const pairs = this.pairs;
-    if (pairs) for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === fragIndex) return pairs[i + 1];
+    if (this.firstIndex === fragIndex) return this.firstValue;
+    const more = this.more;
+    if (more) for (let i = 0; i < more.length; i += 2) if (more[i] === fragIndex) return more[i + 1];
     return undefined;
   }
 
@@ -18,26 +23,32 @@ export class FragIndexTable implements Iterable<[number, number]> {
   }
 
   set(fragIndex: number, value: number): this {
-    const pairs = this.pairs;
-    if (pairs) {
-      for (let i = 0; i < pairs.length; i += 2) {
-        if (pairs[i] === fragIndex) {
-          pairs[i + 1] = value;
+    if (this.firstIndex === -1 || this.firstIndex === fragIndex) {
+      this.firstIndex = fragIndex;
+      this.firstValue = value;
+      return this;
+    }
+    const more = this.more;
+    if (more) {
+      for (let i = 0; i < more.length; i += 2) {
+        if (more[i] === fragIndex) {
+          more[i + 1] = value;
           return this;
         }
       }
     }
-    // A new array of exactly the pairs (rare: once per session): push would grow one to 17 slots.
-    this.pairs = pairs ? [...pairs, fragIndex, value] : [fragIndex, value];
+    // A new array of exactly the pairs (rare): push would grow one to 17 slots.
+    this.more = more ? [...more, fragIndex, value] : [fragIndex, value];
     return this;
   }
 
   get size(): number {
-    return (this.pairs?.length ?? 0) / 2;
+    return (this.firstIndex === -1 ? 0 : 1) + (this.more?.length ?? 0) / 2;
   }
 
   *[Symbol.iterator](): Iterator<[number, number]> {
-    const pairs = this.pairs ?? [];
-    for (let i = 0; i < pairs.length; i += 2) yield [pairs[i]!, pairs[i + 1]!];
+    if (this.firstIndex !== -1) yield [this.firstIndex, this.firstValue];
+    const more = this.more ?? [];
+    for (let i = 0; i < more.length; i += 2) yield [more[i]!, more[i + 1]!];
   }
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../campaign/ports.js';
 interface Scheduled {
   atMs: number;
   seq: number;
-  fn: (arg: never) => void;
+  fn: (arg: never, atMs: number) => void;
   /** What `fn` is called with (callWith): one shared function instead of a closure per event. */
   arg: unknown;
   cancelled: boolean;
@@ -36,11 +36,11 @@ export class SimClock implements Clock {
   }
 
   /**
-   * Calls `fn(arg)` at `atMs` (or now, if that is past), not cancellable. For events every
-   * simulated device has pending (its next uplink): a closure and its context per event were
-   * ~110 bytes a device of a 100 000-device fleet (issue #17).
+   * Calls `fn(arg, atMs)` at `atMs` (or now, if that is past: then with now), not cancellable.
+   * For events every simulated device has pending (its next uplink): a closure and its context
+   * per event were ~110 bytes a device of a 100 000-device fleet (issue #17).
    */
-  callWith<T>(atMs: number, fn: (arg: T) => void, arg: T): void {
+  callWith<T>(atMs: number, fn: (arg: T, atMs: number) => void, arg: T): void {
     this.push({ atMs: Math.max(atMs, this.nowMs), seq: this.seq++, fn, arg, cancelled: false });
   }
 
@@ -83,7 +83,7 @@ export class SimClock implements Clock {
         }
         this.pop();
         this.nowMs = next.atMs;
-        (next.fn as (arg: unknown) => void)(next.arg);
+        (next.fn as (arg: unknown, atMs: number) => void)(next.arg, next.atMs);
         openSinceMs ??= next.atMs;
         if (windowMs <= 0) await settle();
         options.onStep?.(this.nowMs);

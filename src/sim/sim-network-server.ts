@@ -141,18 +141,23 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
     if (entry.slot === slot || entry.moreSlots?.has(slot)) return;
     if (entry.slot === undefined) entry.slot = slot;
     else (entry.moreSlots ??= new Set()).add(slot);
-    // The slot goes with the event (a closure per pending uplink was ~110 bytes a device).
-    this.clock.callWith(atMs, this.uplinkSlot, { entry, slot });
+    // No closure per pending uplink (~110 bytes a device): the event carries the entry, and its
+    // time is the slot, unless it was asked for in the past (the clock runs it now): then the slot goes along.
+    if (atMs >= this.clock.now()) this.clock.callWith(atMs, this.uplinkAt, entry);
+    else this.clock.callWith(atMs, this.uplinkPast, { entry, slot });
   }
 
-  private readonly uplinkSlot = ({ entry, slot }: { entry: DeviceEntry; slot: number }): void => {
+  private readonly uplinkAt = (entry: DeviceEntry, atMs: number): void => this.slotDue(entry, Math.round(atMs));
+  private readonly uplinkPast = (due: { entry: DeviceEntry; slot: number }): void => this.slotDue(due.entry, due.slot);
+
+  private slotDue(entry: DeviceEntry, slot: number): void {
     if (entry.slot === slot) entry.slot = undefined;
     else {
       entry.moreSlots!.delete(slot);
       if (entry.moreSlots!.size === 0) entry.moreSlots = undefined;
     }
     this.uplink(entry);
-  };
+  }
 
   private uplink(entry: DeviceEntry): void {
     const frame = entry.device.takeUplink(this.clock.now());
