@@ -120,9 +120,6 @@ interface InHand {
   verdict?: 'ack' | 'redeliver';
 }
 
-/** mqtt.js's internal packet writer (the one its own handlers PUBACK with), for our deferred PUBACKs. */
-type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number; reasonCode?: number }, cb?: (error?: Error) => void): void };
-
 function lostError(url: string, error: Error | undefined, retryInMs: number): FuotaError {
   const why = error === undefined ? 'the broker closed it' : error.message;
   return new PeerError('MQTT_CONNECTION_LOST', `MQTT connection to ${safeUrl(url)} lost (${why}): expected it to stay up; reconnecting in ${retryInMs} ms`, { cause: error });
@@ -409,18 +406,40 @@ export class MqttConnection {
   /** Acknowledges the handled messages at the head, in arrival order; resumes the pump below the bound. */
   private release(): void {
     let redeliver = 0;
+    let acks: number[] | undefined;
     while (this.inHand.length > 0 && this.inHand[0]!.verdict !== undefined) {
       const entry = this.inHand.shift()!;
       if (entry.generation !== this.generation) continue;
       if (entry.verdict === 'redeliver') redeliver++;
-      else if (entry.messageId !== undefined && this.client?.connected) (this.client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId: entry.messageId, reasonCode: 0 });
+      else if (entry.messageId !== undefined && this.client?.connected) (acks ??= []).push(entry.messageId);
     }
+    if (acks !== undefined) this.puback(acks);
     if (redeliver > 0) this.dropForRedelivery(redeliver);
     if (this.pausedPump && this.inHand.length < this.maxInFlight) {
       const pump = this.pausedPump;
       this.pausedPump = undefined;
       pump();
     }
+  }
+
+  /**
+   * The PUBACKs of the messages released together, in order, in one write of 4 bytes each: type
+   * 0x40, remaining length 2, the packet id (MQTT 3.1.1 §3.4; MQTT 5 §3.4.2.1: the reason code and
+   * properties may be left out when the reason is 0x00 Success and there are none). A group commit
+   * releases hundreds at once; mqtt.js would build, encode and write each alone (issue #17). mqtt.js
+   * keeps no state for a QoS 1 PUBACK it sends (handlers/publish.js), and its packet writer writes
+   * each packet whole in one call, so this write never lands inside one of its packets.
+   */
+  private puback(messageIds: readonly number[]): void {
+    const bytes = Buffer.allocUnsafe(4 * messageIds.length);
+    for (let i = 0; i < messageIds.length; i++) {
+      const id = messageIds[i]!;
+      bytes[4 * i] = 0x40;
+      bytes[4 * i + 1] = 2;
+      bytes[4 * i + 2] = id >> 8;
+      bytes[4 * i + 3] = id & 0xff;
+    }
+    this.client!.stream.write(bytes);
   }
 
   /**
