@@ -25,11 +25,13 @@
 // The service figure is measured, not estimated: the bench points the engine at an inert network
 // server and a stopped clock, drops every reference it holds into the world, collects, and checks
 // with WeakRefs that the simulated network server, clock and a device were collected (the run
-// fails otherwise, so the figure cannot silently include the world). What the two hold outside
-// the V8 heap (ArrayBuffer contents: typed arrays of the simulated decoders, keys) is reported
-// apart, as buffer bytes per device, the same two ways. The simulated clock settles the engine once per
-// --settle-window-ms of simulated time (SimClock.run): uplinks of a window go to the store in one
-// group commit, as they would under real load.
+// fails otherwise, so the figure cannot silently include the world). What both reach (the device
+// EUI and root-key strings the parsed spec shares with the fleet's spec input) counts as service.
+// What the two hold outside the V8 heap (ArrayBuffer contents: typed arrays of the simulated
+// decoders, keys) is reported apart, as buffer bytes per device, in all and of the service. The
+// simulated clock settles the engine once per --settle-window-ms of simulated time
+// (SimClock.run): uplinks of a window go to the store in one group commit, as they would under
+// real load.
 // --explain prints every device that did not succeed (neither confirmed nor delivered): its stack,
 // kind, package versions, wave, phase, outcome and the reason the engine recorded, its pending
 // request, what the simulated device itself holds (version, reboots, crashes, upgrade status) and
