@@ -7,11 +7,12 @@ import type { CampaignEngine } from '../campaign/engine.js';
 import { FuotaError } from '../core/errors.js';
 import type { Uplink } from '../campaign/ports.js';
 import type { PostgresCampaignLeases } from '../store/postgres-campaign-leases.js';
-import type { PostgresUplinkInbox } from '../store/postgres-uplink-inbox.js';
+import type { InboxUplink, PostgresUplinkInbox } from '../store/postgres-uplink-inbox.js';
+import { isUplinkNotCommitted } from '../campaign/uplink-not-committed.js';
 import type { EngineInlet } from './network-server-wiring.js';
 
 /** What ownership uses of the engine, the leases and the inbox (the tests give fakes). */
-export type OwnedEngine = Pick<CampaignEngine, 'runningCampaignIds' | 'view' | 'release' | 'resume' | 'retryOutboxes' | 'handleUplink' | 'downlinkFailed' | 'gatewayDutyCycleOverflow'>;
+export type OwnedEngine = Pick<CampaignEngine, 'runningCampaignIds' | 'view' | 'release' | 'resume' | 'retryOutboxes' | 'handleUplink' | 'acceptUplink' | 'idle' | 'downlinkFailed' | 'gatewayDutyCycleOverflow'>;
 export type OwnershipLeases = Pick<PostgresCampaignLeases, 'owner' | 'leaseMs' | 'renew' | 'owners' | 'acquire' | 'release'>;
 export type OwnershipInbox = Pick<PostgresUplinkInbox, 'put' | 'pending' | 'discard' | 'discardCampaigns'>;
 
@@ -183,22 +184,42 @@ export class CampaignOwnership {
       const batch = await this.options.inbox.pending(mine);
       if (batch.length === 0) return;
       const unrouted: string[] = [];
-      for (const { key, uplink } of batch) {
+      // The page in one group commit: the engine puts the uplinks accepted in one turn into one
+      // transaction (up to its batch bound, above the page size), each inbox row taken out in it.
+      // A refused transaction applied nothing: its uplinks go again one at a time, in order, so
+      // that one taken meanwhile by another instance (UPLINK_ALREADY_CONSUMED) or one whose
+      // transition throws does not hold back the rest.
+      const accepted = await Promise.allSettled(batch.map(({ key, uplink }) => engine.acceptUplink(uplink, key)));
+      const again: InboxUplink[] = [];
+      accepted.forEach((outcome, i) => {
+        const waiting = batch[i]!;
+        if (outcome.status === 'fulfilled') {
+          if (!outcome.value) unrouted.push(waiting.key);
+        } else if (isUplinkNotCommitted(outcome.reason)) again.push(waiting);
+        else this.refused(outcome.reason, waiting, unrouted);
+      });
+      for (const waiting of again) {
         if (this.stopped) return;
-        // The commit removes the row with the transition (exactly once); a refused commit leaves it for the next owner.
         try {
-          if (!(await engine.handleUplink(uplink, key))) unrouted.push(key);
+          if (!(await engine.handleUplink(waiting.uplink, waiting.key))) unrouted.push(waiting.key);
         } catch (error) {
-          const code = error instanceof FuotaError ? error.code : undefined;
-          // The store is away or the lease went: the row waits (for us, or the next owner).
-          if (code === undefined || RETRIED_CODES.has(code)) throw error;
-          if (code === 'UPLINK_ALREADY_CONSUMED') continue;
-          // The transition itself refused this uplink: it would block every later one of the campaign.
-          this.options.log.error({ err: error, devEui: uplink.devEui, inboxKey: key }, 'inbox uplink dropped: its transition failed');
-          unrouted.push(key);
+          this.refused(error, waiting, unrouted);
         }
       }
+      // The commands these transitions decided are tried before the next page (as one at a time did).
+      await engine.idle();
       await this.options.inbox.discard(unrouted);
     }
+  }
+
+  /** An uplink the engine did not take: retried later (rethrown), already counted, or dropped. */
+  private refused(error: unknown, { key, uplink }: InboxUplink, unrouted: string[]): void {
+    const code = error instanceof FuotaError ? error.code : undefined;
+    // The store is away or the lease went: the row waits (for us, or the next owner).
+    if (code === undefined || RETRIED_CODES.has(code)) throw error;
+    if (code === 'UPLINK_ALREADY_CONSUMED') return;
+    // The transition itself refused this uplink: it would block every later one of the campaign.
+    this.options.log.error({ err: error, devEui: uplink.devEui, inboxKey: key }, 'inbox uplink dropped: its transition failed');
+    unrouted.push(key);
   }
 }

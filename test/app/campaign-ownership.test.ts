@@ -4,6 +4,7 @@ import { CampaignOwnership, type OwnedEngine, type OwnershipInbox, type Ownershi
 import type { Uplink } from '../../src/campaign/ports.js';
 import { InternalError } from '../../src/core/errors.js';
 import type { InboxUplink } from '../../src/store/postgres-uplink-inbox.js';
+import { UplinkNotCommittedError } from '../../src/campaign/uplink-not-committed.js';
 
 // CampaignOwnership's decisions against fakes of the engine, the leases and the inbox (the SQL of
 // the leases and inbox: test/store/postgres-campaign-leases.test.ts; everything together over two
@@ -15,7 +16,19 @@ function fakeEngine(running: string[]) {
   const calls: string[] = [];
   const live = new Set(running);
   const handled: Array<{ uplink: Uplink; key?: string }> = [];
+  /** How each uplink came: 'page' (acceptUplink, one group commit) or 'one' (handleUplink). */
+  const paths: string[] = [];
   let refuse: Error | undefined;
+  /** Set: acceptUplink rejects every uplink as a refused group commit would. */
+  let refuseBatch: Error | undefined;
+  /** Keys handleUplink refuses as already taken by another instance. */
+  const consumedElsewhere = new Set<string>();
+  const take = (uplink: Uplink, key: string | undefined, path: string): boolean => {
+    if (refuse) throw refuse;
+    handled.push({ uplink, ...(key === undefined ? {} : { key }) });
+    paths.push(path);
+    return uplink.devEui !== 'unrouted';
+  };
   const engine: OwnedEngine = {
     runningCampaignIds: () => [...live],
     view: (id) => (live.has(id) ? ({ campaign: { phase: 'running' } } as never) : undefined),
@@ -23,14 +36,18 @@ function fakeEngine(running: string[]) {
     resume: async (id) => void (calls.push(`resume ${id}`), live.add(id)),
     retryOutboxes: async () => void calls.push('retry outboxes'),
     handleUplink: async (uplink, key) => {
-      if (refuse) throw refuse;
-      handled.push({ uplink, ...(key === undefined ? {} : { key }) });
-      return uplink.devEui !== 'unrouted';
+      if (key !== undefined && consumedElsewhere.has(key)) throw new InternalError('UPLINK_ALREADY_CONSUMED', `uplink ${key} taken`);
+      return take(uplink, key, 'one');
     },
+    acceptUplink: async (uplink, key) => {
+      if (refuseBatch) throw new UplinkNotCommittedError(uplink.devEui, 3, refuseBatch);
+      return take(uplink, key, 'page');
+    },
+    idle: async () => void calls.push('idle'),
     downlinkFailed: async () => {},
     gatewayDutyCycleOverflow: async () => {},
   };
-  return { engine, calls, live, handled, refuseWith: (error: Error | undefined) => void (refuse = error) };
+  return { engine, calls, live, handled, paths, consumedElsewhere, refuseWith: (error: Error | undefined) => void (refuse = error), refuseBatchWith: (error: Error | undefined) => void (refuseBatch = error) };
 }
 
 function fakeLeases(state: { renewed: string[]; owners: Map<string, string>; free: string[] }) {
@@ -115,6 +132,28 @@ test('the inbox is drained into the engine with each key; unrouted rows are disc
   await waitFor(() => i.discarded.length === 2);
   t.deepEqual(i.discarded, ['k2', 'k5'], 'a poisonous uplink does not block the ones after it');
   t.false(await o.inlet.handleUplink(uplink('none')), 'not a device of a running campaign');
+  await o.stop();
+});
+
+test('a page of the inbox goes to the engine in one group commit; a refused commit sends its uplinks again one at a time, in order, skipping one another instance took', async (t) => {
+  const e = fakeEngine(['c1']);
+  const page = (keys: string[]): InboxUplink[] => keys.map((key) => ({ key, campaignId: 'c1', uplink: uplink(`d-${key}`) }));
+  const rows = page(['k1', 'k2', 'k3']);
+  const i = fakeInbox(rows);
+  const o = new CampaignOwnership({ engine: () => e.engine, leases: fakeLeases({ renewed: ['c1'], owners: new Map(), free: [] }).leases, inbox: i.inbox, log: silent, monotonicMs: () => 0, inboxPollMs: 60_000 });
+  await o.start();
+  await waitFor(() => rows.length === 0 && e.calls.includes('idle'));
+  t.deepEqual(e.paths, ['page', 'page', 'page'], 'accepted together: the engine commits them in one transaction');
+  t.deepEqual(e.handled.map((h) => h.key), ['k1', 'k2', 'k3']);
+
+  e.refuseBatchWith(new InternalError('UPLINK_ALREADY_CONSUMED', 'uplink k5 taken'));
+  e.consumedElsewhere.add('k5');
+  rows.push(...page(['k4', 'k5', 'k6']));
+  t.true(await o.inlet.handleUplink(uplink('d-k4')), 'kept in the inbox, drain started');
+  await waitFor(() => rows.length === 0 && e.handled.length === 5);
+  t.deepEqual(e.paths.slice(3), ['one', 'one'], 'the refused page again, one at a time');
+  t.deepEqual(e.handled.slice(3).map((h) => h.key), ['k4', 'k6'], 'in order; the one another instance took is not counted twice');
+  t.deepEqual(i.discarded, [], 'all three are gone from the inbox with their commits (or the other instance\'s)');
   await o.stop();
 });
 
