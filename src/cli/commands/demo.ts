@@ -128,6 +128,11 @@ export function register(program: Command): void {
           const hours = ((nowMs - startMs) / 3_600_000).toFixed(1);
           bar.update(finished.size, total, `${wave?.stage ?? 'starting'} wave ${view.campaign.waveIndex + 1}/${view.campaign.waveCount}, ${view.campaign.airtime.fragmentsSent} fragments, ${hours} h simulated`);
         },
+      }).catch(async (error: unknown) => {
+        // The broker, its worker thread and the connections would keep the process alive after the error is printed.
+        await api?.close().catch(() => undefined);
+        await world.close().catch(() => undefined);
+        throw error;
       });
       bar.finish();
       stopCounting();
