@@ -12,7 +12,7 @@ import { NetworkServerAdapter } from '../network-server-adapter.js';
 import { THE_THINGS_STACK } from '../server-label.js';
 import { wallClock } from '../wall-clock.js';
 import { TtsDeviceIds } from './tts-device-directory.js';
-import { downlinkFailureOf } from './tts-downlink-failure.js';
+import { CLASS_A_CONFLICT_SPAN_MS, downlinkFailureOf } from './tts-downlink-failure.js';
 import { decodeTtsEvent, type TtsDownlinkFailedEvent, type TtsUplinkEvent } from './tts-events.js';
 import { ttsApplicationTopicId } from './tts-ids.js';
 import type { TtsNetworkServerOptions } from './tts-network-server-options.js';
@@ -45,6 +45,8 @@ export class TtsNetworkServer extends NetworkServerAdapter {
   private readonly devEuiOf = new Map<string, string>();
   /** Multicast device id → timed frames refused in a row (tts-downlink-failure.ts). */
   private readonly timedFailures = new Map<string, number>();
+  /** Gateway → when a class A downlink of ours last went via it (down/sent; tts-downlink-failure.ts). */
+  private readonly classASentAtMs = new Map<string, number>();
   /** Uplinks handed over from the Storage Integration, not handed over again when MQTT brings them too. */
   private readonly fromStorage = new Set<string>();
 
@@ -178,6 +180,7 @@ export class TtsNetworkServer extends NetworkServerAdapter {
       case 'down-sent':
       case 'down-ack':
         this.timedFailures.delete(event.deviceId); // a multicast device's frame went: the streak ends
+        if (event.kind === 'down-sent') this.classASent(event.devEui ?? this.devEuiOf.get(event.deviceId));
         this.unicast.settle(event.correlationIds);
         return;
       case 'down-nack':
@@ -221,6 +224,7 @@ export class TtsNetworkServer extends NetworkServerAdapter {
         this.timedFailures.set(event.deviceId, streak);
         return streak;
       },
+      classABusy: (gatewayIds) => gatewayIds.some((id) => this.clock.now() - (this.classASentAtMs.get(id) ?? -Infinity) <= CLASS_A_CONFLICT_SPAN_MS),
     });
     if (failure.groupName === undefined) this.unicast.fail(event.correlationIds, failure.reason);
     else if (failure.multicastError) this.report(failure.multicastError, `multicast to ${failure.groupName}: frame lost`);
@@ -230,6 +234,12 @@ export class TtsNetworkServer extends NetworkServerAdapter {
     const rejection = { devEui, deviceId: event.deviceId, error: event.error, gatewayIds };
     if (onGatewayRejection) this.feedback.callBack(() => onGatewayRejection(rejection), `onGatewayRejection for ${devEui}`);
     if (failure.dutyCycle) this.feedback.dutyCycleOverflow({ devEui, gatewayIds });
+  }
+
+  /** A class A device's downlink went: TTS sends it through the gateways that heard its last uplink. */
+  private classASent(devEui: string | undefined): void {
+    if (devEui === undefined) return; // a multicast device (never heard) or unknown
+    for (const gatewayId of this.heardBy.get(devEui) ?? []) this.classASentAtMs.set(gatewayId, this.clock.now());
   }
 
   private report(error: unknown, context: string): void {

@@ -6,7 +6,7 @@ import type { CreateMulticastGroupCommand } from '../../../src/campaign/commands
 import { FileGroupRegistry } from '../../../src/lns/group-registry.js';
 import { THE_THINGS_STACK } from '../../../src/lns/server-label.js';
 import { multicastDeviceIdOf } from '../../../src/lns/tts/tts-ids.js';
-import { DUTY_CYCLE_ERROR, failedEvent, T0, upEvent, world } from './tts-adapter-world.js';
+import { downEvent, DUTY_CYCLE_ERROR, failedEvent, T0, upEvent, world } from './tts-adapter-world.js';
 
 // TtsNetworkServer's multicast groups against a fake TTS HTTP API in simulated time: the
 // registration of the multicast end device, when frames are pushed (lead and absolute_time for
@@ -200,6 +200,33 @@ test("a duty-cycle down/failed of the multicast device is charged to a member's 
   t.is(w.overflows.length, 3);
   t.is(w.errors.length, 4);
   t.deepEqual(w.failed, [], 'no unicast failed');
+});
+
+test("timed refusals right after a class A downlink of ours went via the group's gateway are read as a scheduling conflict (busy instant), not charged to the duty-cycle ledger; away from class A traffic the second in a row still is", async (t) => {
+  const w = world(t);
+  await w.network.start();
+  await w.network.createMulticastGroup(command());
+  // A class A device heard by gtw-a gets a reply: TTS books it on gtw-a (RX1/RX2) and publishes down/sent.
+  await w.mqtt.deliver('unicast-1', 'up', upEvent('unicast-1', '70b3d57ed00000aa', { fPort: 201, receivedAtMs: T0, gateways: ['gtw-a'] }));
+  await w.mqtt.deliver('unicast-1', 'down/sent', downEvent('unicast-1', 'downlink_sent', ['fuota:u-1']));
+  // grpc_asns.go / downlink.go: a frame whose absolute_time overlaps that emission: conflict (AlreadyExists) on every path → bare absolute_time.
+  const timedFailure = (id: string) => failedEvent(DEVICE_ID, [id], { namespace: 'pkg/networkserver', name: 'absolute_time', message_format: 'invalid absolute time set in application downlink' });
+  for (const id of ['fuota:f-1', 'fuota:f-2', 'fuota:f-3']) {
+    await w.mqtt.deliver(DEVICE_ID, 'down/failed', timedFailure(id));
+    await w.settle();
+  }
+  t.deepEqual(w.overflows, [], 'three in a row, each just after a class A downlink via gtw-a: not the duty cycle');
+  t.is(w.errors.length, 3, 'each lost frame is reported');
+  t.regex(w.errors[2]!.message, /class A downlink/);
+  // Long after the class A downlink: the refusals are unexplained, and the second in a row is charged.
+  w.clock.at(T0 + 60_000, () => {});
+  await w.clock.run({ untilMs: T0 + 60_000, settle: w.settle });
+  t.is(w.clock.now(), T0 + 60_000);
+  for (const id of ['fuota:f-4', 'fuota:f-5']) {
+    await w.mqtt.deliver(DEVICE_ID, 'down/failed', timedFailure(id));
+    await w.settle();
+  }
+  t.deepEqual(w.overflows, [{ devEui: DEVS[0], gatewayIds: ['gtw-a', 'gtw-b'] }]);
 });
 
 test('a frame longer than the group DR carries is dropped and reported; an unknown group is refused', async (t) => {
