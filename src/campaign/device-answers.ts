@@ -8,8 +8,9 @@ import { TS004 } from '../lorawan/ts004-fragmentation.js';
 import { hasFirmwareManagement } from './device-stack.js';
 import type { CampaignContext } from './context.js';
 import type { Draft } from './draft.js';
-import { chooseScheme, countUplinkForRetry, deliverBlock, finishDevice, HEARD_ATTEMPTS_FACTOR, sendUnicast } from './device-progress.js';
+import { chooseScheme, deliverBlock, finishDevice, HEARD_ATTEMPTS_FACTOR, sendUnicast } from './device-progress.js';
 import type { UplinkEvent } from './events.js';
+import { hearUplink } from './heard-uplink.js';
 import { rebootLeadMs } from './wave-stages.js';
 import type { DeviceState } from './state.js';
 import { readFragSessionStatus, sessionLossShare } from './frag-status-reading.js';
@@ -44,9 +45,7 @@ export function applyUplink(draft: Draft, event: UplinkEvent, ctx: CampaignConte
     return;
   }
   const device = draft.device(event.devEui);
-  device.counters.uplinks += 1;
-  device.timestamps.lastUplinkAtMs = event.atMs;
-  countUplinkForRetry(device, event.atMs);
+  hearUplink(device, event.atMs);
   if (!FUOTA_PORTS.has(event.fPort)) {
     // The application's own traffic: it may say the version it runs (spec firmware.versionUplink).
     const versionUplink = ctx.spec.firmware.versionUplink;

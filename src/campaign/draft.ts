@@ -27,6 +27,12 @@ export interface TransitionResult {
   devices: DeviceState[];
   commands: CampaignCommand[];
   log: DeviceLogEntry[];
+  /**
+   * Set when the event was an uplink that changed its device (the only one in `devices`) as
+   * heard-uplink.ts hearUplink does and in no other way, proven by heardOnly: a store may record
+   * the uplink's time instead of the device (store/sqlite-heard-journal.ts).
+   */
+  heard?: { devEui: string; atMs: number };
 }
 
 /** The state a transition reads: never modified. */

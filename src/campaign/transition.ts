@@ -12,6 +12,7 @@ import { chargeGatewayOverflow } from './gateway-overflow.js';
 import { LOOKAHEAD_MS } from './fragment-scheduler.js';
 import { REBOOT_GRACE_MS } from './wave-index.js';
 import { shareDeviceParts } from './shared-device-parts.js';
+import { heardOnly } from './heard-uplink.js';
 
 // The campaign state machine: transition(snapshot, event, context) → new state + commands. Pure:
 // no I/O, no clock (time comes in the event), no randomness. The engine persists the result
@@ -128,6 +129,10 @@ export function transition(snapshot: CampaignSnapshot, event: CampaignEvent, ctx
   const result = draft.result();
   // Committed from here on, never written: the few-valued parts are shared between devices.
   for (const device of result.devices) shareDeviceParts(device);
+  if (event.type === 'uplink' && result.devices.length === 1 && result.log.length === 0 && result.commands.length === 0 && !result.ledger) {
+    const before = snapshot.devices.get(event.devEui);
+    if (before && heardOnly(before, result.devices[0]!, event.atMs)) result.heard = { devEui: event.devEui, atMs: event.atMs };
+  }
   return result;
 }
 

@@ -126,6 +126,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE devices ADD COLUMN campaign_updated_at_ms INTEGER;
     `,
   },
+  {
+    version: 6,
+    name: 'heard journal',
+    // sqlite-heard-journal.ts (issue #17): an uplink that only heard its device is a row here
+    // instead of a rewrite of the device row. Appended in id order and read whole (load, open,
+    // compaction): no index, which would cost a second page write per uplink. device_rowid is the
+    // devices table's rowid (not a declared key, so no foreign key; campaign_id cascades).
+    sql: `
+      CREATE TABLE device_heard (
+        id                     INTEGER PRIMARY KEY,
+        campaign_id            TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+        device_rowid           INTEGER NOT NULL,
+        at_ms                  INTEGER NOT NULL,
+        commit_seq             INTEGER NOT NULL,
+        campaign_updated_at_ms INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export interface SchemaVersion {

@@ -1,4 +1,5 @@
 import type { CampaignState } from '../campaign/state.js';
+import { sameJson } from '../core/same-json.js';
 
 // Why a SQLite commit does not rewrite the campaign's state row every time (issue #17).
 //
@@ -24,34 +25,11 @@ export const ENDED_PHASES: ReadonlySet<CampaignState['phase']> = new Set(['compl
 
 /**
  * Whether `next` would be stored as the same JSON as `written` (the state row as last written,
- * parsed back), its clock (updatedAtMs) aside. A walk over both, no JSON built: stringifying the
- * state to compare cost more than the page it saves half the time. Conservative: anything it is
- * unsure of (NaN, a class instance) counts as changed, which only costs a write.
+ * parsed back), its clock (updatedAtMs) aside. A walk over both, no JSON built (core/same-json.ts):
+ * stringifying the state to compare cost more than the page it saves half the time.
  */
 export function sameBeyondClock(written: CampaignState, next: CampaignState): boolean {
   return sameJson(written, next, 'updatedAtMs');
-}
-
-function sameJson(a: unknown, b: unknown, skipKey?: string): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b) || Object.getPrototypeOf(b) !== Object.prototype) return false;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  // JSON leaves out undefined properties: count only the defined ones on both sides.
-  let defined = 0;
-  for (const key in x) {
-    if (key === skipKey || x[key] === undefined) continue;
-    defined++;
-    if (!sameJson(x[key], y[key])) return false;
-  }
-  for (const key in y) if (key !== skipKey && y[key] !== undefined) defined--;
-  return defined === 0;
 }
 
 /** Of one campaign: the last commit_seq used, and its state row as last written, parsed back (undefined: unknown, write it). */

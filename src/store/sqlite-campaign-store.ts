@@ -14,6 +14,7 @@ import { sqliteFailure } from './sqlite-failure.js';
 import { parseStoredJson } from './stored-json.js';
 import { lastStatesByCampaign } from './batch-last-states.js';
 import { CampaignClocks, ENDED_PHASES, sameBeyondClock } from './sqlite-campaign-clock.js';
+import { SqliteHeardJournal, type HeardJournalOptions } from './sqlite-heard-journal.js';
 
 // The service's default campaign store: one SQLite file, one connection, synchronous calls behind
 // the async port. Every commit is one write transaction (state + changed devices + ledger + log +
@@ -26,6 +27,8 @@ export interface SqliteStoreOptions {
   walAutocheckpointPages?: number;
   /** How much of each device's log to keep (store.deviceLog); default DEFAULT_DEVICE_LOG_RETENTION. */
   deviceLogRetention?: DeviceLogRetention;
+  /** When the heard journal is compacted (sqlite-heard-journal.ts); the defaults suit every store. */
+  heardJournal?: HeardJournalOptions;
 }
 
 type CreateRecord = Parameters<CampaignStore['create']>[0];
@@ -39,7 +42,7 @@ interface CampaignRow {
   ledger_json: string | null;
 }
 
-type DeviceRow = [stateJson: string, commitSeq: number, campaignUpdatedAtMs: number | null];
+type DeviceRow = [rowid: number, stateJson: string, commitSeq: number, campaignUpdatedAtMs: number | null];
 
 interface SummaryRow {
   id: string;
@@ -92,14 +95,18 @@ export class SqliteCampaignStore implements CampaignStore {
   private readonly deviceRowids = new Map<string, Map<string, number>>();
   /** Per campaign, the last commit_seq and state row written (sqlite-campaign-clock.ts). */
   private readonly clocks = new CampaignClocks();
+  /** Uplinks that only heard their device (sqlite-heard-journal.ts). */
+  private readonly heard: SqliteHeardJournal;
 
   private constructor(
     private readonly db: Database,
     /** The file path (or ':memory:'), for messages. */
     readonly file: string,
     retention: DeviceLogRetention,
+    heardJournal: HeardJournalOptions | undefined,
   ) {
     this.logRetention = new SqliteDeviceLogRetention(db, retention, file);
+    this.heard = new SqliteHeardJournal(db, file, heardJournal);
     const prepare = (sql: string): Statement => db.prepare(sql);
     this.insertCampaign = prepare(`INSERT INTO campaigns (id, spec_json, block) VALUES (?, ?, ?)`);
     this.insertState = prepare(`INSERT INTO campaign_states (state_json, phase, updated_at_ms, next_wake_ms, campaign_id) VALUES (?, ?, ?, ?, ?)`);
@@ -117,7 +124,10 @@ export class SqliteCampaignStore implements CampaignStore {
     this.selectSummaries = prepare(
       `SELECT c.id, s.phase, s.next_wake_ms,
               CASE WHEN s.phase IN (${phases}) THEN s.updated_at_ms
-                   ELSE coalesce((SELECT d.campaign_updated_at_ms FROM devices d WHERE d.campaign_id = c.id AND d.commit_seq > s.commit_seq ORDER BY d.commit_seq DESC LIMIT 1), s.updated_at_ms)
+                   ELSE coalesce((SELECT r.campaign_updated_at_ms FROM (
+                       SELECT d.commit_seq, d.campaign_updated_at_ms FROM devices d WHERE d.campaign_id = c.id AND d.commit_seq > s.commit_seq
+                       UNION ALL SELECT h.commit_seq, h.campaign_updated_at_ms FROM device_heard h WHERE h.campaign_id = c.id AND h.commit_seq > s.commit_seq
+                     ) r ORDER BY r.commit_seq DESC LIMIT 1), s.updated_at_ms)
               END AS updated_at_ms
        FROM campaigns c JOIN campaign_states s ON s.campaign_id = c.id ORDER BY c.rowid`,
     );
@@ -127,9 +137,10 @@ export class SqliteCampaignStore implements CampaignStore {
     );
     this.updateDeviceAt = prepare(`UPDATE devices SET state_json = ?, commit_seq = ?, campaign_updated_at_ms = ? WHERE rowid = ? AND campaign_id = ? AND dev_eui = ?`);
     this.selectDeviceRowid = prepare(`SELECT rowid FROM devices WHERE campaign_id = ? AND dev_eui = ?`).pluck();
-    this.selectDevices = prepare(`SELECT state_json, commit_seq, campaign_updated_at_ms FROM devices WHERE campaign_id = ? ORDER BY rowid`).raw();
+    this.selectDevices = prepare(`SELECT rowid, state_json, commit_seq, campaign_updated_at_ms FROM devices WHERE campaign_id = ? ORDER BY rowid`).raw();
     this.selectLastSeq = prepare(
-      `SELECT max(coalesce((SELECT commit_seq FROM campaign_states WHERE campaign_id = @id), 0), coalesce((SELECT max(commit_seq) FROM devices WHERE campaign_id = @id), 0))`,
+      `SELECT max(coalesce((SELECT commit_seq FROM campaign_states WHERE campaign_id = @id), 0), coalesce((SELECT max(commit_seq) FROM devices WHERE campaign_id = @id), 0),
+                  coalesce((SELECT max(commit_seq) FROM device_heard WHERE campaign_id = @id), 0))`,
     ).pluck();
     this.insertLog = prepare(
       `INSERT INTO device_log (campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -178,9 +189,11 @@ export class SqliteCampaignStore implements CampaignStore {
       // After a checkpoint, truncate the WAL file back to this size rather than keep it at its peak.
       db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
       migrate(db, file);
-      const store = new SqliteCampaignStore(db, file, retention);
+      const store = new SqliteCampaignStore(db, file, retention, options.heardJournal);
       // A store from before retention, or opened with another store.deviceLog, is compacted once.
       store.logRetention.sweepIfChanged();
+      // Uplinks journalled before a crash (or by another connection) go into their device rows.
+      store.heard.foldIntoRows();
       return store;
     } catch (error) {
       db?.close();
@@ -211,14 +224,18 @@ export class SqliteCampaignStore implements CampaignStore {
     return this.run(`commit to campaign ${id}`, () => {
       if (result.campaign.id !== id) throw campaignIdMismatch(this.file, id, result.campaign.id);
       // Immediate: take the write lock up front, so that a lock upgrade cannot fail half-way.
-      return this.clocks.around(() => this.commitTx.immediate(id, result));
+      const seqs = this.clocks.around(() => this.heard.around(() => this.commitTx.immediate(id, result)));
+      this.compactHeard();
+      return seqs;
     });
   }
 
   async commitBatch(entries: readonly BatchCommit[]): Promise<number[][]> {
     return this.run(`commit ${entries.length} transitions`, () => {
       for (const entry of entries) if (entry.result.campaign.id !== entry.campaignId) throw campaignIdMismatch(this.file, entry.campaignId, entry.result.campaign.id);
-      return this.clocks.around(() => this.commitBatchTx.immediate(entries));
+      const seqs = this.clocks.around(() => this.heard.around(() => this.commitBatchTx.immediate(entries)));
+      this.compactHeard();
+      return seqs;
     });
   }
 
@@ -254,7 +271,11 @@ export class SqliteCampaignStore implements CampaignStore {
     const seq = this.writeState(id, result.campaign, result.devices.length);
     // Only transitions that scheduled airtime carry a ledger; the others keep the stored one.
     if (result.ledger) this.upsertLedger.run(id, JSON.stringify(result.ledger));
-    for (const device of result.devices) this.writeDevice(id, device, seq, result.campaign.updatedAtMs);
+    const { heard } = result;
+    for (const device of result.devices) {
+      if (heard?.devEui === device.devEui) this.journalHeard(id, device, heard.atMs, seq, result.campaign.updatedAtMs);
+      else this.rewriteDevice(id, device, seq, result.campaign.updatedAtMs);
+    }
     this.insertLogRows(id, result.log);
     return this.insertOutboxRows(id, result.commands);
   }
@@ -266,18 +287,50 @@ export class SqliteCampaignStore implements CampaignStore {
    */
   private commitBatchRows(entries: readonly BatchCommit[]): number[][] {
     const campaigns = lastStatesByCampaign(entries);
+    const journalled = heardOnlyInBatch(entries);
+    const clocks = new Map<string, { seq: number; updatedAtMs: number }>();
     // States first: an unknown campaign is refused as CAMPAIGN_NOT_FOUND before its rows hit a foreign key.
     for (const [id, last] of campaigns) {
       const { campaign } = last.result;
-      const seq = this.writeState(id, campaign, last.devices.size);
+      const heard = journalled.get(id);
+      // Rows that carry the clock: device rows and journal rows alike.
+      const seq = this.writeState(id, campaign, last.devices.size - (heard?.devices.size ?? 0) + (heard?.rows ?? 0));
+      clocks.set(id, { seq, updatedAtMs: campaign.updatedAtMs });
       if (last.ledger) this.upsertLedger.run(id, JSON.stringify(last.ledger));
-      for (const device of last.devices.values()) this.writeDevice(id, device, seq, campaign.updatedAtMs);
+      for (const device of last.devices.values()) if (!heard?.devices.has(device.devEui)) this.rewriteDevice(id, device, seq, campaign.updatedAtMs);
     }
     const seqs = entries.map(({ campaignId: id, result }) => {
+      // In order: a device heard several times in the batch gets a journal row for each, replayed in order.
+      if (result.heard && journalled.get(id)?.devices.has(result.heard.devEui)) {
+        const clock = clocks.get(id)!;
+        this.journalHeard(id, result.devices[0]!, result.heard.atMs, clock.seq, clock.updatedAtMs);
+      }
       this.insertLogRows(id, result.log);
       return this.insertOutboxRows(id, result.commands);
     });
     return seqs;
+  }
+
+  /** Records that `device` (its state after the uplink) was heard at `atMs`, instead of rewriting its row. */
+  private journalHeard(id: string, device: DeviceState, atMs: number, seq: number, campaignUpdatedAtMs: number): void {
+    this.heard.append(id, this.deviceRowid(id, device.devEui), device, atMs, seq, campaignUpdatedAtMs);
+  }
+
+  /** After a commit: the heard journal compacted once it is large (never throws: sqlite-heard-journal.ts). */
+  private compactHeard(): void {
+    this.heard.maybeCompact((id, device, seq, campaignUpdatedAtMs) => this.writeDevice(id, device, seq, campaignUpdatedAtMs));
+  }
+
+  private deviceRowid(id: string, devEui: string): number {
+    let rowids = this.deviceRowids.get(id);
+    let rowid = rowids?.get(devEui);
+    if (rowid === undefined) {
+      rowid = this.selectDeviceRowid.get(id, devEui) as number | undefined;
+      if (rowid === undefined) throw new InternalError('DEVICE_NOT_IN_CAMPAIGN', `campaign store ${this.file}: device ${devEui} of campaign ${id} has no row to journal an uplink against`);
+      if (!rowids) this.deviceRowids.set(id, (rowids = new Map()));
+      rowids.set(devEui, rowid);
+    }
+    return rowid;
   }
 
   /**
@@ -298,6 +351,12 @@ export class SqliteCampaignStore implements CampaignStore {
     // Parsed back rather than kept: what is compared next is exactly what the row holds, whatever the caller does with its object.
     this.clocks.stage(id, { seq, written: JSON.parse(json) as CampaignState });
     return seq;
+  }
+
+  /** A commit's device row: written whole, which makes its journalled uplinks history. */
+  private rewriteDevice(id: string, device: DeviceState, seq: number, campaignUpdatedAtMs: number): void {
+    this.heard.written(id, device.devEui);
+    this.writeDevice(id, device, seq, campaignUpdatedAtMs);
   }
 
   /** `seq`, `campaignUpdatedAtMs`: the commit's campaign clock (null at create). */
@@ -330,13 +389,22 @@ export class SqliteCampaignStore implements CampaignStore {
     // The clock is on the row with the highest commit_seq (sqlite-campaign-clock.ts).
     let lastSeq = row.commit_seq ?? 0;
     let updatedAtMs: number | undefined;
-    const devices = (this.selectDevices.all(id) as DeviceRow[]).map(([json, seq, campaignUpdatedAtMs]) => {
+    const byRowid = new Map<number, { state: DeviceState; seq: number }>();
+    const devices = (this.selectDevices.all(id) as DeviceRow[]).map(([rowid, json, seq, campaignUpdatedAtMs]) => {
       if (seq > lastSeq && campaignUpdatedAtMs !== null) {
         lastSeq = seq;
         updatedAtMs = campaignUpdatedAtMs;
       }
-      return parseStoredJson<DeviceState>(json, this.file, 'devices.state_json', where);
+      const state = parseStoredJson<DeviceState>(json, this.file, 'devices.state_json', where);
+      byRowid.set(rowid, { state, seq });
+      return state;
     });
+    // Uplinks journalled since (sqlite-heard-journal.ts): another connection's, or this one's not yet compacted.
+    const heard = this.heard.fold(id, byRowid);
+    if (heard && heard.seq > lastSeq) {
+      lastSeq = heard.seq;
+      updatedAtMs = heard.campaignUpdatedAtMs;
+    }
     const campaign = parseStoredJson<CampaignState>(row.state_json, this.file, 'campaign_states.state_json', where);
     if (updatedAtMs !== undefined) campaign.updatedAtMs = updatedAtMs;
     const stored: StoredCampaign = {
@@ -366,4 +434,30 @@ export class SqliteCampaignStore implements CampaignStore {
       throw sqliteFailure(this.file, operation, error);
     }
   }
+}
+
+/**
+ * Per campaign of a group commit, the devices every transition of the batch only heard
+ * (TransitionResult.heard): they get journal rows, one per transition; a device with any other
+ * change in the batch gets its row rewritten, as the batch's last transition left it.
+ */
+function heardOnlyInBatch(entries: readonly BatchCommit[]): Map<string, { devices: Set<string>; rows: number }> {
+  const out = new Map<string, { devices: Set<string>; rows: number }>();
+  const changed = new Map<string, Set<string>>();
+  for (const { campaignId: id, result } of entries) {
+    for (const device of result.devices) {
+      if (result.heard?.devEui === device.devEui) continue;
+      let set = changed.get(id);
+      if (!set) changed.set(id, (set = new Set()));
+      set.add(device.devEui);
+    }
+  }
+  for (const { campaignId: id, result } of entries) {
+    if (!result.heard || changed.get(id)?.has(result.heard.devEui)) continue;
+    let heard = out.get(id);
+    if (!heard) out.set(id, (heard = { devices: new Set(), rows: 0 }));
+    heard.devices.add(result.heard.devEui);
+    heard.rows++;
+  }
+  return out;
 }
