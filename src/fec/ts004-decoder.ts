@@ -37,7 +37,11 @@ export class Ts004Decoder implements FecDecoder {
   private pivotOf = new Int32Array(0);
   private readonly pivotLines: Uint32Array[] = [];
   private readonly pivotPayloads: Uint32Array[] = [];
-  private readonly seen: Uint8Array;
+  /**
+   * seen[n]: fragment n came. Sized for twice the block and grown when a higher N comes: the full
+   * 16 384 bytes, zeroed at every session setup, were most of a simulated device's decoder cost.
+   */
+  private seen: Uint8Array;
   private received = 0;
   private uncodedReceived = 0;
   private lastN = 0;
@@ -54,7 +58,7 @@ export class Ts004Decoder implements FecDecoder {
     this.order = options.order ?? 'ascending';
     this.rows = new RowStore(nbFrag, fragmentSizeBytes);
     this.known = new Uint8Array(nbFrag);
-    this.seen = new Uint8Array(MAX_FRAGMENT_N + 1);
+    this.seen = new Uint8Array(Math.min(2 * this.nbFrag, MAX_FRAGMENT_N) + 1);
   }
 
   get status(): DecoderStatus {
@@ -103,6 +107,7 @@ export class Ts004Decoder implements FecDecoder {
       this.lastN = Math.max(this.lastN, n);
       return { status: 'ignored', reason: 'memory' };
     }
+    if (n >= this.seen.length) this.growSeen(n);
     this.seen[n] = 1;
     this.received++;
     this.lastN = Math.max(this.lastN, n);
@@ -130,6 +135,12 @@ export class Ts004Decoder implements FecDecoder {
       return { status: 'done', block: this.block };
     }
     return { status: 'progress', rank: this.rank, missingFrag: this.nbFrag - this.rank, innovative: this.rank > rankBefore };
+  }
+
+  private growSeen(n: number): void {
+    const grown = new Uint8Array(Math.min(Math.max(2 * this.seen.length, n + 1), MAX_FRAGMENT_N + 1));
+    grown.set(this.seen);
+    this.seen = grown;
   }
 
   private get rank(): number {

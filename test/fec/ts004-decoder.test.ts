@@ -96,6 +96,19 @@ test('ascending order (default) drops a lower N, as devices do; order "any" acce
   t.is(any.status.rank, oracleRank([9, 7, 3, 1, 2], 5, 'v2'));
 });
 
+test('a coded N far above the block (up to 16383) counts once: a second copy is a duplicate, order "any" too', (t) => {
+  const encoder = new Ts004Encoder('v1', pseudoRandomBytes(50, 4), 10);
+  for (const order of ['ascending', 'any'] as const) {
+    const decoder = new Ts004Decoder('v1', 5, 10, { order });
+    decoder.push(1, encoder.fragment(1));
+    for (const n of [40, 16383]) {
+      t.is(decoder.push(n, encoder.fragment(n)).status, 'progress', `N ${n} (${order})`);
+      t.deepEqual(decoder.push(n, encoder.fragment(n)), { status: 'ignored', reason: 'duplicate' }, `N ${n} again (${order})`);
+    }
+    t.like(decoder.status, { nbFragReceived: 3, lastN: 16383, rank: oracleRank([1, 40, 16383], 5, 'v1') });
+  }
+});
+
 test('maxRedundancy bounds memory like a device: more lost rows than that flags memoryError', (t) => {
   const encoder = new Ts004Encoder('v1', pseudoRandomBytes(300, 5), 10);
   const decoder = new Ts004Decoder('v1', 30, 10, { maxRedundancy: 3 });
