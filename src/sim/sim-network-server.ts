@@ -25,9 +25,14 @@ interface DeviceEntry {
    */
   slot?: number;
   moreSlots?: Set<number>;
-  /** The gateways that heard its last uplink that arrived (none sent yet: undefined). */
-  lastUplinkGateways?: readonly string[];
+  /** When its last uplink that arrived did (none yet: undefined); its gateways heard it. */
   lastUplinkAtMs?: number;
+}
+
+/** An uplink on its way to the network server (UPLINK_LATENCY_MS): one object, no closure. */
+interface UplinkInFlight {
+  entry: DeviceEntry;
+  uplink: Uplink;
 }
 
 interface Group {
@@ -35,6 +40,8 @@ interface Group {
   members: ReadonlySet<string>;
   /** The members' entries in fleet order. */
   memberEntries: DeviceEntry[];
+  /** Per gateway list of the fleet (DeviceEntry.gateways), whether one of the group's gateways is on it. */
+  inRange: Map<ReadonlySet<string>, boolean>;
   /** The group's multicast frame counter. */
   fCnt: number;
   queued: number;
@@ -119,7 +126,6 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       inFlight: undefined,
       slot: undefined,
       moreSlots: undefined,
-      lastUplinkGateways: undefined,
       lastUplinkAtMs: undefined,
     });
     if (device.listensTo !== SimDevice.prototype.listensTo) this.mayHoldGroups(this.devices.get(device.devEui)!);
@@ -168,22 +174,28 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       return;
     }
     const uplink: Uplink = { devEui: entry.device.devEui, fPort: frame.fPort, payload: frame.payload, atMs: this.clock.now() + UPLINK_LATENCY_MS };
-    this.clock.at(uplink.atMs, () => {
-      entry.lastUplinkGateways = this.gatewayLists.get(entry.gateways)!;
-      entry.lastUplinkAtMs = uplink.atMs;
-      this.onUplink(uplink);
-    });
+    const arriving: UplinkInFlight = { entry, uplink };
+    this.clock.callWith(uplink.atMs, this.uplinkArrives, arriving);
     if (entry.inFlight) return;
     if (entry.queue.length === 0) return;
     entry.queue = remaining(entry.queue.filter((queued) => !this.dropQueuedUnicast(queued)));
     const downlink = entry.queue[0];
     if (!downlink) return;
     entry.inFlight = downlink;
-    this.clock.at(this.clock.now() + RX1_DELAY_MS, () => this.rx1(entry, downlink));
+    this.clock.callWith(this.clock.now() + RX1_DELAY_MS, this.rx1, entry);
   }
 
-  /** The item leaves the queue when the gateway takes it (ChirpStack deletes it on a positive txack). */
-  private rx1(entry: DeviceEntry, downlink: UnicastCommand): void {
+  private readonly uplinkArrives = ({ entry, uplink }: UplinkInFlight): void => {
+    entry.lastUplinkAtMs = uplink.atMs;
+    this.onUplink(uplink);
+  };
+
+  /**
+   * RX1 of the uplink that took `entry.inFlight` (set there, cleared only here). The item leaves
+   * the queue when the gateway takes it (ChirpStack deletes it on a positive txack).
+   */
+  private readonly rx1 = (entry: DeviceEntry): void => {
+    const downlink = entry.inFlight!;
     entry.inFlight = undefined;
     if (!entry.queue.includes(downlink)) return;
     const status = this.unicastTxAckStatus(downlink);
@@ -200,7 +212,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
     this.stats.unicastDelivered++;
     if (downlink.fPort === TS005.fPort) this.mayHoldGroups(entry);
     entry.device.receiveUnicast(downlink.fPort, hexToBytes(downlink.payloadHex), entry.queue.length > 0);
-  }
+  };
 
   /** Whether a class A item with this id is still in the device's queue (ChirpStack's device_queue_item primary key). */
   hasQueuedUnicast(devEui: string, id: string): boolean {
@@ -209,7 +221,8 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
 
   /** The gateways that heard the device's last uplink ChirpStack received (its device_gateway rx info). */
   lastUplinkGateways(devEui: string): readonly string[] | undefined {
-    return this.devices.get(devEui)?.lastUplinkGateways;
+    const entry = this.devices.get(devEui);
+    return entry?.lastUplinkAtMs === undefined ? undefined : this.gatewayLists.get(entry.gateways);
   }
 
   lastUplinkAtMs(devEui: string): number | undefined {
@@ -234,7 +247,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       if (entry) memberEntries.push(entry);
     }
     memberEntries.sort((a, b) => a.ordinal - b.ordinal);
-    this.groups.set(group.groupName, { spec: group, members: new Set(group.devEuis), memberEntries, fCnt: 0, queued: 0, deleteWhenEmpty: false });
+    this.groups.set(group.groupName, { spec: group, members: new Set(group.devEuis), memberEntries, inRange: new Map(), fCnt: 0, queued: 0, deleteWhenEmpty: false });
   }
 
   /** `fCnt`: the frame counter to send with, when the caller keeps the group's (the simulated ChirpStack does). */
@@ -253,9 +266,32 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       // listen), and so does every other device in range that set up a group with this McAddr
       // and has its session open — as on air. A device that kept a group it should have deleted
       // hears it too.
-      for (const entry of this.reach(group)) {
-        if (!group.spec.gateways.some((g) => entry.gateways.has(g))) continue;
-        if (!group.members.has(entry.device.devEui) && !entry.device.listensTo(group.spec.mcAddr)) continue;
+      // The group's members and every device that may hold a group, once each, in fleet order.
+      const a = group.memberEntries;
+      const b = this.mayListen;
+      let i = 0;
+      let j = 0;
+      while (i < a.length || j < b.length) {
+        const x = a[i];
+        const y = b[j];
+        let entry: DeviceEntry;
+        let member: boolean;
+        if (y === undefined || (x !== undefined && x.ordinal < y.ordinal)) {
+          i++;
+          entry = x!;
+          member = true;
+        } else if (x === undefined || y.ordinal < x.ordinal) {
+          j++;
+          entry = y;
+          member = false;
+        } else {
+          i++;
+          j++;
+          entry = x;
+          member = true;
+        }
+        if (!this.inRange(group, entry.gateways)) continue;
+        if (!member && !group.members.has(entry.device.devEui) && !entry.device.listensTo(group.spec.mcAddr)) continue;
         if (entry.downlinkLoss.lost()) {
           this.stats.multicastLosses++;
           continue;
@@ -282,27 +318,11 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
     list.splice(lo, 0, entry);
   }
 
-  /** The group's members and every device that may hold a group, once each, in fleet order. */
-  private *reach(group: Group): Generator<DeviceEntry> {
-    const a = group.memberEntries;
-    const b = this.mayListen;
-    let i = 0;
-    let j = 0;
-    while (i < a.length || j < b.length) {
-      const x = a[i];
-      const y = b[j];
-      if (y === undefined || (x !== undefined && x.ordinal < y.ordinal)) {
-        i++;
-        yield x!;
-      } else if (x === undefined || y.ordinal < x.ordinal) {
-        j++;
-        yield y;
-      } else {
-        i++;
-        j++;
-        yield x;
-      }
-    }
+  /** Whether a device heard by these gateways is in range of one of the group's (asked once per gateway list: a fleet has a handful). */
+  private inRange(group: Group, gateways: ReadonlySet<string>): boolean {
+    let near = group.inRange.get(gateways);
+    if (near === undefined) group.inRange.set(gateways, (near = group.spec.gateways.some((g) => gateways.has(g))));
+    return near;
   }
 
   async deleteMulticastGroup(groupName: string): Promise<void> {
