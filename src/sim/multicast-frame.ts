@@ -45,13 +45,28 @@ export function readMulticastFrame(bytes: Uint8Array): DataFrame | undefined {
  * Session keys per McKey object (shared by the devices of a campaign: sim-mc-group.ts) and
  * McAddr: two AES blocks per group, not two per frame per device, nor a pair kept per device.
  */
-const keysOf = new WeakMap<Uint8Array, Map<number, { mcAppSKey: Uint8Array; mcNwkSKey: Uint8Array; keysHex: string }>>();
+const keysOf = new WeakMap<Uint8Array, Map<number, SessionKeys>>();
+
+interface SessionKeys {
+  mcAppSKey: Uint8Array;
+  mcNwkSKey: Uint8Array;
+  /** The key pair as text: pairs derived from distinct McKey objects with equal bytes open a frame once. */
+  keysHex: string;
+}
+
 /**
  * One frame reaches many devices with the same keys: its MIC is checked and its FRMPayload
  * decrypted once per key pair and counter (AES per device per frame was a tenth of a demo's
- * time). null: the MIC failed.
+ * time). null: the MIC failed. The last pair and counter asked are kept beside the map: the
+ * devices of a group ask with the same ones one after another, without building the map's key.
  */
-const openings = new WeakMap<Uint8Array, Map<string, Uint8Array | null>>();
+interface Openings {
+  lastKeys: SessionKeys | undefined;
+  lastFCnt: number;
+  lastPayload: Uint8Array | null;
+  byKey: Map<string, Uint8Array | null>;
+}
+const openings = new WeakMap<Uint8Array, Openings>();
 
 /**
  * What a device does with a multicast frame for one of its groups: the address must be the
@@ -71,12 +86,19 @@ export function openMulticastFrame(group: DeviceMcGroup, bytes: Uint8Array, fram
     byAddr.set(group.mcAddr, keys);
   }
   let opened = openings.get(bytes);
-  if (!opened) openings.set(bytes, (opened = new Map()));
-  const cacheKey = `${keys.keysHex}/${fCnt}`;
-  let payload = opened.get(cacheKey);
-  if (payload === undefined) {
-    payload = verifyDataFrame(bytes, keys.mcNwkSKey, fCnt) ? cryptFrmPayload(keys.mcAppSKey, 'downlink', frame.devAddr, fCnt, frame.frmPayload) : null;
-    opened.set(cacheKey, payload);
+  if (!opened) openings.set(bytes, (opened = { lastKeys: undefined, lastFCnt: -1, lastPayload: null, byKey: new Map() }));
+  let payload: Uint8Array | null | undefined;
+  if (opened.lastKeys === keys && opened.lastFCnt === fCnt) payload = opened.lastPayload;
+  else {
+    const cacheKey = `${keys.keysHex}/${fCnt}`;
+    payload = opened.byKey.get(cacheKey);
+    if (payload === undefined) {
+      payload = verifyDataFrame(bytes, keys.mcNwkSKey, fCnt) ? cryptFrmPayload(keys.mcAppSKey, 'downlink', frame.devAddr, fCnt, frame.frmPayload) : null;
+      opened.byKey.set(cacheKey, payload);
+    }
+    opened.lastKeys = keys;
+    opened.lastFCnt = fCnt;
+    opened.lastPayload = payload;
   }
   if (!payload) return { ok: false, reason: 'mic' };
   group.lastFCnt = fCnt;

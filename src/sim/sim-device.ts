@@ -45,6 +45,22 @@ function applicationFrame(firmwareVersion: number): UplinkFrame {
 }
 
 /**
+ * unixMsToGpsMs of the last time asked: a multicast frame asks it for every device in reach at
+ * the same instant (whether its session is open), and the leap-second table walk per device was
+ * most of that check.
+ */
+let lastUnixMs = Number.NaN;
+let lastGpsMs = Number.NaN;
+
+function gpsMsAt(unixMs: number): number {
+  if (unixMs !== lastUnixMs) {
+    lastGpsMs = unixMsToGpsMs(unixMs);
+    lastUnixMs = unixMs;
+  }
+  return lastGpsMs;
+}
+
+/**
  * A simulated end device: radio timing, its own clock (offset and drift until corrected), the
  * multicast groups it holds, its application (periodic uplinks, the image it runs) and the
  * package code of its device stack (`stackModel`, chosen by `config.stack`), which answers
@@ -116,7 +132,7 @@ export class SimDevice {
   /** The device's idea of GPS time, in ms. */
   deviceGpsMs(trueMs: number): number {
     const drift = ((trueMs - this.driftStartMs) * this.config.clockDriftPpm) / 1e6;
-    return unixMsToGpsMs(trueMs) + this.clockOffsetMs + drift;
+    return gpsMsAt(trueMs) + this.clockOffsetMs + drift;
   }
 
   /** The device's GPS time now, whole seconds. */
