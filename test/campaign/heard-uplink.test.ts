@@ -34,6 +34,11 @@ test('heardOnly: the device heard and nothing else; any other change, or no upli
   const answered = copyDevice(heard);
   delete answered.pending;
   t.false(heardOnly(before, answered, s.nowMs + MINUTE));
+  t.false(heardOnly(before, { ...heard, phase: 'setup-done' }, s.nowMs + MINUTE), 'a part hearUplink does not write');
+  t.false(heardOnly(before, { ...heard, error: 'x' }, s.nowMs + MINUTE), 'a part only the new state has');
+  const { fragIndex: _dropped, ...withoutFragIndex } = { ...heard, fragIndex: 3 };
+  t.true(heardOnly({ ...before, fragIndex: undefined }, withoutFragIndex as DeviceState, s.nowMs + MINUTE), 'undefined parts are not JSON: absent and undefined are the same');
+  t.false(heardOnly({ ...before, fragIndex: 3 }, withoutFragIndex as DeviceState, s.nowMs + MINUTE), 'a part only the old state has');
 });
 
 test('transition: an application uplink with nothing due is marked heard; an answer, or an uplink that sends, is not', (t) => {
