@@ -38,7 +38,6 @@ const PACKAGE_IDS: Record<number, 'ts005' | 'ts004' | 'ts003' | undefined> = { 1
 type AnyAnswer = AppCommand & Record<string, any>;
 
 export function applyUplink(draft: Draft, event: UplinkEvent, ctx: CampaignContext): void {
-  const payloadHex = bytesToHex(event.payload);
   if (!draft.has(event.devEui)) {
     ignore(draft, undefined, 'unknown-device', '');
     draft.note(event.devEui, `uplink on port ${event.fPort} from a device that is not in this campaign: ignored`);
@@ -52,7 +51,8 @@ export function applyUplink(draft: Draft, event: UplinkEvent, ctx: CampaignConte
     if (versionUplink) applyVersionUplink(draft, device, readVersionUplink(versionUplink, event), ctx);
     return;
   }
-  draft.log.push({ devEui: device.devEui, atMs: event.atMs, direction: 'up', fPort: event.fPort, payloadHex, text: '' });
+  // Hex only for the log line of a FUOTA answer: the application's own uplinks (most of them) are not logged.
+  draft.log.push({ devEui: device.devEui, atMs: event.atMs, direction: 'up', fPort: event.fPort, payloadHex: bytesToHex(event.payload), text: '' });
   const logEntry = draft.log[draft.log.length - 1]!;
   const spec = packageForPort(event.fPort);
   const version = spec.name === 'TS006' ? 1 : (device.packageVersions[spec.name.toLowerCase() as 'ts003'] ?? 1);
