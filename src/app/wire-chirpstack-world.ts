@@ -48,7 +48,8 @@ export async function wireSimulatedFleet(options: {
     cleanups.length = 0;
   };
   // aedes speaks MQTT 3.1.1 only; clean sessions: the demo broker keeps nothing across runs anyway.
-  const connection = (name: string) => new MqttConnection({ url: brokerUrl, clientId: `fuota-demo-${name}-${process.pid}`, protocolVersion: 4, clean: true, observer: traffic.observer(name) });
+  // coalesceWrites: a settle window's PUBACKs and publishes reach the broker's thread in one write.
+  const connection = (name: string) => new MqttConnection({ url: brokerUrl, clientId: `fuota-demo-${name}-${process.pid}`, protocolVersion: 4, clean: true, coalesceWrites: true, observer: traffic.observer(name) });
   // An event the simulated ChirpStack could not publish was counted as on its way: write the
   // wire off so that the clock's settle returns, and fail the run there (not after a timeout).
   let failure: unknown;

@@ -6,6 +6,31 @@ import { PeerError } from '../../core/errors.js';
 // aedes speaks MQTT 3.1.1 only, so its clients connect with protocol level 4. It listens on
 // 127.0.0.1 and, by default, on a port the system picks: a demo never assumes a port is free.
 
+/**
+ * What aedes writes to a client during one turn of the event loop goes out in one write: aedes
+ * writes each packet it forwards on its own (mqtt-packet corks only until the next tick, and aedes
+ * moves each publish along with setImmediate), so a burst of N messages was N writes, each one
+ * waking the client's thread to read a single message (issue #17: the demo's simulated world
+ * waits on every one of those wake-ups). The socket is corked at the first write of a turn and
+ * uncorked in the turn's check phase (setImmediate); the bytes and their order are unchanged.
+ */
+function writeOncePerTurn(socket: Socket): void {
+  const write = socket.write;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = function (this: Socket, ...args: Parameters<Socket['write']>): boolean {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(uncork);
+    }
+    return write.apply(this, args);
+  } as Socket['write'];
+}
+
 export class EmbeddedBroker {
   private readonly sockets = new Set<Socket>();
 
@@ -17,6 +42,7 @@ export class EmbeddedBroker {
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
+      writeOncePerTurn(socket);
     });
   }
 

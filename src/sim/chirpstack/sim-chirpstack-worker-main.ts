@@ -8,7 +8,7 @@ import { EmbeddedBroker } from '../../lns/mqtt/embedded-broker.js';
 import { MqttConnection } from '../../lns/mqtt/mqtt-connection.js';
 import { MqttSimChirpstackLink, type SimLinkCommand } from './sim-chirpstack-link.js';
 import { SimChirpstackTopics } from './sim-chirpstack-topics.js';
-import { Batch, workerError, type FromSimWorker, type SimWorkerCommand, type SimWorkerData, type ToSimWorker } from './sim-chirpstack-worker-protocol.js';
+import { TurnReport, workerError, type FromSimWorker, type SimWorkerCommand, type SimWorkerData, type ToSimWorker } from './sim-chirpstack-worker-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('sim-chirpstack-worker-main: expected to run in a worker thread');
@@ -19,15 +19,13 @@ try {
   const broker = await EmbeddedBroker.start();
   const topics = new SimChirpstackTopics(data.topics);
   // aedes speaks MQTT 3.1.1 only; clean session: the demo broker keeps nothing across runs anyway.
-  const mqtt = new MqttConnection({ url: broker.url, clientId: `fuota-demo-chirpstack-${process.pid}`, protocolVersion: 4, clean: true });
+  const mqtt = new MqttConnection({ url: broker.url, clientId: `fuota-demo-chirpstack-${process.pid}`, protocolVersion: 4, clean: true, coalesceWrites: true });
   const link = new MqttSimChirpstackLink(mqtt, topics, { applicationId: data.applicationId, encoding: data.encoding, tenancy: data.tenancy });
-  const commands = new Batch<SimWorkerCommand>((batch) => post({ type: 'commands', commands: batch }));
-  const results = new Batch<{ id: number; error?: ReturnType<typeof workerError> }>((batch) => post({ type: 'published', results: batch }));
-  const watched = new Batch<true>((batch) => post({ type: 'watched', count: batch.length }));
+  const report = new TurnReport(post);
   let watcher: MqttConnection | undefined;
   const watch = async (filter: string): Promise<void> => {
     watcher = new MqttConnection({ url: broker.url, clientId: `fuota-demo-status-watcher-${process.pid}`, protocolVersion: 4, clean: true });
-    watcher.onMessage(() => watched.push(true));
+    watcher.onMessage(() => report.watched());
     await watcher.connect();
     await watcher.subscribe(filter, 1);
   };
@@ -36,7 +34,7 @@ try {
   port.on('message', (message: ToSimWorker) => {
     switch (message.type) {
       case 'start-link':
-        link.start((command) => commands.push(toMain(command))).then(
+        link.start((command) => report.command(toMain(command))).then(
           () => post({ type: 'link-started', filter: topics.commandSubscription() }),
           (error: unknown) => post({ type: 'failed', error: workerError(error) }),
         );
@@ -47,8 +45,8 @@ try {
           Promise.resolve()
             .then(() => link.publishTo(topic, event, nowMs))
             .then(
-              () => results.push({ id }),
-              (error: unknown) => results.push({ id, error: workerError(error) }),
+              () => report.result(id),
+              (error: unknown) => report.result(id, workerError(error)),
             );
         }
         break;

@@ -39,21 +39,89 @@ export type ToSimWorker =
   | { type: 'stop-link' }
   | { type: 'close' };
 
+/** What the worker's wire did in one turn of its event loop: one message, so one wake-up of the main thread. */
+export interface SimWorkerTurn {
+  type: 'turn';
+  /** Commands read, in arrival order. */
+  commands: SimWorkerCommand[];
+  /** Events published (PUBACK) or failed, by id. */
+  results: Array<{ id: number; error?: SimWorkerError }>;
+  /** Messages the watcher received. */
+  watched: number;
+}
+
 export type FromSimWorker =
   | { type: 'broker'; port: number }
   | { type: 'link-started'; filter: string }
-  | { type: 'commands'; commands: SimWorkerCommand[] }
-  | { type: 'published'; results: Array<{ id: number; error?: SimWorkerError }> }
+  | SimWorkerTurn
   | { type: 'link-stopped' }
   | { type: 'watching'; filter: string }
-  /** Messages the watcher received since the last report. */
-  | { type: 'watched'; count: number }
   | { type: 'closed' }
   | { type: 'failed'; error: SimWorkerError };
 
 export function workerError(error: unknown): SimWorkerError {
   const code = (error as { code?: unknown } | undefined)?.code;
   return { message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/** How long a turn that only acknowledges publishes may wait for one with commands or watcher counts (real time). */
+export const RESULTS_ONLY_DELAY_MS = 20;
+
+/**
+ * Collects the worker's commands, publish results and watcher counts, and posts them as one
+ * SimWorkerTurn once per turn (a microtask after the first item): each postMessage wakes the main
+ * thread, and a settle window of the demo's simulated clock waits on every one of them (issue #17).
+ * A turn that only acknowledges publishes (the broker's PUBACKs) waits up to `laterMs`, riding on
+ * the next turn that has commands or counts: nothing waits on those acknowledgements but the
+ * promise of each publish, while the main thread woken for them was woken before the uplinks it
+ * waits for. A failed publish goes at once (it fails the run).
+ */
+export class TurnReport {
+  private turn: SimWorkerTurn | undefined;
+  private flushSoon = false;
+  private cancelLater: (() => void) | undefined;
+
+  constructor(
+    private readonly post: (turn: SimWorkerTurn) => void,
+    private readonly later: (flush: () => void) => () => void = (flush) => {
+      const timer = setTimeout(flush, RESULTS_ONLY_DELAY_MS);
+      return () => clearTimeout(timer);
+    },
+  ) {}
+
+  command(command: SimWorkerCommand): void {
+    this.open(true).commands.push(command);
+  }
+
+  result(id: number, error?: SimWorkerError): void {
+    this.open(error !== undefined).results.push(error === undefined ? { id } : { id, error });
+  }
+
+  watched(): void {
+    this.open(true).watched++;
+  }
+
+  private open(now: boolean): SimWorkerTurn {
+    this.turn ??= { type: 'turn', commands: [], results: [], watched: 0 };
+    if (now && !this.flushSoon) {
+      this.flushSoon = true;
+      this.cancelLater?.();
+      this.cancelLater = undefined;
+      queueMicrotask(() => this.flush());
+    } else if (!now && !this.flushSoon && this.cancelLater === undefined) {
+      this.cancelLater = this.later(() => this.flush());
+    }
+    return this.turn;
+  }
+
+  private flush(): void {
+    const turn = this.turn;
+    this.turn = undefined;
+    this.flushSoon = false;
+    this.cancelLater?.();
+    this.cancelLater = undefined;
+    if (turn !== undefined) this.post(turn);
+  }
 }
 
 /** Collects items and hands them over once per turn (a microtask after the first). */

@@ -141,22 +141,18 @@ export class SimChirpstackWorker {
 
   private receive(message: FromSimWorker): void {
     switch (message.type) {
-      case 'commands':
+      case 'turn':
         for (const command of message.commands) {
           this.onCommand(command.kind === 'refused' ? { ...command, error: fromWorker(command.error) } : command);
           this.options.observer?.handled(command.topic);
         }
-        return;
-      case 'published':
         for (const { id, error } of message.results) {
           const promise = this.pending.get(id);
           this.pending.delete(id);
           if (error === undefined) promise?.resolve();
           else promise?.reject(fromWorker(error));
         }
-        return;
-      case 'watched':
-        this.onWatched(message.count);
+        if (message.watched > 0) this.onWatched(message.watched);
         return;
       case 'failed':
         this.fail(fromWorker(message.error));

@@ -54,3 +54,29 @@ test('a port already taken is refused with one clear error', async (t) => {
   t.is((error as FuotaError).code, 'MQTT_BROKER_NOT_STARTED');
   t.regex(error!.message, new RegExp(`^embedded MQTT broker: expected to listen on 127\\.0\\.0\\.1:${taken.port}, got .*EADDRINUSE`));
 });
+
+test('writes coalesced per turn (broker and coalesceWrites clients): a burst of QoS 1 messages in one turn all arrive, in order, each acknowledged', async (t) => {
+  const broker = await EmbeddedBroker.start();
+  t.teardown(() => broker.close());
+  const publisher = new MqttConnection({ url: broker.url, clientId: `embedded-burst-pub-${process.pid}`, protocolVersion: 4, clean: true, connectTimeoutMs: 30_000, coalesceWrites: true });
+  const subscriber = new MqttConnection({ url: broker.url, clientId: `embedded-burst-sub-${process.pid}`, protocolVersion: 4, clean: true, connectTimeoutMs: 30_000, coalesceWrites: true });
+  t.teardown(() => Promise.all([publisher.close(), subscriber.close()]));
+  const count = 300;
+  const received: string[] = [];
+  const all = new Promise<void>((resolve) => subscriber.onMessage((m) => {
+    received.push(Buffer.from(m.payload).toString());
+    if (received.length === count) resolve();
+  }));
+  await subscriber.connect();
+  await subscriber.subscribe('burst/#', 1);
+  await publisher.connect();
+  // One turn: every publish (and the subscriber's PUBACKs, the broker's forwards) corked together.
+  const published = Array.from({ length: count }, (_, i) => publisher.publish(`burst/${i % 7}`, `${i}`.padStart(400, '.'), { qos: 1 }));
+  await Promise.all(published);
+  await all;
+  t.deepEqual(received, Array.from({ length: count }, (_, i) => `${i}`.padStart(400, '.')));
+  // The subscriber's PUBACKs went out: the broker holds nothing for it, a later message still comes.
+  const next = new Promise<string>((resolve) => subscriber.onMessage((m) => resolve(Buffer.from(m.payload).toString())));
+  await publisher.publish('burst/last', 'last', { qos: 1 });
+  t.is(await next, 'last');
+});
