@@ -55,38 +55,67 @@ function downlinkTxInfo(tx: DownlinkTxInfoMessage): Record<string, unknown> {
   return { ...withoutDefaults({ frequency: tx.frequency, power: tx.power }), ...modulation(tx.lora), timing: { delay: { delay: duration(tx.delayMs) } } };
 }
 
+/** Most devices whose deviceInfo JSON is kept (the demo's fleets fit; a larger one starts over). */
+const DEVICE_INFO_CACHE_SIZE = 20_000;
+const deviceInfoCache = new Map<string, { info: DeviceInfoMessage; json: string }>();
+
+function sameDeviceInfo(a: DeviceInfoMessage, b: DeviceInfoMessage): boolean {
+  return a.devEui === b.devEui && a.applicationId === b.applicationId && a.deviceName === b.deviceName && a.deviceClassEnabled === b.deviceClassEnabled
+    && a.tenantId === b.tenantId && a.tenantName === b.tenantName && a.applicationName === b.applicationName
+    && a.deviceProfileId === b.deviceProfileId && a.deviceProfileName === b.deviceProfileName && Object.keys(b.tags).length === 0;
+}
+
+/**
+ * deviceInfo as JSON. Every event of a device carries the same one (ChirpStack reads it from its
+ * database), so its text is kept per device: building and writing it was a third of the encoding
+ * of an event/up, which the demo's worker does a million times at 10 000 devices (issue #17).
+ */
+function deviceInfoJson(info: DeviceInfoMessage): string {
+  const kept = deviceInfoCache.get(info.devEui);
+  if (kept !== undefined && sameDeviceInfo(kept.info, info)) return kept.json;
+  const json = JSON.stringify(deviceInfo(info));
+  if (Object.keys(info.tags).length === 0) {
+    if (deviceInfoCache.size >= DEVICE_INFO_CACHE_SIZE) deviceInfoCache.clear();
+    deviceInfoCache.set(info.devEui, { info: { ...info, tags: {} }, json });
+  }
+  return json;
+}
+
+/** JSON.stringify({ ...head, deviceInfo, ...tail }), with deviceInfo's text as deviceInfoJson keeps it; head and tail have at least one field. */
+function withDeviceInfo(head: Record<string, unknown>, info: DeviceInfoMessage, tail: Record<string, unknown>): string {
+  return `${JSON.stringify(head).slice(0, -1)},"deviceInfo":${deviceInfoJson(info)},${JSON.stringify(tail).slice(1)}`;
+}
+
+const utf8 = new TextEncoder();
+
 /** The JSON ChirpStack publishes for `message`. */
 export function writeJsonEvent(message: IntegrationMessage): Uint8Array {
-  let json: Record<string, unknown>;
+  let json: string;
   switch (message.type) {
     case 'up':
-      json = {
-        deduplicationId: message.deduplicationId, time: rfc3339(message.timeMs), deviceInfo: deviceInfo(message.deviceInfo), devAddr: message.devAddr,
-        adr: message.adr, dr: message.dr, fCnt: message.fCnt, fPort: message.fPort, confirmed: message.confirmed, data: base64(message.data),
+      json = withDeviceInfo({ deduplicationId: message.deduplicationId, time: rfc3339(message.timeMs) }, message.deviceInfo, {
+        devAddr: message.devAddr, adr: message.adr, dr: message.dr, fCnt: message.fCnt, fPort: message.fPort, confirmed: message.confirmed, data: base64(message.data),
         ...(message.object === undefined ? {} : { object: message.object }),
         rxInfo: message.rxInfo.map((rx) => withoutDefaults({ ...rx })), txInfo: uplinkTxInfo(message.txInfo), regionConfigId: message.regionConfigId,
-      };
+      });
       break;
     case 'txack':
-      json = {
-        downlinkId: message.downlinkId, time: rfc3339(message.timeMs), deviceInfo: deviceInfo(message.deviceInfo), queueItemId: message.queueItemId,
-        fCntDown: message.fCntDown, gatewayId: message.gatewayId, txInfo: downlinkTxInfo(message.txInfo),
-      };
+      json = withDeviceInfo({ downlinkId: message.downlinkId, time: rfc3339(message.timeMs) }, message.deviceInfo, {
+        queueItemId: message.queueItemId, fCntDown: message.fCntDown, gatewayId: message.gatewayId, txInfo: downlinkTxInfo(message.txInfo),
+      });
       break;
     case 'ack':
-      json = {
-        deduplicationId: message.deduplicationId, time: rfc3339(message.timeMs), deviceInfo: deviceInfo(message.deviceInfo),
+      json = withDeviceInfo({ deduplicationId: message.deduplicationId, time: rfc3339(message.timeMs) }, message.deviceInfo, {
         queueItemId: message.queueItemId, acknowledged: message.acknowledged, fCntDown: message.fCntDown,
-      };
+      });
       break;
     case 'log':
-      json = {
-        time: rfc3339(message.timeMs), deviceInfo: deviceInfo(message.deviceInfo), level: message.level, code: message.code,
-        description: message.description, context: { ...message.context },
-      };
+      json = withDeviceInfo({ time: rfc3339(message.timeMs) }, message.deviceInfo, {
+        level: message.level, code: message.code, description: message.description, context: { ...message.context },
+      });
       break;
   }
-  return new TextEncoder().encode(JSON.stringify(json));
+  return utf8.encode(json);
 }
 
 // ---- command/down -------------------------------------------------------------------------

@@ -150,3 +150,23 @@ for (const [json, why] of [
     t.throws(() => read(json), { instanceOf: SimCommandError });
   });
 }
+
+test('deviceInfo kept per device: each event written is one JSON object with the deviceInfo of its message, another tenancy is not served the kept one', (t) => {
+  const check = (event: SimChirpstackEvent, tenancy = DEFAULT_TENANCY): void => {
+    const message = integrationMessage(event, tenancy, T0);
+    const text = new TextDecoder().decode(writeJsonEvent(message));
+    const json = JSON.parse(text) as Record<string, unknown>;
+    // Written again from the parse: same text, so no key is doubled and the order holds.
+    t.is(text, JSON.stringify(json));
+    t.deepEqual(Object.keys(json).slice(0, 3).includes('deviceInfo'), true);
+    const info = message.deviceInfo;
+    t.deepEqual(json['deviceInfo'], {
+      tenantId: info.tenantId, tenantName: info.tenantName, applicationId: info.applicationId, applicationName: info.applicationName,
+      deviceProfileId: info.deviceProfileId, deviceProfileName: info.deviceProfileName, deviceName: info.deviceName, devEui: info.devEui,
+      deviceClassEnabled: info.deviceClassEnabled, tags: {},
+    });
+  };
+  for (const event of [UP, TXACK, ACK, LOG, UP, { ...UP, object: { temperature: 21.5 } }]) check(event);
+  check(UP, { ...DEFAULT_TENANCY, tenantName: 'another tenant' });
+  check(UP);
+});
