@@ -13,6 +13,7 @@ import { EngineFeedback } from '../engine-feedback.js';
 import { NetworkServerAdapter } from '../network-server-adapter.js';
 import { groupRegistryOf, type GroupRegistry } from '../group-registry.js';
 import { CHIRPSTACK } from '../server-label.js';
+import { QueuedUnicasts } from '../queued-unicasts.js';
 import { UnicastTracker } from '../unicast-tracker.js';
 import { wallClock } from '../wall-clock.js';
 import { downlinkFailureOf, gatewayRejectionOf, type GatewayRejection } from './chirpstack-log-events.js';
@@ -108,6 +109,8 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
   private readonly topics: ChirpstackTopics;
   private readonly clock: Clock;
   protected readonly unicast: UnicastTracker;
+  /** Our class A items ChirpStack holds: pending a txack, not failed, not expired (queued-unicasts.ts). */
+  private readonly copies = new QueuedUnicasts();
   protected readonly multicast: ChirpstackMulticast;
   protected readonly mqtt: MqttConnection;
   protected readonly rejects: MqttRejectLog;
@@ -145,7 +148,9 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
     }
     this.txAckTimeoutMs = positive(options.txAckTimeoutMs ?? 30 * 60_000, 'txAckTimeoutMs');
     const registry = groupRegistryOf(options.registry, CHIRPSTACK);
-    this.unicast = new UnicastTracker(this.clock, this.txAckTimeoutMs, (devEui, reason) => {
+    this.unicast = new UnicastTracker(this.clock, this.txAckTimeoutMs, (devEui, reason, id) => {
+      // Failed, or silent past txAckTimeoutMs (= its expires_at on v4.14+: ChirpStack drops it): the next ask enqueues it.
+      this.copies.remove(id);
       this.onServer.delete(devEui); // the engine's next ask checks the device again (deleted meanwhile?)
       this.feedback.downlinkFailed(devEui, reason);
     }, {
@@ -228,6 +233,11 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
     // Encoding checks the command (UUID, EUI, fPort) before anything is tracked or sent.
     const message = downlinkMessage(this.topics, this.options.applicationId, command, this.options.encoding);
     await this.requireOnServer(command.devEui);
+    // Asked again while our copy still waits in the device's queue (no txack yet, not expired):
+    // enqueuing would append a second copy (device_queue::enqueue_item), sent at a later uplink
+    // of its own. The copy is the retry; its expires_at stands, so its tracking is not extended.
+    if (this.copies.copyOf(command.devEui, command.fPort, downlink.payloadHex) !== undefined) return;
+    this.copies.add(id, command.devEui, command.fPort, downlink.payloadHex);
     this.unicast.track(id, command.devEui);
     // Handed to mqtt.js (its QoS 1 store resends after a reconnect), not awaited until PUBACK:
     // the engine sends from inside onUplink, and MqttConnection lets mqtt.js read the next
@@ -279,10 +289,12 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
         }
         return;
       case 'txack':
+        this.copies.remove(event.queueItemId);
         this.unicast.settle(event.queueItemId);
         return;
       case 'ack':
         // Only confirmed downlinks get one; we send unconfirmed, but a nack is still a failure.
+        this.copies.remove(event.queueItemId);
         if (event.acknowledged) this.unicast.settle(event.queueItemId);
         else this.unicast.fail(event.queueItemId, 'ChirpStack ack event: the device did not acknowledge the confirmed downlink');
         return;

@@ -41,6 +41,11 @@ function packageVersionReq(): string {
   return bytesToHex(encodeCommands(TS004, 1, 'downlink', [{ command: 'PackageVersionReq' } as AppCommand]));
 }
 
+/** Another request on the same FPort (the same one asked again while queued is not enqueued twice). */
+function fragStatusReq(): string {
+  return bytesToHex(encodeCommands(TS004, 1, 'downlink', [{ command: 'FragSessionStatusReq', participants: true, fragIndex: 0 } as AppCommand]));
+}
+
 function group(name: string, devEuis: string[]): CreateMulticastGroupCommand {
   return {
     type: 'create-multicast-group', groupName: name, mcAddr: 0x01abcd00, mcAppSKeyHex: '11'.repeat(16), mcNwkSKeyHex: '22'.repeat(16),
@@ -152,7 +157,7 @@ for (const encoding of ['json', 'protobuf'] as const) {
       return getDevice(eui, call);
     };
     await w.server.sendUnicast({ type: 'unicast', id: 'camp-6', devEui, fPort: TS004.fPort, payloadHex: packageVersionReq() });
-    await w.server.sendUnicast({ type: 'unicast', id: 'camp-7', devEui, fPort: TS004.fPort, payloadHex: packageVersionReq() });
+    await w.server.sendUnicast({ type: 'unicast', id: 'camp-7', devEui, fPort: TS004.fPort, payloadHex: fragStatusReq() });
     t.is(gets, 1, 'a known device is asked for once');
     t.is(w.server.pendingUnicasts, 2);
   });
@@ -208,7 +213,7 @@ for (const encoding of ['json', 'protobuf'] as const) {
     const devEui = DEV_EUIS[2]! as Eui64;
     w.simMqtt.muteTxAck.add(devEui);
     await w.server.sendUnicast({ type: 'unicast', id: 'camp-4', devEui, fPort: TS004.fPort, payloadHex: packageVersionReq() });
-    await w.server.sendUnicast({ type: 'unicast', id: 'camp-5', devEui, fPort: TS004.fPort, payloadHex: packageVersionReq() });
+    await w.server.sendUnicast({ type: 'unicast', id: 'camp-5', devEui, fPort: TS004.fPort, payloadHex: fragStatusReq() });
     // chirpstack/src/downlink/data.rs: an expired item is logged with its id in the context.
     await w.simMqtt.publishEvent({
       kind: 'log', applicationId: w.applicationId, devEui, level: 'ERROR', code: 'EXPIRED', description: 'Device queue-item discarded because it has expired',
@@ -323,6 +328,28 @@ for (const encoding of ['json', 'protobuf'] as const) {
     t.is(noErrors(w), '');
   });
 }
+
+// ChirpStack appends every command/down to the device's queue (device_queue::enqueue_item) and
+// removes one item only by sending it or at its expires_at: a request asked again while our copy
+// waits there would go out twice, at two uplinks, each costing the gateway's duty cycle.
+test('asked again before its txack (its copy still queued): not enqueued a second time; asked again after the txack, it is', async (t) => {
+  const w = await world(t, 'json', 5);
+  const devEui = DEV_EUIS[1]! as Eui64;
+  w.simMqtt.muteTxAck.add(devEui);
+  const ask = (id: string, payloadHex = packageVersionReq()) => w.server.sendUnicast({ type: 'unicast', id, devEui, fPort: TS004.fPort, payloadHex });
+  await ask('camp-10');
+  await ask('camp-11');
+  await ask('camp-12', fragStatusReq()); // published after camp-11 would have been, on the same connection
+  await eventually(() => w.simMqtt.stats.commandsReceived >= 2, 30_000, () => 'camp-10 and camp-12 received');
+  t.is(w.simMqtt.stats.commandsReceived, 2, 'camp-11 was not published');
+  t.is(w.server.pendingUnicasts, 2);
+  await w.simMqtt.publishEvent({ kind: 'txack', applicationId: w.applicationId, devEui, queueItemId: queueItemIdOf('camp-10'), downlinkId: 1, fCntDown: 1, gatewayId: GATEWAY, timeMs: Date.now() });
+  await eventually(() => w.server.pendingUnicasts === 1, 30_000, () => 'camp-10 settled by its txack');
+  await ask('camp-13');
+  await eventually(() => w.simMqtt.stats.commandsReceived >= 3, 30_000, () => 'camp-13 received');
+  t.is(w.server.pendingUnicasts, 2);
+  t.is(noErrors(w), '');
+});
 
 test('a multicast for a group this adapter never created is refused; a delete of it is a no-op', async (t) => {
   const w = await world(t, 'json', 5);

@@ -62,6 +62,8 @@ export class FakeTtsHttp {
   storageFails = false;
   /** The queue keeps what is pushed (a gateway never sends it) until drained by the test. */
   failPushes = 0;
+  /** GET …/down answers 503 this many more times. */
+  failQueueListings = 0;
 
   constructor(private readonly clock: SimClock) {}
 
@@ -100,8 +102,12 @@ export class FakeTtsHttp {
         }
       },
       replaceDownlinks: async () => {},
-      listDownlinkQueue: async (_app, deviceId) => {
+      listDownlinkQueue: async (app, deviceId) => {
         this.calls.push(`queue ${deviceId}`);
+        if (this.failQueueListings > 0) {
+          this.failQueueListings -= 1;
+          throw ttsHttpError(`GET /as/applications/${app}/devices/${deviceId}/down`, 503, '{"code":14,"message":"unavailable"}');
+        }
         return [...(this.devices.get(deviceId)?.queue ?? [])];
       },
       packageAssociations: async () => this.associations,

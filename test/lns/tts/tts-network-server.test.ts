@@ -10,7 +10,8 @@ import { APP, downEvent, DUTY_CYCLE_ERROR, failedEvent, T0, upEvent, world } fro
 
 const DEV = '70b3d57ed0000001';
 const DEVICE = 'sensor-1';
-const unicast = (id: string, devEui = DEV) => ({ type: 'unicast' as const, id, devEui, fPort: 201, payloadHex: '0102' });
+/** Different requests carry different payloads: the same one asked again is not pushed twice (see below). */
+const unicast = (id: string, devEui = DEV, payloadHex = '0102') => ({ type: 'unicast' as const, id, devEui, fPort: 201, payloadHex });
 
 test('start connects, subscribes to up and down events with QoS 0 (TTS has no other), and refuses a second start', async (t) => {
   const w = world(t);
@@ -68,9 +69,9 @@ test('unicast: down/failed and down/nack fail it; silence fails it once after tx
   const w = world(t, { txAckTimeoutMs: 60_000 });
   await w.network.start();
   await w.mqtt.deliver(DEVICE, 'up', upEvent(DEVICE, DEV, { fPort: 201, payloadHex: '00', receivedAtMs: T0 }));
-  await w.network.sendUnicast(unicast('a'));
-  await w.network.sendUnicast(unicast('b'));
-  await w.network.sendUnicast(unicast('c'));
+  await w.network.sendUnicast(unicast('a', DEV, '01'));
+  await w.network.sendUnicast(unicast('b', DEV, '02'));
+  await w.network.sendUnicast(unicast('c', DEV, '03'));
   await w.settle();
   await w.mqtt.deliver(DEVICE, 'down/failed', failedEvent(DEVICE, ['fuota:a'], { namespace: 'pkg/networkserver', name: 'downlink_expired', message_format: 'downlink expired' }));
   await w.mqtt.deliver(DEVICE, 'down/nack', downEvent(DEVICE, 'downlink_nack', ['fuota:b']));
@@ -102,7 +103,7 @@ test('unicast over HTTP to a device deleted since its lookup: 404 end_device_not
   await w.settle();
   t.is(w.http.pushes.length, 1);
   w.http.devices.delete('eui-70b3d57ed0000001');
-  await w.network.sendUnicast(unicast('camp-1-7'));
+  await w.network.sendUnicast(unicast('camp-1-7', DEV, '0103'));
   await w.settle();
   await w.settle();
   t.is(w.failed.length, 1);
@@ -137,8 +138,8 @@ test('down/invalidated fails every pending downlink of the device (its queue is 
   const w = world(t);
   await w.network.start();
   await w.mqtt.deliver(DEVICE, 'up', upEvent(DEVICE, DEV, { fPort: 201, payloadHex: '00', receivedAtMs: T0 }));
-  await w.network.sendUnicast(unicast('a'));
-  await w.network.sendUnicast(unicast('b'));
+  await w.network.sendUnicast(unicast('a', DEV, '01'));
+  await w.network.sendUnicast(unicast('b', DEV, '02'));
   await w.mqtt.deliver(DEVICE, 'down/invalidated', { end_device_ids: { device_id: DEVICE, application_ids: { application_id: APP } }, downlink_queue_invalidated: { downlinks: [], last_f_cnt_down: 3 } });
   await w.settle();
   t.is(w.failed.length, 2);
