@@ -111,6 +111,8 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
   protected readonly unicast: UnicastTracker;
   /** Our class A items ChirpStack holds: pending a txack, not failed, not expired (queued-unicasts.ts). */
   private readonly copies = new QueuedUnicasts();
+  /** Asks answered by a copy still queued (not enqueued again): with the items enqueued, every ask the engine made. */
+  unicastsLeftToQueuedCopy = 0;
   protected readonly multicast: ChirpstackMulticast;
   protected readonly mqtt: MqttConnection;
   protected readonly rejects: MqttRejectLog;
@@ -236,7 +238,10 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
     // Asked again while our copy still waits in the device's queue (no txack yet, not expired):
     // enqueuing would append a second copy (device_queue::enqueue_item), sent at a later uplink
     // of its own. The copy is the retry; its expires_at stands, so its tracking is not extended.
-    if (this.copies.copyOf(command.devEui, command.fPort, downlink.payloadHex) !== undefined) return;
+    if (this.copies.copyOf(command.devEui, command.fPort, downlink.payloadHex) !== undefined) {
+      this.unicastsLeftToQueuedCopy++;
+      return;
+    }
     this.copies.add(id, command.devEui, command.fPort, downlink.payloadHex);
     this.unicast.track(id, command.devEui);
     // Handed to mqtt.js (its QoS 1 store resends after a reconnect), not awaited until PUBACK:
