@@ -108,23 +108,17 @@ export class SimClock implements Clock {
 
   /** Sift-up with a hole: parents move down until the new event's place is found. */
   private push(atMs: number, fn: EventFn, arg: unknown): void {
-    const { times, seqs, fns, args } = this;
+    const { times, seqs } = this;
     const seq = this.seq++;
     let i = times.length;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const parentMs = times[parent]!;
       if (parentMs < atMs || (parentMs === atMs && seqs[parent]! < seq)) break;
-      times[i] = parentMs;
-      seqs[i] = seqs[parent]!;
-      fns[i] = fns[parent]!;
-      args[i] = args[parent];
+      this.move(parent, i);
       i = parent;
     }
-    times[i] = atMs;
-    seqs[i] = seq;
-    fns[i] = fn;
-    args[i] = arg;
+    this.place(i, atMs, seq, fn, arg);
   }
 
   /** Removes the first event: the last one sifts down from the root, children moving up into the hole. */
@@ -145,15 +139,24 @@ export class SimClock implements Clock {
       if (r < n && (times[r]! < times[l]! || (times[r] === times[l] && seqs[r]! < seqs[l]!))) m = r;
       const childMs = times[m]!;
       if (atMs < childMs || (atMs === childMs && seq < seqs[m]!)) break;
-      times[i] = childMs;
-      seqs[i] = seqs[m]!;
-      fns[i] = fns[m]!;
-      args[i] = args[m];
+      this.move(m, i);
       i = m;
     }
-    times[i] = atMs;
-    seqs[i] = seq;
-    fns[i] = fn;
-    args[i] = arg;
+    this.place(i, atMs, seq, fn, arg);
+  }
+
+  /** The event in slot `from` into slot `to` (the hole that sifts). */
+  private move(from: number, to: number): void {
+    this.times[to] = this.times[from]!;
+    this.seqs[to] = this.seqs[from]!;
+    this.fns[to] = this.fns[from]!;
+    this.args[to] = this.args[from];
+  }
+
+  private place(i: number, atMs: number, seq: number, fn: EventFn, arg: unknown): void {
+    this.times[i] = atMs;
+    this.seqs[i] = seq;
+    this.fns[i] = fn;
+    this.args[i] = arg;
   }
 }

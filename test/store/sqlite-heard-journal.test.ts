@@ -36,29 +36,39 @@ async function withFile<T>(body: (path: string) => Promise<T>): Promise<T> {
   }
 }
 
-function journalRows(path: string): number {
+/** One value read from the file by a connection of its own (what is on disk, not what a store holds). */
+function readValue<T>(path: string, sql: string, ...params: unknown[]): T {
   const db = new Sqlite(path, { readonly: true });
   try {
-    return db.prepare(`SELECT count(*) FROM device_heard`).pluck().get() as number;
+    return db.prepare(sql).pluck().get(...params) as T;
   } finally {
     db.close();
   }
+}
+
+type CampaignRecord = ReturnType<typeof createRecord>;
+
+/** A store on a fresh file holding campaign c1 with `devices` devices; closed afterwards. */
+async function withCampaign(devices: number, options: SqliteStoreOptions, body: (store: SqliteCampaignStore, record: CampaignRecord, path: string) => Promise<void>): Promise<void> {
+  await withFile(async (path) => {
+    const store = SqliteCampaignStore.open(path, options);
+    const record = createRecord('c1', devices);
+    await store.create(record);
+    await body(store, record, path);
+    await store.close();
+  });
+}
+
+function journalRows(path: string): number {
+  return readValue<number>(path, `SELECT count(*) FROM device_heard`);
 }
 
 function deviceRowJson(path: string, devEui: string): string {
-  const db = new Sqlite(path, { readonly: true });
-  try {
-    return db.prepare(`SELECT state_json FROM devices WHERE dev_eui = ?`).pluck().get(devEui) as string;
-  } finally {
-    db.close();
-  }
+  return readValue<string>(path, `SELECT state_json FROM devices WHERE dev_eui = ?`, devEui);
 }
 
 test('a heard-only commit appends a journal row, leaves the device row, and load gives the committed state and clock', async (t) => {
-  await withFile(async (path) => {
-    const store = SqliteCampaignStore.open(path);
-    const record = createRecord('c1', 3);
-    await store.create(record);
+  await withCampaign(3, {}, async (store, record, path) => {
     const rowBefore = deviceRowJson(path, devEuiOf(1));
     const result = heardResult('c1', record.devices[1]!, 7);
     await store.commit('c1', result);
@@ -68,29 +78,21 @@ test('a heard-only commit appends a journal row, leaves the device row, and load
     t.deepEqual(loaded.devices[1], JSON.parse(JSON.stringify(result.devices[0])));
     t.is(loaded.campaign.updatedAtMs, result.campaign.updatedAtMs);
     t.is((await store.list())[0]!.updatedAtMs, result.campaign.updatedAtMs, 'list() reads the clock from the journal row too');
-    await store.close();
   });
 });
 
 test('without the mark the same change rewrites the device row (the mark is what selects the journal)', async (t) => {
-  await withFile(async (path) => {
-    const store = SqliteCampaignStore.open(path);
-    const record = createRecord('c1', 2);
-    await store.create(record);
+  await withCampaign(2, {}, async (store, record, path) => {
     const result = heardResult('c1', record.devices[0]!, 3);
     delete result.heard;
     await store.commit('c1', result);
     t.is(journalRows(path), 0);
     t.deepEqual(JSON.parse(deviceRowJson(path, devEuiOf(0))), JSON.parse(JSON.stringify(result.devices[0])));
-    await store.close();
   });
 });
 
 test('commitBatch: a device heard then changed in one batch gets its row, one only heard gets one journal row per uplink, in order', async (t) => {
-  await withFile(async (path) => {
-    const store = SqliteCampaignStore.open(path);
-    const record = createRecord('c1', 3);
-    await store.create(record);
+  await withCampaign(3, {}, async (store, record, path) => {
     const h1 = heardResult('c1', record.devices[0]!, 1);
     const h2 = heardResult('c1', h1.devices[0]!, 2);
     const x1 = heardResult('c1', record.devices[2]!, 3);
@@ -101,15 +103,11 @@ test('commitBatch: a device heard then changed in one batch gets its row, one on
     t.deepEqual(loaded.devices[0], JSON.parse(JSON.stringify(h2.devices[0])));
     t.deepEqual(loaded.devices[2], JSON.parse(JSON.stringify(x2.devices[0])));
     t.is(loaded.campaign.updatedAtMs, x2.campaign.updatedAtMs);
-    await store.close();
   });
 });
 
 test('reopen after a crash (nothing compacted) folds the journal into the device rows and empties it', async (t) => {
-  await withFile(async (path) => {
-    const store = SqliteCampaignStore.open(path);
-    const record = createRecord('c1', 2);
-    await store.create(record);
+  await withCampaign(2, {}, async (store, record, path) => {
     let device = record.devices[1]!;
     for (let step = 1; step <= 5; step++) {
       const result = heardResult('c1', device, step);
@@ -153,15 +151,11 @@ test('compaction: past its threshold the pending devices are rewritten once and 
     t.deepEqual(after.devices, latest.map((d) => JSON.parse(JSON.stringify(d))));
     t.is(after.campaign.updatedAtMs, result.campaign.updatedAtMs);
     t.notDeepEqual(after, before);
-    await store.close();
   });
 });
 
 test('a batch that fails changes neither the journal nor what compaction later writes', async (t) => {
-  await withFile(async (path) => {
-    const store = SqliteCampaignStore.open(path, { heardJournal: { compactMinRows: 2, compactFactor: 1 } });
-    const record = createRecord('c1', 2);
-    await store.create(record);
+  await withCampaign(2, { heardJournal: { compactMinRows: 2, compactFactor: 1 } }, async (store, record, path) => {
     const good = heardResult('c1', record.devices[0]!, 1);
     const lost = heardResult('c1', record.devices[1]!, 2);
     const unknown = { ...changedResult('nope', 0, 3) };
@@ -172,7 +166,6 @@ test('a batch that fails changes neither the journal nor what compaction later w
     t.is(journalRows(path), 0, 'compacted at 2 rows');
     const loaded = (await store.load('c1'))!;
     t.deepEqual(loaded.devices[1], JSON.parse(JSON.stringify(record.devices[1])), 'the failed batch left device 1 as created');
-    await store.close();
   });
 });
 
