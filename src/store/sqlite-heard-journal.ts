@@ -97,6 +97,8 @@ export class SqliteHeardJournal {
 
   /** Within a transaction: the device's row was rewritten, its journal rows are history. */
   written(campaignId: string, devEui: string): void {
+    // Pending, or maybe journalled earlier in this transaction: a needless delete is harmless, and
+    // skipping it for the common case (no journal row yet) spares an object per device row.
     if (this.pending.get(campaignId)?.has(devEui) || this.staged.length > 0) this.staged.push({ campaignId, devEui });
   }
 
