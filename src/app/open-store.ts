@@ -17,9 +17,13 @@ import type { DeviceLogRetention } from '../store/device-log-retention.js';
 import { SqliteCampaignStore } from '../store/sqlite-campaign-store.js';
 import { groupRegistryPath } from './network-server-wiring.js';
 
-export function openStore(path: string, deviceLogRetention?: DeviceLogRetention): CampaignStore {
+export function openStore(path: string, deviceLogRetention?: DeviceLogRetention, log?: Logger): CampaignStore {
   const options = deviceLogRetention ? { deviceLogRetention } : {};
-  return path === 'memory' ? new MemoryCampaignStore(options) : SqliteCampaignStore.open(path, options);
+  if (path === 'memory') return new MemoryCampaignStore(options);
+  return SqliteCampaignStore.open(path, {
+    ...options,
+    heardJournal: { onCompactionError: (error) => log?.warn({ err: error }, 'heard journal not folded into the device rows (tried again later; nothing is lost)') },
+  });
 }
 
 /** What `fuota serve` runs on, whichever store the config names. */
@@ -40,7 +44,7 @@ export interface ServiceStore {
 /** Several instances: the store's create/commit hooks (src/app/high-availability-wiring.ts). */
 export function openServiceStore(config: StoreConfig, log?: Logger, ownership?: StoreOwnership): ServiceStore {
   if (config.url === undefined) {
-    const store = openStore(config.path, config.deviceLog);
+    const store = openStore(config.path, config.deviceLog, log);
     const path = config.path;
     return {
       store,

@@ -39,6 +39,12 @@ const COMPACT_CHUNK_DEVICES = 8_192;
 export interface HeardJournalOptions {
   compactMinRows?: number;
   compactFactor?: number;
+  /**
+   * A compaction failed (it is tried again after compactMinRows more rows; nothing is lost: the
+   * journal keeps what it did not fold). For the service's log: a journal that keeps failing to
+   * fold grows, and load and open read all of it.
+   */
+  onCompactionError?: (error: unknown) => void;
 }
 
 /** A device whose newest state is only in the journal. */
@@ -72,6 +78,7 @@ export class SqliteHeardJournal {
 
   private readonly compactMinRows: number;
   private readonly compactFactor: number;
+  private readonly onCompactionError: ((error: unknown) => void) | undefined;
 
   constructor(
     private readonly db: Database,
@@ -80,6 +87,7 @@ export class SqliteHeardJournal {
   ) {
     this.compactMinRows = options.compactMinRows ?? HEARD_COMPACT_MIN_ROWS;
     this.compactFactor = options.compactFactor ?? HEARD_COMPACT_FACTOR;
+    this.onCompactionError = options.onCompactionError;
     this.insertRow = db.prepare(`INSERT INTO device_heard (campaign_id, device_rowid, at_ms, commit_seq, campaign_updated_at_ms) VALUES (?, ?, ?, ?, ?)`);
     this.selectOfCampaign = db.prepare(`SELECT device_rowid, at_ms, commit_seq, campaign_updated_at_ms FROM device_heard WHERE campaign_id = ? ORDER BY id`).raw();
     this.countRows = db.prepare(`SELECT count(*) FROM device_heard`).pluck();
@@ -139,8 +147,13 @@ export class SqliteHeardJournal {
     try {
       this.compact(write);
       this.retryAtRows = 0;
-    } catch {
+    } catch (error) {
       this.retryAtRows = this.rows + this.compactMinRows;
+      try {
+        this.onCompactionError?.(error);
+      } catch {
+        // A listener's fault must not fail the commit that is already committed.
+      }
     }
   }
 

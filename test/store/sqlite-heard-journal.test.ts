@@ -154,6 +154,39 @@ test('compaction: past its threshold the pending devices are rewritten once and 
   });
 });
 
+test('a compaction that fails is reported, keeps the journal (load unchanged), and is tried again after compactMinRows more rows', async (t) => {
+  await withFile(async (path) => {
+    const errors: unknown[] = [];
+    const store = SqliteCampaignStore.open(path, { heardJournal: { compactMinRows: 4, compactFactor: 1, onCompactionError: (error) => errors.push(error) } });
+    const record = createRecord('c1', 2);
+    await store.create(record);
+    // Device rows refuse updates (heard commits write none; compaction rewrites them).
+    const other = new Sqlite(path);
+    other.exec(`CREATE TRIGGER refuse_device_updates BEFORE UPDATE ON devices BEGIN SELECT RAISE(ABORT, 'test: device rows refuse updates'); END;`);
+    const latest = [...record.devices];
+    const hear = async (step: number): Promise<void> => {
+      const i = step % 2;
+      const result = heardResult('c1', latest[i]!, step);
+      await store.commit('c1', result);
+      latest[i] = result.devices[0]!;
+    };
+    for (let step = 1; step <= 4; step++) await hear(step);
+    t.is(errors.length, 1, 'the 4th row tried a compaction, which failed');
+    t.regex(String((errors[0] as Error).message), /refuse updates/);
+    t.is(journalRows(path), 4, 'the journal kept every row');
+    t.deepEqual((await store.load('c1'))!.devices, latest.map((d) => JSON.parse(JSON.stringify(d))));
+    other.exec(`DROP TRIGGER refuse_device_updates`);
+    other.close();
+    for (let step = 5; step <= 7; step++) await hear(step);
+    t.is(journalRows(path), 7, 'no new try before compactMinRows more rows');
+    await hear(8);
+    t.is(journalRows(path), 0, 'tried again at 8 rows, and folded');
+    t.is(errors.length, 1);
+    t.deepEqual((await store.load('c1'))!.devices, latest.map((d) => JSON.parse(JSON.stringify(d))));
+    await store.close();
+  });
+});
+
 test('a batch that fails changes neither the journal nor what compaction later writes', async (t) => {
   await withCampaign(2, { heardJournal: { compactMinRows: 2, compactFactor: 1 } }, async (store, record, path) => {
     const good = heardResult('c1', record.devices[0]!, 1);
