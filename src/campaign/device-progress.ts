@@ -11,6 +11,9 @@ import { hasFirmwareManagement } from './device-stack.js';
 // up. Class A devices only hear us after their own uplink, so each request waits up to
 // answerTimeoutMs and is repeated up to maxAttempts times before the device counts as absent
 // (or lost contact); twice as many while the device is still heard (HEARD_ATTEMPTS_FACTOR).
+// An attempt is a chance the device had to get the request: an ask that the network server
+// adapter answered with our copy still queued from the previous ask, after the device was heard
+// in between, is none (answeredByQueuedCopy).
 
 /**
  * A class A device receives a queued request in the RX window of its next uplink and answers
@@ -48,16 +51,23 @@ export function countUplinkForRetry(device: DeviceState, atMs: number): void {
   pending.lastCountedUplinkMs = atMs;
 }
 
-export function sendUnicast(draft: Draft, device: DeviceState, request: UnicastRequest): void {
+/** Queues the request for the device; returns the unicast command's id. */
+export function sendUnicast(draft: Draft, device: DeviceState, request: UnicastRequest): string {
   const payloadHex = bytesToHex(request.payload);
-  draft.emit({ type: 'unicast', id: draft.nextId(), devEui: device.devEui, fPort: request.fPort, payloadHex });
+  const id = draft.nextId();
+  draft.emit({ type: 'unicast', id, devEui: device.devEui, fPort: request.fPort, payloadHex });
   draft.log.push({ devEui: device.devEui, atMs: draft.nowMs, direction: 'down', fPort: request.fPort, payloadHex, text: request.summary });
   device.counters.downlinks += 1;
   draft.campaign.airtime.unicastSent += 1;
+  return id;
 }
 
 export function sendStep(draft: Draft, device: DeviceState, step: DeviceStep, wave: WaveState, ctx: CampaignContext): void {
-  const attempts = device.pending?.step === step ? device.pending.attempts + 1 : 1;
+  const previous = device.pending?.step === step ? device.pending : undefined;
+  const attempts = previous ? previous.attempts + 1 : 1;
+  // An uplink since the previous ask (countUplinkForRetry counts only those): the network server
+  // had the device's RX windows for that copy (class A, LoRaWAN 1.0.4 §3.3).
+  const heardSincePreviousAsk = previous !== undefined && !previous.waitOnly && (previous.uplinksSince ?? 0) > 0;
   // A reboot time the request can no longer reach the device before is moved on: a class A
   // device gets it only after its next uplink.
   if (step === 'reboot-time' && (device.timestamps.rebootAtMs ?? 0) < draft.nowMs + ctx.spec.timing.answerTimeoutMs / 2) {
@@ -67,8 +77,38 @@ export function sendStep(draft: Draft, device: DeviceState, step: DeviceStep, wa
     device.rebootRequestedMs = device.timestamps.rebootAtMs ?? wave.rebootAtMs;
     device.firstRebootRequestedMs ??= device.rebootRequestedMs;
   }
-  sendUnicast(draft, device, requestFor(step, device, wave, ctx));
-  device.pending = { step, attempts, sentAtMs: draft.nowMs, retryAtMs: draft.nowMs + ctx.spec.timing.answerTimeoutMs };
+  const askId = sendUnicast(draft, device, requestFor(step, device, wave, ctx));
+  device.pending = { step, attempts, sentAtMs: draft.nowMs, retryAtMs: draft.nowMs + ctx.spec.timing.answerTimeoutMs, askId };
+  if (heardSincePreviousAsk) device.pending.heardSincePreviousAsk = true;
+}
+
+/**
+ * The network server adapter did not hand the ask `commandId` on: the server still held our copy
+ * of the same request (src/lns/queued-unicasts.ts; The Things Stack and ChirpStack only append to
+ * a device's queue, so a second copy would cost airtime at an uplink of its own). When the device
+ * was heard since that copy was asked, the server had its RX windows and sent nothing in them:
+ * every gateway that heard the uplink refused them (duty cycle, a downlink already scheduled
+ * there), and both servers keep the item for the next uplink. TTS tells the application nothing
+ * (only the NS event ns.down.data.schedule.fail, pkg/networkserver/observability.go); ChirpStack
+ * logs DOWNLINK_GATEWAY without the queue item and deletes an item only on an OK txack
+ * (downlink/tx_ack.rs; src/sim/chirpstack/sim-chirpstack-device-queue.ts). The device had no
+ * chance to get the request, so the ask is no attempt. Counted, a device behind a busy gateway
+ * ran out of attempts while one copy waited (issue #17, demo --network tts --devices 1000 --seed
+ * 7: two LoRaMac-node devices absent after 12 McGroupSetupReq asks; for one, 11 asks were left to
+ * the first copy, the gateway refused 39 of the 40 RX windows of its 20 uplinks meanwhile, and the
+ * copy went on air once, 3.6 h after it was queued, and was lost). The stage's deadline still ends
+ * the wait. A device not heard since keeps the attempt: its copy waits for an uplink, as it
+ * should, and its silence is what maxAttempts measures.
+ */
+export function answeredByQueuedCopy(draft: Draft, devEui: string, commandId: string): void {
+  const view = draft.peek(devEui);
+  const pending = view?.pending;
+  // Answered, or asked again since (that ask has its own report): this one concerns no attempt now.
+  if (!view || view.outcome || !pending || pending.askId !== commandId || !pending.heardSincePreviousAsk) return;
+  const request = draft.device(devEui).pending!;
+  request.attempts -= 1;
+  request.heardSincePreviousAsk = undefined; // one report, one attempt less
+  draft.note(devEui, `${stepName(request.step)} asked again while the network server still held the earlier copy, unsent in the RX windows of the device's uplinks since: not counted as an attempt (${request.attempts} so far)`);
 }
 
 /** The next request a device needs in its current phase, or undefined when it has none. */

@@ -19,6 +19,15 @@ export interface GatewayOverflowEvent {
   devEui: string;
 }
 
+/** As CampaignEvent's entry: a request asked again went to the copy the network server still held. */
+export interface UnicastQueuedCopyEvent {
+  type: 'unicast-queued-copy';
+  atMs: number;
+  devEui: string;
+  /** The id of the unicast command (UnicastCommand.id) that was not handed on. */
+  commandId: string;
+}
+
 export type CampaignEvent =
   | { type: 'start'; atMs: number }
   | { type: 'tick'; atMs: number }
@@ -30,6 +39,13 @@ export type CampaignEvent =
    * `permanent` (the network server does not know the device), the device fails with `reason`.
    */
   | { type: 'downlink-failed'; atMs: number; devEui: string; reason: string; permanent?: boolean }
+  /**
+   * The network server adapter did not hand the unicast `commandId` (a request asked again) to
+   * the network server, because the server still held our copy of the same request from an
+   * earlier ask (src/lns/queued-unicasts.ts): nothing new went out (device-progress.ts,
+   * answeredByQueuedCopy).
+   */
+  | UnicastQueuedCopyEvent
   /** A gateway's duty cycle was full (network server feedback). */
   | GatewayOverflowEvent
   | { type: 'pause'; atMs: number }

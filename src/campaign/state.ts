@@ -53,6 +53,14 @@ export interface PendingRequest {
   lastCountedUplinkMs?: number;
   /** A wait before asking again (nothing in flight): only retryAtMs counts, not uplinks. */
   waitOnly?: boolean;
+  /** The id of the unicast command of the latest ask (UnicastCommand.id): the network server adapter's reports name it. */
+  askId?: string;
+  /**
+   * This ask repeats the step's previous one after the device was heard in between: the network
+   * server had RX windows for the previous copy. If that copy is still queued, they went unused
+   * and the ask is no attempt (device-progress.ts answeredByQueuedCopy).
+   */
+  heardSincePreviousAsk?: boolean;
 }
 
 export interface DeviceState {

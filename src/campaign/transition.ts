@@ -1,6 +1,6 @@
 import type { CampaignContext } from './context.js';
 import { applyUplink } from './device-answers.js';
-import { advanceDevice, finishDevice, sendUnicast } from './device-progress.js';
+import { advanceDevice, answeredByQueuedCopy, finishDevice, sendUnicast } from './device-progress.js';
 import { encodeCommands, type AppCommand } from '../lorawan/app-layer.js';
 import { TS006 } from '../lorawan/ts006-firmware-management.js';
 import { Draft, type CampaignSnapshot, type TransitionResult } from './draft.js';
@@ -96,6 +96,10 @@ export function transition(snapshot: CampaignSnapshot, event: CampaignEvent, ctx
         // Ask again right away (this device only: no pass over the fleet).
         if (running && campaign.wave && device.wave === campaign.waveIndex) advanceDevice(draft, device.devEui, campaign.wave, ctx);
       }
+      break;
+    case 'unicast-queued-copy':
+      // Paused campaigns too: the count is the device's, whatever the campaign does meanwhile.
+      answeredByQueuedCopy(draft, event.devEui, event.commandId);
       break;
     case 'gateway-overflow':
       // Paused campaigns too: what fills the ledger now still binds when they resume.

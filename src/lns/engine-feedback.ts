@@ -8,6 +8,11 @@ import type { DutyCycleOverflow } from './duty-cycle-overflow.js';
 
 export interface EngineFeedbackCallbacks {
   onDownlinkFailed: (devEui: string, reason: string) => void | Promise<void>;
+  /**
+   * A unicast asked again was not handed to the network server: it still held our copy of the
+   * same request (queued-unicasts.ts), so nothing new went out (CampaignEngine.unicastQueuedCopy).
+   */
+  onUnicastQueuedCopy?: (devEui: string, commandId: string) => void | Promise<void>;
   onDutyCycleOverflow?: (overflow: DutyCycleOverflow) => void | Promise<void>;
   onError?: (error: unknown, context: string) => void;
 }
@@ -33,6 +38,12 @@ export class EngineFeedback {
   downlinkFailed(devEui: string, reason: string): void {
     if (!this.active()) return;
     this.callBack(() => this.callbacks.onDownlinkFailed(devEui, reason), `onDownlinkFailed for ${devEui}`);
+  }
+
+  unicastQueuedCopy(devEui: string, commandId: string): void {
+    const { onUnicastQueuedCopy } = this.callbacks;
+    if (!onUnicastQueuedCopy || !this.active()) return;
+    this.callBack(() => onUnicastQueuedCopy(devEui, commandId), `onUnicastQueuedCopy for ${devEui}`);
   }
 
   dutyCycleOverflow(overflow: DutyCycleOverflow): void {

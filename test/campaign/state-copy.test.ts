@@ -6,7 +6,7 @@ import test from 'ava';
 import { copyCampaign, copyDevice } from '../../src/campaign/state-copy.js';
 import type { CampaignState, DeviceState, PendingRequest, SubSession, WaveState } from '../../src/campaign/state.js';
 
-const pending: Required<PendingRequest> = { step: 'mc-session', attempts: 2, sentAtMs: 1, retryAtMs: 2, uplinksSince: 1, lastCountedUplinkMs: 3, waitOnly: false };
+const pending: Required<PendingRequest> = { step: 'mc-session', attempts: 2, sentAtMs: 1, retryAtMs: 2, uplinksSince: 1, lastCountedUplinkMs: 3, waitOnly: false, askId: 'c-1', heardSincePreviousAsk: true };
 
 const device: Required<DeviceState> = {
   devEui: '70b3d50000000001',

@@ -72,6 +72,8 @@ export interface ChirpstackNetworkServerOptions {
   onUplink: (uplink: Uplink) => void | Promise<unknown>;
   /** No txack in time, or ChirpStack logged an error for the downlink: the engine asks again. */
   onDownlinkFailed: (devEui: string, reason: string) => void | Promise<void>;
+  /** A unicast asked again went to our item still in the device's queue (not enqueued again): CampaignEngine.unicastQueuedCopy. A rejected promise goes to onError. */
+  onUnicastQueuedCopy?: (devEui: string, commandId: string) => void | Promise<void>;
   /**
    * A gateway refused a frame (DUTY_CYCLE_OVERFLOW, TOO_LATE, …), with the gateways that heard
    * the device's last uplink (the log names none). ChirpStack logs this for unicast only; for
@@ -238,8 +240,12 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
     // Asked again while our copy still waits in the device's queue (no txack yet, not expired):
     // enqueuing would append a second copy (device_queue::enqueue_item), sent at a later uplink
     // of its own. The copy is the retry; its expires_at stands, so its tracking is not extended.
+    // The engine hears of it: an ask that put nothing new in the queue is no attempt when the
+    // device was heard since the copy was asked (its RX windows went unused: a gateway refused
+    // them, which ChirpStack keeps the item for; device-progress.ts answeredByQueuedCopy).
     if (this.copies.copyOf(command.devEui, command.fPort, downlink.payloadHex) !== undefined) {
       this.unicastsLeftToQueuedCopy++;
+      this.feedback.unicastQueuedCopy(command.devEui, downlink.id);
       return;
     }
     this.copies.add(id, command.devEui, command.fPort, downlink.payloadHex);

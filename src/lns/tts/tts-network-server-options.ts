@@ -67,6 +67,8 @@ export interface TtsNetworkServerOptions {
 
   onUplink: (uplink: Uplink) => void | Promise<unknown>;
   onDownlinkFailed: (devEui: string, reason: string) => void | Promise<void>;
+  /** A unicast asked again went to our copy still in the device's queue in TTS (not pushed again): CampaignEngine.unicastQueuedCopy. A rejected promise goes to onError. */
+  onUnicastQueuedCopy?: (devEui: string, commandId: string) => void | Promise<void>;
   /** A down/failed naming the Gateway Server's duty cycle, for the ledger. A rejected promise goes to onError. */
   onDutyCycleOverflow?: (overflow: DutyCycleOverflow) => void | Promise<void>;
   /** Every down/failed of our downlinks. A rejected promise goes to onError. */

@@ -78,6 +78,7 @@ export class TtsNetworkServer extends NetworkServerAdapter {
         this.deviceIds.forget(devEui); // the engine's next ask looks the device up again (deleted meanwhile?)
         this.feedback.downlinkFailed(devEui, reason);
       },
+      onQueuedCopy: (devEui, commandId) => this.feedback.unicastQueuedCopy(devEui, commandId),
       onError: report,
     });
     const absoluteTime = options.multicastAbsoluteTime ?? true;

@@ -24,6 +24,9 @@ import type { TtsTopics } from './tts-topics.js';
 // the NS event ns.down.data.schedule.fail (pkg/networkserver/observability.go), no application
 // message: the item silently waits for the next uplink (src/sim/tts/sim-tts-downlinks.ts). A
 // listing that fails lets the push go (a duplicate costs airtime; a lost request costs the device).
+// An ask left to the copy is reported (onQueuedCopy): it put nothing new on air, so the engine
+// does not count it as an attempt when the device was heard since (device-progress.ts
+// answeredByQueuedCopy).
 
 export interface TtsUnicastOptions {
   clock: Clock;
@@ -37,6 +40,8 @@ export interface TtsUnicastOptions {
   /** DevEUI → TTS device id (learned from uplinks, else the application's device list). */
   deviceIdOf: (devEui: string) => Promise<string>;
   onFailed: (devEui: string, reason: string) => void;
+  /** A request asked again went to our copy TTS still holds (not pushed): the engine counts no attempt for it (device-progress.ts answeredByQueuedCopy). */
+  onQueuedCopy?: (devEui: string, commandId: string) => void;
   onError: (error: unknown, context: string) => void;
 }
 
@@ -73,6 +78,7 @@ export class TtsUnicast {
       if (copy !== undefined && (await this.stillQueued(devEui, copy))) {
         this.tracker.settle(correlationId);
         this.tracker.track(copy, devEui);
+        this.options.onQueuedCopy?.(devEui, command.id);
         return;
       }
       if (copy !== undefined) {

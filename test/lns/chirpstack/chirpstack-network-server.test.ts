@@ -332,8 +332,10 @@ for (const encoding of ['json', 'protobuf'] as const) {
 // ChirpStack appends every command/down to the device's queue (device_queue::enqueue_item) and
 // removes one item only by sending it or at its expires_at: a request asked again while our copy
 // waits there would go out twice, at two uplinks, each costing the gateway's duty cycle.
-test('asked again before its txack (its copy still queued): not enqueued a second time; asked again after the txack, it is', async (t) => {
-  const w = await world(t, 'json', 5);
+test('asked again before its txack (its copy still queued): not enqueued a second time, and reported as left to the copy; asked again after the txack, it is', async (t) => {
+  // The asks left to our queued item: the engine counts no attempt for them (device-progress.ts answeredByQueuedCopy).
+  const queuedCopies: string[] = [];
+  const w = await world(t, 'json', 5, { onUnicastQueuedCopy: (devEui, commandId) => void queuedCopies.push(`${devEui} ${commandId}`) });
   const devEui = DEV_EUIS[1]! as Eui64;
   w.simMqtt.muteTxAck.add(devEui);
   const ask = (id: string, payloadHex = packageVersionReq()) => w.server.sendUnicast({ type: 'unicast', id, devEui, fPort: TS004.fPort, payloadHex });
@@ -342,12 +344,15 @@ test('asked again before its txack (its copy still queued): not enqueued a secon
   await ask('camp-12', fragStatusReq()); // published after camp-11 would have been, on the same connection
   await eventually(() => w.simMqtt.stats.commandsReceived >= 2, 30_000, () => 'camp-10 and camp-12 received');
   t.is(w.simMqtt.stats.commandsReceived, 2, 'camp-11 was not published');
+  await eventually(() => queuedCopies.length > 0, 30_000, () => 'the report of camp-11');
+  t.deepEqual(queuedCopies, [`${devEui} camp-11`]);
   t.is(w.server.pendingUnicasts, 2);
   await w.simMqtt.publishEvent({ kind: 'txack', applicationId: w.applicationId, devEui, queueItemId: queueItemIdOf('camp-10'), downlinkId: 1, fCntDown: 1, gatewayId: GATEWAY, timeMs: Date.now() });
   await eventually(() => w.server.pendingUnicasts === 1, 30_000, () => 'camp-10 settled by its txack');
   await ask('camp-13');
   await eventually(() => w.simMqtt.stats.commandsReceived >= 3, 30_000, () => 'camp-13 received');
   t.is(w.server.pendingUnicasts, 2);
+  t.deepEqual(queuedCopies, [`${devEui} camp-11`], 'camp-13 was enqueued: not reported');
   t.is(noErrors(w), '');
 });
 

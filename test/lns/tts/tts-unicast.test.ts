@@ -12,12 +12,14 @@ const PUSH_TOPIC = `v3/${APP}/devices/${DEVICE}/down/push`;
 const request = (id: string, payloadHex = '0a0b') => ({ type: 'unicast' as const, id, devEui: DEV, fPort: 201, payloadHex });
 
 async function started(t: Parameters<typeof world>[0], txAckTimeoutMs = 60_000) {
-  const w = world(t, { txAckTimeoutMs });
+  // The asks left to a copy TTS still lists: the engine counts no attempt for them (device-progress.ts answeredByQueuedCopy).
+  const queuedCopies: string[] = [];
+  const w = world(t, { txAckTimeoutMs, onUnicastQueuedCopy: (devEui, commandId) => void queuedCopies.push(`${devEui} ${commandId}`) });
   w.http.devices.set(DEVICE, { devEui: DEV, queue: [] }); // looked up again after a failure
   await w.network.start();
   await w.mqtt.deliver(DEVICE, 'up', upEvent(DEVICE, DEV, { fPort: 201, payloadHex: '00', receivedAtMs: T0 }));
   const pushes = () => w.mqtt.published.filter((p) => p.topic === PUSH_TOPIC).map((p) => JSON.parse(p.payload).downlinks[0].correlation_ids[0] as string);
-  return { w, pushes };
+  return { w, pushes, queuedCopies };
 }
 
 /** What TTS's `GET …/down` lists for the device: our item with the AS's own correlation id after it. */
@@ -25,8 +27,8 @@ function queueHolds(w: Awaited<ReturnType<typeof started>>['w'], ...ids: string[
   w.http.devices.get(DEVICE)!.queue = ids.map((id, fCnt) => ({ fCnt, fPort: 201, correlationIds: [`fuota:${id}`, `as:downlink:0${fCnt}`] }));
 }
 
-test('asked again while TTS still lists its copy (no down/sent yet): not pushed a second time; the copy\'s down/sent settles both asks', async (t) => {
-  const { w, pushes } = await started(t);
+test('asked again while TTS still lists its copy (no down/sent yet): not pushed a second time, and reported as left to the copy; the copy\'s down/sent settles both asks', async (t) => {
+  const { w, pushes, queuedCopies } = await started(t);
   await w.network.sendUnicast(request('r-1'));
   await w.settle();
   queueHolds(w, 'r-1');
@@ -35,6 +37,7 @@ test('asked again while TTS still lists its copy (no down/sent yet): not pushed 
   await w.settle();
   t.deepEqual(pushes(), ['fuota:r-1']);
   t.true(w.http.calls.includes(`queue ${DEVICE}`), 'asked TTS whether the copy is still queued');
+  t.deepEqual(queuedCopies, [`${DEV} r-2`], 'the engine hears that r-2 put nothing new in the queue');
   t.is(w.network.pendingUnicasts, 1);
   await w.mqtt.deliver(DEVICE, 'down/sent', downEvent(DEVICE, 'downlink_sent', ['fuota:r-1']));
   queueHolds(w);
@@ -47,6 +50,7 @@ test('asked again while TTS still lists its copy (no down/sent yet): not pushed 
   await w.settle();
   t.deepEqual(pushes(), ['fuota:r-1', 'fuota:r-3']);
   t.is(w.http.calls.length, listings);
+  t.deepEqual(queuedCopies, [`${DEV} r-2`], 'r-3 was pushed: not reported');
 });
 
 test('a copy silent past txAckTimeoutMs is reported; TTS still lists it, so the ask again is not pushed and the copy is tracked again', async (t) => {
@@ -71,22 +75,24 @@ test('a copy silent past txAckTimeoutMs is reported; TTS still lists it, so the 
 });
 
 test('a copy TTS no longer lists (its down/sent lost with the broker, or the push lost: MQTT QoS 0): the ask again is pushed', async (t) => {
-  const { w, pushes } = await started(t);
+  const { w, pushes, queuedCopies } = await started(t);
   await w.network.sendUnicast(request('r-1'));
   await w.clock.run({ untilMs: T0 + 60_000, settle: w.settle });
   t.is(w.failed.length, 1);
   await w.network.sendUnicast(request('r-2'));
   await w.settle();
   t.deepEqual(pushes(), ['fuota:r-1', 'fuota:r-2']);
+  t.deepEqual(queuedCopies, [], 'r-2 went to TTS anew: an attempt');
   // And r-2 is now the copy a further ask is checked against.
   queueHolds(w, 'r-2');
   await w.network.sendUnicast(request('r-3'));
   await w.settle();
   t.deepEqual(pushes(), ['fuota:r-1', 'fuota:r-2']);
+  t.deepEqual(queuedCopies, [`${DEV} r-3`]);
 });
 
 test('the queue listing fails: the ask again is pushed (a duplicate costs airtime, a lost request the device), and the failure reported', async (t) => {
-  const { w, pushes } = await started(t);
+  const { w, pushes, queuedCopies } = await started(t);
   await w.network.sendUnicast(request('r-1'));
   await w.settle();
   queueHolds(w, 'r-1');
@@ -94,6 +100,7 @@ test('the queue listing fails: the ask again is pushed (a duplicate costs airtim
   await w.network.sendUnicast(request('r-2'));
   await w.settle();
   t.deepEqual(pushes(), ['fuota:r-1', 'fuota:r-2']);
+  t.deepEqual(queuedCopies, []);
   t.is(w.errors.length, 1);
   t.regex(w.errors[0]!.context, /^GET down \(the queue\) of 70b3d57ed0000001, to know whether fuota:r-1 is still queued: pushing again$/);
 });
