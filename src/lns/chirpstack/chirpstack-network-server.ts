@@ -243,9 +243,11 @@ export class ChirpstackNetworkServer extends NetworkServerAdapter {
     // The engine hears of it: an ask that put nothing new in the queue is no attempt when the
     // device was heard since the copy was asked (its RX windows went unused: a gateway refused
     // them, which ChirpStack keeps the item for; device-progress.ts answeredByQueuedCopy).
-    if (this.copies.copyOf(command.devEui, command.fPort, downlink.payloadHex) !== undefined) {
+    const copy = this.copies.copyOf(command.devEui, command.fPort, downlink.payloadHex);
+    if (copy !== undefined) {
       this.unicastsLeftToQueuedCopy++;
-      this.feedback.unicastQueuedCopy(command.devEui, downlink.id);
+      // The same command carried out again (the outbox retries at least once) is its own copy: it did go out anew.
+      if (copy !== id) this.feedback.unicastQueuedCopy(command.devEui, downlink.id);
       return;
     }
     this.copies.add(id, command.devEui, command.fPort, downlink.payloadHex);

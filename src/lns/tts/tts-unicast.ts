@@ -78,7 +78,8 @@ export class TtsUnicast {
       if (copy !== undefined && (await this.stillQueued(devEui, copy))) {
         this.tracker.settle(correlationId);
         this.tracker.track(copy, devEui);
-        this.options.onQueuedCopy?.(devEui, command.id);
+        // The same command carried out again (the outbox retries at least once) is its own copy: it did go out anew.
+        if (copy !== correlationId) this.options.onQueuedCopy?.(devEui, command.id);
         return;
       }
       if (copy !== undefined) {

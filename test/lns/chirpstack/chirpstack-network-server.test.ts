@@ -341,6 +341,7 @@ test('asked again before its txack (its copy still queued): not enqueued a secon
   const ask = (id: string, payloadHex = packageVersionReq()) => w.server.sendUnicast({ type: 'unicast', id, devEui, fPort: TS004.fPort, payloadHex });
   await ask('camp-10');
   await ask('camp-11');
+  await ask('camp-10'); // the same command carried out again (an outbox retry): its own item, not a copy left to
   await ask('camp-12', fragStatusReq()); // published after camp-11 would have been, on the same connection
   await eventually(() => w.simMqtt.stats.commandsReceived >= 2, 30_000, () => 'camp-10 and camp-12 received');
   t.is(w.simMqtt.stats.commandsReceived, 2, 'camp-11 was not published');

@@ -130,3 +130,15 @@ test('another request on the same FPort (another payload) is pushed behind the q
   await w.settle();
   t.deepEqual(pushes(), ['fuota:r-1', 'fuota:r-2', 'fuota:r-3']);
 });
+
+test('the same command carried out again (an outbox retry) while its item is queued: not pushed, and not reported as left to a copy (it went to TTS anew)', async (t) => {
+  const { w, pushes, queuedCopies } = await started(t);
+  await w.network.sendUnicast(request('r-1'));
+  await w.settle();
+  queueHolds(w, 'r-1');
+  await w.network.sendUnicast(request('r-1'));
+  await w.settle();
+  t.deepEqual(pushes(), ['fuota:r-1']);
+  t.deepEqual(queuedCopies, []);
+  t.is(w.network.pendingUnicasts, 1);
+});
