@@ -12,7 +12,7 @@ import { isUplinkNotCommitted } from '../campaign/uplink-not-committed.js';
 import type { EngineInlet } from './network-server-wiring.js';
 
 /** What ownership uses of the engine, the leases and the inbox (the tests give fakes). */
-export type OwnedEngine = Pick<CampaignEngine, 'runningCampaignIds' | 'view' | 'release' | 'resume' | 'retryOutboxes' | 'handleUplink' | 'acceptUplink' | 'idle' | 'downlinkFailed' | 'gatewayDutyCycleOverflow'>;
+export type OwnedEngine = Pick<CampaignEngine, 'runningCampaignIds' | 'view' | 'release' | 'resume' | 'retryOutboxes' | 'handleUplink' | 'acceptUplink' | 'idle' | 'downlinkFailed' | 'unicastQueuedCopy' | 'gatewayDutyCycleOverflow'>;
 export type OwnershipLeases = Pick<PostgresCampaignLeases, 'owner' | 'leaseMs' | 'renew' | 'owners' | 'acquire' | 'release'>;
 export type OwnershipInbox = Pick<PostgresUplinkInbox, 'put' | 'pending' | 'discard' | 'discardCampaigns'>;
 
@@ -62,6 +62,7 @@ export class CampaignOwnership {
         return campaignId !== undefined;
       },
       downlinkFailed: (devEui, reason) => engine().downlinkFailed(devEui, reason),
+      unicastQueuedCopy: (devEui, commandId) => engine().unicastQueuedCopy(devEui, commandId),
       gatewayDutyCycleOverflow: (overflow) => engine().gatewayDutyCycleOverflow(overflow),
     };
   }

@@ -53,6 +53,7 @@ export function wireChirpstack(config: FuotaConfig, ns: ChirpstackConfig, engine
       log.debug({ devEui, reason }, 'downlink failed');
       return engine()?.downlinkFailed(devEui, reason);
     },
+    onUnicastQueuedCopy: (devEui, commandId) => engine()?.unicastQueuedCopy(devEui, commandId),
     onGatewayRejection: (rejection) => log.warn({ rejection }, 'gateway rejected a frame'),
     // The ledger learns that the gateways serving this device are out of duty-cycle budget.
     onDutyCycleOverflow: (overflow) => engine()?.gatewayDutyCycleOverflow(overflow),

@@ -25,7 +25,7 @@ export interface WiredNetworkServer {
  * Where the adapter's reports go: the engine, or with several instances the ownership in front
  * of it (uplinks through the shared inbox to the campaign's owner; src/app/campaign-ownership.ts).
  */
-export type EngineInlet = Pick<CampaignEngine, 'handleUplink' | 'downlinkFailed' | 'gatewayDutyCycleOverflow'> & Partial<Pick<CampaignEngine, 'acceptUplink'>>;
+export type EngineInlet = Pick<CampaignEngine, 'handleUplink' | 'downlinkFailed' | 'unicastQueuedCopy' | 'gatewayDutyCycleOverflow'> & Partial<Pick<CampaignEngine, 'acceptUplink'>>;
 
 /**
  * An uplink from the MQTT integration into the inlet: the engine's acceptUplink when it has one

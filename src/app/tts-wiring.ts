@@ -44,6 +44,7 @@ export function wireTts(config: FuotaConfig, ns: TtsConfig, engine: EngineRef, l
       log.debug({ devEui, reason }, 'downlink failed');
       return engine()?.downlinkFailed(devEui, reason);
     },
+    onUnicastQueuedCopy: (devEui, commandId) => engine()?.unicastQueuedCopy(devEui, commandId),
     // The ledger learns that these gateways are out of duty-cycle budget (TTS's gateway server refused).
     onDutyCycleOverflow: (overflow) => engine()?.gatewayDutyCycleOverflow(overflow),
     onWarning: (message) => log.warn(message),

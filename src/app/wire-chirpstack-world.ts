@@ -83,6 +83,7 @@ export async function wireSimulatedFleet(options: {
       txAckTimeoutMs: 3 * options.uplinkIntervalMs,
       onUplink: (uplink) => engine?.handleUplink(uplink),
       onDownlinkFailed: (devEui, reason) => engine?.downlinkFailed(devEui, reason),
+      onUnicastQueuedCopy: (devEui, commandId) => engine?.unicastQueuedCopy(devEui, commandId),
       onDutyCycleOverflow: (overflow) => engine?.gatewayDutyCycleOverflow(overflow),
     });
     const statusEvents = { received: 0 };

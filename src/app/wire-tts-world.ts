@@ -115,6 +115,7 @@ export async function wireTtsFleet(options: WireTtsOptions): Promise<TtsWireWorl
       ...options.adapter,
       onUplink: (uplink) => engine?.handleUplink(uplink),
       onDownlinkFailed: (devEui, reason) => engine?.downlinkFailed(devEui, reason),
+      onUnicastQueuedCopy: (devEui, commandId) => engine?.unicastQueuedCopy(devEui, commandId),
       onDutyCycleOverflow: (overflow) => engine?.gatewayDutyCycleOverflow(overflow),
     });
     engine = new Engine({ store, network, clock, ...options.engine });

@@ -191,6 +191,19 @@ export class CampaignEngine {
   }
 
   /**
+   * The network server adapter did not hand the unicast `commandId` on: the server still held our
+   * copy of the same request (src/lns/queued-unicasts.ts). The device's pending request may count
+   * one attempt less (device-progress.ts answeredByQueuedCopy).
+   */
+  unicastQueuedCopy(devEui: string, commandId: string): Promise<void> {
+    return this.serial(async () => {
+      const id = this.deviceIndex.get(devEui);
+      if (id) await this.apply(id, { type: 'unicast-queued-copy', atMs: this.options.clock.now(), devEui, commandId });
+      return id;
+    }).then((id) => this.outboxes.flushed(id));
+  }
+
+  /**
    * A gateway refused a downlink to `devEui` because its duty cycle was full (ChirpStack's
    * DUTY_CYCLE_OVERFLOW). `gatewayIds`: the gateways that heard the device's last uplink (one of
    * them was asked to send it), empty when unknown. Every live campaign those gateways (or that

@@ -45,6 +45,7 @@ function fakeEngine(running: string[]) {
     },
     idle: async () => void calls.push('idle'),
     downlinkFailed: async () => {},
+    unicastQueuedCopy: async () => {},
     gatewayDutyCycleOverflow: async () => {},
   };
   return { engine, calls, live, handled, paths, consumedElsewhere, refuseWith: (error: Error | undefined) => void (refuse = error), refuseBatchWith: (error: Error | undefined) => void (refuseBatch = error) };
