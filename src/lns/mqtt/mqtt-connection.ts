@@ -141,15 +141,38 @@ function lostError(url: string, error: Error | undefined, retryInMs: number): Fu
  * that a caller waiting on it, e.g. TtsUnicast's per-device push chain, is not held for ever.
  */
 function publishUntilClosed(client: MqttClient, topic: string, body: Buffer, retain: boolean): Promise<void> {
+  const waiting = unwrittenOf(client);
   return new Promise((resolve, reject) => {
     const onClose = (): void => reject(new Error('the connection closed before the message was written (lost)'));
-    client.once('close', onClose);
+    waiting.add(onClose);
     client.publish(topic, body, { qos: 0, retain }, (error) => {
-      client.off('close', onClose);
+      waiting.delete(onClose);
       if (error) reject(error);
       else resolve();
     });
   });
+}
+
+/**
+ * Per client, the QoS 0 publishes not written yet, settled by ONE 'close' listener: a listener per
+ * publish passed EventEmitter's default limit of 10 whenever a turn held more than eight TTS pushes
+ * (writes corked until the turn ends, coalesceWrites), and Node printed MaxListenersExceededWarning
+ * on every `demo --network tts` run (issue #17).
+ */
+const unwritten = new WeakMap<MqttClient, Set<() => void>>();
+
+function unwrittenOf(client: MqttClient): Set<() => void> {
+  let waiting = unwritten.get(client);
+  if (waiting === undefined) {
+    const set = new Set<() => void>();
+    client.on('close', () => {
+      const lost = [...set];
+      set.clear();
+      for (const settle of lost) settle();
+    });
+    unwritten.set(client, (waiting = set));
+  }
+  return waiting;
 }
 
 export class MqttConnection {

@@ -66,6 +66,34 @@ test('a QoS 0 publish written onto a socket the broker has just ended settles (r
   t.regex(String((error as Error).message), /fuota\/test.*closed/);
 });
 
+test('many QoS 0 publishes waiting at once share one close listener and are all rejected when the connection goes (no MaxListenersExceededWarning)', async (t) => {
+  t.timeout(SETTLE_WAIT_MS * 2);
+  const broker = await fakeBroker();
+  const connection = new MqttConnection({ url: broker.url, clientId: 'many-unwritten', protocolVersion: 4, clean: true });
+  t.teardown(async () => {
+    await connection.close();
+    await broker.close();
+  });
+  await connection.connect();
+  const client = (connection as unknown as { client: MqttClient }).client;
+  const before = client.listenerCount('close');
+  const count = 25;
+  let during = 0;
+  const outcomes = new Promise<PromiseSettledResult<void>[]>((resolve) => {
+    client.stream.once('finish', () => {
+      // Written onto the ended socket: none is ever written, all wait for the close.
+      const published = Array.from({ length: count }, (_, i) => connection.publish('fuota/test', `lost ${i}`, { qos: 0 }));
+      during = client.listenerCount('close');
+      void Promise.allSettled(published).then(resolve);
+    });
+  });
+  broker.sockets[0]!.end();
+  const settled = await Promise.race([outcomes, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), SETTLE_WAIT_MS))]);
+  if (settled === 'pending') return t.fail(`publishes still pending after ${SETTLE_WAIT_MS} ms`);
+  t.true(during <= before + 1, `close listeners: ${before} before, ${during} with ${count} publishes waiting`);
+  t.is(settled.filter((r) => r.status === 'rejected').length, count);
+});
+
 test('a QoS 0 publish while reconnecting still waits for the reconnect (not failed by the close of a failed attempt)', async (t) => {
   t.timeout(SETTLE_WAIT_MS * 2);
   const broker = await fakeBroker();
