@@ -183,11 +183,7 @@ export class CampaignEngine {
   }
 
   downlinkFailed(devEui: string, reason: string): Promise<void> {
-    return this.serial(async () => {
-      const id = this.deviceIndex.get(devEui);
-      if (id) await this.apply(id, { type: 'downlink-failed', atMs: this.options.clock.now(), devEui, reason });
-      return id;
-    }).then((id) => this.outboxes.flushed(id));
+    return this.deviceEvent(devEui, (atMs) => ({ type: 'downlink-failed', atMs, devEui, reason }));
   }
 
   /**
@@ -196,11 +192,7 @@ export class CampaignEngine {
    * one attempt less (device-progress.ts answeredByQueuedCopy).
    */
   unicastQueuedCopy(devEui: string, commandId: string): Promise<void> {
-    return this.serial(async () => {
-      const id = this.deviceIndex.get(devEui);
-      if (id) await this.apply(id, { type: 'unicast-queued-copy', atMs: this.options.clock.now(), devEui, commandId });
-      return id;
-    }).then((id) => this.outboxes.flushed(id));
+    return this.deviceEvent(devEui, (atMs) => ({ type: 'unicast-queued-copy', atMs, devEui, commandId }));
   }
 
   /**
@@ -313,6 +305,15 @@ export class CampaignEngine {
   /** Work is queued or running. */
   get busy(): boolean {
     return this.queued > 0 || this.outboxes.running;
+  }
+
+  /** An event about one device, made at the time it is applied, for the campaign the device runs in (none: nothing happens). */
+  private deviceEvent(devEui: string, event: (atMs: number) => CampaignEvent): Promise<void> {
+    return this.serial(async () => {
+      const id = this.deviceIndex.get(devEui);
+      if (id) await this.apply(id, event(this.options.clock.now()));
+      return id;
+    }).then((id) => this.outboxes.flushed(id));
   }
 
   private operatorEvent(id: string, type: 'pause' | 'resume' | 'cancel'): Promise<void> {

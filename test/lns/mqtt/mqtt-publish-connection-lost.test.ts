@@ -1,8 +1,8 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { MqttClient } from 'mqtt';
 import { isFuotaError } from '../../../src/core/errors.js';
-import { MqttConnection } from '../../../src/lns/mqtt/mqtt-connection.js';
+import { MqttConnection, type MqttConnectionOptions } from '../../../src/lns/mqtt/mqtt-connection.js';
 
 // A QoS 0 publish made after the broker closed our socket but before mqtt.js noticed: the
 // socket has ended (its FIN read, our side ended with it), its 'close', the one event mqtt.js
@@ -37,18 +37,24 @@ async function fakeBroker(): Promise<FakeBroker> {
   };
 }
 
-/** Generous: the fixed publish settles within milliseconds; unfixed it never does. */
-const SETTLE_WAIT_MS = 30_000;
-
-test('a QoS 0 publish written onto a socket the broker has just ended settles (rejected) once the connection is gone', async (t) => {
-  t.timeout(SETTLE_WAIT_MS * 2);
+/** A connection (MQTT 3.1.1, clean) to a fake broker of its own; both closed at the end of the test. */
+async function connectedToFakeBroker(t: ExecutionContext, clientId: string, options: Partial<MqttConnectionOptions> = {}): Promise<{ connection: MqttConnection; broker: FakeBroker }> {
   const broker = await fakeBroker();
-  const connection = new MqttConnection({ url: broker.url, clientId: 'publish-on-ended-socket', protocolVersion: 4, clean: true });
+  const connection = new MqttConnection({ url: broker.url, clientId, protocolVersion: 4, clean: true, ...options });
   t.teardown(async () => {
     await connection.close();
     await broker.close();
   });
   await connection.connect();
+  return { connection, broker };
+}
+
+/** Generous: the fixed publish settles within milliseconds; unfixed it never does. */
+const SETTLE_WAIT_MS = 30_000;
+
+test('a QoS 0 publish written onto a socket the broker has just ended settles (rejected) once the connection is gone', async (t) => {
+  t.timeout(SETTLE_WAIT_MS * 2);
+  const { connection, broker } = await connectedToFakeBroker(t, 'publish-on-ended-socket');
   // The only way to hit the window every time: our side of the socket has finished ending (the
   // broker's FIN ended it), 'close' is still to come and mqtt.js still counts it connected.
   const stream = (connection as unknown as { client: MqttClient }).client.stream;
@@ -68,13 +74,7 @@ test('a QoS 0 publish written onto a socket the broker has just ended settles (r
 
 test('many QoS 0 publishes waiting at once share one close listener and are all rejected when the connection goes (no MaxListenersExceededWarning)', async (t) => {
   t.timeout(SETTLE_WAIT_MS * 2);
-  const broker = await fakeBroker();
-  const connection = new MqttConnection({ url: broker.url, clientId: 'many-unwritten', protocolVersion: 4, clean: true });
-  t.teardown(async () => {
-    await connection.close();
-    await broker.close();
-  });
-  await connection.connect();
+  const { connection, broker } = await connectedToFakeBroker(t, 'many-unwritten');
   const client = (connection as unknown as { client: MqttClient }).client;
   const before = client.listenerCount('close');
   const count = 25;
@@ -96,13 +96,7 @@ test('many QoS 0 publishes waiting at once share one close listener and are all 
 
 test('a QoS 0 publish while reconnecting still waits for the reconnect (not failed by the close of a failed attempt)', async (t) => {
   t.timeout(SETTLE_WAIT_MS * 2);
-  const broker = await fakeBroker();
-  const connection = new MqttConnection({ url: broker.url, clientId: 'publish-while-away', protocolVersion: 4, clean: true, reconnect: { initialMs: 50, maxMs: 200 } });
-  t.teardown(async () => {
-    await connection.close();
-    await broker.close();
-  });
-  await connection.connect();
+  const { connection, broker } = await connectedToFakeBroker(t, 'publish-while-away', { reconnect: { initialMs: 50, maxMs: 200 } });
   const lost = new Promise<void>((resolve) => connection.onState((change) => change.state === 'reconnecting' && resolve()));
   broker.sockets[0]!.destroy();
   await lost;
