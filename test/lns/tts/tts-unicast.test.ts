@@ -27,14 +27,21 @@ function queueHolds(w: Awaited<ReturnType<typeof started>>['w'], ...ids: string[
   w.http.devices.get(DEVICE)!.queue = ids.map((id, fCnt) => ({ fCnt, fPort: 201, correlationIds: [`fuota:${id}`, `as:downlink:0${fCnt}`] }));
 }
 
-test('asked again while TTS still lists its copy (no down/sent yet): not pushed a second time, and reported as left to the copy; the copy\'s down/sent settles both asks', async (t) => {
-  const { w, pushes, queuedCopies } = await started(t);
+/** r-1 pushed and still listed by TTS, then `againId` carried out with the same request: what was pushed and reported. */
+async function askedAgainWhileListed(t: Parameters<typeof world>[0], againId: string) {
+  const asked = await started(t);
+  const { w } = asked;
   await w.network.sendUnicast(request('r-1'));
   await w.settle();
   queueHolds(w, 'r-1');
-  // The engine's early retry (two uplinks without the answer: the gateway had no duty cycle left for it).
-  await w.network.sendUnicast(request('r-2'));
+  await w.network.sendUnicast(request(againId));
   await w.settle();
+  return asked;
+}
+
+test('asked again while TTS still lists its copy (no down/sent yet): not pushed a second time, and reported as left to the copy; the copy\'s down/sent settles both asks', async (t) => {
+  // r-2: the engine's early retry (two uplinks without the answer: the gateway had no duty cycle left for it).
+  const { w, pushes, queuedCopies } = await askedAgainWhileListed(t, 'r-2');
   t.deepEqual(pushes(), ['fuota:r-1']);
   t.true(w.http.calls.includes(`queue ${DEVICE}`), 'asked TTS whether the copy is still queued');
   t.deepEqual(queuedCopies, [`${DEV} r-2`], 'the engine hears that r-2 put nothing new in the queue');
@@ -132,12 +139,7 @@ test('another request on the same FPort (another payload) is pushed behind the q
 });
 
 test('the same command carried out again (an outbox retry) while its item is queued: not pushed, and not reported as left to a copy (it went to TTS anew)', async (t) => {
-  const { w, pushes, queuedCopies } = await started(t);
-  await w.network.sendUnicast(request('r-1'));
-  await w.settle();
-  queueHolds(w, 'r-1');
-  await w.network.sendUnicast(request('r-1'));
-  await w.settle();
+  const { w, pushes, queuedCopies } = await askedAgainWhileListed(t, 'r-1');
   t.deepEqual(pushes(), ['fuota:r-1']);
   t.deepEqual(queuedCopies, []);
   t.is(w.network.pendingUnicasts, 1);
