@@ -9,22 +9,11 @@ import type { TokenVerifier } from '../api/token-verifier.js';
 import type { CampaignStore } from '../campaign/ports.js';
 import type { StoreConfig } from '../config/load-config.js';
 import type { GroupRegistry } from '../lns/group-registry.js';
-import { MemoryCampaignStore } from '../store/memory-campaign-store.js';
 import { PostgresCampaignStore, type StoreOwnership } from '../store/postgres-campaign-store.js';
 import { PostgresGroupRegistry } from '../store/postgres-group-registry.js';
 import { PostgresTokenStore } from '../store/postgres-token-store.js';
-import type { DeviceLogRetention } from '../store/device-log-retention.js';
-import { SqliteCampaignStore } from '../store/sqlite-campaign-store.js';
+import { openStore } from './open-local-store.js';
 import { groupRegistryPath } from './network-server-wiring.js';
-
-export function openStore(path: string, deviceLogRetention?: DeviceLogRetention, log?: Logger): CampaignStore {
-  const options = deviceLogRetention ? { deviceLogRetention } : {};
-  if (path === 'memory') return new MemoryCampaignStore(options);
-  return SqliteCampaignStore.open(path, {
-    ...options,
-    heardJournal: { onCompactionError: (error) => log?.warn({ err: error }, 'heard journal not folded into the device rows (tried again later; nothing is lost)') },
-  });
-}
 
 /** What `fuota serve` runs on, whichever store the config names. */
 export interface ServiceStore {

@@ -2,16 +2,14 @@
 // benchmarks), in process or over the wire to a simulated network server.
 import { randomBytes } from 'node:crypto';
 import { type GroupRegistry } from '../lns/group-registry.js';
-import { ChirpstackNetworkServer } from '../lns/chirpstack/chirpstack-network-server.js';
+import type { ChirpstackNetworkServer } from '../lns/chirpstack/chirpstack-network-server.js';
 import type { PayloadEncoding } from '../lns/chirpstack/payload-encoding.js';
-import { SimChirpstackGrpc } from '../sim/chirpstack/sim-chirpstack-grpc.js';
-import { SimChirpstackMqtt, type SimChirpstackMqttStats } from '../sim/chirpstack/sim-chirpstack-mqtt.js';
+import type { SimChirpstackGrpc } from '../sim/chirpstack/sim-chirpstack-grpc.js';
+import type { SimChirpstackMqtt, SimChirpstackMqttStats } from '../sim/chirpstack/sim-chirpstack-mqtt.js';
 import type { WireTraffic, WireTrafficStats } from '../sim/wire-traffic.js';
 import { bytesToHex } from '../core/hex.js';
-import { openStore } from './open-store.js';
-import { DEMO_CLASS_C_MARGIN_MS, wireSimulatedFleet } from './wire-chirpstack-world.js';
-import { DEMO_TTS_CLASS_C_MARGIN_MS, demoTtsGatewayId, wireTtsFleet, type TtsWireSummary, type WireTtsOptions } from './wire-tts-world.js';
-import { applicationDownlinkDutyCycleShare } from '../lns/tts/tts-downlink-push.js';
+import { openStore } from './open-local-store.js';
+import type { TtsWireSummary, WireTtsOptions } from './wire-tts-world.js';
 import type { TtsNetworkServer } from '../lns/tts/tts-network-server.js';
 import type { SimTts } from '../sim/tts/sim-tts.js';
 import { CallerError } from '../core/errors.js';
@@ -104,6 +102,11 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
   const startMs = options.startMs ?? Date.UTC(2026, 10, 21, 8, 0, 0);
   const tts = options.network === 'tts';
   if (tts && options.transport !== 'wire') throw new CallerError('SIM_OPTIONS_INVALID', 'simulated world network: expected transport wire with network tts (the TTS path is our adapter over MQTT and HTTP), got transport in-process');
+  // The wire's modules (MQTT, the broker, gRPC, the simulated servers) only for the wire: an
+  // in-process demo does not load them (issue #17: commands load what they use).
+  const chirpstackWire = options.transport === 'wire' && !tts ? await import('./wire-chirpstack-world.js') : undefined;
+  const ttsWire = tts ? await import('./wire-tts-world.js') : undefined;
+  const ttsPush = tts ? await import('../lns/tts/tts-downlink-push.js') : undefined;
   const clock = new SimClock(startMs);
   const scenario = options.scenario;
   const demoPackage = buildDemoPackage({ firmwareBytes: options.firmwareBytes ?? 64 * 1024, seed: scenario.seed, badSignature: Boolean(options.badSignature) });
@@ -119,7 +122,7 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
     smallMaxNbFrag: 4,
     ...(rsEngine ? { rsEngine } : {}),
     // ChirpStack names gateways by EUI-64, TTS by id.
-    ...(options.transport !== 'wire' ? {} : tts ? { gatewayId: demoTtsGatewayId } : { gatewayId: (i: number) => (0x0016c001ff100000 + i + 1).toString(16).padStart(16, '0') }),
+    ...(options.transport !== 'wire' ? {} : ttsWire ? { gatewayId: ttsWire.demoTtsGatewayId } : { gatewayId: (i: number) => (0x0016c001ff100000 + i + 1).toString(16).padStart(16, '0') }),
   });
   const store = openStore(options.storePath ?? ':memory:');
   const mcKey = bytesToHex(scenario.seed === undefined ? randomBytes(16) : new Random(scenario.seed).fork('mc-key').bytes(16));
@@ -129,19 +132,19 @@ export async function createSimulatedWorld(options: SimulationOptions): Promise<
     firmware: { version: DEMO_TARGET_VERSION },
     devices: fleet.targets,
     // On the wire, the simulated server spaces class C items as the real one does: plan with it.
-    multicast: { mcKey, gateways: fleet.gateways, ...(options.transport === 'wire' ? { classCMarginMs: tts ? DEMO_TTS_CLASS_C_MARGIN_MS : DEMO_CLASS_C_MARGIN_MS } : {}) },
+    multicast: { mcKey, gateways: fleet.gateways, ...(ttsWire ? { classCMarginMs: ttsWire.DEMO_TTS_CLASS_C_MARGIN_MS } : chirpstackWire ? { classCMarginMs: chirpstackWire.DEMO_CLASS_C_MARGIN_MS } : {}) },
     // TTS's gateway server grants NORMAL priority 70 % of each sub-band's duty cycle: plan within it.
-    ...(tts ? { budgetShare: applicationDownlinkDutyCycleShare('NORMAL') } : {}),
+    ...(ttsPush ? { budgetShare: ttsPush.applicationDownlinkDutyCycleShare('NORMAL') } : {}),
     ...options.spec,
   };
   const base = { clock, fleet, store, spec, block: demoPackage.bytes, startMs, sizes: { oldImageBytes: oldImage.length, newImageBytes: newImage.length, packageBytes: demoPackage.bytes.length } };
-  if (tts) {
-    const wired = await wireTtsFleet({ clock, fleet, store, uplinkIntervalMs: scenario.uplinkIntervalMs, engine: options.engine ?? {}, ...(options.tts ?? {}) });
+  if (ttsWire) {
+    const wired = await ttsWire.wireTtsFleet({ clock, fleet, store, uplinkIntervalMs: scenario.uplinkIntervalMs, engine: options.engine ?? {}, ...(options.tts ?? {}) });
     for (const member of fleet.members) member.device.boot();
     return { ...base, ...wired, transport: 'wire' };
   }
-  if (options.transport === 'wire') {
-    const wired = await wireSimulatedFleet({ clock, fleet, store, encoding: options.encoding ?? 'json', uplinkIntervalMs: scenario.uplinkIntervalMs, engine: options.engine ?? {} });
+  if (chirpstackWire) {
+    const wired = await chirpstackWire.wireSimulatedFleet({ clock, fleet, store, encoding: options.encoding ?? 'json', uplinkIntervalMs: scenario.uplinkIntervalMs, engine: options.engine ?? {} });
     for (const member of fleet.members) member.device.boot();
     return { ...base, ...wired, transport: 'wire' };
   }

@@ -116,6 +116,18 @@ test('a command loads its module graph when it runs (the recorder sees lazily im
   t.true(readFileSync(log, 'utf8').includes(pathToFileURL(join(distDir, 'radio', 'send-planner.js')).href));
 });
 
+test('an in-process demo loads no package of the wire or of `fuota serve` (MQTT, broker, gRPC, ChirpStack API, PostgreSQL, HTTP)', async (t) => {
+  const log = join(packageDir, 'demo-loads.txt');
+  const args = ['demo', '--devices', '20', '--transport', 'in-process', '--seed', '5'];
+  const { outputs, commonJs } = await runMain(distMain(), [args], ['--import', LOAD_RECORDER], { FUOTA_LOAD_LOG: log });
+  t.is(outputs[args.join(' ')]!.code, 0);
+  const loaded = [...readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file:')).map((url) => fileURLToPath(url)), ...commonJs];
+  const packages = new Set(loaded.filter((path) => path.includes('/node_modules/')).map((path) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)![1]));
+  t.true(packages.has('better-sqlite3'), 'the recorder sees what the demo runs on');
+  const wire = ['mqtt', 'aedes', '@grpc/grpc-js', '@chirpstack/chirpstack-api', 'google-protobuf', 'pg', 'fastify'].filter((name) => packages.has(name));
+  t.deepEqual(wire, []);
+});
+
 test('the build output finds the files it reads at run time: the dashboard and the .proto files', async (t) => {
   t.true(existsSync(join(distDir, 'web', 'public', 'index.html')));
   const script = `

@@ -61,7 +61,8 @@ export function register(program: Command): void {
       const { ProgressBar } = await import('../progress-bar.js');
       const { campaignReport } = await import('../../campaign/report.js');
       const { CampaignEventHub } = await import('../../api/campaign-event-hub.js');
-      const { linger, startDemoApi } = await import('../demo-api.js');
+      // The operator API (an HTTP server and its dependencies) only with --api.
+      const demoApi = options.api === undefined ? undefined : await import('../demo-api.js');
       const { ttsTrafficReport } = await import('../tts-traffic-report.js');
       const scenario: FleetScenario = {
         ...DEFAULT_SCENARIO,
@@ -91,7 +92,7 @@ export function register(program: Command): void {
         encoding: options.encoding,
         engine: { onTransition: hub.onTransition },
       });
-      const api = options.api === undefined ? undefined : await startDemoApi(world, hub, { listen: options.api, ...(options.apiToken === undefined ? {} : { token: options.apiToken }) }).catch(async (error: unknown) => {
+      const api = demoApi === undefined ? undefined : await demoApi.startDemoApi(world, hub, { listen: options.api, ...(options.apiToken === undefined ? {} : { token: options.apiToken }) }).catch(async (error: unknown) => {
         await world.close();
         throw error;
       });
@@ -172,8 +173,8 @@ export function register(program: Command): void {
         out.write(mismatches.length === 0 ? 'outcome as the scenario expects\n' : `${mismatches.length} devices did not end as the scenario expects: ${mismatches.slice(0, 5).map((d) => `${d.devEui} ${d.outcome ?? d.phase} (expected ${expected.get(d.devEui)})`).join(', ')}\n`);
       }
       process.exitCode = mismatches.length === 0 ? 0 : 1;
-      if (api) {
-        await linger(options.linger);
+      if (api && demoApi) {
+        await demoApi.linger(options.linger);
         await api.close();
         await world.close();
       }
