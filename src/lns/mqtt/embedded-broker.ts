@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 import { PeerError } from '../../core/errors.js';
 
@@ -31,8 +32,60 @@ function writeOncePerTurn(socket: Socket): void {
   } as Socket['write'];
 }
 
+/**
+ * Two connected in-memory streams, each end's writes read at the other. What a turn writes on one
+ * end reaches the other as one chunk at the turn's next tick (process.nextTick), never inside the
+ * writer's call: as over a socket, a reader's handlers do not run inside the write. Ending or
+ * destroying one end ends or closes the other, as a closed socket would.
+ */
+export function inMemoryPair(): [Duplex, Duplex] {
+  const ends: Duplex[] = [];
+  const end = (index: number): Duplex => {
+    let pending: Buffer[] = [];
+    const deliver = (): void => {
+      const chunks = pending;
+      pending = [];
+      const peer = ends[1 - index]!;
+      if (!peer.destroyed) peer.push(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    };
+    const send = (chunk: Buffer): void => {
+      if (pending.length === 0) process.nextTick(deliver);
+      pending.push(chunk);
+    };
+    return new Duplex({
+      allowHalfOpen: false,
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        send(chunk);
+        done();
+      },
+      writev(chunks, done) {
+        for (const { chunk } of chunks) send(chunk as Buffer);
+        done();
+      },
+      final(done) {
+        // After what was written: the peer reads it, then its end.
+        process.nextTick(() => {
+          if (pending.length > 0) deliver();
+          ends[1 - index]!.push(null);
+          done();
+        });
+      },
+      destroy(error, done) {
+        const peer = ends[1 - index]!;
+        if (!peer.destroyed) process.nextTick(() => peer.destroy());
+        done(error);
+      },
+    });
+  };
+  ends.push(end(0), end(1));
+  return [ends[0]!, ends[1]!];
+}
+
 export class EmbeddedBroker {
   private readonly sockets = new Set<Socket>();
+  private readonly streams = new Set<Duplex>();
+  private closed = false;
 
   private constructor(
     private readonly aedes: Aedes,
@@ -64,7 +117,30 @@ export class EmbeddedBroker {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * A client connection inside this thread, without a socket: the broker serves one end of an
+   * in-memory pair (inMemoryPair), the caller's MQTT client speaks on the other (MqttConnection's
+   * `stream`). For the demo's simulated ChirpStack and status watcher, which run beside the broker
+   * in its worker thread: over loopback TCP each of their packets cost a write and a read system
+   * call and a turn of the event loop before the broker saw it, on every settle window's path
+   * (issue #17). The bytes are the same MQTT packets; the service's own connection stays on TCP.
+   */
+  connectInMemory(): Duplex {
+    const [client, served] = inMemoryPair();
+    // Closed: the connection closes at once, as a refused one would (a client's reconnect loop retries).
+    if (this.closed) {
+      served.destroy();
+      return client;
+    }
+    this.streams.add(served);
+    served.on('close', () => this.streams.delete(served));
+    this.aedes.handle(served);
+    return client;
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
+    for (const stream of this.streams) stream.destroy();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));

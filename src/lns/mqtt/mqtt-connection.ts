@@ -1,4 +1,5 @@
-import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Duplex } from 'node:stream';
+import mqtt, { MqttClient, type IClientOptions, type IConnackPacket, type IPublishPacket } from 'mqtt';
 import { CallerError, PeerError, type FuotaError } from '../../core/errors.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { connectError, safeUrl } from './connect-errors.js';
@@ -68,6 +69,12 @@ export interface MqttConnectionOptions {
    * system calls and wake-ups of the broker (the demo's simulated wire waits on each: issue #17).
    */
   coalesceWrites?: boolean;
+  /**
+   * Default: dial `url`. Given: each (re)connect speaks MQTT over the stream this returns instead
+   * (EmbeddedBroker.connectInMemory: a client in the broker's own thread); `url` then only names
+   * the broker in messages.
+   */
+  stream?: () => Duplex;
 }
 
 /** Told of every granted subscription, every publish handed to the client and every received message once all handlers settled. */
@@ -246,7 +253,8 @@ export class MqttConnection {
     if (this.currentState !== 'idle') {
       throw new CallerError('MQTT_ALREADY_STARTED', `MqttConnection.connect: expected state idle, got ${this.currentState}`);
     }
-    const client = mqtt.connect(this.options.url, this.clientOptions());
+    const stream = this.options.stream;
+    const client = stream === undefined ? mqtt.connect(this.options.url, this.clientOptions()) : new MqttClient(() => stream(), this.clientOptions());
     this.client = client;
     client.handleMessage = (packet, done) => this.dispatch(packet, done);
     client.on('error', (error) => {

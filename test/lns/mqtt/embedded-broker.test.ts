@@ -80,3 +80,36 @@ test('writes coalesced per turn (broker and coalesceWrites clients): a burst of 
   await publisher.publish('burst/last', 'last', { qos: 1 });
   t.is(await next, 'last');
 });
+
+test('an in-memory client (connectInMemory) and a TCP client exchange QoS 1 bursts both ways, in order; close() ends the in-memory connection', async (t) => {
+  const broker = await EmbeddedBroker.start();
+  t.teardown(() => broker.close());
+  const inMemory = new MqttConnection({ url: broker.url, clientId: `embedded-memory-${process.pid}`, protocolVersion: 4, clean: true, connectTimeoutMs: 30_000, coalesceWrites: true, stream: () => broker.connectInMemory() });
+  const tcp = client(broker, 'tcp-peer');
+  t.teardown(() => Promise.all([inMemory.close(100), tcp.close(100)]));
+  const count = 200;
+  const gather = (connection: MqttConnection, topic: string): Promise<string[]> => {
+    const got: string[] = [];
+    return new Promise((resolve) => connection.onMessage((m) => {
+      if (m.topic !== topic) return;
+      got.push(Buffer.from(m.payload).toString());
+      if (got.length === count) resolve(got);
+    }));
+  };
+  const atMemory = gather(inMemory, 'to/memory');
+  const atTcp = gather(tcp, 'to/tcp');
+  await inMemory.connect();
+  await tcp.connect();
+  await inMemory.subscribe('to/memory', 1);
+  await tcp.subscribe('to/tcp', 1);
+  const expected = Array.from({ length: count }, (_, i) => `${i}`.padStart(300, '.'));
+  await Promise.all([
+    ...expected.map((body) => inMemory.publish('to/tcp', body, { qos: 1 })),
+    ...expected.map((body) => tcp.publish('to/memory', body, { qos: 1 })),
+  ]);
+  t.deepEqual(await atTcp, expected);
+  t.deepEqual(await atMemory, expected);
+  const lost = new Promise<string>((resolve) => inMemory.onState((change) => resolve(change.state)));
+  await broker.close();
+  t.is(await lost, 'reconnecting');
+});
