@@ -1,3 +1,4 @@
+import { sameJson } from '../core/same-json.js';
 import { InternalError } from '../core/errors.js';
 import type { LedgerSnapshot } from '../radio/duty-cycle-ledger.js';
 import type { CampaignCommand } from './commands.js';
@@ -202,4 +203,18 @@ export class Draft {
     if (this.ledger) result.ledger = this.ledger;
     return result;
   }
+}
+
+/**
+ * Whether `result` leaves the state it was computed from (`before`: its campaign) as it was: no
+ * device, command, log line or ledger, and the campaign the same JSON but for its clock
+ * (updatedAtMs) and its wake (nextWakeMs: any event pulls it to the next progress check,
+ * transition.ts nextWakeMs, which a state that did not change does not need). Such a result
+ * need not be committed: the engine may go on as if the event had not come.
+ */
+export function changesNothing(before: CampaignState, result: TransitionResult): boolean {
+  if (result.devices.length > 0 || result.commands.length > 0 || result.log.length > 0 || result.ledger) return false;
+  const { nextWakeMs: _before, ...was } = before;
+  const { nextWakeMs: _after, ...is } = result.campaign;
+  return sameJson(was, is, 'updatedAtMs');
 }

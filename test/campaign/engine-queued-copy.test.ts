@@ -29,7 +29,13 @@ async function world() {
     await engine.handleUplink({ devEui, fPort: 10, payload: Uint8Array.of(1, 2), atMs });
     await engine.idle();
   };
-  return { engine, store, clock, asksTo, uplink };
+  const commits = { count: 0 };
+  const commit = store.commit.bind(store);
+  store.commit = (id, result) => {
+    commits.count++;
+    return commit(id, result);
+  };
+  return { engine, store, clock, asksTo, uplink, commits };
 }
 
 test('an ask left to the queued copy of a device heard since is committed as no attempt; reports for other asks or devices change nothing', async (t) => {
@@ -50,5 +56,20 @@ test('an ask left to the queued copy of a device heard since is committed as no 
   t.is(engine.view('camp-1')!.devices.get(A)!.pending?.attempts, 1);
   const log = await store.deviceLog('camp-1', A);
   t.true(log.some((e) => e.direction === 'note' && e.text.includes('still held the earlier copy')));
+  await engine.close();
+});
+
+test('a report that changes nothing (the device not heard since the ask before it) commits nothing', async (t) => {
+  const { engine, store, clock, asksTo, commits } = await world();
+  const [ask] = asksTo(A);
+  t.truthy(ask);
+  await clock.run({ untilMs: T0 + 2 * MINUTE, settle: () => engine.idle() });
+  const before = (await store.load('camp-1'))!.campaign.updatedAtMs;
+  const count = commits.count;
+  await engine.unicastQueuedCopy(A, ask!.id);
+  t.is(commits.count, count, 'no store transaction');
+  t.is(engine.view('camp-1')!.devices.get(A)!.pending?.attempts, 1, 'the attempt stands');
+  t.is((await store.load('camp-1'))!.campaign.updatedAtMs, before);
+  t.is(engine.view('camp-1')!.campaign.updatedAtMs, before, 'the live state is the committed one');
   await engine.close();
 });
