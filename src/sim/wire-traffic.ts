@@ -11,8 +11,10 @@ import type { MqttTrafficObserver } from '../lns/mqtt/mqtt-connection.js';
 
 /** MQTT topic filter matching (MQTT 3.1.1 §4.7): `+` one level, `#` the rest (and the parent). */
 export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
+  return levelsMatch(filter.split('/'), topic.split('/'));
+}
+
+function levelsMatch(f: readonly string[], t: readonly string[]): boolean {
   for (let i = 0; i < f.length; i++) {
     if (f[i] === '#') return true;
     if (i >= t.length) return false;
@@ -23,13 +25,14 @@ export function topicMatches(filter: string, topic: string): boolean {
 
 interface Endpoint {
   name: string;
-  filters: Set<string>;
+  /** Each filter with its levels, split once (issue #17: splitting every filter and the topic again for each connection on each of the demo's 1.6 million publishes was 0.7 % of its main thread, 2.9 s of a profiled 10 000-device run). */
+  filters: Map<string, readonly string[]>;
   /** Messages published to it and not yet handled. */
   expected: number;
 }
 
-function subscribedTo(endpoint: Endpoint, topic: string): boolean {
-  for (const filter of endpoint.filters) if (topicMatches(filter, topic)) return true;
+function subscribedTo(endpoint: Endpoint, levels: readonly string[]): boolean {
+  for (const filter of endpoint.filters.values()) if (levelsMatch(filter, levels)) return true;
   return false;
 }
 
@@ -54,18 +57,19 @@ export class WireTraffic {
 
   /** The observer for one MQTT connection of the world. */
   observer(name: string): MqttTrafficObserver {
-    const endpoint: Endpoint = { name, filters: new Set(), expected: 0 };
+    const endpoint: Endpoint = { name, filters: new Map(), expected: 0 };
     const index = this.endpoints.push(endpoint) - 1;
     return {
       subscribed: (filter) => {
-        endpoint.filters.add(filter);
+        endpoint.filters.set(filter, filter.split('/'));
         const key = `${index}\u0000${filter}`;
         this.grants.set(key, (this.grants.get(key) ?? 0) + 1);
       },
       published: (topic) => {
         this.stats.mqttPublished++;
+        const levels = topic.split('/');
         for (const e of this.endpoints) {
-          if (subscribedTo(e, topic)) {
+          if (subscribedTo(e, levels)) {
             e.expected++;
             this.begin();
           }
