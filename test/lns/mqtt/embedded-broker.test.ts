@@ -113,3 +113,30 @@ test('an in-memory client (connectInMemory) and a TCP client exchange QoS 1 burs
   await broker.close();
   t.is(await lost, 'reconnecting');
 });
+
+test('the broker hands an in-memory client what it forwards in one turn as one chunk, as a socket does (not a chunk per message)', async (t) => {
+  const broker = await EmbeddedBroker.start();
+  t.teardown(() => broker.close());
+  let chunks = 0;
+  const subscriber = new MqttConnection({
+    url: broker.url, clientId: `embedded-memory-chunks-${process.pid}`, protocolVersion: 4, clean: true, connectTimeoutMs: 30_000,
+    stream: () => {
+      const stream = broker.connectInMemory();
+      stream.on('data', () => chunks++);
+      return stream;
+    },
+  });
+  const publisher = client(broker, 'chunks-pub');
+  t.teardown(() => Promise.all([subscriber.close(100), publisher.close(100)]));
+  const count = 50;
+  let received = 0;
+  const all = new Promise<void>((resolve) => subscriber.onMessage(() => void (++received === count && resolve())));
+  await subscriber.connect();
+  await subscriber.subscribe('chunks/#', 1);
+  await publisher.connect();
+  const before = chunks;
+  await Promise.all(Array.from({ length: count }, (_, i) => publisher.publish(`chunks/${i}`, 'x', { qos: 1 })));
+  await all;
+  // aedes forwards each message from its own setImmediate: one chunk each before the per-turn cork (50).
+  t.true(chunks - before <= 5, `${chunks - before} chunks for ${count} messages`);
+});
