@@ -192,9 +192,10 @@ export class CampaignEngine {
    * one attempt less (device-progress.ts answeredByQueuedCopy).
    */
   unicastQueuedCopy(devEui: string, commandId: string): Promise<void> {
-    // Most reports change nothing (the device was not heard since the ask before: the attempt
-    // stands): those are not committed. A TTS demo of 1 000 devices made 4 103 such reports, each
-    // a store transaction that rewrote the campaign's state row for its clock alone.
+    // A report may change nothing (the device was not heard since the ask before: the attempt
+    // stands): such a report is not committed. `demo --network tts --devices 1000 --seed 7` made
+    // 4 617 reports, 514 of them so, each a store transaction that rewrote the campaign's state
+    // row for its clock alone (the other 4 103 took an attempt back).
     return this.deviceEvent(devEui, (atMs) => ({ type: 'unicast-queued-copy', atMs, devEui, commandId }), { skipUnchanged: true });
   }
 
