@@ -7,6 +7,7 @@ import { campaignContext, type CampaignContext } from './context.js';
 import { changesNothing, type TransitionResult } from './draft.js';
 import type { CampaignEvent } from './events.js';
 import { overflowGateways } from './gateway-overflow.js';
+import { OutboxQueue } from './outbox-queue.js';
 import { runGroupCommit, type GroupCommitHost, type PendingUplink } from './group-commit.js';
 import { snapshotOf, TERMINAL, type LiveCampaign } from './live-campaign.js';
 import { COMMAND_RETRY_MS, OutboxRunner } from './outbox-runner.js';
@@ -346,7 +347,7 @@ export class CampaignEngine {
   private async attach(ctx: CampaignContext, campaign: CampaignState, devices: DeviceState[], ledger: LedgerSnapshot | undefined, outbox: OutboxItem[]): Promise<void> {
     const schemes = new Set(devices.map((d) => d.fecScheme));
     if (ctx.spec.fragmentation.fecPreference === 'rs' || schemes.has('rs')) this.rsEngine ??= await reedSolomonReady();
-    const live: LiveCampaign = { ctx, campaign, devices: new DeviceTable(devices), encoders: new Map(), outbox: [...outbox], failures: 0 };
+    const live: LiveCampaign = { ctx, campaign, devices: new DeviceTable(devices), encoders: new Map(), outbox: new OutboxQueue(outbox), failures: 0 };
     if (ledger) live.ledger = ledger;
     this.live.set(campaign.id, live);
     if (!TERMINAL.has(campaign.phase)) for (const device of devices) this.deviceIndex.set(device.devEui, campaign.id);

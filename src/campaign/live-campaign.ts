@@ -3,7 +3,7 @@ import type { FecScheme } from '../fec/scheme.js';
 import type { LedgerSnapshot } from '../radio/duty-cycle-ledger.js';
 import type { CampaignContext } from './context.js';
 import type { CampaignSnapshot } from './draft.js';
-import type { OutboxItem } from './ports.js';
+import type { OutboxQueue } from './outbox-queue.js';
 import type { CampaignState, DeviceState } from './state.js';
 
 // What the engine holds in memory of a campaign it runs (engine.ts): the state as last committed
@@ -17,7 +17,7 @@ export interface LiveCampaign {
   ledger?: LedgerSnapshot;
   encoders: Map<FecScheme, FecEncoder>;
   cancelWake?: () => void;
-  outbox: OutboxItem[];
+  outbox: OutboxQueue;
   /** The outbox flush running now, if any. */
   flushing?: Promise<void>;
   /** The outbox waits: its head failed (back-off) or this instance may not act (lease); cancels the timer. */

@@ -105,7 +105,7 @@ export class OutboxRunner {
           this.hold(id, live, 'lease', COMMAND_RETRY_MS);
           break;
         }
-        const item = live.outbox[0]!;
+        const item = live.outbox.peek()!;
         try {
           await this.execute(live, item.command);
         } catch (error) {
