@@ -11,7 +11,7 @@ import type { PayloadEncoding } from '../../src/lns/chirpstack/payload-encoding.
 import { MqttConnection } from '../../src/lns/mqtt/mqtt-connection.js';
 import { wallClock } from '../../src/lns/wall-clock.js';
 import { StatusPublisher } from '../../src/status/status-publisher.js';
-import { SqliteCampaignStore } from '../../src/store/sqlite-campaign-store.js';
+import { openStore } from '../../src/app/open-local-store.js';
 import { APPLICATION_ID, devEuiOf, expectedUplinks } from './devices.js';
 
 interface Options {
@@ -25,7 +25,8 @@ interface Options {
 const options = JSON.parse(process.argv[2]!) as Options;
 const send = (message: unknown): void => void process.send!(message);
 
-const store = SqliteCampaignStore.open(options.storePath);
+// As `fuota serve` opens it (open-local-store.ts), checkpoint worker included.
+const store = openStore(options.storePath);
 // Commits and the time they take, for the debug line (FUOTA_INTAKE_DEBUG=1).
 const commits = { calls: 0, transitions: 0, ms: 0 };
 for (const method of ['commit', 'commitBatch'] as const) {

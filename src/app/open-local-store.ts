@@ -12,6 +12,10 @@ export function openStore(path: string, deviceLogRetention?: DeviceLogRetention,
   if (path === 'memory') return new MemoryCampaignStore(options);
   return SqliteCampaignStore.open(path, {
     ...options,
+    // A process that keeps its store open (fuota serve, a demo or benchmark on a file): the WAL is
+    // copied into the database off the thread that runs the campaigns (sqlite-wal-checkpointer.ts).
+    walCheckpoints: 'worker',
+    onCheckpointError: (error) => log?.warn({ err: error }, 'SQLite WAL checkpoint worker failed (the commits checkpoint instead; nothing is lost)'),
     heardJournal: { onCompactionError: (error) => log?.warn({ err: error }, 'heard journal not folded into the device rows (tried again later; nothing is lost)') },
   });
 }

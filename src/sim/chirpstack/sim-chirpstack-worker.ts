@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../core/module-worker.js';
 import { InternalError, PeerError } from '../../core/errors.js';
 import type { MqttTrafficObserver } from '../../lns/mqtt/mqtt-connection.js';
 import type { SimChirpstackEncoding, SimChirpstackEvent } from './sim-chirpstack-events.js';
@@ -25,18 +26,6 @@ export interface SimChirpstackWorkerOptions {
   topics?: SimTopicTemplates;
   /** Sees the link's traffic as an MqttConnection's observer would. */
   observer?: MqttTrafficObserver;
-}
-
-function startWorker(workerData: SimWorkerData): Worker {
-  const source = import.meta.url.endsWith('.ts');
-  const main = new URL(`./sim-chirpstack-worker-main.${source ? 'ts' : 'js'}`, import.meta.url);
-  if (!source) return new Worker(main, { workerData });
-  // Under tsx (tests, a checkout whose dist/ is stale) the worker's module is TypeScript too. A
-  // worker of Node 20 does not take the loader hooks of its parent (bin/fuota.js registers tsx in
-  // the main thread only) nor an --import of them: it registers tsx itself, then loads its module.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(main.href)}); })`;
-  return new Worker(code, { eval: true, workerData });
 }
 
 function fromWorker(error: SimWorkerError): Error {
@@ -88,7 +77,7 @@ export class SimChirpstackWorker {
   /** Starts the worker and its broker; the link is not started yet (SimChirpstackMqtt.start does). */
   static async start(options: SimChirpstackWorkerOptions): Promise<{ worker: SimChirpstackWorker; brokerUrl: string }> {
     const workerData: SimWorkerData = { applicationId: options.applicationId, encoding: options.encoding, tenancy: { ...DEFAULT_TENANCY, ...options.tenancy }, topics: options.topics ?? {} };
-    const sim = new SimChirpstackWorker(startWorker(workerData), options);
+    const sim = new SimChirpstackWorker(startModuleWorker(import.meta.url, 'sim-chirpstack-worker-main', { workerData }), options);
     try {
       const ready = await sim.wait('broker');
       if (ready.type !== 'broker') throw new InternalError('SIM_CHIRPSTACK_WORKER', `expected the broker's port, got ${ready.type}`);
