@@ -37,6 +37,15 @@ const PACKAGE_IDS: Record<number, 'ts005' | 'ts004' | 'ts003' | undefined> = { 1
 
 type AnyAnswer = AppCommand & Record<string, any>;
 
+/**
+ * Whether applyUplink does nothing to a device of the campaign but hear it (heard-uplink.ts
+ * hearUplink) for an uplink on `fPort`: the application's own traffic, when the spec reads no
+ * version from it. The branch below that returns right after hearUplink.
+ */
+export function uplinkOnlyHeard(fPort: number, ctx: CampaignContext): boolean {
+  return !FUOTA_PORTS.has(fPort) && !ctx.spec.firmware.versionUplink;
+}
+
 export function applyUplink(draft: Draft, event: UplinkEvent, ctx: CampaignContext): void {
   if (!draft.has(event.devEui)) {
     ignore(draft, undefined, 'unknown-device', '');

@@ -147,16 +147,27 @@ export function heardAround(device: DeviceState, requestSentAtMs: number, ctx: C
 }
 
 /**
+ * Whether advanceDevice changes anything for the device as `view` stands at `nowMs`: not when it
+ * has an outcome, nor while its pending request is neither overdue nor heard past without an
+ * answer (UPLINKS_BEFORE_RETRY), nor when nothing is pending and it has no next step and is not in
+ * setup (setup ends there). Apart so that an uplink can be known to do nothing more than hear its
+ * device without running advanceDevice on a copy of the campaign (transition.ts heardUplinkOnly).
+ */
+export function advanceActs(view: DeviceState, nowMs: number, ctx: CampaignContext): boolean {
+  if (view.outcome) return false;
+  if (view.pending) return nowMs >= view.pending.retryAtMs || (view.pending.uplinksSince ?? 0) >= UPLINKS_BEFORE_RETRY;
+  return view.phase === 'setup' || nextStep(view, ctx) !== undefined;
+}
+
+/**
  * Moves a device on: sends its next request when nothing is pending, repeats a request whose
  * answer is overdue, and gives up after maxAttempts (HEARD_ATTEMPTS_FACTOR times as many for a
  * device still heard).
  */
 export function advanceDevice(draft: Draft, devEui: string, wave: WaveState, ctx: CampaignContext): void {
   const view = draft.peek(devEui)!;
-  if (view.outcome) return;
+  if (!advanceActs(view, draft.nowMs, ctx)) return;
   if (view.pending) {
-    const heardWithoutAnswer = (view.pending.uplinksSince ?? 0) >= UPLINKS_BEFORE_RETRY;
-    if (draft.nowMs < view.pending.retryAtMs && !heardWithoutAnswer) return;
     const device = draft.device(devEui);
     const pending = device.pending!;
     const heard = heardAround(device, pending.sentAtMs, ctx);

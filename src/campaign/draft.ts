@@ -80,11 +80,17 @@ export class Draft {
   ledger?: LedgerSnapshot;
   private index?: WaveIndex;
 
+  /**
+   * `campaignCopy` 'top-level': only the campaign's own fields are copied, its parts (wave,
+   * airtime, results...) stay the snapshot's, for a transition known to write none of them
+   * (transition.ts heardUplinkOnly: the clock, the wake and the schedule wait, each replaced whole).
+   */
   constructor(
     private readonly snapshot: CampaignSnapshot,
     readonly nowMs: number,
+    campaignCopy: 'deep' | 'top-level' = 'deep',
   ) {
-    this.campaign = copyCampaign(snapshot.campaign);
+    this.campaign = campaignCopy === 'deep' ? copyCampaign(snapshot.campaign) : { ...snapshot.campaign };
     this.campaign.updatedAtMs = nowMs;
   }
 
@@ -107,6 +113,12 @@ export class Draft {
       this.touched.set(devEui, device);
     }
     return device;
+  }
+
+  /** A copy of a device of the snapshot that the caller made (and may change) in place of `device`'s. */
+  adopt(copy: DeviceState): void {
+    if (!this.snapshot.devices.has(copy.devEui)) throw new InternalError('DEVICE_NOT_IN_CAMPAIGN', `device ${copy.devEui} is not in the campaign`);
+    this.touched.set(copy.devEui, copy);
   }
 
   /** Every device of the campaign, latest version, read-only. */

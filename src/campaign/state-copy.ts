@@ -19,6 +19,19 @@ export function copyDevice(device: DeviceState): DeviceState {
   return copy;
 }
 
+/**
+ * A copy of `device` to hear an uplink on (heard-uplink.ts hearUplink): only the parts hearUplink
+ * writes are copied; the others stay the committed original's, which is never written (a draft
+ * copies a device, with every part, before it changes it), as shared-device-parts.ts shares them.
+ */
+export function copyDeviceToHear(device: DeviceState): DeviceState {
+  const copy: DeviceState = { ...device };
+  copy.timestamps = { ...device.timestamps };
+  copy.counters = { ...device.counters };
+  if (device.pending) copy.pending = { ...device.pending };
+  return copy;
+}
+
 function copyWave(wave: WaveState): WaveState {
   const copy: WaveState = { ...wave };
   copy.subSessions = wave.subSessions.map((session) => {
