@@ -16,6 +16,6 @@ export function openStore(path: string, deviceLogRetention?: DeviceLogRetention,
     // copied into the database off the thread that runs the campaigns (sqlite-wal-checkpointer.ts).
     walCheckpoints: 'worker',
     onCheckpointError: (error) => log?.warn({ err: error }, 'SQLite WAL checkpoint worker failed (the commits checkpoint instead; nothing is lost)'),
-    heardJournal: { onCompactionError: (error) => log?.warn({ err: error }, 'heard journal not folded into the device rows (tried again later; nothing is lost)') },
+    deviceJournal: { onCompactionError: (error) => log?.warn({ err: error }, 'device journal not folded into the device rows (tried again later; nothing is lost)') },
   });
 }

@@ -31,7 +31,7 @@ export interface TransitionResult {
   /**
    * Set when the event was an uplink that changed its device (the only one in `devices`) as
    * heard-uplink.ts hearUplink does and in no other way, proven by heardOnly: a store may record
-   * the uplink's time instead of the device (store/sqlite-heard-journal.ts).
+   * the uplink's time instead of the device (store/sqlite-device-journal.ts).
    */
   heard?: { devEui: string; atMs: number };
 }

@@ -11,7 +11,7 @@ import type { DeviceState } from './state.js';
 // says so (TransitionResult.heard), and a store may then record "heard at atMs" instead of
 // rewriting the whole device: SQLite appends ~40 bytes to a journal where rewriting the ~1 KB
 // device row costs a random page write (measured 1.5 µs against 15-25 µs a row,
-// store/sqlite-heard-journal.ts). Replaying `hearUplink` over the device as last written gives
+// store/sqlite-device-journal.ts). Replaying `hearUplink` over the device as last written gives
 // back exactly the state the engine holds: `heardOnly` proves it for each transition it marks.
 
 /** Applies an uplink heard at `atMs` to `device` (a copy the caller may change). */

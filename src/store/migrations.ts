@@ -129,7 +129,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 6,
     name: 'heard journal',
-    // sqlite-heard-journal.ts (issue #17): an uplink that only heard its device is a row here
+    // sqlite-heard-journal.ts, now sqlite-device-journal.ts (issue #17): an uplink that only heard its device is a row here
     // instead of a rewrite of the device row. Appended in id order and read whole (load, open,
     // compaction): no index, which would cost a second page write per uplink. device_rowid is the
     // devices table's rowid (not a declared key, so no foreign key; campaign_id cascades).
@@ -142,6 +142,18 @@ export const MIGRATIONS: readonly Migration[] = [
         commit_seq             INTEGER NOT NULL,
         campaign_updated_at_ms INTEGER NOT NULL
       );
+    `,
+  },
+  {
+    version: 7,
+    name: 'device journal',
+    // sqlite-device-journal.ts (issue #17): every change of a device is appended, not only an
+    // uplink that heard it: a row with state_json is the device's whole state after its commit,
+    // one without is "heard at at_ms" as before. Renamed for what it now holds; rows a crash left
+    // in the old table are kept and folded at open like any other.
+    sql: `
+      ALTER TABLE device_heard RENAME TO device_journal;
+      ALTER TABLE device_journal ADD COLUMN state_json TEXT;
     `,
   },
 ];

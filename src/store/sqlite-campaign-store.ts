@@ -14,7 +14,7 @@ import { sqliteFailure } from './sqlite-failure.js';
 import { parseStoredJson } from './stored-json.js';
 import { lastStatesByCampaign } from './batch-last-states.js';
 import { CampaignClocks, ENDED_PHASES, sameBeyondClock } from './sqlite-campaign-clock.js';
-import { SqliteHeardJournal, type HeardJournalOptions } from './sqlite-heard-journal.js';
+import { SqliteDeviceJournal, type DeviceJournalOptions, type FoldedDevice } from './sqlite-device-journal.js';
 import { SqliteWalCheckpointer } from './sqlite-wal-checkpointer.js';
 
 // The service's default campaign store: one SQLite file, one connection, synchronous calls behind
@@ -38,8 +38,8 @@ export interface SqliteStoreOptions {
   onCheckpointError?: (error: Error) => void;
   /** How much of each device's log to keep (store.deviceLog); default DEFAULT_DEVICE_LOG_RETENTION. */
   deviceLogRetention?: DeviceLogRetention;
-  /** When the heard journal is compacted (sqlite-heard-journal.ts); the defaults suit every store. */
-  heardJournal?: HeardJournalOptions;
+  /** When the device journal is compacted (sqlite-device-journal.ts); the defaults suit every store. */
+  deviceJournal?: DeviceJournalOptions;
 }
 
 type CreateRecord = Parameters<CampaignStore['create']>[0];
@@ -104,15 +104,17 @@ export class SqliteCampaignStore implements CampaignStore {
   /**
    * Each device row's rowid, by campaign and DevEUI: a commit rewrites ~1.5 devices, and an
    * UPDATE by rowid skips the upsert's insert attempt, foreign-key check and unique-index probe
-   * (issue #17: device rows were the largest share of a demo's commits). Only a hint: the UPDATE
-   * also matches campaign_id and dev_eui, so a stale entry (a rolled-back insert) writes nothing
-   * and the upsert runs instead.
+   * (issue #17: device rows were the largest share of a demo's commits), and the device journal
+   * names the row by it. Exact: the rowid of an insert that rolled back is forgotten
+   * (rowidsAround); the UPDATE also matches campaign_id and dev_eui all the same.
    */
   private readonly deviceRowids = new Map<string, Map<string, number>>();
+  /** Rows the running transaction inserted: their rowids are forgotten if it rolls back (rowidsAround). */
+  private insertedRowids: Array<[campaignId: string, devEui: string]> = [];
   /** Per campaign, the last commit_seq and state row written (sqlite-campaign-clock.ts). */
   private readonly clocks = new CampaignClocks();
-  /** Uplinks that only heard their device (sqlite-heard-journal.ts). */
-  private readonly heard: SqliteHeardJournal;
+  /** What commits did to devices, appended instead of rewriting their rows (sqlite-device-journal.ts). */
+  private readonly journal: SqliteDeviceJournal;
   /** Copies the WAL off the main thread (walCheckpoints 'worker'). */
   private checkpointer: SqliteWalCheckpointer | undefined;
 
@@ -121,10 +123,10 @@ export class SqliteCampaignStore implements CampaignStore {
     /** The file path (or ':memory:'), for messages. */
     readonly file: string,
     retention: DeviceLogRetention,
-    heardJournal: HeardJournalOptions | undefined,
+    deviceJournal: DeviceJournalOptions | undefined,
   ) {
     this.logRetention = new SqliteDeviceLogRetention(db, retention, file);
-    this.heard = new SqliteHeardJournal(db, file, heardJournal);
+    this.journal = new SqliteDeviceJournal(db, file, deviceJournal);
     const prepare = (sql: string): Statement => db.prepare(sql);
     this.insertCampaign = prepare(`INSERT INTO campaigns (id, spec_json, block) VALUES (?, ?, ?)`);
     this.insertState = prepare(`INSERT INTO campaign_states (state_json, phase, updated_at_ms, next_wake_ms, campaign_id) VALUES (?, ?, ?, ?, ?)`);
@@ -144,7 +146,7 @@ export class SqliteCampaignStore implements CampaignStore {
               CASE WHEN s.phase IN (${phases}) THEN s.updated_at_ms
                    ELSE coalesce((SELECT r.campaign_updated_at_ms FROM (
                        SELECT d.commit_seq, d.campaign_updated_at_ms FROM devices d WHERE d.campaign_id = c.id AND d.commit_seq > s.commit_seq
-                       UNION ALL SELECT h.commit_seq, h.campaign_updated_at_ms FROM device_heard h WHERE h.campaign_id = c.id AND h.commit_seq > s.commit_seq
+                       UNION ALL SELECT h.commit_seq, h.campaign_updated_at_ms FROM device_journal h WHERE h.campaign_id = c.id AND h.commit_seq > s.commit_seq
                      ) r ORDER BY r.commit_seq DESC LIMIT 1), s.updated_at_ms)
               END AS updated_at_ms
        FROM campaigns c JOIN campaign_states s ON s.campaign_id = c.id ORDER BY c.rowid`,
@@ -158,7 +160,7 @@ export class SqliteCampaignStore implements CampaignStore {
     this.selectDevices = prepare(`SELECT rowid, state_json, commit_seq, campaign_updated_at_ms FROM devices WHERE campaign_id = ? ORDER BY rowid`).raw();
     this.selectLastSeq = prepare(
       `SELECT max(coalesce((SELECT commit_seq FROM campaign_states WHERE campaign_id = @id), 0), coalesce((SELECT max(commit_seq) FROM devices WHERE campaign_id = @id), 0),
-                  coalesce((SELECT max(commit_seq) FROM device_heard WHERE campaign_id = @id), 0))`,
+                  coalesce((SELECT max(commit_seq) FROM device_journal WHERE campaign_id = @id), 0))`,
     ).pluck();
     this.insertLog = prepare(
       `INSERT INTO device_log (campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -208,11 +210,11 @@ export class SqliteCampaignStore implements CampaignStore {
       // After a checkpoint, truncate the WAL file back to this size rather than keep it at its peak.
       db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
       migrate(db, file);
-      const store = new SqliteCampaignStore(db, file, retention, options.heardJournal);
+      const store = new SqliteCampaignStore(db, file, retention, options.deviceJournal);
       // A store from before retention, or opened with another store.deviceLog, is compacted once.
       store.logRetention.sweepIfChanged();
-      // Uplinks journalled before a crash (or by another connection) go into their device rows.
-      store.heard.foldIntoRows();
+      // Changes journalled before a crash (or by another connection) go into their device rows.
+      store.journal.foldIntoRows();
       if (worker) {
         const { checkpointIntervalMs, onCheckpointError } = options;
         store.checkpointer = SqliteWalCheckpointer.start(file, { ...(checkpointIntervalMs === undefined ? {} : { intervalMs: checkpointIntervalMs }), ...(onCheckpointError ? { onError: onCheckpointError } : {}) });
@@ -230,7 +232,7 @@ export class SqliteCampaignStore implements CampaignStore {
   }
 
   async create(record: CreateRecord): Promise<void> {
-    this.run(`create campaign ${record.campaign.id}`, () => this.clocks.around(() => this.createTx.immediate(record)));
+    this.run(`create campaign ${record.campaign.id}`, () => this.rowidsAround(() => this.clocks.around(() => this.createTx.immediate(record))));
   }
 
   async load(id: string): Promise<StoredCampaign | undefined> {
@@ -247,8 +249,8 @@ export class SqliteCampaignStore implements CampaignStore {
     return this.run(`commit to campaign ${id}`, () => {
       if (result.campaign.id !== id) throw campaignIdMismatch(this.file, id, result.campaign.id);
       // Immediate: take the write lock up front, so that a lock upgrade cannot fail half-way.
-      const seqs = this.clocks.around(() => this.heard.around(() => this.commitTx.immediate(id, result)));
-      this.compactHeard();
+      const seqs = this.rowidsAround(() => this.clocks.around(() => this.journal.around(() => this.commitTx.immediate(id, result))));
+      this.compactJournal();
       return seqs;
     });
   }
@@ -256,8 +258,8 @@ export class SqliteCampaignStore implements CampaignStore {
   async commitBatch(entries: readonly BatchCommit[]): Promise<number[][]> {
     return this.run(`commit ${entries.length} transitions`, () => {
       for (const entry of entries) if (entry.result.campaign.id !== entry.campaignId) throw campaignIdMismatch(this.file, entry.campaignId, entry.result.campaign.id);
-      const seqs = this.clocks.around(() => this.heard.around(() => this.commitBatchTx.immediate(entries)));
-      this.compactHeard();
+      const seqs = this.rowidsAround(() => this.clocks.around(() => this.journal.around(() => this.commitBatchTx.immediate(entries))));
+      this.compactJournal();
       return seqs;
     });
   }
@@ -299,7 +301,7 @@ export class SqliteCampaignStore implements CampaignStore {
     const { heard } = result;
     for (const device of result.devices) {
       if (heard?.devEui === device.devEui) this.journalHeard(id, device, heard.atMs, seq, result.campaign.updatedAtMs);
-      else this.rewriteDevice(id, device, seq, result.campaign.updatedAtMs);
+      else this.journalState(id, device, seq, result.campaign.updatedAtMs);
     }
     this.insertLogRows(id, result.log);
     return this.insertOutboxRows(id, result.commands);
@@ -322,7 +324,7 @@ export class SqliteCampaignStore implements CampaignStore {
       const seq = this.writeState(id, campaign, last.devices.size - (heard?.devices.size ?? 0) + (heard?.rows ?? 0));
       clocks.set(id, { seq, updatedAtMs: campaign.updatedAtMs });
       if (last.ledger) this.upsertLedger.run(id, JSON.stringify(last.ledger));
-      for (const device of last.devices.values()) if (!heard?.devices.has(device.devEui)) this.rewriteDevice(id, device, seq, campaign.updatedAtMs);
+      for (const device of last.devices.values()) if (!heard?.devices.has(device.devEui)) this.journalState(id, device, seq, campaign.updatedAtMs);
     }
     const seqs = entries.map(({ campaignId: id, result }) => {
       // In order: a device heard several times in the batch gets a journal row for each, replayed in order.
@@ -338,20 +340,50 @@ export class SqliteCampaignStore implements CampaignStore {
 
   /** Records that `device` (its state after the uplink) was heard at `atMs`, instead of rewriting its row. */
   private journalHeard(id: string, device: DeviceState, atMs: number, seq: number, campaignUpdatedAtMs: number): void {
-    this.heard.append(id, this.deviceRowid(id, device.devEui), device, atMs, seq, campaignUpdatedAtMs);
+    this.journal.heard(id, this.deviceRowid(id, device.devEui), device, atMs, seq, campaignUpdatedAtMs);
   }
 
-  /** After a commit: the heard journal compacted once it is large (never throws: sqlite-heard-journal.ts). */
-  private compactHeard(): void {
-    this.heard.maybeCompact((id, device, seq, campaignUpdatedAtMs) => this.writeDevice(id, device, seq, campaignUpdatedAtMs));
+  /** Records a commit's device (its whole state), instead of rewriting its row; a device with no row yet gets one. */
+  private journalState(id: string, device: DeviceState, seq: number, campaignUpdatedAtMs: number): void {
+    const rowid = this.rowidIfAny(id, device.devEui);
+    if (rowid === undefined) this.writeDevice(id, device, seq, campaignUpdatedAtMs);
+    else this.journal.replaced(id, rowid, device, seq, campaignUpdatedAtMs);
+  }
+
+  /** After a commit: the device journal compacted once it is large (never throws: sqlite-device-journal.ts). */
+  private compactJournal(): void {
+    this.journal.maybeCompact((id, device, seq, campaignUpdatedAtMs) => this.writeDevice(id, device, seq, campaignUpdatedAtMs));
   }
 
   private deviceRowid(id: string, devEui: string): number {
+    const rowid = this.rowidIfAny(id, devEui);
+    if (rowid === undefined) throw new InternalError('DEVICE_NOT_IN_CAMPAIGN', `campaign store ${this.file}: device ${devEui} of campaign ${id} has no row to journal an uplink against`);
+    return rowid;
+  }
+
+  /**
+   * Runs a transaction; when it throws, forgets the rowids of the rows it inserted: the journal
+   * trusts a remembered rowid (SQLite hands a rolled-back insert's rowid out again).
+   */
+  private rowidsAround<T>(transaction: () => T): T {
+    this.insertedRowids = [];
+    try {
+      return transaction();
+    } catch (error) {
+      for (const [id, devEui] of this.insertedRowids) this.deviceRowids.get(id)?.delete(devEui);
+      throw error;
+    } finally {
+      this.insertedRowids = [];
+    }
+  }
+
+  /** The device's rowid (remembered, or read and remembered), if it has a row. */
+  private rowidIfAny(id: string, devEui: string): number | undefined {
     let rowids = this.deviceRowids.get(id);
     let rowid = rowids?.get(devEui);
     if (rowid === undefined) {
       rowid = this.selectDeviceRowid.get(id, devEui) as number | undefined;
-      if (rowid === undefined) throw new InternalError('DEVICE_NOT_IN_CAMPAIGN', `campaign store ${this.file}: device ${devEui} of campaign ${id} has no row to journal an uplink against`);
+      if (rowid === undefined) return undefined;
       if (!rowids) this.deviceRowids.set(id, (rowids = new Map()));
       rowids.set(devEui, rowid);
     }
@@ -378,12 +410,6 @@ export class SqliteCampaignStore implements CampaignStore {
     return seq;
   }
 
-  /** A commit's device row: written whole, which makes its journalled uplinks history. */
-  private rewriteDevice(id: string, device: DeviceState, seq: number, campaignUpdatedAtMs: number): void {
-    this.heard.written(id, device.devEui);
-    this.writeDevice(id, device, seq, campaignUpdatedAtMs);
-  }
-
   /** `seq`, `campaignUpdatedAtMs`: the commit's campaign clock (null at create). */
   private writeDevice(id: string, device: DeviceState, seq: number, campaignUpdatedAtMs: number | null): void {
     const json = JSON.stringify(device);
@@ -393,6 +419,7 @@ export class SqliteCampaignStore implements CampaignStore {
     this.upsertDevice.run(id, device.devEui, json, seq, campaignUpdatedAtMs);
     if (!rowids) this.deviceRowids.set(id, (rowids = new Map()));
     rowids.set(device.devEui, this.selectDeviceRowid.get(id, device.devEui) as number);
+    this.insertedRowids.push([id, device.devEui]);
   }
 
   private insertLogRows(id: string, log: readonly DeviceLogEntry[]): void {
@@ -414,22 +441,22 @@ export class SqliteCampaignStore implements CampaignStore {
     // The clock is on the row with the highest commit_seq (sqlite-campaign-clock.ts).
     let lastSeq = row.commit_seq ?? 0;
     let updatedAtMs: number | undefined;
-    const byRowid = new Map<number, { state: DeviceState; seq: number }>();
-    const devices = (this.selectDevices.all(id) as DeviceRow[]).map(([rowid, json, seq, campaignUpdatedAtMs]) => {
+    // In rowid order (the order devices were created in): a Map keeps it.
+    const byRowid = new Map<number, FoldedDevice>();
+    for (const [rowid, json, seq, campaignUpdatedAtMs] of this.selectDevices.all(id) as DeviceRow[]) {
       if (seq > lastSeq && campaignUpdatedAtMs !== null) {
         lastSeq = seq;
         updatedAtMs = campaignUpdatedAtMs;
       }
-      const state = parseStoredJson<DeviceState>(json, this.file, 'devices.state_json', where);
-      byRowid.set(rowid, { state, seq });
-      return state;
-    });
-    // Uplinks journalled since (sqlite-heard-journal.ts): another connection's, or this one's not yet compacted.
-    const heard = this.heard.fold(id, byRowid);
-    if (heard && heard.seq > lastSeq) {
-      lastSeq = heard.seq;
-      updatedAtMs = heard.campaignUpdatedAtMs;
+      byRowid.set(rowid, { state: parseStoredJson<DeviceState>(json, this.file, 'devices.state_json', where), seq });
     }
+    // Changes journalled since (sqlite-device-journal.ts): another connection's, or this one's not yet compacted.
+    const journalled = this.journal.fold(id, byRowid);
+    if (journalled && journalled.seq > lastSeq) {
+      lastSeq = journalled.seq;
+      updatedAtMs = journalled.campaignUpdatedAtMs;
+    }
+    const devices = [...byRowid.values()].map((device) => device.state);
     const campaign = parseStoredJson<CampaignState>(row.state_json, this.file, 'campaign_states.state_json', where);
     if (updatedAtMs !== undefined) campaign.updatedAtMs = updatedAtMs;
     const stored: StoredCampaign = {

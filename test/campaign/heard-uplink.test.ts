@@ -1,6 +1,6 @@
 // TransitionResult.heard (campaign/heard-uplink.ts): a transition may say its uplink only heard
 // its device, and a store then replays hearUplink over the device as last written instead of
-// rewriting it (store/sqlite-heard-journal.ts). These pin both halves: the mark is set where it
+// rewriting it (store/sqlite-device-journal.ts). These pin both halves: the mark is set where it
 // may be, and wherever it is set, the replay over the stored JSON gives the device exactly.
 
 import test from 'ava';

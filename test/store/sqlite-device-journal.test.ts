@@ -1,6 +1,7 @@
-// The SQLite store's heard journal (src/store/sqlite-heard-journal.ts): a transition marked
-// `heard` appends a row instead of rewriting its device; load, reopen (a crash: nothing
-// compacted) and compaction must all give back exactly what was committed.
+// The SQLite store's device journal (src/store/sqlite-device-journal.ts): a commit appends what
+// it did to a device (heard at a time, or its whole new state) instead of rewriting the device
+// row; load, reopen (a crash: nothing compacted), compaction and an upgrade from the heard-only
+// journal must all give back exactly what was committed.
 
 import test from 'ava';
 import Sqlite from 'better-sqlite3';
@@ -9,6 +10,7 @@ import type { TransitionResult } from '../../src/campaign/draft.js';
 import { hearUplink } from '../../src/campaign/heard-uplink.js';
 import type { DeviceState } from '../../src/campaign/state.js';
 import { copyDevice } from '../../src/campaign/state-copy.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { SqliteCampaignStore, type SqliteStoreOptions } from '../../src/store/sqlite-campaign-store.js';
 import { campaignState, createRecord, devEuiOf, typicalResult } from './fixtures.js';
 import { tempDir } from './temp-dir.js';
@@ -60,7 +62,7 @@ async function withCampaign(devices: number, options: SqliteStoreOptions, body: 
 }
 
 function journalRows(path: string): number {
-  return readValue<number>(path, `SELECT count(*) FROM device_heard`);
+  return readValue<number>(path, `SELECT count(*) FROM device_journal`);
 }
 
 function deviceRowJson(path: string, devEui: string): string {
@@ -81,28 +83,107 @@ test('a heard-only commit appends a journal row, leaves the device row, and load
   });
 });
 
-test('without the mark the same change rewrites the device row (the mark is what selects the journal)', async (t) => {
+test('without the mark the change is appended as the device\'s whole state; the row waits for compaction', async (t) => {
   await withCampaign(2, {}, async (store, record, path) => {
+    const rowBefore = deviceRowJson(path, devEuiOf(0));
     const result = heardResult('c1', record.devices[0]!, 3);
     delete result.heard;
     await store.commit('c1', result);
-    t.is(journalRows(path), 0);
-    t.deepEqual(JSON.parse(deviceRowJson(path, devEuiOf(0))), JSON.parse(JSON.stringify(result.devices[0])));
+    t.is(journalRows(path), 1);
+    t.deepEqual(JSON.parse(readValue<string>(path, `SELECT state_json FROM device_journal`)), JSON.parse(JSON.stringify(result.devices[0])));
+    t.is(deviceRowJson(path, devEuiOf(0)), rowBefore, 'the device row was not rewritten');
+    const loaded = (await store.load('c1'))!;
+    t.deepEqual(loaded.devices[0], JSON.parse(JSON.stringify(result.devices[0])));
+    t.deepEqual(loaded.devices[1], JSON.parse(JSON.stringify(record.devices[1])));
   });
 });
 
-test('commitBatch: a device heard then changed in one batch gets its row, one only heard gets one journal row per uplink, in order', async (t) => {
+test('commitBatch: a device heard then changed in one batch gets one state row, one only heard gets a heard row per uplink, in order', async (t) => {
   await withCampaign(3, {}, async (store, record, path) => {
     const h1 = heardResult('c1', record.devices[0]!, 1);
     const h2 = heardResult('c1', h1.devices[0]!, 2);
     const x1 = heardResult('c1', record.devices[2]!, 3);
     const x2 = changedResult('c1', 2, 4);
     await store.commitBatch([h1, x1, h2, x2].map((result) => ({ campaignId: 'c1', result })));
-    t.is(journalRows(path), 2, 'two uplinks of device 0; device 2 was rewritten');
+    t.is(journalRows(path), 3, 'two uplinks of device 0, the last state of device 2');
+    t.is(readValue<number>(path, `SELECT count(*) FROM device_journal WHERE state_json IS NOT NULL`), 1);
     const loaded = (await store.load('c1'))!;
     t.deepEqual(loaded.devices[0], JSON.parse(JSON.stringify(h2.devices[0])));
     t.deepEqual(loaded.devices[2], JSON.parse(JSON.stringify(x2.devices[0])));
     t.is(loaded.campaign.updatedAtMs, x2.campaign.updatedAtMs);
+  });
+});
+
+test('a state row then heard rows: load and a reopen apply them in order (the state replaces, the uplinks hear it again)', async (t) => {
+  await withCampaign(2, {}, async (store, record, path) => {
+    const changed = changedResult('c1', 1, 1);
+    await store.commit('c1', changed);
+    let device = changed.devices[0]!;
+    for (let step = 2; step <= 4; step++) {
+      const result = heardResult('c1', device, step);
+      await store.commit('c1', result);
+      device = result.devices[0]!;
+    }
+    t.is(journalRows(path), 4);
+    const expected = JSON.parse(JSON.stringify(device)) as unknown;
+    t.notDeepEqual(expected, JSON.parse(JSON.stringify(changed.devices[0])), 'the uplinks changed the device after its state row');
+    t.deepEqual((await store.load('c1'))!.devices[1], expected);
+    (store as unknown as { db: Sqlite.Database }).db.close();
+    const again = SqliteCampaignStore.open(path);
+    t.is(journalRows(path), 0);
+    t.deepEqual(JSON.parse(deviceRowJson(path, devEuiOf(1))), expected);
+    t.deepEqual((await again.load('c1'))!.devices[1], expected);
+    t.deepEqual((await again.load('c1'))!.devices[0], JSON.parse(JSON.stringify(record.devices[0])));
+    await again.close();
+  });
+});
+
+test('compaction by state bytes: once the states appended reach compactStateBytes, the pending devices are rewritten in rowid order', async (t) => {
+  await withFile(async (path) => {
+    const oneState = JSON.stringify(changedResult('c1', 0, 1).devices[0]).length;
+    const store = SqliteCampaignStore.open(path, { deviceJournal: { compactStateBytes: 3 * oneState + 1 } });
+    const record = createRecord('c1', 5);
+    await store.create(record);
+    // Which rows compaction writes, in order, seen from the store's own connection.
+    const db = (store as unknown as { db: Sqlite.Database }).db;
+    db.exec(`CREATE TEMP TABLE written (rowid_written INTEGER); CREATE TEMP TRIGGER note_write AFTER UPDATE ON devices BEGIN INSERT INTO written VALUES (new.rowid); END;`);
+    for (const [step, i] of [3, 0, 4].entries()) await store.commit('c1', changedResult('c1', i, step + 1));
+    t.is(journalRows(path), 3, 'three states, below the bound');
+    t.is(db.prepare(`SELECT count(*) FROM written`).pluck().get(), 0);
+    await store.commit('c1', changedResult('c1', 2, 4));
+    t.is(journalRows(path), 0, 'the fourth state crossed it');
+    const rowids = db.prepare(`SELECT rowid_written FROM written ORDER BY rowid`).pluck().all() as number[];
+    t.is(rowids.length, 4);
+    t.deepEqual(rowids, [...rowids].sort((a, b) => a - b), 'in rowid order, not the order they were changed in');
+    const loaded = (await store.load('c1'))!;
+    for (const [i, step] of [[3, 1], [0, 2], [4, 3], [2, 4]] as const) t.deepEqual(loaded.devices[i], JSON.parse(JSON.stringify(changedResult('c1', i, step).devices[0])));
+    await store.close();
+  });
+});
+
+test('upgrade: a schema-6 store with heard rows a crash left opens at the latest schema, folded', async (t) => {
+  await withFile(async (path) => {
+    const old = SqliteCampaignStore.open(path);
+    const record = createRecord('c1', 2);
+    await old.create(record);
+    await old.close();
+    const heardAtMs = record.campaign.updatedAtMs + 60_000;
+    const raw = new Sqlite(path);
+    // Back to schema 6 as it was: what it journalled for an uplink that only heard device 1, before it crashed.
+    raw.pragma('user_version = 6');
+    raw.exec(`DROP TABLE device_journal; CREATE TABLE device_heard (id INTEGER PRIMARY KEY, campaign_id TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE, device_rowid INTEGER NOT NULL, at_ms INTEGER NOT NULL, commit_seq INTEGER NOT NULL, campaign_updated_at_ms INTEGER NOT NULL);`);
+    const rowid = raw.prepare(`SELECT rowid FROM devices WHERE dev_eui = ?`).pluck().get(devEuiOf(1)) as number;
+    raw.prepare(`INSERT INTO device_heard (campaign_id, device_rowid, at_ms, commit_seq, campaign_updated_at_ms) VALUES ('c1', ?, ?, 1, ?)`).run(rowid, heardAtMs, heardAtMs);
+    raw.close();
+    const store = SqliteCampaignStore.open(path);
+    t.is(store.schemaVersion, MIGRATIONS.length);
+    t.is(journalRows(path), 0);
+    const expected = copyDevice(record.devices[1]!);
+    hearUplink(expected, heardAtMs);
+    const loaded = (await store.load('c1'))!;
+    t.deepEqual(loaded.devices[1], JSON.parse(JSON.stringify(expected)));
+    t.is(loaded.campaign.updatedAtMs, heardAtMs);
+    await store.close();
   });
 });
 
@@ -128,7 +209,7 @@ test('reopen after a crash (nothing compacted) folds the journal into the device
 
 test('compaction: past its threshold the pending devices are rewritten once and the journal emptied; load is unchanged', async (t) => {
   await withFile(async (path) => {
-    const store = SqliteCampaignStore.open(path, { heardJournal: { compactMinRows: 8, compactFactor: 2 } });
+    const store = SqliteCampaignStore.open(path, { deviceJournal: { compactMinRows: 8, compactFactor: 2 } });
     const record = createRecord('c1', 3);
     await store.create(record);
     const latest = [...record.devices];
@@ -157,7 +238,7 @@ test('compaction: past its threshold the pending devices are rewritten once and 
 test('a compaction that fails is reported, keeps the journal (load unchanged), and is tried again after compactMinRows more rows', async (t) => {
   await withFile(async (path) => {
     const errors: unknown[] = [];
-    const store = SqliteCampaignStore.open(path, { heardJournal: { compactMinRows: 4, compactFactor: 1, onCompactionError: (error) => errors.push(error) } });
+    const store = SqliteCampaignStore.open(path, { deviceJournal: { compactMinRows: 4, compactFactor: 1, onCompactionError: (error) => errors.push(error) } });
     const record = createRecord('c1', 2);
     await store.create(record);
     // Device rows refuse updates (heard commits write none; compaction rewrites them).
@@ -188,7 +269,7 @@ test('a compaction that fails is reported, keeps the journal (load unchanged), a
 });
 
 test('a batch that fails changes neither the journal nor what compaction later writes', async (t) => {
-  await withCampaign(2, { heardJournal: { compactMinRows: 2, compactFactor: 1 } }, async (store, record, path) => {
+  await withCampaign(2, { deviceJournal: { compactMinRows: 2, compactFactor: 1 } }, async (store, record, path) => {
     const good = heardResult('c1', record.devices[0]!, 1);
     const lost = heardResult('c1', record.devices[1]!, 2);
     const unknown = { ...changedResult('nope', 0, 3) };
@@ -212,7 +293,7 @@ test('property: any sequence of heard and changed commits, single or batched, wi
   await fc.assert(
     fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 12 }), async (steps, minRows) => {
       await withFile(async (path) => {
-        const options: SqliteStoreOptions = { heardJournal: { compactMinRows: minRows, compactFactor: 1 } };
+        const options: SqliteStoreOptions = { deviceJournal: { compactMinRows: minRows, compactFactor: 1 } };
         let store = SqliteCampaignStore.open(path, options);
         const record = createRecord('c1', 4);
         await store.create(record);

@@ -1,0 +1,276 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { hearUplink } from '../campaign/heard-uplink.js';
+import type { DeviceState } from '../campaign/state.js';
+import { parseStoredJson } from './stored-json.js';
+
+// The device journal (issue #17): what a commit did to a device is appended here instead of
+// rewriting the device's row in place: an uplink that only heard it (TransitionResult.heard,
+// campaign/heard-uplink.ts) as "heard at at_ms", any other change as the device's whole new state.
+//
+// Why: a device row sits on a random page of the devices table, and every page a commit dirties
+// is one more frame written to the WAL. Measured by reading the WAL of bench/campaign.ts (--one
+// ...:mix:adaptive:42:sqlite:500, checkpoints off, frames mapped to tables with dbstat): at
+// 100 000 devices 8.7 frames a commit, 4.1 of them device-table pages; at 10 000, 3.3 frames, 0.70
+// device pages. Appended rows share the journal's last page (~6 states of ~650 bytes a page, ~100
+// heard rows). A heard row replaced the rewrite of a ~1 KB row: 15-25 µs a row in a WAL commit
+// against ~1.5 µs an append (better-sqlite3 at 10 000 and 100 000 rows, 4 and 30 rows a commit).
+//
+// Durable as before: a journal row is written in the transaction that commits its change, and
+// carries that commit's seq and campaign clock (sqlite-campaign-clock.ts), so the row with the
+// highest seq still has the campaign's updatedAtMs. Reading back, each device row with its journal
+// rows newer than it (seq above the row's) applied in order (a state replaces, a heard row hears
+// it again) is exactly the state the engine held (heardOnly proved the heard rows per transition).
+//
+// Bounded: this connection keeps a reference to the latest state of each device whose newest
+// state is only in the journal (the engine's own committed object: never written again, draft.ts).
+// Once the journal holds compactFactor rows per such device (at least compactMinRows), or
+// compactStateBytes of states, those devices' rows are rewritten once each, in rowid order (so
+// neighbours share their page), and the journal is emptied. At open, a journal left by a crash or
+// another connection is folded into the device rows.
+
+/** Compaction waits for at least this many rows (~10 MB of heard rows): a small journal costs nothing to keep. */
+export const DEVICE_JOURNAL_COMPACT_MIN_ROWS = 262_144;
+/**
+ * ... and for this many rows per device it would rewrite: each rewrite (15-25 µs) is then paid by
+ * that many appends (~1.5 µs each), so compaction adds ~1-1.5 µs an append. At 4 it added as much
+ * as the append itself: a third of a 10 000-device demo's device-row writes were compactions
+ * (105 000 of 325 000, 13 compactions), measured with the store's methods counted.
+ */
+export const DEVICE_JOURNAL_COMPACT_FACTOR = 16;
+/**
+ * ... or once the states appended since the last compaction reach this many bytes (~100 000
+ * states): what load() and open parse and the journal's size on disk stay bounded, whatever the
+ * number of devices. A compaction then rewrites at most as many rows as states were appended, in
+ * rowid order: a page a few devices, against a random page a device when each commit rewrote its own.
+ */
+export const DEVICE_JOURNAL_COMPACT_STATE_BYTES = 64 * 1024 * 1024;
+/** Devices rewritten per transaction while compacting: keeps each WAL transaction to some MB. */
+const COMPACT_CHUNK_DEVICES = 8_192;
+
+/** When to compact; the defaults above unless a test needs a small journal. */
+export interface DeviceJournalOptions {
+  compactMinRows?: number;
+  compactFactor?: number;
+  compactStateBytes?: number;
+  /**
+   * A compaction failed (it is tried again after compactMinRows more rows; nothing is lost: the
+   * journal keeps what it did not fold). For the service's log: a journal that keeps failing to
+   * fold grows, and load and open read all of it.
+   */
+  onCompactionError?: (error: unknown) => void;
+}
+
+/** A device whose newest state is only in the journal. */
+interface Pending {
+  device: DeviceState;
+  /** Its row in the devices table: compaction writes in this order. */
+  rowid: number;
+  /** Of its newest journal row: the device row gets them when it is rewritten. */
+  seq: number;
+  campaignUpdatedAtMs: number;
+}
+
+type JournalRow = [deviceRowid: number, atMs: number, stateJson: string | null, seq: number, campaignUpdatedAtMs: number];
+
+/** A device as read back: its state (replaced or heard again by the journal) and the seq it is at. */
+export interface FoldedDevice {
+  state: DeviceState;
+  seq: number;
+}
+
+/** Writes a device row (the store's own writeDevice). */
+export type WriteDevice = (campaignId: string, device: DeviceState, seq: number, campaignUpdatedAtMs: number) => void;
+
+export class SqliteDeviceJournal {
+  private readonly insertRow: Statement;
+  private readonly selectOfCampaign: Statement;
+  private readonly countRows: Statement;
+  private readonly maxId: Statement;
+  private readonly deleteUpTo: Statement;
+  /** Rows in the table, as this connection counts them. */
+  private rows: number;
+  /** Bytes of the states appended since the last compaction, as this connection counts them. */
+  private stateBytes = 0;
+  private readonly pending = new Map<string, Map<string, Pending>>();
+  private pendingCount = 0;
+  /** What the running transaction did; applied to `pending` and the counts only once it committed. */
+  private staged: Array<{ campaignId: string; pending: Pending }> = [];
+  private stagedRows = 0;
+  private stagedStateBytes = 0;
+  /** After a failed compaction, the row count at which to try again. */
+  private retryAtRows = 0;
+
+  private readonly compactMinRows: number;
+  private readonly compactFactor: number;
+  private readonly compactStateBytes: number;
+  private readonly onCompactionError: ((error: unknown) => void) | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly file: string,
+    options: DeviceJournalOptions = {},
+  ) {
+    this.compactMinRows = options.compactMinRows ?? DEVICE_JOURNAL_COMPACT_MIN_ROWS;
+    this.compactFactor = options.compactFactor ?? DEVICE_JOURNAL_COMPACT_FACTOR;
+    this.compactStateBytes = options.compactStateBytes ?? DEVICE_JOURNAL_COMPACT_STATE_BYTES;
+    this.onCompactionError = options.onCompactionError;
+    this.insertRow = db.prepare(`INSERT INTO device_journal (campaign_id, device_rowid, at_ms, state_json, commit_seq, campaign_updated_at_ms) VALUES (?, ?, ?, ?, ?, ?)`);
+    this.selectOfCampaign = db.prepare(`SELECT device_rowid, at_ms, state_json, commit_seq, campaign_updated_at_ms FROM device_journal WHERE campaign_id = ? ORDER BY id`).raw();
+    this.countRows = db.prepare(`SELECT count(*) FROM device_journal`).pluck();
+    this.maxId = db.prepare(`SELECT max(id) FROM device_journal`).pluck();
+    this.deleteUpTo = db.prepare(`DELETE FROM device_journal WHERE id <= ?`);
+    this.rows = this.countRows.get() as number;
+  }
+
+  /** Rows in the journal now. */
+  get size(): number {
+    return this.rows;
+  }
+
+  /** Within a transaction: `device` (as it is after the uplink) was heard at `atMs` in the commit `seq`. */
+  heard(campaignId: string, deviceRowid: number, device: DeviceState, atMs: number, seq: number, campaignUpdatedAtMs: number): void {
+    this.insertRow.run(campaignId, deviceRowid, atMs, null, seq, campaignUpdatedAtMs);
+    this.stage(campaignId, { device, rowid: deviceRowid, seq, campaignUpdatedAtMs });
+  }
+
+  /** Within a transaction: the commit `seq` left `device` as it is now (its whole state; at_ms unused, 0). */
+  replaced(campaignId: string, deviceRowid: number, device: DeviceState, seq: number, campaignUpdatedAtMs: number): void {
+    const json = JSON.stringify(device);
+    this.insertRow.run(campaignId, deviceRowid, 0, json, seq, campaignUpdatedAtMs);
+    this.stagedStateBytes += json.length;
+    this.stage(campaignId, { device, rowid: deviceRowid, seq, campaignUpdatedAtMs });
+  }
+
+  /** Runs a transaction: what it staged is kept when it returns, dropped when it throws. */
+  around<T>(transaction: () => T): T {
+    this.staged = [];
+    this.stagedRows = 0;
+    this.stagedStateBytes = 0;
+    try {
+      const out = transaction();
+      for (const { campaignId, pending } of this.staged) {
+        let devices = this.pending.get(campaignId);
+        if (!devices) this.pending.set(campaignId, (devices = new Map()));
+        if (!devices.has(pending.device.devEui)) this.pendingCount++;
+        devices.set(pending.device.devEui, pending);
+      }
+      this.rows += this.stagedRows;
+      this.stateBytes += this.stagedStateBytes;
+      return out;
+    } finally {
+      this.staged = [];
+      this.stagedRows = 0;
+      this.stagedStateBytes = 0;
+    }
+  }
+
+  /**
+   * After a commit: rewrites the pending devices and empties the journal once it is large enough.
+   * Never throws: what it did not finish stays in the journal, which load() reads, and it tries
+   * again after another compactMinRows rows (the commit that called it is committed).
+   */
+  maybeCompact(write: WriteDevice): void {
+    if (this.rows < this.retryAtRows) return;
+    const due = this.rows >= Math.max(this.compactMinRows, this.compactFactor * this.pendingCount) || this.stateBytes >= this.compactStateBytes;
+    if (!due) return;
+    try {
+      this.compact(write);
+      this.retryAtRows = 0;
+    } catch (error) {
+      this.retryAtRows = this.rows + this.compactMinRows;
+      try {
+        this.onCompactionError?.(error);
+      } catch {
+        // A listener's fault must not fail the commit that is already committed.
+      }
+    }
+  }
+
+  /** Rewrites every pending device's row (in rowid order), then deletes the journal rows they made history. */
+  compact(write: WriteDevice): void {
+    const lastId = this.maxId.get() as number | null;
+    const all: Array<[string, Pending]> = [];
+    for (const [campaignId, devices] of this.pending) for (const pending of devices.values()) all.push([campaignId, pending]);
+    all.sort((a, b) => a[1].rowid - b[1].rowid);
+    for (let start = 0; start < all.length; start += COMPACT_CHUNK_DEVICES) {
+      const chunk = all.slice(start, start + COMPACT_CHUNK_DEVICES);
+      this.db.transaction(() => {
+        for (const [campaignId, p] of chunk) write(campaignId, p.device, p.seq, p.campaignUpdatedAtMs);
+      }).immediate();
+      for (const [campaignId, p] of chunk) {
+        if (this.pending.get(campaignId)?.delete(p.device.devEui)) this.pendingCount--;
+      }
+    }
+    for (const [campaignId, devices] of this.pending) if (devices.size === 0) this.pending.delete(campaignId);
+    if (lastId !== null) this.deleteUpTo.run(lastId);
+    this.rows = this.countRows.get() as number;
+    this.stateBytes = 0;
+  }
+
+  /**
+   * load(): the campaign's devices (by device rowid, each with its row's commit_seq) with each of
+   * their journal rows newer than their row applied in order. Returns the newest journal row's
+   * seq and campaign clock, for the campaign's clock.
+   */
+  fold(campaignId: string, devices: ReadonlyMap<number, FoldedDevice>): { seq: number; campaignUpdatedAtMs: number } | undefined {
+    let newest: { seq: number; campaignUpdatedAtMs: number } | undefined;
+    for (const row of this.selectOfCampaign.all(campaignId) as JournalRow[]) {
+      const device = devices.get(row[0]);
+      if (!device || !this.apply(campaignId, device, row)) continue;
+      const [, , , seq, campaignUpdatedAtMs] = row;
+      if (!newest || seq > newest.seq) newest = { seq, campaignUpdatedAtMs };
+    }
+    return newest;
+  }
+
+  /**
+   * At open: a journal this connection did not write (a crash, another connection) folded into
+   * the device rows, in one transaction, so that this connection starts with none pending.
+   */
+  foldIntoRows(): void {
+    if (this.rows === 0) return;
+    const campaigns = this.db.prepare(`SELECT DISTINCT campaign_id FROM device_journal`).pluck().all() as string[];
+    const selectRow = this.db.prepare(`SELECT state_json, commit_seq FROM devices WHERE rowid = ? AND campaign_id = ?`).raw();
+    const updateRow = this.db.prepare(`UPDATE devices SET state_json = ?, commit_seq = ?, campaign_updated_at_ms = ? WHERE rowid = ?`);
+    this.db.transaction(() => {
+      for (const campaignId of campaigns) {
+        const touched = new Map<number, FoldedDevice & { newest?: { seq: number; campaignUpdatedAtMs: number } }>();
+        for (const row of this.selectOfCampaign.all(campaignId) as JournalRow[]) {
+          const rowid = row[0];
+          let device = touched.get(rowid);
+          if (!device) {
+            const stored = selectRow.get(rowid, campaignId) as [string, number] | undefined;
+            if (!stored) continue;
+            device = { state: this.parse(stored[0], 'devices.state_json', campaignId), seq: stored[1] };
+            touched.set(rowid, device);
+          }
+          if (!this.apply(campaignId, device, row)) continue;
+          device.newest = { seq: row[3], campaignUpdatedAtMs: row[4] };
+        }
+        for (const [rowid, device] of touched) {
+          if (device.newest) updateRow.run(JSON.stringify(device.state), device.newest.seq, device.newest.campaignUpdatedAtMs, rowid);
+        }
+      }
+      this.db.prepare(`DELETE FROM device_journal`).run();
+    }).immediate();
+    this.rows = 0;
+    this.stateBytes = 0;
+  }
+
+  private stage(campaignId: string, pending: Pending): void {
+    this.stagedRows++;
+    this.staged.push({ campaignId, pending });
+  }
+
+  /** One journal row onto `device` when it is newer than the device's row; whether it was. */
+  private apply(campaignId: string, device: FoldedDevice, [, atMs, stateJson, seq]: JournalRow): boolean {
+    if (seq <= device.seq) return false;
+    if (stateJson === null) hearUplink(device.state, atMs);
+    else device.state = this.parse(stateJson, 'device_journal.state_json', campaignId);
+    return true;
+  }
+
+  private parse(json: string, column: string, campaignId: string): DeviceState {
+    return parseStoredJson<DeviceState>(json, this.file, column, `campaign ${campaignId}`);
+  }
+}
