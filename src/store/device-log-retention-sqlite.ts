@@ -3,11 +3,14 @@ import type { DeviceLogSummary } from '../campaign/device-log-summary.js';
 import type { DeviceLogEntry } from '../campaign/draft.js';
 import { CompactionGate, compactionDue, compactionThresholdEntries, droppedCount, linesByDevice, summarise, summarisedCount, type DeviceLogRetention } from './device-log-retention.js';
 import { logEntry } from './device-log.js';
+import type { SqliteRecentDeviceLog } from './sqlite-recent-device-log.js';
 import { parseStoredJson } from './stored-json.js';
 
 // The SQLite store's side of the device-log retention (rules: device-log-retention.ts). Runs
 // inside the caller's transaction: afterInsert in the commit's, so that a transition and the
 // pruning it caused are one; the sweep at open in transactions of its own, a batch of devices each.
+// A device's entries are in device_log and, the newest, in device_log_recent
+// (sqlite-recent-device-log.ts: every id there is above every id in device_log).
 
 type Row = [atMs: number, direction: DeviceLogEntry['direction'], fPort: number | null, payloadHex: string | null, text: string];
 
@@ -29,6 +32,7 @@ export class SqliteDeviceLogRetention {
     private readonly retention: DeviceLogRetention,
     /** The file, for messages. */
     private readonly file: string,
+    private readonly recent: SqliteRecentDeviceLog,
   ) {
     this.threshold = compactionThresholdEntries(retention);
     this.gate = new CompactionGate(retention);
@@ -55,8 +59,10 @@ export class SqliteDeviceLogRetention {
     if (log.length === 0) return;
     for (const [devEui, { added, newestAtMs }] of linesByDevice(log)) {
       if (!this.gate.mayBeDue(campaignId, devEui, added, newestAtMs)) continue;
-      const [entries, oldest] = this.probe.get({ c: campaignId, d: devEui }) as [number, number | null];
-      if (oldest === null) continue;
+      const [logged, loggedOldest] = this.probe.get({ c: campaignId, d: devEui }) as [number, number | null];
+      const oldest = loggedOldest ?? this.recent.oldestAtMs(campaignId, devEui);
+      if (oldest === undefined) continue;
+      const entries = logged + this.recent.count(campaignId, devEui);
       this.gate.learned(campaignId, devEui, entries, oldest);
       if (compactionDue(this.retention, entries > this.threshold, oldest, newestAtMs)) this.compact(campaignId, devEui);
     }
@@ -93,7 +99,7 @@ export class SqliteDeviceLogRetention {
 
   /** Drops the device's entries beyond the limits into its summary (the caller holds a write transaction). */
   private compact(campaignId: string, devEui: string): void {
-    const times = this.selectTimes.all(campaignId, devEui) as Array<[id: number, atMs: number]>;
+    const times = [...(this.selectTimes.all(campaignId, devEui) as Array<[id: number, atMs: number]>), ...this.recent.times(campaignId, devEui)];
     const previous = this.summaryOf(campaignId, devEui);
     const count = droppedCount(
       this.retention,
@@ -102,7 +108,8 @@ export class SqliteDeviceLogRetention {
     );
     if (count === 0) return;
     const lastId = times[count - 1]![0];
-    const dropped = (this.selectDropped.all(campaignId, devEui, lastId) as Row[]).map((row) => logEntry(devEui, ...row));
+    const rows = [...(this.selectDropped.all(campaignId, devEui, lastId) as Row[]), ...this.recent.takeUpTo(campaignId, devEui, lastId)];
+    const dropped = rows.map((row) => logEntry(devEui, ...row));
     this.upsertSummary.run(campaignId, devEui, JSON.stringify(summarise(previous, dropped)));
     this.deleteUpTo.run(campaignId, devEui, lastId);
   }

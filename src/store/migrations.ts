@@ -156,6 +156,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE device_journal ADD COLUMN state_json TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'recent device log',
+    // sqlite-recent-device-log.ts (issue #17): a commit appends its log lines here, without an
+    // index (device_log_by_device cost a random page write per device a commit logged for); they
+    // move into device_log in bulk, sorted by device. Same columns; ids handed out by the store,
+    // above every id of device_log.
+    sql: `
+      CREATE TABLE device_log_recent (
+        id          INTEGER PRIMARY KEY,
+        campaign_id TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+        dev_eui     TEXT NOT NULL,
+        at_ms       INTEGER NOT NULL,
+        direction   TEXT NOT NULL,
+        f_port      INTEGER,
+        payload_hex TEXT,
+        text        TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export interface SchemaVersion {

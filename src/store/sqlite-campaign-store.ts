@@ -5,9 +5,10 @@ import type { DeviceLogEntry, TransitionResult } from '../campaign/draft.js';
 import type { CampaignState, DeviceState } from '../campaign/state.js';
 import { InternalError, ValueError } from '../core/errors.js';
 import { campaignSummary, stateColumns } from './campaign-rows.js';
-import { deviceLogLimit, logEntry, wellFormed } from './device-log.js';
+import { deviceLogLimit, logEntry } from './device-log.js';
 import { checkRetention, DEFAULT_DEVICE_LOG_RETENTION, withSummary, type DeviceLogRetention } from './device-log-retention.js';
 import { SqliteDeviceLogRetention } from './device-log-retention-sqlite.js';
+import { SqliteRecentDeviceLog, type RecentDeviceLogOptions } from './sqlite-recent-device-log.js';
 import { checkSchemaVersion, migrate } from './migrations.js';
 import { campaignExists, campaignIdMismatch, campaignNotFound, storeClosed } from './store-errors.js';
 import { sqliteFailure } from './sqlite-failure.js';
@@ -40,6 +41,8 @@ export interface SqliteStoreOptions {
   deviceLogRetention?: DeviceLogRetention;
   /** When the device journal is compacted (sqlite-device-journal.ts); the defaults suit every store. */
   deviceJournal?: DeviceJournalOptions;
+  /** When the newest log entries move into the indexed log (sqlite-recent-device-log.ts); the defaults suit every store. */
+  recentDeviceLog?: RecentDeviceLogOptions;
 }
 
 type CreateRecord = Parameters<CampaignStore['create']>[0];
@@ -90,7 +93,6 @@ export class SqliteCampaignStore implements CampaignStore {
   private readonly selectDeviceRowid: Statement;
   private readonly selectDevices: Statement;
   private readonly selectLastSeq: Statement;
-  private readonly insertLog: Statement;
   private readonly selectLog: Statement;
   private readonly insertOutbox: Statement;
   private readonly deleteOutbox: Statement;
@@ -115,6 +117,8 @@ export class SqliteCampaignStore implements CampaignStore {
   private readonly clocks = new CampaignClocks();
   /** What commits did to devices, appended instead of rewriting their rows (sqlite-device-journal.ts). */
   private readonly journal: SqliteDeviceJournal;
+  /** The newest log entries, appended to a table without an index (sqlite-recent-device-log.ts). */
+  private readonly recentLog: SqliteRecentDeviceLog;
   /** Copies the WAL off the main thread (walCheckpoints 'worker'). */
   private checkpointer: SqliteWalCheckpointer | undefined;
 
@@ -124,8 +128,10 @@ export class SqliteCampaignStore implements CampaignStore {
     readonly file: string,
     retention: DeviceLogRetention,
     deviceJournal: DeviceJournalOptions | undefined,
+    recentDeviceLog: RecentDeviceLogOptions | undefined,
   ) {
-    this.logRetention = new SqliteDeviceLogRetention(db, retention, file);
+    this.recentLog = new SqliteRecentDeviceLog(db, recentDeviceLog);
+    this.logRetention = new SqliteDeviceLogRetention(db, retention, file, this.recentLog);
     this.journal = new SqliteDeviceJournal(db, file, deviceJournal);
     const prepare = (sql: string): Statement => db.prepare(sql);
     this.insertCampaign = prepare(`INSERT INTO campaigns (id, spec_json, block) VALUES (?, ?, ?)`);
@@ -162,9 +168,6 @@ export class SqliteCampaignStore implements CampaignStore {
       `SELECT max(coalesce((SELECT commit_seq FROM campaign_states WHERE campaign_id = @id), 0), coalesce((SELECT max(commit_seq) FROM devices WHERE campaign_id = @id), 0),
                   coalesce((SELECT max(commit_seq) FROM device_journal WHERE campaign_id = @id), 0))`,
     ).pluck();
-    this.insertLog = prepare(
-      `INSERT INTO device_log (campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
     this.selectLog = prepare(
       `SELECT dev_eui, at_ms, direction, f_port, payload_hex, text FROM device_log WHERE campaign_id = ? AND dev_eui = ? ORDER BY id DESC LIMIT ?`,
     ).raw();
@@ -210,7 +213,7 @@ export class SqliteCampaignStore implements CampaignStore {
       // After a checkpoint, truncate the WAL file back to this size rather than keep it at its peak.
       db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
       migrate(db, file);
-      const store = new SqliteCampaignStore(db, file, retention, options.deviceJournal);
+      const store = new SqliteCampaignStore(db, file, retention, options.deviceJournal, options.recentDeviceLog);
       // A store from before retention, or opened with another store.deviceLog, is compacted once.
       store.logRetention.sweepIfChanged();
       // Changes journalled before a crash (or by another connection) go into their device rows.
@@ -249,8 +252,9 @@ export class SqliteCampaignStore implements CampaignStore {
     return this.run(`commit to campaign ${id}`, () => {
       if (result.campaign.id !== id) throw campaignIdMismatch(this.file, id, result.campaign.id);
       // Immediate: take the write lock up front, so that a lock upgrade cannot fail half-way.
-      const seqs = this.rowidsAround(() => this.clocks.around(() => this.journal.around(() => this.commitTx.immediate(id, result))));
+      const seqs = this.rowidsAround(() => this.clocks.around(() => this.journal.around(() => this.recentLog.around(() => this.commitTx.immediate(id, result)))));
       this.compactJournal();
+      this.recentLog.maybeMove();
       return seqs;
     });
   }
@@ -258,8 +262,9 @@ export class SqliteCampaignStore implements CampaignStore {
   async commitBatch(entries: readonly BatchCommit[]): Promise<number[][]> {
     return this.run(`commit ${entries.length} transitions`, () => {
       for (const entry of entries) if (entry.result.campaign.id !== entry.campaignId) throw campaignIdMismatch(this.file, entry.campaignId, entry.result.campaign.id);
-      const seqs = this.rowidsAround(() => this.clocks.around(() => this.journal.around(() => this.commitBatchTx.immediate(entries))));
+      const seqs = this.rowidsAround(() => this.clocks.around(() => this.journal.around(() => this.recentLog.around(() => this.commitBatchTx.immediate(entries)))));
       this.compactJournal();
+      this.recentLog.maybeMove();
       return seqs;
     });
   }
@@ -272,9 +277,12 @@ export class SqliteCampaignStore implements CampaignStore {
     const entries = deviceLogLimit(limit);
     return this.run(`deviceLog of ${devEui} in campaign ${id}`, () => {
       this.requireCampaign(id);
-      const rows = this.selectLog.all(id, devEui, entries) as LogRow[];
-      // Read newest first (so LIMIT keeps the newest), returned newest last.
-      return withSummary(devEui, this.logRetention.summaryOf(id, devEui), rows.reverse().map((row) => logEntry(...row)));
+      // The newest from device_log_recent (ids above all of device_log's), the rest from device_log.
+      const recent = this.recentLog.newest(id, devEui, entries);
+      const rows = recent.length < entries ? (this.selectLog.all(id, devEui, entries - recent.length) as LogRow[]) : [];
+      // device_log read newest first (so LIMIT keeps the newest), returned newest last.
+      const logged = [...rows.reverse().map((row) => logEntry(...row)), ...recent.map((row) => logEntry(devEui, ...row))];
+      return withSummary(devEui, this.logRetention.summaryOf(id, devEui), logged);
     });
   }
 
@@ -423,9 +431,7 @@ export class SqliteCampaignStore implements CampaignStore {
   }
 
   private insertLogRows(id: string, log: readonly DeviceLogEntry[]): void {
-    for (const entry of log) {
-      this.insertLog.run(id, entry.devEui, entry.atMs, entry.direction, entry.fPort ?? null, entry.payloadHex ?? null, wellFormed(entry.text));
-    }
+    for (const entry of log) this.recentLog.insert(id, entry);
     this.logRetention.afterInsert(id, log);
   }
 

@@ -4,7 +4,7 @@ import { queueItemIdOf } from '../../src/lns/chirpstack/chirpstack-network-serve
 // What a fault run reads from `fuota serve`'s SQLite store, beside the service (WAL: a reader
 // never blocks the writer): the outbox (commands decided but not yet marked done: what the
 // service may carry out a second time after a fault), each device's outcome, and the uplinks the
-// service counted (device_log rows with direction 'up').
+// service counted (device_log and device_log_recent rows with direction 'up').
 
 export interface OutboxEntry {
   type: string;
@@ -51,7 +51,15 @@ export function readStore(file: string, campaignId: string): StoreReading {
       outcomes[device.devEui] = device.outcome ?? `(none; phase ${device.phase ?? '?'})`;
     }
     const uplinks: Record<string, string[]> = {};
-    const rows = db.prepare("SELECT dev_eui, at_ms, f_port, payload_hex FROM device_log WHERE campaign_id = ? AND direction = 'up' ORDER BY id").raw().all(campaignId) as Array<[string, number, number | null, string | null]>;
+    // Both tables of the log: the newest entries wait in device_log_recent (sqlite-recent-device-log.ts).
+    const rows = db
+      .prepare(
+        `SELECT dev_eui, at_ms, f_port, payload_hex FROM (SELECT id, campaign_id, dev_eui, at_ms, direction, f_port, payload_hex FROM device_log
+           UNION ALL SELECT id, campaign_id, dev_eui, at_ms, direction, f_port, payload_hex FROM device_log_recent)
+         WHERE campaign_id = ? AND direction = 'up' ORDER BY id`,
+      )
+      .raw()
+      .all(campaignId) as Array<[string, number, number | null, string | null]>;
     for (const [devEui, atMs, fPort, payloadHex] of rows) (uplinks[devEui] ??= []).push(`${atMs} ${fPort ?? '-'} ${payloadHex ?? '-'}`);
     return { phase, outcomes, uplinks };
   } finally {

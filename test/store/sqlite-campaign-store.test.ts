@@ -8,12 +8,22 @@ import { CallerError, InternalError, ValueError } from '../../src/core/errors.js
 import { CAMPAIGN_STORE_APPLICATION_ID, MIGRATIONS, migrate } from '../../src/store/migrations.js';
 import { SqliteCampaignStore } from '../../src/store/sqlite-campaign-store.js';
 import { campaignStoreContract } from './campaign-store-contract.js';
+import { deviceLogRetentionContract } from './device-log-retention-contract.js';
 import { campaignState, createRecord, deviceState, devEuiOf, typicalResult } from './fixtures.js';
 import { tempDir } from './temp-dir.js';
 
 campaignStoreContract('sqlite store', async (deviceLogRetention) => {
   const tmp = tempDir();
   return { store: SqliteCampaignStore.open(tmp.file('campaigns.db'), deviceLogRetention ? { deviceLogRetention } : {}), cleanup: tmp.remove };
+});
+
+// The same log with its entries split between device_log_recent and device_log (the default
+// thresholds above keep a test's few entries all in device_log_recent): moved whenever 3 rows
+// gathered, so that a device's entries are in both tables at most points, and every retention
+// compaction meets entries of both.
+deviceLogRetentionContract('sqlite store, log moved every 3 rows', async (deviceLogRetention) => {
+  const tmp = tempDir();
+  return { store: SqliteCampaignStore.open(tmp.file('campaigns.db'), { deviceLogRetention, recentDeviceLog: { moveMinRows: 3, moveFactor: 0 } }), cleanup: tmp.remove };
 });
 
 const LATEST = MIGRATIONS.length;

@@ -169,9 +169,9 @@ test('upgrade: a schema-6 store with heard rows a crash left opens at the latest
     await old.close();
     const heardAtMs = record.campaign.updatedAtMs + 60_000;
     const raw = new Sqlite(path);
-    // Back to schema 6 as it was: what it journalled for an uplink that only heard device 1, before it crashed.
+    // Back to schema 6 as it was (no device_log_recent, schema 8, either): what it journalled for an uplink that only heard device 1, before it crashed.
     raw.pragma('user_version = 6');
-    raw.exec(`DROP TABLE device_journal; CREATE TABLE device_heard (id INTEGER PRIMARY KEY, campaign_id TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE, device_rowid INTEGER NOT NULL, at_ms INTEGER NOT NULL, commit_seq INTEGER NOT NULL, campaign_updated_at_ms INTEGER NOT NULL);`);
+    raw.exec(`DROP TABLE device_log_recent; DROP TABLE device_journal; CREATE TABLE device_heard (id INTEGER PRIMARY KEY, campaign_id TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE, device_rowid INTEGER NOT NULL, at_ms INTEGER NOT NULL, commit_seq INTEGER NOT NULL, campaign_updated_at_ms INTEGER NOT NULL);`);
     const rowid = raw.prepare(`SELECT rowid FROM devices WHERE dev_eui = ?`).pluck().get(devEuiOf(1)) as number;
     raw.prepare(`INSERT INTO device_heard (campaign_id, device_rowid, at_ms, commit_seq, campaign_updated_at_ms) VALUES ('c1', ?, ?, 1, ?)`).run(rowid, heardAtMs, heardAtMs);
     raw.close();

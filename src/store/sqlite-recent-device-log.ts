@@ -1,0 +1,214 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { DeviceLogEntry } from '../campaign/draft.js';
+import { wellFormed } from './device-log.js';
+
+// The newest device-log entries (issue #17): a commit appends its log lines to device_log_recent,
+// a table without an index, and they move into device_log (indexed by device) in bulk, sorted by
+// device, once enough have gathered.
+//
+// Why: device_log_by_device puts each device's entries on its own leaf page, so a commit that
+// logs for 30 devices dirties ~30 random index pages, each one more frame written to the WAL, and
+// a page split now and then (which also makes SQLite scan its whole page cache at the commit:
+// balance_nonroot renumbers pages through the lock-byte page, and pcache1Truncate then walks every
+// hash slot). Measured by reading the WAL of bench/campaign.ts --one 100000:mix:adaptive:42:sqlite:500
+// (frames mapped to tables with dbstat): 2.9 of 8.7 frames a commit were that index. Appended
+// rows share the table's last page; a move writes each device's index leaf once for all the
+// entries it gathered.
+//
+// Reading a device's recent entries needs no index: this connection remembers the ids of each
+// device's rows (a few per device, forgotten at each move). Ids are handed out here, above every
+// id of both tables, so that "ordered by id" stays the order entries were logged in across both.
+// At open the table is moved whole, so a connection starts with nothing it does not know of
+// (rows a crash or another connection left).
+
+/** A move waits for at least this many rows (~6 MB). */
+export const RECENT_DEVICE_LOG_MOVE_MIN_ROWS = 65_536;
+/** ... and for this many rows per device that has some: a move then writes a device's index leaf once per this many entries. */
+export const RECENT_DEVICE_LOG_MOVE_FACTOR = 8;
+
+export interface RecentDeviceLogOptions {
+  moveMinRows?: number;
+  moveFactor?: number;
+  /** A move failed (tried again after moveMinRows more rows; nothing is lost: the rows stay where they are and are read from there). */
+  onMoveError?: (error: unknown) => void;
+}
+
+type Row = [atMs: number, direction: DeviceLogEntry['direction'], fPort: number | null, payloadHex: string | null, text: string];
+
+export class SqliteRecentDeviceLog {
+  private readonly insertRow: Statement;
+  private readonly selectRow: Statement;
+  private readonly selectAtMs: Statement;
+  private readonly deleteRow: Statement;
+  private readonly moveRows: Statement;
+  private readonly deleteAll: Statement;
+  /**
+   * Campaign → DevEUI → ids of the device's rows in the table, oldest first. Keyed twice rather
+   * than by one joined string: the DevEUI key is the log entry's own string, not a new one a device.
+   */
+  private readonly ids = new Map<string, Map<string, number[]>>();
+  /** Devices with rows here. */
+  private devices = 0;
+  private rows = 0;
+  private nextId: number;
+  /** What the running transaction did to the lists, to undo newest first if it rolls back: an id appended, or ids taken from the front. */
+  private undo: Array<[campaignId: string, devEui: string, taken: number[] | undefined]> = [];
+  private undoRows = 0;
+  private retryAtRows = 0;
+  private readonly moveMinRows: number;
+  private readonly moveFactor: number;
+  private readonly onMoveError: ((error: unknown) => void) | undefined;
+
+  constructor(
+    private readonly db: Database,
+    options: RecentDeviceLogOptions = {},
+  ) {
+    this.moveMinRows = options.moveMinRows ?? RECENT_DEVICE_LOG_MOVE_MIN_ROWS;
+    this.moveFactor = options.moveFactor ?? RECENT_DEVICE_LOG_MOVE_FACTOR;
+    this.onMoveError = options.onMoveError;
+    this.insertRow = db.prepare(`INSERT INTO device_log_recent (id, campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.selectRow = db.prepare(`SELECT at_ms, direction, f_port, payload_hex, text FROM device_log_recent WHERE id = ?`).raw();
+    this.selectAtMs = db.prepare(`SELECT at_ms FROM device_log_recent WHERE id = ?`).pluck();
+    this.deleteRow = db.prepare(`DELETE FROM device_log_recent WHERE id = ?`);
+    // Sorted by device: each device's entries land on its index leaf together.
+    this.moveRows = db.prepare(
+      `INSERT INTO device_log (id, campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text)
+       SELECT id, campaign_id, dev_eui, at_ms, direction, f_port, payload_hex, text FROM device_log_recent ORDER BY campaign_id, dev_eui, id`,
+    );
+    this.deleteAll = db.prepare(`DELETE FROM device_log_recent`);
+    if (db.prepare(`SELECT EXISTS (SELECT 1 FROM device_log_recent)`).pluck().get() === 1) this.moveAll();
+    this.nextId = (db.prepare(`SELECT max(id) FROM device_log`).pluck().get() as number | null ?? 0) + 1;
+  }
+
+  /** Rows in the table now. */
+  get size(): number {
+    return this.rows;
+  }
+
+  /** Within a transaction: appends the entry; returns its id. */
+  insert(campaignId: string, entry: DeviceLogEntry): number {
+    const id = this.nextId++;
+    this.insertRow.run(id, campaignId, entry.devEui, entry.atMs, entry.direction, entry.fPort ?? null, entry.payloadHex ?? null, wellFormed(entry.text));
+    let list = this.idsOf(campaignId, entry.devEui);
+    if (!list) this.setIds(campaignId, entry.devEui, (list = []));
+    list.push(id);
+    this.undo.push([campaignId, entry.devEui, undefined]);
+    this.rows++;
+    this.undoRows++;
+    return id;
+  }
+
+  /** How many of the device's entries are here. */
+  count(campaignId: string, devEui: string): number {
+    return this.idsOf(campaignId, devEui)?.length ?? 0;
+  }
+
+  /** The device's newest `limit` entries here, oldest first. */
+  newest(campaignId: string, devEui: string, limit: number): Row[] {
+    const ids = this.idsOf(campaignId, devEui);
+    if (!ids) return [];
+    return ids.slice(Math.max(0, ids.length - limit)).map((id) => this.selectRow.get(id) as Row);
+  }
+
+  /** The atMs of the device's oldest entry here, if it has one. */
+  oldestAtMs(campaignId: string, devEui: string): number | undefined {
+    const id = this.idsOf(campaignId, devEui)?.[0];
+    return id === undefined ? undefined : (this.selectAtMs.get(id) as number);
+  }
+
+  /** [id, atMs] of each of the device's entries here, oldest first. */
+  times(campaignId: string, devEui: string): Array<[id: number, atMs: number]> {
+    return (this.idsOf(campaignId, devEui) ?? []).map((id) => [id, this.selectAtMs.get(id) as number]);
+  }
+
+  /** Within a transaction: the device's entries with an id up to `lastId`, oldest first, deleted. */
+  takeUpTo(campaignId: string, devEui: string, lastId: number): Row[] {
+    const list = this.idsOf(campaignId, devEui);
+    if (!list) return [];
+    let count = 0;
+    while (count < list.length && list[count]! <= lastId) count++;
+    if (count === 0) return [];
+    const ids = list.splice(0, count);
+    this.undo.push([campaignId, devEui, ids]);
+    if (list.length === 0) this.setIds(campaignId, devEui, undefined);
+    this.rows -= count;
+    this.undoRows -= count;
+    return ids.map((id) => {
+      const row = this.selectRow.get(id) as Row;
+      this.deleteRow.run(id);
+      return row;
+    });
+  }
+
+  /** Runs a transaction: what it did to the lists is kept when it returns, put back when it throws. */
+  around<T>(transaction: () => T): T {
+    this.undo = [];
+    this.undoRows = 0;
+    try {
+      return transaction();
+    } catch (error) {
+      // Newest first, each change reverted: the lists end as they were before the transaction.
+      for (const [campaignId, devEui, taken] of this.undo.reverse()) {
+        let list = this.idsOf(campaignId, devEui);
+        if (!list) this.setIds(campaignId, devEui, (list = []));
+        if (taken) list.unshift(...taken);
+        else list.pop();
+        if (list.length === 0) this.setIds(campaignId, devEui, undefined);
+      }
+      this.rows -= this.undoRows;
+      throw error;
+    } finally {
+      this.undo = [];
+      this.undoRows = 0;
+    }
+  }
+
+  /**
+   * After a commit: moves every row into device_log once enough gathered. Never throws: rows a
+   * move did not take stay here and are read from here; it tries again after moveMinRows more.
+   */
+  maybeMove(): void {
+    if (this.rows < Math.max(this.moveMinRows, this.moveFactor * this.devices, this.retryAtRows)) return;
+    try {
+      this.moveAll();
+      this.retryAtRows = 0;
+    } catch (error) {
+      this.retryAtRows = this.rows + this.moveMinRows;
+      try {
+        this.onMoveError?.(error);
+      } catch {
+        // A listener's fault must not fail the commit that is already committed.
+      }
+    }
+  }
+
+  /** Every row into device_log, in one transaction. */
+  moveAll(): void {
+    this.db
+      .transaction(() => {
+        this.moveRows.run();
+        this.deleteAll.run();
+      })
+      .immediate();
+    this.ids.clear();
+    this.devices = 0;
+    this.rows = 0;
+  }
+
+  private idsOf(campaignId: string, devEui: string): number[] | undefined {
+    return this.ids.get(campaignId)?.get(devEui);
+  }
+
+  private setIds(campaignId: string, devEui: string, list: number[] | undefined): void {
+    let devices = this.ids.get(campaignId);
+    const had = devices?.has(devEui) ?? false;
+    if (list === undefined) {
+      if (devices?.delete(devEui) && devices.size === 0) this.ids.delete(campaignId);
+    } else {
+      if (!devices) this.ids.set(campaignId, (devices = new Map()));
+      devices.set(devEui, list);
+    }
+    this.devices += (list === undefined ? 0 : 1) - (had ? 1 : 0);
+  }
+
+}
