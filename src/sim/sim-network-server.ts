@@ -87,6 +87,8 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
    */
   private readonly mayListen: DeviceEntry[] = [];
   private readonly mayListenSet = new Set<DeviceEntry>();
+  /** Whether mayListen is in fleet order (devices are appended as they come, sorted when a frame needs the order). */
+  private mayListenSorted = true;
   /** Where uplinks go (the engine's handleUplink, or an MQTT bridge). */
   onUplink: (uplink: Uplink) => void = () => {};
   /** A class A downlink goes on air (before its loss is drawn): ChirpStack's txack moment (sim-chirpstack-mqtt.ts). */
@@ -268,7 +270,7 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
       // hears it too.
       // The group's members and every device that may hold a group, once each, in fleet order.
       const a = group.memberEntries;
-      const b = this.mayListen;
+      const b = this.listenersInFleetOrder();
       let i = 0;
       let j = 0;
       while (i < a.length || j < b.length) {
@@ -306,16 +308,19 @@ export class SimNetworkServer implements NetworkServer, DeviceRadio {
   private mayHoldGroups(entry: DeviceEntry): void {
     if (this.mayListenSet.has(entry)) return;
     this.mayListenSet.add(entry);
-    // Kept in fleet order (binary search: each device is added once).
-    const list = this.mayListen;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid]!.ordinal < entry.ordinal) lo = mid + 1;
-      else hi = mid;
+    // Appended, not inserted in place: an insert moved half the list, and at 100 000 devices those
+    // moves were ~3 % of a benchmark run (perf, issue #17). Sorted once before the next frame.
+    this.mayListen.push(entry);
+    this.mayListenSorted = false;
+  }
+
+  /** mayListen, sorted into fleet order if devices were added since the last frame (a sorted run and the few added: TimSort sorts those and merges, about linear). */
+  private listenersInFleetOrder(): readonly DeviceEntry[] {
+    if (!this.mayListenSorted) {
+      this.mayListen.sort((a, b) => a.ordinal - b.ordinal);
+      this.mayListenSorted = true;
     }
-    list.splice(lo, 0, entry);
+    return this.mayListen;
   }
 
   /** Whether a device heard by these gateways is in range of one of the group's (asked once per gateway list: a fleet has a handful). */
