@@ -17,5 +17,6 @@ export function openStore(path: string, deviceLogRetention?: DeviceLogRetention,
     walCheckpoints: 'worker',
     onCheckpointError: (error) => log?.warn({ err: error }, 'SQLite WAL checkpoint worker failed (the commits checkpoint instead; nothing is lost)'),
     deviceJournal: { onCompactionError: (error) => log?.warn({ err: error }, 'device journal not folded into the device rows (tried again later; nothing is lost)') },
+    recentDeviceLog: { onMoveError: (error) => log?.warn({ err: error }, 'recent device-log lines not moved into the device log (tried again later; nothing is lost)') },
   });
 }

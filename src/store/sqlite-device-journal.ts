@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { hearUplink } from '../campaign/heard-uplink.js';
 import type { DeviceState } from '../campaign/state.js';
+import { reportAfterCommitFailure } from './after-commit-failure.js';
 import { parseStoredJson } from './stored-json.js';
 
 // The device journal (issue #17): what a commit did to a device is appended here instead of
@@ -178,11 +179,7 @@ export class SqliteDeviceJournal {
       this.retryAtRows = 0;
     } catch (error) {
       this.retryAtRows = this.rows + this.compactMinRows;
-      try {
-        this.onCompactionError?.(error);
-      } catch {
-        // A listener's fault must not fail the commit that is already committed.
-      }
+      reportAfterCommitFailure(this.onCompactionError, error);
     }
   }
 

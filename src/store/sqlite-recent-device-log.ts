@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { DeviceLogEntry } from '../campaign/draft.js';
+import { reportAfterCommitFailure } from './after-commit-failure.js';
 import { wellFormed } from './device-log.js';
 
 // The newest device-log entries (issue #17): a commit appends its log lines to device_log_recent,
@@ -174,11 +175,7 @@ export class SqliteRecentDeviceLog {
       this.retryAtRows = 0;
     } catch (error) {
       this.retryAtRows = this.rows + this.moveMinRows;
-      try {
-        this.onMoveError?.(error);
-      } catch {
-        // A listener's fault must not fail the commit that is already committed.
-      }
+      reportAfterCommitFailure(this.onMoveError, error);
     }
   }
 

@@ -151,3 +151,23 @@ test('property: with moves and reopens at any point, every device log reads as t
   );
   t.is(runs, 60);
 });
+
+test('a move that fails is reported, the commit stands, the rows are read where they are, and the move is tried again after moveMinRows more', async (t) => {
+  const failures: unknown[] = [];
+  await withStore({ recentDeviceLog: { moveMinRows: 2, moveFactor: 0, onMoveError: (error) => failures.push(error) } }, async (store) => {
+    const db = dbOf(store);
+    db.exec(`CREATE TEMP TRIGGER refuse_move BEFORE INSERT ON device_log BEGIN SELECT RAISE(ABORT, 'disk says no'); END;`);
+    await commitLines(store, 1, [line(0, 1), line(0, 2)]);
+    t.is(failures.length, 1);
+    t.regex(String(failures[0]), /disk says no/);
+    t.is(count(db, 'device_log_recent'), 2);
+    db.exec(`DROP TRIGGER refuse_move`);
+    await commitLines(store, 2, [line(0, 3)]);
+    t.is(count(db, 'device_log_recent'), 3, 'not before moveMinRows more rows');
+    await commitLines(store, 3, [line(0, 4)]);
+    t.is(count(db, 'device_log_recent'), 0);
+    t.is(count(db, 'device_log'), 4);
+    t.is(failures.length, 1);
+    t.deepEqual(await store.deviceLog('c1', devEuiOf(0)), [1, 2, 3, 4].map((k) => line(0, k)));
+  });
+});
