@@ -83,6 +83,30 @@ test('a move inserts into device_log sorted by device, each device oldest first'
   });
 });
 
+test('a move goes a chunk of devices after each commit, in device order across chunks, until every device that had rows when it began is moved', async (t) => {
+  await withStore({ recentDeviceLog: { moveMinRows: 6, moveFactor: 0, moveChunkRows: 2 } }, async (store) => {
+    const db = dbOf(store);
+    db.exec(`CREATE TEMP TABLE moved (n INTEGER PRIMARY KEY, dev_eui TEXT, id INTEGER);
+             CREATE TEMP TRIGGER record_move AFTER INSERT ON device_log BEGIN INSERT INTO moved (dev_eui, id) VALUES (NEW.dev_eui, NEW.id); END;`);
+    await commitLines(store, 1, [line(2, 1), line(1, 2), line(0, 3)]);
+    await commitLines(store, 2, [line(2, 4), line(1, 5), line(0, 6)]);
+    // Due: device 0's two rows (a chunk of 2 rows) moved first.
+    t.deepEqual(db.prepare(`SELECT dev_eui FROM moved ORDER BY n`).pluck().all(), [devEuiOf(0), devEuiOf(0)]);
+    t.is(count(db, 'device_log_recent'), 4);
+    await commitLines(store, 3, [line(0, 7), line(2, 8)]);
+    // Device 1 next; device 0's new row waits for the next move.
+    t.deepEqual(db.prepare(`SELECT dev_eui FROM moved ORDER BY n`).pluck().all(), [devEuiOf(0), devEuiOf(0), devEuiOf(1), devEuiOf(1)]);
+    await commitLines(store, 4, []);
+    // Device 2 last, with the row it logged during the move.
+    t.deepEqual(db.prepare(`SELECT dev_eui FROM moved WHERE n > 4 ORDER BY n`).pluck().all(), [devEuiOf(2), devEuiOf(2), devEuiOf(2)]);
+    t.is(count(db, 'device_log_recent'), 1, 'device 0 logged after its chunk went');
+    await commitLines(store, 5, []);
+    t.is(count(db, 'device_log_recent'), 1, 'the move is over; the next waits for moveMinRows');
+    t.deepEqual(await store.deviceLog('c1', devEuiOf(0)), [3, 6, 7].map((k) => line(0, k)));
+    t.deepEqual(await store.deviceLog('c1', devEuiOf(2)), [1, 4, 8].map((k) => line(2, k)));
+  });
+});
+
 test('reopen after a crash: recent rows move into device_log at open, the log reads the same, new lines come after them', async (t) => {
   const tmp = tempDir();
   const path = tmp.file('campaigns.db');
@@ -107,7 +131,7 @@ test('reopen after a crash: recent rows move into device_log at open, the log re
   }
 });
 
-test('property: with moves and reopens at any point, every device log reads as the memory store gives it (retention included)', async (t) => {
+test('property: with moves (in chunks) and reopens at any point, every device log reads as the memory store gives it (retention included)', async (t) => {
   const retention = { keepEntries: 5, maxAgeMs: 40_000 };
   const commitArb = fc.record({
     lines: fc.array(fc.record({ device: fc.integer({ min: 0, max: 2 }), gapS: fc.integer({ min: 0, max: 9 }) }), { maxLength: 6 }),
@@ -115,11 +139,11 @@ test('property: with moves and reopens at any point, every device log reads as t
   });
   let runs = 0;
   await fc.assert(
-    fc.asyncProperty(fc.array(commitArb, { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 12 }), async (commits, moveMinRows) => {
+    fc.asyncProperty(fc.array(commitArb, { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 8 }), async (commits, moveMinRows, moveChunkRows) => {
       runs++;
       const tmp = tempDir();
       const path = tmp.file('campaigns.db');
-      const options: SqliteStoreOptions = { deviceLogRetention: retention, recentDeviceLog: { moveMinRows, moveFactor: 0 } };
+      const options: SqliteStoreOptions = { deviceLogRetention: retention, recentDeviceLog: { moveMinRows, moveFactor: 0, moveChunkRows } };
       let sqlite = SqliteCampaignStore.open(path, options);
       const memory = new MemoryCampaignStore({ deviceLogRetention: retention });
       try {
