@@ -99,7 +99,8 @@ export class SqliteDeviceLogRetention {
 
   /** Drops the device's entries beyond the limits into its summary (the caller holds a write transaction). */
   private compact(campaignId: string, devEui: string): void {
-    const times = [...(this.selectTimes.all(campaignId, devEui) as Array<[id: number, atMs: number]>), ...this.recent.times(campaignId, devEui)];
+    const logged = this.selectTimes.all(campaignId, devEui) as Array<[id: number, atMs: number]>;
+    const times = [...logged, ...this.recent.times(campaignId, devEui)];
     const previous = this.summaryOf(campaignId, devEui);
     const count = droppedCount(
       this.retention,
@@ -112,5 +113,8 @@ export class SqliteDeviceLogRetention {
     const dropped = rows.map((row) => logEntry(devEui, ...row));
     this.upsertSummary.run(campaignId, devEui, JSON.stringify(summarise(previous, dropped)));
     this.deleteUpTo.run(campaignId, devEui, lastId);
+    // A move under way (or one that failed) may still hold a copy of a dropped row: gone too, or a
+    // start after a crash would move it back.
+    this.recent.dropCopies(logged.filter(([id]) => id <= lastId).map(([id]) => id));
   }
 }

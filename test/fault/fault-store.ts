@@ -51,11 +51,12 @@ export function readStore(file: string, campaignId: string): StoreReading {
       outcomes[device.devEui] = device.outcome ?? `(none; phase ${device.phase ?? '?'})`;
     }
     const uplinks: Record<string, string[]> = {};
-    // Both tables of the log: the newest entries wait in device_log_recent (sqlite-recent-device-log.ts).
+    // Both tables of the log: the newest entries wait in device_log_recent (sqlite-recent-device-log.ts);
+    // UNION, not UNION ALL: a move under way has copied some rows (same id) and not yet deleted them.
     const rows = db
       .prepare(
         `SELECT dev_eui, at_ms, f_port, payload_hex FROM (SELECT id, campaign_id, dev_eui, at_ms, direction, f_port, payload_hex FROM device_log
-           UNION ALL SELECT id, campaign_id, dev_eui, at_ms, direction, f_port, payload_hex FROM device_log_recent)
+           UNION SELECT id, campaign_id, dev_eui, at_ms, direction, f_port, payload_hex FROM device_log_recent)
          WHERE campaign_id = ? AND direction = 'up' ORDER BY id`,
       )
       .raw()
