@@ -252,7 +252,7 @@ export class SqliteCampaignStore implements CampaignStore {
     return this.run(`commit to campaign ${id}`, () => {
       if (result.campaign.id !== id) throw campaignIdMismatch(this.file, id, result.campaign.id);
       // Immediate: take the write lock up front, so that a lock upgrade cannot fail half-way.
-      const seqs = this.rowidsAround(() => this.clocks.around(() => this.journal.around(() => this.recentLog.around(() => this.commitTx.immediate(id, result)))));
+      const seqs = this.aroundCommit(() => this.commitTx.immediate(id, result));
       this.compactJournal();
       this.recentLog.maybeMove();
       return seqs;
@@ -262,7 +262,7 @@ export class SqliteCampaignStore implements CampaignStore {
   async commitBatch(entries: readonly BatchCommit[]): Promise<number[][]> {
     return this.run(`commit ${entries.length} transitions`, () => {
       for (const entry of entries) if (entry.result.campaign.id !== entry.campaignId) throw campaignIdMismatch(this.file, entry.campaignId, entry.result.campaign.id);
-      const seqs = this.rowidsAround(() => this.clocks.around(() => this.journal.around(() => this.recentLog.around(() => this.commitBatchTx.immediate(entries)))));
+      const seqs = this.aroundCommit(() => this.commitBatchTx.immediate(entries));
       this.compactJournal();
       this.recentLog.maybeMove();
       return seqs;
@@ -356,6 +356,11 @@ export class SqliteCampaignStore implements CampaignStore {
     const rowid = this.rowidIfAny(id, device.devEui);
     if (rowid === undefined) this.writeDevice(id, device, seq, campaignUpdatedAtMs);
     else this.journal.replaced(id, rowid, device, seq, campaignUpdatedAtMs);
+  }
+
+  /** A commit's transaction inside what keeps in-memory state in step with it (each puts its part back when it throws). */
+  private aroundCommit<T>(transaction: () => T): T {
+    return this.rowidsAround(() => this.clocks.around(() => this.journal.around(() => this.recentLog.around(transaction))));
   }
 
   /** After a commit: the device journal compacted once it is large (never throws: sqlite-device-journal.ts). */

@@ -58,6 +58,8 @@ export class SqliteRecentDeviceLog {
   private movePosition = 0;
   /** The highest id when the move began: every row up to it is moved by the move's end. */
   private moveStartMaxId = 0;
+  /** Whether the table may hold copies: from a move's start until one ends (a failed move leaves its copies to the next). */
+  private mayHoldCopies = false;
   /** Rows the move copied that were logged after it began (their devices' chunks came later). */
   private movedAfterStart: number[] = [];
   private readonly deleteUpTo: Statement;
@@ -108,13 +110,8 @@ export class SqliteRecentDeviceLog {
     this.nextId = (db.prepare(`SELECT max(id) FROM device_log`).pluck().get() as number | null ?? 0) + 1;
   }
 
-  /** Rows waiting to move (the table also holds, until a move ends, the copies it made). */
-  get size(): number {
-    return this.rows;
-  }
-
-  /** Within a transaction: appends the entry; returns its id. */
-  insert(campaignId: string, entry: DeviceLogEntry): number {
+  /** Within a transaction: appends the entry. */
+  insert(campaignId: string, entry: DeviceLogEntry): void {
     const id = this.nextId++;
     this.insertRow.run(id, campaignId, entry.devEui, entry.atMs, entry.direction, entry.fPort ?? null, entry.payloadHex ?? null, wellFormed(entry.text));
     let list = this.idsOf(campaignId, entry.devEui);
@@ -123,7 +120,6 @@ export class SqliteRecentDeviceLog {
     this.undo.push([campaignId, entry.devEui, undefined]);
     this.rows++;
     this.undoRows++;
-    return id;
   }
 
   /** How many of the device's entries are here. */
@@ -170,6 +166,7 @@ export class SqliteRecentDeviceLog {
 
   /** Within a transaction: deletes the copies a move made of these rows of device_log, if it still holds any (retention dropped the rows). */
   dropCopies(ids: readonly number[]): void {
+    if (!this.mayHoldCopies) return;
     for (const id of ids) this.deleteRow.run(id);
   }
 
@@ -208,6 +205,7 @@ export class SqliteRecentDeviceLog {
       this.moveQueue = this.devicesInOrder();
       this.movePosition = 0;
       this.moveStartMaxId = this.nextId - 1;
+      this.mayHoldCopies = true;
       this.movedAfterStart = [];
     }
     try {
@@ -257,6 +255,7 @@ export class SqliteRecentDeviceLog {
     this.rows -= rows;
     this.movedAfterStart.push(...after);
     if (last) {
+      this.mayHoldCopies = false;
       this.moveQueue = [];
       this.movedAfterStart = [];
     }
@@ -283,6 +282,7 @@ export class SqliteRecentDeviceLog {
     this.moveQueue = [];
     this.movePosition = 0;
     this.movedAfterStart = [];
+    this.mayHoldCopies = false;
   }
 
   private idsOf(campaignId: string, devEui: string): number[] | undefined {
