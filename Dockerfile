@@ -53,5 +53,5 @@ VOLUME ["/etc/fuota", "/var/lib/fuota"]
 USER node
 # Node as PID 1 does not reap children or get default signal handling: run with `--init`
 # (compose: `init: true`) so SIGTERM reaches `fuota serve` for a clean shutdown.
-ENTRYPOINT ["node", "/app/bin/fuota.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "/app/bin/fuota.js"]
 CMD ["serve", "--config", "/etc/fuota/fuota.yaml"]

@@ -36,8 +36,9 @@
 // kind, package versions, wave, phase, outcome and the reason the engine recorded, its pending
 // request, what the simulated device itself holds (version, reboots, crashes, upgrade status) and
 // the last --explain-log entries (default 12) of its device log from the store. One run alone,
-// without writing bench/results: `node --import tsx --expose-gc bench/campaign.ts --one
-// 1000:mix:adaptive:42:sqlite:500 --explain-log 40` (the explanation on stderr).
+// without writing bench/results: `node --max-semi-space-size=64 --import tsx --expose-gc
+// bench/campaign.ts --one 1000:mix:adaptive:42:sqlite:500 --explain-log 40` (the explanation on
+// stderr). Each run gets the young generation `fuota` runs with (bin/fuota.js).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -310,7 +311,8 @@ if (argument('one')) {
     for (const fleet of fleets) {
       // The fixed policy is the peers' comparison: on the mix only.
       for (const policy of policies.filter((p) => p === 'adaptive' || fleet === 'mix')) {
-        const run = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=16384', self, '--one', `${devices}:${fleet}:${policy}:${seed}:${store}:${settleWindowMs}`, ...(explainLog === undefined ? [] : ['--explain-log', String(explainLog), '--quiet'])], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        // The young generation `fuota` runs with (bin/fuota.js).
+        const run = spawnSync(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', '--expose-gc', '--max-old-space-size=16384', self, '--one', `${devices}:${fleet}:${policy}:${seed}:${store}:${settleWindowMs}`, ...(explainLog === undefined ? [] : ['--explain-log', String(explainLog), '--quiet'])], { encoding: 'utf8', maxBuffer: 1 << 26 });
         const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
         if (!line) {
           console.error(`run ${devices} ${fleet} ${policy} seed ${seed} failed:\n${run.stderr.slice(-2000)}`);

@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import test from 'ava';
+
+// The young generation `fuota` runs with (bin/fuota.js says why): every launcher passes the same
+// Node flags as the shebang, or a campaign run through one of them would be the slower one that
+// bench/campaign.ts no longer measures.
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const read = (path: string) => readFileSync(`${ROOT}${path}`, 'utf8');
+
+const shebang = read('bin/fuota.js').split('\n')[0]!;
+const FLAGS = shebang.replace('#!/usr/bin/env -S node ', '');
+
+test('the shebang runs node through env -S with the young-generation flag', (t) => {
+  t.regex(shebang, /^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+$/);
+});
+
+test('npm run fuota and npm run demo pass the shebang flags', (t) => {
+  const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+  t.is(scripts['fuota'], `node ${FLAGS} bin/fuota.js`);
+  t.is(scripts['demo'], `node ${FLAGS} bin/fuota.js demo`);
+});
+
+test("the container's entry point passes the shebang flags", (t) => {
+  const entrypoint = read('Dockerfile').split('\n').find((line) => line.startsWith('ENTRYPOINT'));
+  t.is(entrypoint, `ENTRYPOINT ["node", ${FLAGS.split(' ').map((f) => JSON.stringify(f)).join(', ')}, "/app/bin/fuota.js"]`);
+});
+
+test('the campaign benchmark runs its campaigns with the shebang flags', (t) => {
+  t.true(read('bench/campaign.ts').includes(`'${FLAGS}'`), `bench/campaign.ts spawns its runs without '${FLAGS}'`);
+});
+
+test('bin/fuota.js runs as a program through its shebang', async (t) => {
+  const { stdout } = await promisify(execFile)(`${ROOT}bin/fuota.js`, ['--help'], { cwd: ROOT });
+  t.regex(stdout, /^Usage: fuota /);
+});
