@@ -63,6 +63,7 @@ export interface DeviceJournalOptions {
 
 /** A device whose newest state is only in the journal. */
 interface Pending {
+  campaignId: string;
   device: DeviceState;
   /** Its row in the devices table: compaction writes in this order. */
   rowid: number;
@@ -92,10 +93,14 @@ export class SqliteDeviceJournal {
   private rows: number;
   /** Bytes of the states appended since the last compaction, as this connection counts them. */
   private stateBytes = 0;
-  private readonly pending = new Map<string, Map<string, Pending>>();
-  private pendingCount = 0;
+  /**
+   * By device rowid (unique across campaigns): a number key, not campaign id then DevEUI, because
+   * each heard uplink looks its device up here, and at 100 000 devices the two string-keyed maps'
+   * lookups were ~1.5 % of a benchmark's CPU (perf; issue #17).
+   */
+  private readonly pending = new Map<number, Pending>();
   /** What the running transaction did; applied to `pending` and the counts only once it committed. */
-  private staged: Array<{ campaignId: string; pending: Pending }> = [];
+  private staged: Pending[] = [];
   private stagedRows = 0;
   private stagedStateBytes = 0;
   /** After a failed compaction, the row count at which to try again. */
@@ -131,7 +136,7 @@ export class SqliteDeviceJournal {
   /** Within a transaction: `device` (as it is after the uplink) was heard at `atMs` in the commit `seq`. */
   heard(campaignId: string, deviceRowid: number, device: DeviceState, atMs: number, seq: number, campaignUpdatedAtMs: number): void {
     this.insertRow.run(campaignId, deviceRowid, atMs, null, seq, campaignUpdatedAtMs);
-    this.stage(campaignId, { device, rowid: deviceRowid, seq, campaignUpdatedAtMs });
+    this.stage({ campaignId, device, rowid: deviceRowid, seq, campaignUpdatedAtMs });
   }
 
   /** Within a transaction: the commit `seq` left `device` as it is now (its whole state; at_ms unused, 0). */
@@ -139,7 +144,7 @@ export class SqliteDeviceJournal {
     const json = JSON.stringify(device);
     this.insertRow.run(campaignId, deviceRowid, 0, json, seq, campaignUpdatedAtMs);
     this.stagedStateBytes += json.length;
-    this.stage(campaignId, { device, rowid: deviceRowid, seq, campaignUpdatedAtMs });
+    this.stage({ campaignId, device, rowid: deviceRowid, seq, campaignUpdatedAtMs });
   }
 
   /** Runs a transaction: what it staged is kept when it returns, dropped when it throws. */
@@ -149,12 +154,7 @@ export class SqliteDeviceJournal {
     this.stagedStateBytes = 0;
     try {
       const out = transaction();
-      for (const { campaignId, pending } of this.staged) {
-        let devices = this.pending.get(campaignId);
-        if (!devices) this.pending.set(campaignId, (devices = new Map()));
-        if (!devices.has(pending.device.devEui)) this.pendingCount++;
-        devices.set(pending.device.devEui, pending);
-      }
+      for (const pending of this.staged) this.pending.set(pending.rowid, pending);
       this.rows += this.stagedRows;
       this.stateBytes += this.stagedStateBytes;
       return out;
@@ -172,7 +172,7 @@ export class SqliteDeviceJournal {
    */
   maybeCompact(write: WriteDevice): void {
     if (this.rows < this.retryAtRows) return;
-    const due = this.rows >= Math.max(this.compactMinRows, this.compactFactor * this.pendingCount) || this.stateBytes >= this.compactStateBytes;
+    const due = this.rows >= Math.max(this.compactMinRows, this.compactFactor * this.pending.size) || this.stateBytes >= this.compactStateBytes;
     if (!due) return;
     try {
       this.compact(write);
@@ -186,19 +186,14 @@ export class SqliteDeviceJournal {
   /** Rewrites every pending device's row (in rowid order), then deletes the journal rows they made history. */
   compact(write: WriteDevice): void {
     const lastId = this.maxId.get() as number | null;
-    const all: Array<[string, Pending]> = [];
-    for (const [campaignId, devices] of this.pending) for (const pending of devices.values()) all.push([campaignId, pending]);
-    all.sort((a, b) => a[1].rowid - b[1].rowid);
+    const all = [...this.pending.values()].sort((a, b) => a.rowid - b.rowid);
     for (let start = 0; start < all.length; start += COMPACT_CHUNK_DEVICES) {
       const chunk = all.slice(start, start + COMPACT_CHUNK_DEVICES);
       this.db.transaction(() => {
-        for (const [campaignId, p] of chunk) write(campaignId, p.device, p.seq, p.campaignUpdatedAtMs);
+        for (const p of chunk) write(p.campaignId, p.device, p.seq, p.campaignUpdatedAtMs);
       }).immediate();
-      for (const [campaignId, p] of chunk) {
-        if (this.pending.get(campaignId)?.delete(p.device.devEui)) this.pendingCount--;
-      }
+      for (const p of chunk) this.pending.delete(p.rowid);
     }
-    for (const [campaignId, devices] of this.pending) if (devices.size === 0) this.pending.delete(campaignId);
     if (lastId !== null) this.deleteUpTo.run(lastId);
     this.rows = this.countRows.get() as number;
     this.stateBytes = 0;
@@ -254,9 +249,9 @@ export class SqliteDeviceJournal {
     this.stateBytes = 0;
   }
 
-  private stage(campaignId: string, pending: Pending): void {
+  private stage(pending: Pending): void {
     this.stagedRows++;
-    this.staged.push({ campaignId, pending });
+    this.staged.push(pending);
   }
 
   /** One journal row onto `device` when it is newer than the device's row; whether it was. */
