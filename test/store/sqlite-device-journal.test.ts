@@ -235,6 +235,50 @@ test('compaction: past its threshold the pending devices are rewritten once and 
   });
 });
 
+test('a compaction goes a chunk of devices after each commit; a device committed meanwhile keeps its newer state, and only the rows from before it began are deleted', async (t) => {
+  await withFile(async (path) => {
+    const options: SqliteStoreOptions = { deviceJournal: { compactMinRows: 5, compactFactor: 1, compactChunkDevices: 2 } };
+    const store = SqliteCampaignStore.open(path, options);
+    const record = createRecord('c1', 5);
+    await store.create(record);
+    const db = (store as unknown as { db: Sqlite.Database }).db;
+    db.exec(`CREATE TEMP TABLE written (rowid_written INTEGER); CREATE TEMP TRIGGER note_write AFTER UPDATE ON devices BEGIN INSERT INTO written VALUES (new.rowid); END;`);
+    const writtenCount = () => db.prepare(`SELECT count(*) FROM written`).pluck().get() as number;
+    const latest = [...record.devices];
+    let step = 0;
+    const heard = async (i: number) => {
+      const result = heardResult('c1', latest[i]!, ++step);
+      await store.commit('c1', result);
+      latest[i] = result.devices[0]!;
+    };
+    for (const i of [4, 2, 0, 3]) await heard(i);
+    t.is(writtenCount(), 0, '4 rows: below compactMinRows');
+    await heard(1);
+    t.is(writtenCount(), 2, 'the 5th row began the compaction: its first chunk of 2 devices');
+    t.is(journalRows(path), 5, 'nothing deleted before the last chunk');
+    await heard(0); // device 0 (written in the first chunk) committed again
+    t.is(writtenCount(), 4, 'the second chunk after the next commit');
+    await heard(4); // device 4 (in the third chunk, not written yet) committed again
+    t.is(writtenCount(), 5, 'the last chunk');
+    const rowids = db.prepare(`SELECT rowid_written FROM written ORDER BY rowid`).pluck().all() as number[];
+    t.deepEqual(rowids, [...rowids].sort((a, b) => a - b), 'in rowid order across the chunks');
+    t.is(journalRows(path), 2, 'the rows of the two commits made during the compaction stay');
+    t.deepEqual((await store.load('c1'))!.devices, latest.map((d) => JSON.parse(JSON.stringify(d))), 'devices 0 and 4 as their newer commits left them');
+    await heard(2);
+    t.is(writtenCount(), 5, 'the next compaction waits for its own threshold');
+    // A second compaction, over to its end: devices 0 and 4 still pending with their newer states (or it would delete their rows).
+    // 3 rows, then device 3 twice: 5 rows over 4 pending devices (0, 4, 2, 3) begin it, a chunk; the next commit's chunk ends it.
+    for (let n = 0; n < 3; n++) await heard(3);
+    t.is(writtenCount(), 9, 'a second compaction rewrote the 4 pending devices');
+    t.is(journalRows(path), 1, 'and ended: only the row of the commit that ran its last chunk is left');
+    t.deepEqual((await store.load('c1'))!.devices, latest.map((d) => JSON.parse(JSON.stringify(d))));
+    await store.close();
+    const reopened = SqliteCampaignStore.open(path, options);
+    t.deepEqual((await reopened.load('c1'))!.devices, latest.map((d) => JSON.parse(JSON.stringify(d))));
+    await reopened.close();
+  });
+});
+
 test('a compaction that fails is reported, keeps the journal (load unchanged), and is tried again after compactMinRows more rows', async (t) => {
   await withFile(async (path) => {
     const errors: unknown[] = [];
@@ -291,9 +335,10 @@ test('property: any sequence of heard and changed commits, single or batched, wi
     reopen: fc.integer({ min: 0, max: 9 }),
   });
   await fc.assert(
-    fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 12 }), async (steps, minRows) => {
+    // chunkDevices below the 4 devices: compactions that span commits, with reopens amid them.
+    fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 4 }), async (steps, minRows, chunkDevices) => {
       await withFile(async (path) => {
-        const options: SqliteStoreOptions = { deviceJournal: { compactMinRows: minRows, compactFactor: 1 } };
+        const options: SqliteStoreOptions = { deviceJournal: { compactMinRows: minRows, compactFactor: 1, compactChunkDevices: chunkDevices } };
         let store = SqliteCampaignStore.open(path, options);
         const record = createRecord('c1', 4);
         await store.create(record);
