@@ -28,8 +28,8 @@ import { parseStoredJson } from './stored-json.js';
 // compactStateBytes of states, those devices' rows are rewritten once each, in rowid order (so
 // neighbours share their page), and the journal rows that were there when it began are deleted.
 // The rewrite goes a chunk of devices after each commit, not all at once: at 100 000 devices a
-// whole compaction took seconds, during which no uplink was committed (as the device log's move
-// did: sqlite-recent-device-log.ts). A chunk writes the state each device had when the compaction
+// whole compaction held the commit after it for up to a second (below), as the device log's move
+// did (sqlite-recent-device-log.ts). A chunk writes the state each device had when the compaction
 // began; a device changed since keeps its newer journal rows, which load() and open apply on top
 // (their seq is above the row's). At open, a journal left by a crash or another connection
 // (a compaction half done included) is folded into the device rows.
