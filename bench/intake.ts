@@ -76,11 +76,14 @@ function request<T>(child: ChildProcess, message: object, type: string): Promise
   });
 }
 
-/** FUOTA_INTAKE_PROFILE=DIR: the service runs under --cpu-prof, its profile written to DIR. */
-function spawnChild(file: string, options: object, profile = false): ChildProcess {
+/**
+ * `service`: the service runs with the young generation `fuota` runs with (bin/fuota.js), and
+ * under --cpu-prof with FUOTA_INTAKE_PROFILE=DIR (its profile written to DIR).
+ */
+function spawnChild(file: string, options: object, service = false): ChildProcess {
   const dir = process.env.FUOTA_INTAKE_PROFILE;
-  const prof = profile && dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
-  return fork(file, [JSON.stringify(options)], { execArgv: [...prof, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const flags = service ? ['--max-semi-space-size=64', ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])] : [];
+  return fork(file, [JSON.stringify(options)], { execArgv: [...flags, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 /**

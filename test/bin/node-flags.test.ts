@@ -29,8 +29,9 @@ test("the container's entry point passes the shebang flags", (t) => {
   t.is(entrypoint, `ENTRYPOINT ["node", ${FLAGS.split(' ').map((f) => JSON.stringify(f)).join(', ')}, "/app/bin/fuota.js"]`);
 });
 
-test('the campaign benchmark runs its campaigns with the shebang flags', (t) => {
+test('the campaign and intake benchmarks run what they measure with the shebang flags', (t) => {
   t.true(read('bench/campaign.ts').includes(`'${FLAGS}'`), `bench/campaign.ts spawns its runs without '${FLAGS}'`);
+  t.true(read('bench/intake.ts').includes(`'${FLAGS}'`), `bench/intake.ts forks the service without '${FLAGS}'`);
 });
 
 test('bin/fuota.js runs as a program through its shebang', async (t) => {
