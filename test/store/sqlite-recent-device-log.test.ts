@@ -99,11 +99,39 @@ test('a move goes a chunk of devices after each commit, in device order across c
     await commitLines(store, 4, []);
     // Device 2 last, with the row it logged during the move.
     t.deepEqual(db.prepare(`SELECT dev_eui FROM moved WHERE n > 4 ORDER BY n`).pluck().all(), [devEuiOf(2), devEuiOf(2), devEuiOf(2)]);
-    t.is(count(db, 'device_log_recent'), 1, 'device 0 logged after its chunk went');
+    // The last chunk deletes the copies (ids 1-6, within 4 × moveChunkRows, and 8, logged during the move).
+    t.deepEqual(db.prepare(`SELECT id FROM device_log_recent ORDER BY id`).pluck().all(), [7], 'device 0 logged after its chunk went');
     await commitLines(store, 5, []);
     t.is(count(db, 'device_log_recent'), 1, 'the move is over; the next waits for moveMinRows');
     t.deepEqual(await store.deviceLog('c1', devEuiOf(0)), [3, 6, 7].map((k) => line(0, k)));
     t.deepEqual(await store.deviceLog('c1', devEuiOf(2)), [1, 4, 8].map((k) => line(2, k)));
+  });
+});
+
+test('past 4 × moveChunkRows ids, a move\'s copies are deleted a range after each commit, those logged during the move with the last', async (t) => {
+  await withStore({ recentDeviceLog: { moveMinRows: 9, moveFactor: 0, moveChunkRows: 1 } }, async (store) => {
+    const db = dbOf(store);
+    const left = () => db.prepare(`SELECT id FROM device_log_recent ORDER BY id`).pluck().all();
+    await commitLines(store, 1, [0, 1, 2, 0, 1, 2, 0, 1, 2].map((device, k) => line(device, k + 1)));
+    t.deepEqual(left(), [1, 2, 3, 4, 5, 6, 7, 8, 9], 'the move began: device 0 copied');
+    await commitLines(store, 2, [line(2, 10)]);
+    await commitLines(store, 3, [line(0, 11)]);
+    t.deepEqual(left(), [5, 6, 7, 8, 9, 10, 11], 'device 2 copied (with 10, logged during the move): the last chunk, which deletes ids 1-4');
+    await commitLines(store, 4, []);
+    t.deepEqual(left(), [9, 10, 11], 'ids 5-8');
+    await commitLines(store, 5, []);
+    t.deepEqual(left(), [11], 'id 9, then 10; 11 (device 0, after its chunk) waits for the next move');
+    for (const device of [0, 1, 2]) t.deepEqual((await store.deviceLog('c1', devEuiOf(device))).map((e) => e.text), (device === 0 ? [1, 4, 7, 11] : device === 1 ? [2, 5, 8] : [3, 6, 9, 10]).map((k) => line(device, k).text));
+  });
+});
+
+test('a move whose copies fit one range deletes them all with its last chunk, those logged during the move too', async (t) => {
+  await withStore({ recentDeviceLog: { moveMinRows: 2, moveFactor: 0, moveChunkRows: 1 } }, async (store) => {
+    const db = dbOf(store);
+    await commitLines(store, 1, [line(0, 1), line(1, 2)]);
+    await commitLines(store, 2, [line(1, 3)]);
+    t.is(count(db, 'device_log_recent'), 0);
+    t.is(count(db, 'device_log'), 3);
   });
 });
 
