@@ -176,6 +176,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'heard entries per commit',
+    // sqlite-device-journal.ts (issue #17): the uplinks a commit only heard go in one row per
+    // campaign, as (device rowid, at_ms) pairs in `heard` (float64 little-endian, 16 bytes a pair,
+    // in the order they were heard), instead of a row each. device_rowid and at_ms are 0 in such a
+    // row. Rows without it are read as before.
+    sql: `
+      ALTER TABLE device_journal ADD COLUMN heard BLOB;
+    `,
+  },
 ];
 
 export interface SchemaVersion {

@@ -311,6 +311,7 @@ export class SqliteCampaignStore implements CampaignStore {
       if (heard?.devEui === device.devEui) this.journalHeard(id, device, heard.atMs, seq, result.campaign.updatedAtMs);
       else this.journalState(id, device, seq, result.campaign.updatedAtMs);
     }
+    this.journal.writeHeard();
     this.insertLogRows(id, result.log);
     return this.insertOutboxRows(id, result.commands);
   }
@@ -335,7 +336,7 @@ export class SqliteCampaignStore implements CampaignStore {
       for (const device of last.devices.values()) if (!heard?.devices.has(device.devEui)) this.journalState(id, device, seq, campaign.updatedAtMs);
     }
     const seqs = entries.map(({ campaignId: id, result }) => {
-      // In order: a device heard several times in the batch gets a journal row for each, replayed in order.
+      // In order: a device heard several times in the batch gets a journal entry for each, replayed in order.
       if (result.heard && journalled.get(id)?.devices.has(result.heard.devEui)) {
         const clock = clocks.get(id)!;
         this.journalHeard(id, result.devices[0]!, result.heard.atMs, clock.seq, clock.updatedAtMs);
@@ -343,6 +344,7 @@ export class SqliteCampaignStore implements CampaignStore {
       this.insertLogRows(id, result.log);
       return this.insertOutboxRows(id, result.commands);
     });
+    this.journal.writeHeard();
     return seqs;
   }
 

@@ -98,21 +98,88 @@ test('without the mark the change is appended as the device\'s whole state; the 
   });
 });
 
-test('commitBatch: a device heard then changed in one batch gets one state row, one only heard gets a heard row per uplink, in order', async (t) => {
+/** The (device rowid, at_ms) pairs of every heard row, in row order, read as the format says: float64 little-endian. */
+function heardPairs(path: string): Array<[number, number]> {
+  const db = new Sqlite(path, { readonly: true });
+  try {
+    const blobs = db.prepare(`SELECT heard FROM device_journal WHERE heard IS NOT NULL ORDER BY id`).pluck().all() as Buffer[];
+    return blobs.flatMap((blob) => Array.from({ length: blob.length / 16 }, (_, i): [number, number] => [blob.readDoubleLE(i * 16), blob.readDoubleLE(i * 16 + 8)]));
+  } finally {
+    db.close();
+  }
+}
+
+function rowidOf(path: string, devEui: string): number {
+  return readValue<number>(path, `SELECT rowid FROM devices WHERE dev_eui = ?`, devEui);
+}
+
+test('commitBatch: a device heard then changed in one batch gets one state row; the uplinks only heard go as pairs in one row, in order', async (t) => {
   await withCampaign(3, {}, async (store, record, path) => {
     const h1 = heardResult('c1', record.devices[0]!, 1);
-    const h2 = heardResult('c1', h1.devices[0]!, 2);
     const x1 = heardResult('c1', record.devices[2]!, 3);
-    const x2 = changedResult('c1', 2, 4);
-    await store.commitBatch([h1, x1, h2, x2].map((result) => ({ campaignId: 'c1', result })));
-    t.is(journalRows(path), 3, 'two uplinks of device 0, the last state of device 2');
+    const g1 = heardResult('c1', record.devices[1]!, 4);
+    const h2 = heardResult('c1', h1.devices[0]!, 5);
+    const x2 = changedResult('c1', 2, 6);
+    await store.commitBatch([h1, x1, g1, h2, x2].map((result) => ({ campaignId: 'c1', result })));
+    t.is(journalRows(path), 2, 'one row of heard pairs, the last state of device 2');
     t.is(readValue<number>(path, `SELECT count(*) FROM device_journal WHERE state_json IS NOT NULL`), 1);
+    t.deepEqual(heardPairs(path), [
+      [rowidOf(path, devEuiOf(0)), h1.heard!.atMs],
+      [rowidOf(path, devEuiOf(1)), g1.heard!.atMs],
+      [rowidOf(path, devEuiOf(0)), h2.heard!.atMs],
+    ]);
+    t.is(readValue<number>(path, `SELECT length(heard) FROM device_journal WHERE heard IS NOT NULL`), 3 * 16, '16 bytes a pair');
     const loaded = (await store.load('c1'))!;
     t.deepEqual(loaded.devices[0], JSON.parse(JSON.stringify(h2.devices[0])));
+    t.deepEqual(loaded.devices[1], JSON.parse(JSON.stringify(g1.devices[0])));
     t.deepEqual(loaded.devices[2], JSON.parse(JSON.stringify(x2.devices[0])));
     t.is(loaded.campaign.updatedAtMs, x2.campaign.updatedAtMs);
+    (store as unknown as { db: Sqlite.Database }).db.close();
+    const again = SqliteCampaignStore.open(path);
+    t.is(journalRows(path), 0, 'folded at open');
+    t.deepEqual(await again.load('c1'), loaded);
+    await again.close();
   });
 });
+
+test('rows of one heard uplink each (schema 6 to 8) and rows of pairs are read alike, in id order, by load and at open', async (t) => {
+  await withCampaign(2, {}, async (store, record, path) => {
+    const h1 = heardResult('c1', record.devices[1]!, 1);
+    await store.commit('c1', h1);
+    const h2 = heardResult('c1', h1.devices[0]!, 2);
+    // What an earlier version wrote for h2: a row of its own (as a crash before an upgrade leaves it).
+    const raw = new Sqlite(path);
+    raw.prepare(`INSERT INTO device_journal (campaign_id, device_rowid, at_ms, state_json, commit_seq, campaign_updated_at_ms) VALUES ('c1', ?, ?, NULL, 2, ?)`).run(rowidOf(path, devEuiOf(1)), h2.heard!.atMs, h2.campaign.updatedAtMs);
+    raw.close();
+    const expected = JSON.parse(JSON.stringify(h2.devices[0])) as unknown;
+    t.notDeepEqual(expected, JSON.parse(JSON.stringify(h1.devices[0])));
+    const loaded = (await store.load('c1'))!;
+    t.deepEqual(loaded.devices[1], expected, 'load: the pair, then the row');
+    t.is(loaded.campaign.updatedAtMs, h2.campaign.updatedAtMs);
+    (store as unknown as { db: Sqlite.Database }).db.close();
+    const again = SqliteCampaignStore.open(path);
+    t.is(journalRows(path), 0);
+    t.deepEqual(JSON.parse(deviceRowJson(path, devEuiOf(1))), expected, 'open: folded in the same order');
+    const h3 = heardResult('c1', h2.devices[0]!, 3);
+    await again.commit('c1', h3);
+    t.deepEqual((await again.load('c1'))!.devices[1], JSON.parse(JSON.stringify(h3.devices[0])));
+    await again.close();
+  });
+});
+
+for (const bytes of [1, 8, 15, 17, 40]) {
+  test(`a heard row of ${bytes} bytes (not whole pairs) is refused as STORE_CORRUPT at load`, async (t) => {
+    await withCampaign(1, {}, async (store, record, path) => {
+      await store.commit('c1', heardResult('c1', record.devices[0]!, 1));
+      const raw = new Sqlite(path);
+      raw.prepare(`UPDATE device_journal SET heard = ? WHERE heard IS NOT NULL`).run(Buffer.alloc(bytes));
+      raw.close();
+      const error = await t.throwsAsync(store.load('c1'));
+      t.is((error as { code?: string }).code, 'STORE_CORRUPT');
+      t.regex(error!.message, new RegExp(`device_journal\\.heard of campaign c1: expected a multiple of 16 bytes, got ${bytes}`));
+    });
+  });
+}
 
 test('a state row then heard rows: load and a reopen apply them in order (the state replaces, the uplinks hear it again)', async (t) => {
   await withCampaign(2, {}, async (store, record, path) => {
