@@ -17,7 +17,7 @@ import { parseStoredJson } from './stored-json.js';
 // is one more frame written to the WAL. Measured by reading the WAL of bench/campaign.ts (--one
 // ...:mix:adaptive:42:sqlite:500, checkpoints off, frames mapped to tables with dbstat): at
 // 100 000 devices 8.7 frames a commit, 4.1 of them device-table pages; at 10 000, 3.3 frames, 0.70
-// device pages. Appended rows share the journal's last page (~6 states of ~650 bytes a page, ~250
+// device pages. Appended rows share the journal's last page (~6 states of ~650 bytes a page, ~220
 // heard pairs). A heard row replaced the rewrite of a ~1 KB row: 15-25 µs a row in a WAL commit
 // against ~1.5 µs an append (better-sqlite3 at 10 000 and 100 000 rows, 4 and 30 rows a commit).
 //
