@@ -114,12 +114,12 @@ export class StatusPublisher {
     const devices = full ? everyDevice(live.devices, result.devices) : result.devices;
     const coalesceMs = this.options.coalesceMs ?? 0;
     // What was published for a heard device stands, unless the whole campaign goes out.
-    const heardOnly = !full && result.heard ? new Set([result.heard.devEui]) : new Set<string>();
-    if (coalesceMs <= 0) return this.publish(campaignId, memory, result.campaign, devices, heardOnly);
+    const heard = !full && result.heard ? [result.heard.devEui] : [];
+    if (coalesceMs <= 0) return this.publish(campaignId, memory, result.campaign, devices, heard.length > 0 ? new Set(heard) : NONE);
     let settle = (): void => {};
     const settled = new Promise<void>((resolve) => (settle = resolve));
     const timer = setTimeout(() => void this.closeWindow(campaignId), coalesceMs);
-    this.gathered.set(campaignId, { memory, campaign: result.campaign, devices: new Map([...devices].map((d) => [d.devEui, d])), heardOnly, timer, settled, settle });
+    this.gathered.set(campaignId, { memory, campaign: result.campaign, devices: new Map([...devices].map((d) => [d.devEui, d])), heardOnly: new Set(heard), timer, settled, settle });
     return settled;
   };
 

@@ -95,7 +95,7 @@ type JournalRow = [deviceRowid: number, atMs: number, stateJson: string | null, 
 /** What a journal entry does to one device: hear it at at_ms (no state), or replace its state. */
 type Entry = [deviceRowid: number, atMs: number, stateJson: string | null];
 
-/** Bytes of one (device rowid, at_ms) pair in a row's \`heard\` column. */
+/** Bytes of one (device rowid, at_ms) pair in a row's `heard` column. */
 const HEARD_PAIR_BYTES = 16;
 
 /** The uplinks one commit only heard, of one campaign: written as one row (writeHeard). */
@@ -179,10 +179,9 @@ export class SqliteDeviceJournal {
    */
   heard(campaignId: string, deviceRowid: number, device: DeviceState, atMs: number, seq: number, campaignUpdatedAtMs: number): void {
     let batch = this.heardBatches.get(campaignId);
+    // A transaction commits a campaign once, at one seq and clock: the row carries them for all its pairs.
     if (batch && (batch.seq !== seq || batch.campaignUpdatedAtMs !== campaignUpdatedAtMs)) {
-      // Another clock for the same campaign within one transaction: its pairs get a row of their own.
-      this.writeBatch(batch);
-      batch = undefined;
+      throw new InternalError('DEVICE_JOURNAL_HEARD_CLOCK', `campaign store ${this.file}: expected one commit seq for campaign ${campaignId} in a transaction, got ${batch.seq} and ${seq}`);
     }
     if (!batch) this.heardBatches.set(campaignId, (batch = { campaignId, seq, campaignUpdatedAtMs, pairs: [] }));
     batch.pairs.push(deviceRowid, atMs);
@@ -191,14 +190,12 @@ export class SqliteDeviceJournal {
 
   /** Within a transaction, at its end: the heard uplinks as one row per campaign. */
   writeHeard(): void {
-    for (const batch of this.heardBatches.values()) this.writeBatch(batch);
+    for (const batch of this.heardBatches.values()) {
+      const bytes = Buffer.allocUnsafe(batch.pairs.length * 8);
+      for (let i = 0; i < batch.pairs.length; i++) bytes.writeDoubleLE(batch.pairs[i]!, i * 8);
+      this.insertRow.run(batch.campaignId, 0, 0, null, batch.seq, batch.campaignUpdatedAtMs, bytes);
+    }
     this.heardBatches.clear();
-  }
-
-  private writeBatch(batch: HeardBatch): void {
-    const bytes = Buffer.allocUnsafe(batch.pairs.length * 8);
-    for (let i = 0; i < batch.pairs.length; i++) bytes.writeDoubleLE(batch.pairs[i]!, i * 8);
-    this.insertRow.run(batch.campaignId, 0, 0, null, batch.seq, batch.campaignUpdatedAtMs, bytes);
   }
 
   /** Within a transaction: the commit `seq` left `device` as it is now (its whole state; at_ms unused, 0). */
